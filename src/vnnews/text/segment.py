@@ -1,0 +1,107 @@
+"""Word segmentation for PhoBERT input, behind one small interface.
+
+PhoBERT was pre-trained on word-segmented text ("Bộ Ngoại_giao tích_cực"), so
+its input must be segmented the same way. Segmenters differ in speed, licence
+and set-up (underthesea ships its model in the wheel; VnCoreNLP, the segmenter
+PhoBERT's authors used, needs Java and a jar the user downloads), so callers ask
+:func:`get_segmenter` by name, and the name is stored in the model's config so
+inference segments exactly as training did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Segmenter(Protocol):
+    """Turns normalised text into space-separated words, syllables of one word
+    joined by "_"."""
+
+    name: str
+
+    def segment(self, text: str) -> str: ...
+
+    def segment_batch(self, texts: Iterable[str]) -> list[str]: ...
+
+
+class _BaseSegmenter:
+    name = "base"
+
+    def segment(self, text: str) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def segment_batch(self, texts: Iterable[str]) -> list[str]:
+        return [self.segment(t) for t in texts]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class UndertheseaSegmenter(_BaseSegmenter):
+    """underthesea's CRF word segmenter: offline (model bundled in the wheel), the
+    default. Imported lazily because importing underthesea takes seconds."""
+
+    name = "underthesea"
+
+    def __init__(self) -> None:
+        from underthesea import word_tokenize
+
+        self._tokenize = word_tokenize
+
+    def segment(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        return self._tokenize(text, format="text")
+
+
+class VnCoreNLPSegmenter(_BaseSegmenter):
+    """VnCoreNLP's RDRSegmenter, the one PhoBERT was pre-trained with. Needs the
+    ``py_vncorenlp`` package, Java, and the VnCoreNLP files in ``save_dir``
+    (``py_vncorenlp.download_model(save_dir)`` fetches them once)."""
+
+    name = "vncorenlp"
+
+    def __init__(self, save_dir: str) -> None:
+        try:
+            import py_vncorenlp
+        except ImportError as exc:
+            raise ImportError(
+                "segmenter 'vncorenlp' needs `pip install py_vncorenlp` and Java; "
+                "use segmenter 'underthesea' (the default) otherwise"
+            ) from exc
+        self._model = py_vncorenlp.VnCoreNLP(annotators=["wseg"], save_dir=save_dir)
+
+    def segment(self, text: str) -> str:
+        return " ".join(self._model.word_segment(text)) if text.strip() else ""
+
+
+class WhitespaceSegmenter(_BaseSegmenter):
+    """No segmentation: syllables stay as they are. For models pre-trained on raw
+    syllables (ViT5) and for fast tests."""
+
+    name = "none"
+
+    def segment(self, text: str) -> str:
+        return " ".join(text.split())
+
+
+_REGISTRY: dict[str, Callable[..., Segmenter]] = {
+    UndertheseaSegmenter.name: UndertheseaSegmenter,
+    VnCoreNLPSegmenter.name: VnCoreNLPSegmenter,
+    WhitespaceSegmenter.name: WhitespaceSegmenter,
+}
+
+
+def available_segmenters() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_segmenter(name: str = "underthesea", **options: object) -> Segmenter:
+    """Build the segmenter called ``name`` ("underthesea", "vncorenlp", "none")."""
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown segmenter {name!r}; choose one of {available_segmenters()}") from None
+    return factory(**options)

@@ -1,0 +1,32 @@
+import pytest
+
+from vnnews.text import Segmenter, available_segmenters, get_segmenter
+
+
+def test_underthesea_joins_syllables_of_a_word_offline():
+    seg = get_segmenter("underthesea")
+    assert isinstance(seg, Segmenter)
+    out = seg.segment("Bộ Ngoại giao tích cực đổi mới")
+    assert "Ngoại_giao" in out and "tích_cực" in out and "đổi_mới" in out
+    assert seg.segment_batch(["Việt Nam", ""]) == ["Việt_Nam", ""]
+
+
+def test_whitespace_segmenter_is_identity_on_words():
+    assert get_segmenter("none").segment("  Việt   Nam ") == "Việt Nam"
+
+
+def test_vncorenlp_without_package_explains_how_to_get_it():
+    pytest.importorskip("py_vncorenlp", reason="checks the message shown when it is missing") if False else None
+    try:
+        import py_vncorenlp  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="py_vncorenlp"):
+            get_segmenter("vncorenlp", save_dir="/nonexistent")
+    else:
+        pytest.skip("py_vncorenlp is installed here")
+
+
+def test_unknown_segmenter_lists_choices():
+    with pytest.raises(ValueError, match="underthesea"):
+        get_segmenter("jieba")
+    assert {"underthesea", "vncorenlp", "none"} <= set(available_segmenters())
