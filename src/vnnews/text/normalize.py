@@ -97,6 +97,7 @@ def _tone_position(lower: str, style: ToneStyle) -> int | None:
     return start + offset
 
 
+@functools.lru_cache(maxsize=1 << 16)  # Vietnamese has ~7,000 distinct syllables
 def _retone_word(word: str, style: ToneStyle) -> str:
     if word.isascii():
         return word

@@ -1,0 +1,19 @@
+"""Ingestion: page dumps, HTML, JSONL, directories and gzip to :class:`Article`."""
+
+from vnnews.ingest.article import Article, IngestError, Line
+from vnnews.ingest.decode import DecodeError, decode_bytes
+from vnnews.ingest.html import html_to_lines
+from vnnews.ingest.readers import IngestOptions, iter_articles, iter_files, structured_lines
+
+__all__ = [
+    "Article",
+    "DecodeError",
+    "IngestError",
+    "IngestOptions",
+    "Line",
+    "decode_bytes",
+    "html_to_lines",
+    "iter_articles",
+    "iter_files",
+    "structured_lines",
+]

@@ -1,0 +1,67 @@
+"""The unit every stage passes on: an article as a sequence of lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One block of a page: a paragraph, heading, caption, link, ...
+
+    ``tag_path`` and ``link_density`` come from HTML input only (None for plain
+    text): where the block sits in the DOM and the share of its characters that
+    are inside links, two strong boilerplate signals. ``label`` is set for gold,
+    structured and weakly labelled lines.
+    """
+
+    text: str
+    tag_path: str | None = None
+    link_density: float | None = None
+    label: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """A page after ingestion. ``id`` is stable across runs (relative path without
+    suffix, or the record's id), ``source`` says where it came from ("file" or
+    "file:line" for JSONL), ``meta`` holds what the reader learnt (format,
+    encoding, HTML <title>, URL, ...). ``label_source`` is "gold", "structured" or
+    "weak" once every line has a label, else None."""
+
+    id: str
+    source: str
+    lines: list[Line]
+    meta: dict[str, Any] = field(default_factory=dict)
+    label_source: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [line.text for line in self.lines]
+
+    @property
+    def labels(self) -> list[str | None]:
+        return [line.label for line in self.lines]
+
+    def with_labels(self, labels: list[str], source: str) -> Article:
+        """A copy whose lines carry ``labels`` (one per line) from ``source``."""
+        if len(labels) != len(self.lines):
+            raise ValueError(f"{self.id}: {len(labels)} labels for {len(self.lines)} lines")
+        lines = [
+            Line(line.text, line.tag_path, line.link_density, label)
+            for line, label in zip(self.lines, labels, strict=True)
+        ]
+        return Article(self.id, self.source, lines, dict(self.meta), source)
+
+
+class IngestError(Exception):
+    """One input that could not be read; ingestion reports it and goes on."""
+
+    def __init__(self, source: str, cause: str, line: int | None = None) -> None:
+        self.source, self.cause, self.line = source, cause, line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.cause}"

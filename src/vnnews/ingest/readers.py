@@ -1,0 +1,256 @@
+"""Inputs to Articles: page dumps (.txt), HTML (.html/.htm), JSONL, directories
+(recursively) and gzip of any of these.
+
+Bad input never stops a run: an unreadable file, an empty page or a malformed
+JSONL line becomes an :class:`IngestError` (file, line, cause) passed to
+``on_error``, and reading goes on with the next input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vnnews.ingest.article import Article, IngestError, Line
+from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
+from vnnews.ingest.html import html_to_lines
+from vnnews.text.normalize import ToneStyle, normalize
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl",)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
+
+ErrorHandler = Callable[[IngestError], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How raw text becomes Article lines. ``tone_style`` is passed to
+    :func:`vnnews.text.normalize` (None keeps marks as written)."""
+
+    tone_style: ToneStyle | None = "new"
+
+
+def _log_error(error: IngestError) -> None:
+    log.warning("skipped %s", error)
+
+
+def _kind(path: Path) -> tuple[str | None, bool]:
+    """(format, gzipped) from the file name; format None if unsupported."""
+    name = path.name.lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    for fmt, suffixes in (("txt", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES)):
+        if name.endswith(suffixes):
+            return fmt, gz
+    return None, gz
+
+
+def _stem_id(rel: Path) -> str:
+    """Article id from a path relative to its input root: suffixes dropped, '/' kept."""
+    name = rel.name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    name = name.rsplit(".", 1)[0] if "." in name else name
+    return (rel.parent / name).as_posix() if rel.parent != Path(".") else name
+
+
+def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
+    return [Line(t) for t in normalize(text, tone_style=options.tone_style).split("\n") if t]
+
+
+def _lines_from_html(html: str, options: IngestOptions) -> tuple[list[Line], dict[str, str]]:
+    raw, meta = html_to_lines(html)
+    lines = []
+    for line in raw:
+        text = normalize(line.text, tone_style=options.tone_style, keep_newlines=False)
+        if text:
+            lines.append(Line(text, line.tag_path, round(line.link_density, 4)))
+    return lines, meta
+
+
+def structured_lines(record: dict[str, Any], options: IngestOptions) -> list[Line]:
+    """Labelled lines from a structured record (title, lead, body sentences,
+    captions). Captions have no position in such records; they are placed after
+    the first body paragraph, where news pages usually show the lead image."""
+
+    def norm(value: Any) -> list[str]:
+        values = value if isinstance(value, list) else [value] if value else []
+        out = []
+        for v in values:
+            if not isinstance(v, str):
+                raise ValueError(f"expected text, got {type(v).__name__}")
+            t = normalize(v, tone_style=options.tone_style, keep_newlines=False)
+            if t:
+                out.append(t)
+        return out
+
+    title, lead, body, captions = (norm(record.get(f)) for f in STRUCTURED_FIELDS)
+    lines = [Line(t, label="title") for t in title] + [Line(t, label="lead") for t in lead]
+    body_lines = [Line(t, label="body") for t in body]
+    caption_lines = [Line(t, label="caption") for t in captions]
+    return lines + body_lines[:1] + caption_lines + body_lines[1:]
+
+
+def _read_file_bytes(path: Path, gz: bool) -> bytes:
+    if gz:
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    return path.read_bytes()
+
+
+def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestOptions) -> Article:
+    source = str(path)
+    try:
+        data = _read_file_bytes(path, gz)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise IngestError(source, f"cannot read: {exc}") from None
+    try:
+        text, encoding = decode_bytes(data, declared_charset(data) if fmt == "html" else None)
+    except DecodeError as exc:
+        raise IngestError(source, str(exc)) from None
+    meta: dict[str, Any] = {"format": fmt, "encoding": encoding}
+    if fmt == "html":
+        try:
+            lines, html_meta = _lines_from_html(text, options)
+        except (ValueError, etree_errors()) as exc:
+            raise IngestError(source, f"unparseable HTML: {exc}") from None
+        meta.update(html_meta)
+    else:
+        lines = _lines_from_text(text, options)
+    if not lines:
+        raise IngestError(source, "no text left after cleaning")
+    return Article(article_id, source, lines, meta)
+
+
+def etree_errors() -> type[Exception]:
+    import lxml.etree
+
+    return lxml.etree.LxmlError
+
+
+def _record_article(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
+    source = f"{path}:{lineno}"
+    if not isinstance(record, dict):
+        raise IngestError(str(path), f"expected a JSON object, got {type(record).__name__}", lineno)
+    rid = record.get("id", default_id)
+    if not isinstance(rid, (str, int)) or str(rid).strip() == "":
+        raise IngestError(str(path), f"field 'id' must be a non-empty string or number, got {rid!r}", lineno)
+    meta: dict[str, Any] = {k: record[k] for k in ("url", "date", "category") if k in record}
+    label_source = None
+    try:
+        if isinstance(record.get("html"), str):
+            lines, html_meta = _lines_from_html(record["html"], options)
+            meta.update(html_meta, format="jsonl-html")
+        elif isinstance(record.get("text"), str):
+            lines = _lines_from_text(record["text"], options)
+            meta["format"] = "jsonl-text"
+        elif any(f in record for f in STRUCTURED_FIELDS):
+            lines = structured_lines(record, options)
+            meta["format"] = "jsonl-structured"
+            label_source = "structured"
+        else:
+            raise IngestError(
+                str(path), "record has none of the fields 'text', 'html' or 'title'/'lead'/'body'/'captions'", lineno
+            )
+    except (ValueError, etree_errors()) as exc:
+        raise IngestError(str(path), f"bad record: {exc}", lineno) from None
+    if not lines:
+        raise IngestError(str(path), "no text left after cleaning", lineno)
+    return Article(str(rid), source, lines, meta, label_source)
+
+
+def _read_jsonl(path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler) -> Iterator[Article]:
+    """Stream records one line at a time, so a file of any size uses flat memory."""
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as raw:
+            for lineno, data in enumerate(io.BufferedReader(raw) if gz else raw, start=1):
+                if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+                    data = data[3:]
+                if not data.strip():
+                    continue
+                try:
+                    record = json.loads(data.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    on_error(IngestError(str(path), f"not UTF-8 (JSON must be): {exc.reason}", lineno))
+                    continue
+                except json.JSONDecodeError as exc:
+                    on_error(IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno))
+                    continue
+                try:
+                    yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
+                except IngestError as exc:
+                    on_error(exc)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        on_error(IngestError(str(path), f"cannot read: {exc}"))
+
+
+def iter_files(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
+    """(file, path relative to its input root) for every supported file; directories
+    are walked recursively in sorted order, hidden entries skipped. A file named
+    directly is yielded whatever its suffix (the reader then reports it)."""
+    for item in inputs:
+        root = Path(item)
+        if root.is_dir():
+            found = []
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for name in filenames:
+                    path = Path(dirpath) / name
+                    if not name.startswith(".") and _kind(path)[0]:
+                        found.append((path.relative_to(root).as_posix(), path))
+            for rel, path in sorted(found):
+                yield path, Path(rel)
+        else:
+            yield root, Path(root.name)
+
+
+def iter_articles(
+    inputs: Iterable[str | os.PathLike[str]],
+    options: IngestOptions | None = None,
+    on_error: ErrorHandler | None = None,
+) -> Iterator[Article]:
+    """Every article in ``inputs`` (files or directories), in a stable order.
+
+    Errors go to ``on_error`` (default: a logged warning) and the run goes on.
+    An id seen twice is an error for the second article, which is skipped, since
+    ids key gold annotations, splits and resumable jobs downstream.
+    """
+    options = options or IngestOptions()
+    on_error = on_error or _log_error
+    seen: dict[str, str] = {}
+    for path, rel in iter_files(inputs):
+        if not path.exists():
+            on_error(IngestError(str(path), "no such file or directory"))
+            continue
+        fmt, gz = _kind(path)
+        if fmt is None:
+            on_error(IngestError(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally .gz)"))
+            continue
+        if fmt == "jsonl":
+            articles: Iterable[Article] = _read_jsonl(path, gz, _stem_id(rel), options, on_error)
+        else:
+            try:
+                articles = [_read_page(path, fmt, gz, _stem_id(rel), options)]
+            except IngestError as exc:
+                on_error(exc)
+                continue
+        for article in articles:
+            if article.id in seen:
+                on_error(IngestError(article.source, f"duplicate article id {article.id!r} (first seen in {seen[article.id]})"))
+                continue
+            seen[article.id] = article.source
+            yield article
