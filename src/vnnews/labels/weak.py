@@ -1,0 +1,197 @@
+"""A rule-based labeller for pages nobody has annotated.
+
+Five gold pages cannot train a classifier; thousands of scraped pages labelled
+by rules can, if the rules' errors are known. The rules below encode how
+Vietnamese news pages are laid out; their per-class precision/recall/F1 against
+the gold seeds is in docs/weak-labeler.md (``vnnews weak-label --evaluate``).
+
+Rules, first match wins (the name in brackets is what ``explain`` returns):
+
+1. [navigation] a known menu/section phrase ("Trang chủ ...", "Xem nhiều",
+   "Tin bài liên quan", "Phiên bản di động", "Theo dõi ... trên", "aa").
+2. [other] a known widget message ("Xin chờ trong giây lát...", "Có lỗi xảy ra").
+3. [image] an image file name ("1hai 0936.jpg") or an alt slug: lower-case ASCII
+   text without diacritics in a Vietnamese page.
+4. [advertisement] an advertising phrase ("Quảng cáo", "Tài trợ", "hotline").
+5. [byline] "Nguồn: ..." / "Theo <source>" lines, and short lines of 2-4
+   capitalised words with no digits or punctuation (an author's name).
+6. [related] from the start of a related block to the end of the page: the block
+   starts at a related-list heading, at a title printed twice (on two lines or
+   twice on one line), or at a "[Video]" link.
+7. [dateline] a short line made of a date and time ("21:00 | 08/11/2021 GMT+7").
+8. [caption] "(Ảnh: ...)", "Ảnh: ...", or the line after an image line.
+9. [image] a line repeating the title further down (photo alt text), or a short
+   unpunctuated line right before a caption.
+10. [title] the first short unpunctuated line of the page (plus the next line if
+    this one is a kicker ending in ":"), [lead] the first long line after it.
+11. [body] long or sentence-final lines before the related block;
+    [subheading] short unpunctuated lines between body lines; [other] the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from vnnews.ingest import Article
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton for phrase matching: "Xem nhiều" -> "xem nhieu"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+
+
+RELATED_HEADINGS = frozenset(
+    fold(p)
+    for p in (
+        "Xem nhiều", "Đọc nhiều", "Đọc thêm", "Xem thêm", "Tin liên quan", "Tin bài liên quan",
+        "Bài viết liên quan", "Các tin bài khác", "Các tin khác", "Tin khác", "Có thể bạn quan tâm",
+        "Tin cùng chuyên mục", "Tin mới", "Tin mới nhất", "Tin nổi bật", "Bài liên quan",
+    )
+)
+NAVIGATION_PHRASES = RELATED_HEADINGS | frozenset(
+    fold(p)
+    for p in (
+        "Phiên bản di động", "Trang chủ", "Chia sẻ", "Bình luận", "In bài", "Gửi bài", "Lên đầu trang",
+        "Đăng nhập", "Đăng ký", "aa", "Aa", "Quay lại", "Tiếp theo", "Trở về", "Liên hệ", "Tags", "Từ khoá",
+    )
+)
+OTHER_PHRASES = ("xin cho trong giay lat", "dang tai", "co loi xay ra", "loading")
+AD_PHRASES = ("quang cao", "tai tro", "hotline", "khuyen mai", "mua ngay", "dat hang", "advertisement")
+
+_IMAGE_FILE_RE = re.compile(r"\.(jpe?g|png|gif|webp|bmp|svg)$", re.I)
+_DATE_RE = re.compile(r"\d{1,2}[/-]\d{1,2}([/-]\d{2,4})?|\d{1,2}:\d{2}")
+_DATELINE_RE = re.compile(
+    r"^[\w\s,|:/\-+()]*(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{1,2}:\d{2})[\w\s,|:/\-+()]*$"
+)
+_SENTENCE_END_RE = re.compile(r"""[.!?…:;"”'’)]$""")
+_FOLLOW_RE = re.compile(r"^theo doi .{1,40} tren$")
+_SOURCE_RE = re.compile(r"^(nguon|theo)\b")
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return (
+        2 <= len(words) <= 4
+        and len(text) <= 30
+        and all(w[:1].isupper() and w.isalpha() for w in words)
+    )
+
+
+def _doubled(text: str) -> bool:
+    """A related link that prints its title twice on one line: "X X", or a
+    truncated copy before the full one ("Đổi mới, nâng cao ... Đổi mới, nâng cao ...")."""
+    words = text.split()
+    head = words[:4]
+    if len(words) < 8:
+        return False
+    return any(words[p : p + 4] == head for p in range(4, len(words) - 3))
+
+
+def _vietnamese(article: Article) -> bool:
+    return any(not c.isascii() for line in article.lines[:50] for c in line.text)
+
+
+def weak_label(article: Article, explain: bool = False) -> list[str] | list[tuple[str, str]]:
+    """Label every line of ``article`` by the rules above.
+
+    Returns the labels, or (label, rule) pairs with ``explain=True``.
+    """
+    texts = article.texts
+    n = len(texts)
+    folded = [fold(t) for t in texts]
+    labels: list[str | None] = [None] * n
+    rules: list[str] = [""] * n
+    vietnamese = _vietnamese(article)
+
+    def set_(i: int, label: str, rule: str) -> None:
+        if labels[i] is None:
+            labels[i], rules[i] = label, rule
+
+    # 1-5: lines recognisable on their own.
+    for i, (t, f) in enumerate(zip(texts, folded, strict=True)):
+        if f in NAVIGATION_PHRASES or f.startswith("trang chu ") or _FOLLOW_RE.match(f):
+            set_(i, "navigation", "navigation phrase")
+        elif any(f.startswith(p) for p in OTHER_PHRASES):
+            set_(i, "other", "widget message")
+        elif _IMAGE_FILE_RE.search(t) or (
+            vietnamese and t.isascii() and t == t.lower() and len(t.split()) >= 3 and not _SENTENCE_END_RE.search(t)
+        ):
+            set_(i, "image", "file name or alt slug")
+        elif len(t) < 120 and any(p in f for p in AD_PHRASES):
+            set_(i, "advertisement", "advertising phrase")
+        elif (_SOURCE_RE.match(f) and len(t.split()) <= 6) or _is_name(t):
+            set_(i, "byline", "source line or author name")
+
+    # 6: the related block runs from its first sign to the end of the page.
+    start = n
+    for i in range(n):
+        if folded[i] in RELATED_HEADINGS or texts[i].startswith("[Video]") or _doubled(texts[i]):
+            start = i
+            break
+        if i + 1 < n and texts[i] == texts[i + 1] and len(texts[i]) > 20:
+            start = i
+            break
+    for i in range(start, n):
+        set_(i, "related", "related block")
+
+    # 7: datelines (before the related block: times inside it are related).
+    for i in range(start):
+        if len(texts[i]) <= 40 and _DATELINE_RE.match(texts[i]) and _DATE_RE.search(texts[i]):
+            set_(i, "dateline", "date and time")
+
+    # 8-9: captions and the image lines that go with them.
+    title_at = next(
+        (i for i in range(min(start, 8)) if labels[i] is None and len(texts[i]) < 150 and not texts[i].endswith(".")),
+        None,
+    )
+    for i in range(start):
+        f = folded[i]
+        if "(anh:" in f or f.startswith("anh:") or "(anh minh hoa" in f:
+            set_(i, "caption", "photo credit")
+        elif i > 0 and labels[i - 1] == "image" and len(texts[i]) < 300:
+            set_(i, "caption", "line after an image")
+    for i in range(start):
+        if title_at is not None and i > title_at and texts[i] == texts[title_at]:
+            set_(i, "image", "title repeated as alt text")
+        elif i + 1 < start and labels[i + 1] == "caption" and len(texts[i]) < 150 and not _SENTENCE_END_RE.search(texts[i]):
+            set_(i, "image", "line before a caption")
+    for i in range(start):  # an alt line found late still claims its caption
+        if i > 0 and labels[i - 1] == "image" and labels[i] is None and len(texts[i]) < 300:
+            set_(i, "caption", "line after an image")
+
+    # 10: title block and lead, near the top only.
+    if title_at is not None and labels[title_at] is None:
+        set_(title_at, "title", "first short line")
+        if texts[title_at].endswith(":") and title_at + 1 < start and labels[title_at + 1] is None:
+            set_(title_at + 1, "title", "headline after a kicker")
+        lead_at = next((i for i in range(title_at + 1, min(start, title_at + 6)) if labels[i] is None), None)
+        if lead_at is not None and len(texts[lead_at]) >= 80:
+            set_(lead_at, "lead", "first long line after the title")
+
+    # 11: the article body.
+    bodyish = [labels[i] is None and (len(texts[i]) >= 80 or bool(_SENTENCE_END_RE.search(texts[i]))) for i in range(n)]
+    for i in range(start):
+        if bodyish[i]:
+            set_(i, "body", "long or punctuated line")
+    for i in range(start):
+        if labels[i] is None and len(texts[i]) < 120:
+            before = i > 0 and labels[i - 1] == "body"
+            after = i + 1 < n and labels[i + 1] == "body"
+            if before and after:
+                set_(i, "subheading", "short line between body lines")
+    for i in range(n):
+        set_(i, "other", "no rule")
+
+    final = [label or "other" for label in labels]
+    return list(zip(final, rules, strict=True)) if explain else final
+
+
+def weak_label_article(article: Article) -> Article:
+    """``article`` with weak labels, unless it already carries labels."""
+    if article.label_source is not None:
+        return article
+    return article.with_labels(weak_label(article), "weak")  # type: ignore[arg-type]
