@@ -172,12 +172,18 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
     return Article(str(rid), source, lines, meta, label_source)
 
 
-def _read_jsonl(path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler) -> Iterator[Article]:
-    """Stream records one line at a time, so a file of any size uses flat memory."""
+def _read_jsonl(
+    path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)
+) -> Iterator[Article]:
+    """Stream records one line at a time, so a file of any size uses flat memory.
+    ``part=(k, n)`` keeps only lines k, k+n, k+2n, ... (for parallel readers)."""
+    k, n = part
     opener = gzip.open if gz else open
     try:
         with opener(path, "rb") as raw:
             for lineno, data in enumerate(io.BufferedReader(raw) if gz else raw, start=1):
+                if (lineno - 1) % n != k:
+                    continue
                 if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
                     data = data[3:]
                 if not data.strip():
@@ -218,6 +224,35 @@ def iter_files(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path,
             yield root, Path(root.name)
 
 
+def read_file(
+    path: str | os.PathLike[str],
+    rel: str | os.PathLike[str] | None = None,
+    options: IngestOptions | None = None,
+    on_error: ErrorHandler | None = None,
+    part: tuple[int, int] = (0, 1),
+) -> Iterator[Article]:
+    """The articles of one file; ``rel`` (its path under the input root) makes the
+    id, ``part=(k, n)`` reads every n-th record of a JSONL file from the k-th."""
+    path = Path(path)
+    options = options or IngestOptions()
+    on_error = on_error or _log_error
+    rel = Path(rel) if rel is not None else Path(path.name)
+    if not path.exists():
+        on_error(IngestError(str(path), "no such file or directory"))
+        return
+    fmt, gz = _kind(path)
+    if fmt is None:
+        on_error(IngestError(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally .gz)"))
+        return
+    if fmt == "jsonl":
+        yield from _read_jsonl(path, gz, _stem_id(rel), options, on_error, part)
+    elif part[0] == 0:
+        try:
+            yield _read_page(path, fmt, gz, _stem_id(rel), options)
+        except IngestError as exc:
+            on_error(exc)
+
+
 def iter_articles(
     inputs: Iterable[str | os.PathLike[str]],
     options: IngestOptions | None = None,
@@ -229,28 +264,16 @@ def iter_articles(
     An id seen twice is an error for the second article, which is skipped, since
     ids key gold annotations, splits and resumable jobs downstream.
     """
-    options = options or IngestOptions()
     on_error = on_error or _log_error
     seen: dict[str, str] = {}
     for path, rel in iter_files(inputs):
-        if not path.exists():
-            on_error(IngestError(str(path), "no such file or directory"))
-            continue
-        fmt, gz = _kind(path)
-        if fmt is None:
-            on_error(IngestError(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally .gz)"))
-            continue
-        if fmt == "jsonl":
-            articles: Iterable[Article] = _read_jsonl(path, gz, _stem_id(rel), options, on_error)
-        else:
-            try:
-                articles = [_read_page(path, fmt, gz, _stem_id(rel), options)]
-            except IngestError as exc:
-                on_error(exc)
-                continue
-        for article in articles:
+        for article in read_file(path, rel, options, on_error):
             if article.id in seen:
-                on_error(IngestError(article.source, f"duplicate article id {article.id!r} (first seen in {seen[article.id]})"))
+                on_error(duplicate_error(article.id, article.source, seen[article.id]))
                 continue
             seen[article.id] = article.source
             yield article
+
+
+def duplicate_error(article_id: str, source: str, first_source: str) -> IngestError:
+    return IngestError(source, f"duplicate article id {article_id!r} (first seen in {first_source})")

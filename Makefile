@@ -1,0 +1,27 @@
+# The two commands of the README. Each sets up .venv on first use (CPU build of
+# torch first where none is installed, then vnnews with its test extras).
+PYTHON ?= python3
+VENV ?= .venv
+# Override for another platform, e.g. TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup clean
+
+demo: $(VENV)/.installed  ## the main job on the bundled corpus
+	$(BIN)/vnnews build-dataset data/raw --out build/dataset --overwrite
+
+test: $(VENV)/.installed  ## the test suite
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf build $(VENV)

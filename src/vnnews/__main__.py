@@ -1,0 +1,5 @@
+import sys
+
+from vnnews.cli import main
+
+sys.exit(main())

@@ -1,0 +1,260 @@
+"""The ``vnnews`` command. Each subcommand is a thin layer over a library
+function; heavy imports (datasets, underthesea) happen inside the subcommand so
+``vnnews --help`` answers at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from vnnews import __version__
+
+_OVERRIDE_RE = re.compile(r"^[A-Za-z_][\w.]*=")
+
+EPILOG = """Configs: every knob lives in a YAML file under configs/ (--config FILE);
+key=value arguments override it (split_ratios.train=0.9 num_proc=1).
+Docs: README.md, docs/labels.md, docs/benchmarks.md."""
+
+
+def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Separate key=value overrides from input paths (an existing path always counts as input)."""
+    paths, overrides = [], []
+    for item in items:
+        if _OVERRIDE_RE.match(item) and not Path(item).exists():
+            overrides.append(item)
+        else:
+            paths.append(item)
+    return paths, overrides
+
+
+class _ErrorCounter:
+    """Collects ingestion errors, logging each as it happens."""
+
+    def __init__(self) -> None:
+        self.errors: list[object] = []
+
+    def __call__(self, error: object) -> None:
+        self.errors.append(error)
+        logging.getLogger("vnnews").warning("skipped %s", error)
+
+
+def _fail(message: str) -> int:
+    print(f"vnnews: error: {message}", file=sys.stderr)
+    return 2
+
+
+# ---------------------------------------------------------------- build-dataset
+def cmd_build_dataset(args: argparse.Namespace) -> int:
+    from vnnews.config import ConfigError, load_config
+    from vnnews.dataset import DatasetConfig, build_dataset
+
+    inputs, overrides = _split_overrides(args.inputs)
+    if not inputs:
+        return _fail("no INPUT given")
+    try:
+        config = load_config(DatasetConfig, args.config, overrides)
+    except (ConfigError, ValueError, TypeError) as exc:
+        return _fail(str(exc))
+    try:
+        result = build_dataset(inputs, args.out, config, overwrite=args.overwrite)
+    except (FileExistsError, ValueError) as exc:
+        return _fail(str(exc))
+    print(_stats_text(Path(args.out)))
+    if result.errors:
+        print(f"\n{len(result.errors)} input(s) skipped; causes in {Path(args.out) / 'errors.jsonl'}")
+    print(f"\nBuilt {result.n_articles} articles in {result.seconds:.1f}s ({result.n_articles / max(result.seconds, 1e-9):.0f} articles/s) -> {args.out}")
+    if args.push_to_hub:
+        from vnnews.hub import push_dataset
+
+        url = push_dataset(args.out, args.push_to_hub, private=args.private)
+        print(f"Pushed to {url}")
+    return 0
+
+
+def _stats_text(out: Path) -> str:
+    """The statistics table of a built dataset, from its build.json."""
+    from vnnews.dataset import SPLITS
+    from vnnews.labels import LABELS
+
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    width = 16
+    rows = ["".ljust(width) + "".join(s.rjust(12) for s in SPLITS)]
+    rows.append("articles".ljust(width) + "".join(str(manifest["articles"].get(s, 0)).rjust(12) for s in SPLITS))
+    for subset, counts in manifest["rows"].items():
+        rows.append(subset.ljust(width) + "".join(str(counts.get(s, 0)).rjust(12) for s in SPLITS))
+    rows.append("")
+    rows.append("segment labels")
+    for label in LABELS:
+        counts = [manifest["labels"][s]["labels"].get(label, 0) for s in SPLITS]
+        if any(counts):
+            rows.append(f"  {label}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
+    rows.append("label sources")
+    for source in ("gold", "structured", "weak"):
+        counts = [manifest["labels"][s]["label_sources"].get(source, 0) for s in SPLITS]
+        if any(counts):
+            rows.append(f"  {source}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
+    return "\n".join(rows)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    if not (Path(args.dataset) / "build.json").exists():
+        return _fail(f"{args.dataset} is not a dataset built by `vnnews build-dataset` (no build.json)")
+    print(_stats_text(Path(args.dataset)))
+    return 0
+
+
+# ---------------------------------------------------------------- ingest
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from vnnews.ingest import IngestOptions, iter_articles
+
+    errors = _ErrorCounter()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    n = 0
+    try:
+        for article in iter_articles(args.inputs, IngestOptions(tone_style=args.tone_style), errors):
+            record = {
+                "id": article.id,
+                "source": article.source,
+                "meta": article.meta,
+                "lines": [{k: v for k, v in vars_line(line).items() if v is not None} for line in article.lines],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    finally:
+        if args.output:
+            out.close()
+    print(f"{n} articles, {len(errors.errors)} skipped", file=sys.stderr)
+    return 0 if n else 1
+
+
+def vars_line(line: object) -> dict[str, object]:
+    return {name: getattr(line, name) for name in ("text", "tag_path", "link_density", "label")}
+
+
+# ---------------------------------------------------------------- weak-label
+def cmd_weak_label(args: argparse.Namespace) -> int:
+    from vnnews.ingest import IngestOptions, iter_articles
+    from vnnews.labels import weak_label
+
+    if args.evaluate:
+        from vnnews.labels.report import write_weak_label_report
+
+        text = write_weak_label_report(args.raw, args.annotations, args.vietnews, args.report)
+        print(text)
+        return 0
+    if not args.inputs:
+        return _fail("give INPUT pages to label, or --evaluate")
+    errors = _ErrorCounter()
+    for article in iter_articles(args.inputs, IngestOptions(), errors):
+        print(f"# {article.id} ({article.source})")
+        for (label, rule), line in zip(weak_label(article, explain=True), article.lines, strict=True):
+            print(f"{label}\t{line.text}" + (f"\t[{rule}]" if args.explain else ""))
+    return 0
+
+
+# ---------------------------------------------------------------- validate-annotations
+def cmd_validate_annotations(args: argparse.Namespace) -> int:
+    from vnnews.labels import validate_annotations
+
+    problems = validate_annotations(args.raw, args.annotations)
+    for problem in problems:
+        print(problem)
+    n = len(list(Path(args.annotations).rglob("*.tsv")))
+    print(f"{n} annotation file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vnnews",
+        description="Turn scraped Vietnamese news pages into clean, structured articles and summaries.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vnnews {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log errors only (no skipped-input warnings)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "build-dataset",
+        help="build the Hugging Face dataset (segments + summarization) from pages and records",
+        description="Read pages and records (txt, html, jsonl, directories, .gz), label every line "
+        "(gold annotations, structured records, else weak rules), split per article, and write a "
+        "Hugging Face dataset with subsets `segments` and `summarization`, plus README.md (dataset card), "
+        "build.json and errors.jsonl. Prints its statistics.",
+        epilog="Example: vnnews build-dataset data/raw ../shared/corpora/vietnews/train.jsonl.gz --out build/dataset "
+        "split_ratios.train=0.9 split_ratios.validation=0.05 split_ratios.test=0.05",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories; key=value items override the config")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
+    p.add_argument("--config", metavar="FILE", default=None, help="YAML config (default: built-in defaults, as in configs/dataset/default.yaml)")
+    p.add_argument("--overwrite", action="store_true", help="replace DIR if it already holds something")
+    p.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the dataset to the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)")
+    p.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    p.set_defaults(func=cmd_build_dataset)
+
+    p = sub.add_parser("stats", help="print the statistics of a built dataset", description="Print articles, rows, labels and label sources per split of a dataset built by build-dataset.")
+    p.add_argument("dataset", metavar="DIR")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "ingest",
+        help="read pages and records into normalised articles (JSONL), for inspection",
+        description="Read INPUTs as build-dataset does and write one JSON object per article: id, source, meta and its lines (text, HTML tag path and link density, label for structured records).",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--tone-style", choices=["new", "old"], default="new", help="tone-mark placement: new (hoá) or old (hóa); default new")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "weak-label",
+        help="label pages with the rule-based weak labeller, or --evaluate it against the gold seeds",
+        description="Print a label for every line of INPUT pages (label<TAB>text, the annotation format), or with --evaluate "
+        "score the rules against the gold annotations and structured VietNews records and write the report.",
+    )
+    p.add_argument("inputs", nargs="*", metavar="INPUT")
+    p.add_argument("--explain", action="store_true", help="show which rule gave each label")
+    p.add_argument("--evaluate", action="store_true", help="per-class precision/recall/F1 against gold labels")
+    p.add_argument("--raw", default="data/raw", help="gold pages (default data/raw)")
+    p.add_argument("--annotations", default="data/annotations", help="gold labels (default data/annotations)")
+    p.add_argument("--vietnews", default=None, metavar="JSONL", help="also score on structured records rendered as pages (e.g. ../shared/corpora/vietnews/validation.jsonl.gz)")
+    p.add_argument("--report", default=None, metavar="FILE", help="write the report here (e.g. docs/weak-labeler.md)")
+    p.set_defaults(func=cmd_weak_label)
+
+    p = sub.add_parser(
+        "validate-annotations",
+        help="check that every gold annotation matches its raw page and uses known labels",
+        description="Exit 1 and list the problems when an annotation no longer matches its page, uses an unknown label, or a page or annotation is missing.",
+    )
+    p.add_argument("--raw", default="data/raw", help="pages (default data/raw)")
+    p.add_argument("--annotations", default="data/annotations", help="annotations (default data/annotations)")
+    p.set_defaults(func=cmd_validate_annotations)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    # key=value overrides may follow options (build-dataset IN --out DIR k=v), which
+    # argparse does not take as positionals there: collect them by hand.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if hasattr(args, "inputs") and all(_OVERRIDE_RE.match(item) for item in extra):
+            args.inputs += extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""Build the Hugging Face dataset: pages in, ``segments`` and ``summarization`` out.
+
+Flow: ingestion and labelling run in parallel workers (``datasets``'
+``from_generator`` with ``num_proc``) over shards of the input (files, and
+every n-th record of large JSONL files), giving one article-level table; the
+main process drops duplicate ids, then each split is exploded into line rows
+and summarization examples. Labels come from gold annotations where a page has
+one (checked against the page), from structured records, else from the weak
+labeller.
+
+The output is written to ``<out>.partial`` and renamed into place when complete,
+so an interrupted build never leaves a half-written dataset where a finished
+one is expected, and an existing dataset is never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import datasets
+
+from vnnews.config import to_dict
+from vnnews.dataset.features import (
+    ARTICLE_FEATURES,
+    SEGMENT_FEATURES,
+    SUMMARIZATION_FEATURES,
+    article_row,
+    segment_rows,
+    summarization_row,
+)
+from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
+from vnnews.ingest import IngestError, IngestOptions, duplicate_error, iter_files, read_file
+from vnnews.labels import AnnotationError, apply_gold, load_gold, weak_label_article
+
+log = logging.getLogger(__name__)
+
+SUBSETS: tuple[str, ...] = ("segments", "summarization")
+# JSONL files larger than this are read by every worker, each taking every n-th record.
+_SPLIT_JSONL_BYTES = 1 << 20
+
+
+@dataclass
+class DatasetConfig:
+    """Knobs of ``vnnews build-dataset`` (configs/dataset/default.yaml)."""
+
+    split_ratios: SplitRatios = field(default_factory=SplitRatios)
+    split_salt: str = "vnnews"  # change it to draw a different, equally deterministic split
+    context_window: int = 2  # neighbour lines kept on each side of a segment
+    tone_style: Literal["new", "old"] | None = "new"
+    annotations_dir: str | None = "data/annotations"  # gold labels; None to ignore them
+    num_proc: int | None = None  # worker processes; None: one per CPU core
+
+    def __post_init__(self) -> None:
+        if self.context_window < 0:
+            raise ValueError(f"context_window must be >= 0, got {self.context_window}")
+        if self.num_proc is not None and self.num_proc < 1:
+            raise ValueError(f"num_proc must be >= 1 or null, got {self.num_proc}")
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    counts: dict[str, dict[str, int]]  # subset -> split -> rows
+    articles: dict[str, int]  # split -> articles
+    errors: list[IngestError]
+    seconds: float
+
+    @property
+    def n_articles(self) -> int:
+        return sum(self.articles.values())
+
+
+Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n)
+
+
+def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int) -> list[list[Unit]]:
+    """Spread the input over ``num_proc`` shards: files round-robin, and each large
+    JSONL file cut into ``num_proc`` interleaved parts so one big file still
+    keeps every worker busy."""
+    units: list[Unit] = []
+    for path, rel in iter_files(inputs):
+        name = path.name.lower()
+        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > _SPLIT_JSONL_BYTES
+        parts = num_proc if big_jsonl else 1
+        units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
+    shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]
+    for i, unit in enumerate(units):
+        shards[i % len(shards)].append(unit)
+    return shards
+
+
+def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_dir: str) -> Iterator[dict[str, Any]]:
+    """Worker body: read, label and assign a split to every article of its shards.
+    Errors go to a JSONL file per shard, read back by the main process."""
+    cfg = DatasetConfig(**{**config, "split_ratios": SplitRatios(**config["split_ratios"])})
+    options = IngestOptions(tone_style=cfg.tone_style)
+    gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
+    for shard in shards:
+        errors: list[IngestError] = []
+        for path, rel, k, n in shard:
+            for article in read_file(path, rel, options, errors.append, part=(k, n)):
+                try:
+                    labelled = weak_label_article(apply_gold(article, gold))
+                except AnnotationError as exc:
+                    errors.append(IngestError(article.source, f"gold annotation does not match: {exc}"))
+                    continue
+                yield article_row(labelled, assign_split(article.id, cfg.split_ratios, cfg.split_salt))
+        if errors:
+            name = f"{os.getpid()}-{shard[0][2]}-{abs(hash(shard[0][0]))}.jsonl"
+            with open(Path(errors_dir) / name, "a", encoding="utf-8") as f:
+                for e in errors:
+                    f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
+
+
+def _explode_segments(batch: dict[str, list[Any]], context_window: int) -> dict[str, list[Any]]:
+    rows = [r for i in range(len(batch["article_id"])) for r in segment_rows({k: v[i] for k, v in batch.items()}, context_window)]
+    return {name: [r[name] for r in rows] for name in SEGMENT_FEATURES}
+
+
+def _to_summaries(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    rows = [summarization_row({k: v[i] for k, v in batch.items()}) for i in range(len(batch["article_id"]))]
+    kept = [r for r in rows if r is not None]
+    return {name: [r[name] for r in kept] for name in SUMMARIZATION_FEATURES}
+
+
+def _read_errors(errors_dir: Path) -> list[IngestError]:
+    errors = []
+    for path in sorted(errors_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            e = json.loads(line)
+            errors.append(IngestError(e["source"], e["cause"], e["line"]))
+    return sorted(errors, key=lambda e: (e.source, e.line or 0))
+
+
+def _drop_duplicates(articles: datasets.Dataset) -> tuple[datasets.Dataset, list[IngestError]]:
+    first: dict[str, int] = {}
+    keep, errors = [], []
+    sources = articles["source"]
+    for i, article_id in enumerate(articles["article_id"]):
+        if article_id in first:
+            errors.append(duplicate_error(article_id, sources[i], sources[first[article_id]]))
+        else:
+            first[article_id] = i
+            keep.append(i)
+    return (articles.select(keep) if errors else articles), errors
+
+
+def build_dataset(
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    config: DatasetConfig | None = None,
+    overwrite: bool = False,
+) -> BuildResult:
+    """Build both subsets from ``inputs`` into ``out_dir`` and write the dataset card.
+
+    Raises FileExistsError if ``out_dir`` holds something and ``overwrite`` is False,
+    and ValueError if no article could be read (the errors say why)."""
+    from vnnews.dataset.card import write_card
+
+    config = config or DatasetConfig()
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out_dir} exists and is not empty; pass --overwrite to replace it")
+    started = time.perf_counter()
+    num_proc = config.num_proc or os.cpu_count() or 1
+    shards = plan_shards(inputs, num_proc)
+    if not any(shards):
+        raise ValueError(f"no readable input files in {', '.join(map(str, inputs))}")
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="vnnews-build-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "errors").mkdir()
+        try:
+            articles = datasets.Dataset.from_generator(
+                _generate_articles,
+                features=ARTICLE_FEATURES,
+                cache_dir=str(tmp_path / "cache"),
+                gen_kwargs={"shards": shards, "config": to_dict(config), "errors_dir": str(tmp_path / "errors")},
+                num_proc=len(shards) if len(shards) > 1 else None,
+                fingerprint=f"vnnews-articles-{time.time_ns()}",  # never reuse a stale cache
+            )
+        except ValueError as exc:  # datasets refuses a generator that yielded nothing
+            if "corresponds to no data" not in str(exc):
+                raise
+            articles = datasets.Dataset.from_dict({k: [] for k in ARTICLE_FEATURES}, features=ARTICLE_FEATURES)
+        errors = _read_errors(tmp_path / "errors")
+        articles, duplicates = _drop_duplicates(articles)
+        errors += duplicates
+        if len(articles) == 0:
+            details = "; ".join(str(e) for e in errors[:5])
+            raise ValueError(f"no article could be read from {', '.join(map(str, inputs))}" + (f": {details}" if details else ""))
+        map_proc = num_proc if len(articles) >= 2000 else None
+        subsets: dict[str, dict[str, datasets.Dataset]] = {name: {} for name in SUBSETS}
+        article_counts: dict[str, int] = {}
+        for split in SPLITS:
+            part = articles.filter(lambda s, split=split: s == split, input_columns="split", num_proc=map_proc, desc=f"Selecting {split}")
+            article_counts[split] = len(part)
+            part = part.remove_columns(["split", "source"])
+            subsets["segments"][split] = part.map(
+                _explode_segments,
+                batched=True,
+                batch_size=200,
+                remove_columns=part.column_names,
+                features=SEGMENT_FEATURES,
+                fn_kwargs={"context_window": config.context_window},
+                num_proc=map_proc,
+                desc=f"Segments ({split})",
+            )
+            subsets["summarization"][split] = part.map(
+                _to_summaries,
+                batched=True,
+                remove_columns=part.column_names,
+                features=SUMMARIZATION_FEATURES,
+                num_proc=map_proc,
+                desc=f"Summarization ({split})",
+            )
+        counts = {name: {split: len(ds) for split, ds in splits.items()} for name, splits in subsets.items()}
+        for name, splits in subsets.items():
+            # datasets 5.2 writes no shard for an empty split and cannot load it back
+            # (huggingface/datasets#8385): write those as one empty shard with the schema.
+            features = SEGMENT_FEATURES if name == "segments" else SUMMARIZATION_FEATURES
+            empty = {split: 1 for split, ds in splits.items() if len(ds) == 0}
+            for split in empty:
+                splits[split] = datasets.Dataset.from_dict({k: [] for k in features}, features=features)
+            datasets.DatasetDict(splits).save_to_disk(str(partial / name), num_shards=empty or None)
+        label_stats = _label_stats(subsets["segments"])
+    result = BuildResult(out_dir, counts, article_counts, errors, time.perf_counter() - started)
+    _write_manifest(partial, inputs, config, result, label_stats)
+    write_card(partial, result, config, label_stats)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    partial.rename(out_dir)
+    return result
+
+
+def _label_stats(segments: dict[str, datasets.Dataset]) -> dict[str, Any]:
+    """Label and label-source counts per split, by name."""
+    label_names = SEGMENT_FEATURES["label"].names
+    source_names = SEGMENT_FEATURES["label_source"].names
+    stats: dict[str, Any] = {}
+    for split, ds in segments.items():
+        labels = Counter(label_names[i] for i in ds["label"]) if len(ds) else Counter()
+        sources = Counter(source_names[i] for i in ds["label_source"]) if len(ds) else Counter()
+        stats[split] = {"labels": dict(labels), "label_sources": dict(sources)}
+    return stats
+
+
+def _write_manifest(
+    out: Path, inputs: Sequence[str | os.PathLike[str]], config: DatasetConfig, result: BuildResult, label_stats: dict[str, Any]
+) -> None:
+    """build.json (what was built from what, with which settings) and errors.jsonl
+    (every skipped input with its cause), so a build can be audited and repeated."""
+    manifest = {
+        "inputs": [str(p) for p in inputs],
+        "config": to_dict(config),
+        "articles": result.articles,
+        "rows": result.counts,
+        "labels": label_stats,
+        "skipped_inputs": len(result.errors),
+        "seconds": round(result.seconds, 2),
+        "versions": {"vnnews": _version(), "datasets": datasets.__version__},
+    }
+    (out / "build.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with (out / "errors.jsonl").open("w", encoding="utf-8") as f:
+        for e in result.errors:
+            f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
+
+
+def _version() -> str:
+    from vnnews import __version__
+
+    return __version__
+
+
+def load_subset(out_dir: str | os.PathLike[str], subset: str) -> datasets.DatasetDict:
+    """Load one subset ("segments" or "summarization") of a built dataset."""
+    if subset not in SUBSETS:
+        raise ValueError(f"unknown subset {subset!r}; expected one of {SUBSETS}")
+    path = Path(out_dir) / subset
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: build it with `vnnews build-dataset ... --out {out_dir}`")
+    return datasets.load_from_disk(str(path))

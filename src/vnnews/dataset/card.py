@@ -1,0 +1,115 @@
+"""The dataset card (README.md in the dataset directory): counts, label
+distribution, how it was built, how to load it. Its YAML header declares the
+two subsets so the Hub shows and loads them once pushed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from vnnews.dataset.splits import SPLITS
+from vnnews.labels import COARSE, LABELS
+
+if TYPE_CHECKING:
+    from vnnews.dataset.builder import BuildResult, DatasetConfig
+
+
+def _metadata() -> dict[str, Any]:
+    return {
+        "language": ["vi"],
+        "pretty_name": "vnnews: Vietnamese news page lines and lead summaries",
+        "task_categories": ["text-classification", "summarization"],
+        "tags": ["vietnamese", "news", "boilerplate-removal", "content-extraction"],
+        "configs": [
+            {
+                "config_name": subset,
+                "data_files": [{"split": split, "path": f"{subset}/{split}-*"} for split in SPLITS],
+            }
+            for subset in ("segments", "summarization")
+        ],
+    }
+
+
+def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any]) -> str:
+    header = "---\n" + yaml.safe_dump(_metadata(), allow_unicode=True, sort_keys=False) + "---\n"
+    lines = [
+        "# vnnews dataset",
+        "",
+        "Lines of Vietnamese news pages labelled by their role on the page (`segments`), and",
+        "article bodies paired with their lead paragraph (`summarization`). Built by",
+        "[vnnews](https://github.com/) `vnnews build-dataset`.",
+        "",
+        "## Counts",
+        "",
+        "| subset | " + " | ".join(SPLITS) + " |",
+        "|---|" + "---:|" * len(SPLITS),
+        "| articles | " + " | ".join(str(result.articles.get(s, 0)) for s in SPLITS) + " |",
+    ]
+    for subset, counts in result.counts.items():
+        lines.append(f"| {subset} rows | " + " | ".join(str(counts.get(s, 0)) for s in SPLITS) + " |")
+    lines += [
+        "",
+        f"Inputs skipped while building: {len(result.errors)} (listed with their cause in `errors.jsonl`).",
+        "",
+        "## Label distribution (`segments`)",
+        "",
+        "| label | coarse | " + " | ".join(SPLITS) + " |",
+        "|---|---|" + "---:|" * len(SPLITS),
+    ]
+    for label in LABELS:
+        lines.append(f"| {label} | {COARSE[label]} | " + " | ".join(str(label_stats[s]["labels"].get(label, 0)) for s in SPLITS) + " |")
+    lines += ["", "Where the labels come from (lines):", "", "| source | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+    for source in ("gold", "structured", "weak"):
+        lines.append(f"| {source} | " + " | ".join(str(label_stats[s]["label_sources"].get(source, 0)) for s in SPLITS) + " |")
+    ratios = config.split_ratios
+    lines += [
+        "",
+        "`gold`: annotated by a person; `structured`: from records with title/lead/body/captions",
+        "fields; `weak`: rule-based labels (see docs/weak-labeler.md in vnnews for their quality).",
+        "",
+        "## Fields",
+        "",
+        "`segments`: `article_id`, `line_index`, `text`, `context_before` / `context_after` "
+        f"(up to {config.context_window} neighbouring lines each side), `n_lines`, `position` (0 = first "
+        "line, 1 = last), `n_chars`, `tag_path` and `link_density` (HTML input only, else null), "
+        "`label` (fine, ClassLabel), `coarse_label` (content / caption / boilerplate), `label_source`.",
+        "",
+        "`summarization`: `article_id`, `title`, `document` (body and subheading lines, one per line), "
+        "`summary` (the lead), `label_source`. Articles without a lead or a body are left out.",
+        "",
+        "## Splits",
+        "",
+        f"Per article, from a salted hash of its id (salt `{config.split_salt}`): train {ratios.train}, "
+        f"validation {ratios.validation}, test {ratios.test}. All lines of an article are in one split, "
+        "and rebuilding with more data never moves an article.",
+        "",
+        "## Text normalisation",
+        "",
+        f"Unicode NFC, tone marks in the `{config.tone_style}` style (`hoá` for new, `hóa` for old), "
+        "invisible characters removed, whitespace collapsed.",
+        "",
+        "## Usage",
+        "",
+        "```python",
+        "from datasets import load_from_disk",
+        "",
+        'segments = load_from_disk("DIR/segments")          # DatasetDict: train / validation / test',
+        'labels = segments["train"].features["label"].names',
+        "# from the Hub once pushed:",
+        '# load_dataset("ORG/NAME", "segments")',
+        "```",
+        "",
+        "## Limitations",
+        "",
+        "- Weakly labelled lines carry the rules' errors; prefer `label_source == gold` for evaluation.",
+        "- Structured records have no page boilerplate and no caption positions (captions are placed",
+        "  after the first body line), so they teach content labels, not boilerplate.",
+        "",
+    ]
+    return header + "\n".join(lines)
+
+
+def write_card(out: Path, result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any]) -> None:
+    (out / "README.md").write_text(render_card(result, config, label_stats), encoding="utf-8")

@@ -1,0 +1,115 @@
+"""Rows and schemas of the two dataset subsets.
+
+``segments``: one row per line, with what a line classifier needs beyond the
+line itself: neighbouring lines (a related-article title reads like a headline
+until you see it printed twice), the line's place in the page, and the HTML
+features when the page was HTML.
+
+``summarization``: one row per article with a lead and a body: document = the
+clean body (body and subheading lines, one per line), summary = the lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import datasets
+
+from vnnews.ingest import Article
+from vnnews.labels import COARSE, COARSE_LABELS, LABEL_SOURCES, LABELS
+
+SEGMENT_FEATURES = datasets.Features(
+    {
+        "article_id": datasets.Value("string"),
+        "line_index": datasets.Value("int32"),
+        "text": datasets.Value("string"),
+        "context_before": datasets.Sequence(datasets.Value("string")),
+        "context_after": datasets.Sequence(datasets.Value("string")),
+        "n_lines": datasets.Value("int32"),
+        "position": datasets.Value("float32"),
+        "n_chars": datasets.Value("int32"),
+        "tag_path": datasets.Value("string"),
+        "link_density": datasets.Value("float32"),
+        "label": datasets.ClassLabel(names=list(LABELS)),
+        "coarse_label": datasets.ClassLabel(names=list(COARSE_LABELS)),
+        "label_source": datasets.ClassLabel(names=list(LABEL_SOURCES)),
+    }
+)
+
+SUMMARIZATION_FEATURES = datasets.Features(
+    {
+        "article_id": datasets.Value("string"),
+        "title": datasets.Value("string"),
+        "document": datasets.Value("string"),
+        "summary": datasets.Value("string"),
+        "label_source": datasets.ClassLabel(names=list(LABEL_SOURCES)),
+    }
+)
+
+# The intermediate, article-level table the builder writes in parallel.
+ARTICLE_FEATURES = datasets.Features(
+    {
+        "article_id": datasets.Value("string"),
+        "source": datasets.Value("string"),
+        "split": datasets.Value("string"),
+        "texts": datasets.Sequence(datasets.Value("string")),
+        "tag_paths": datasets.Sequence(datasets.Value("string")),
+        "link_densities": datasets.Sequence(datasets.Value("float32")),
+        "labels": datasets.Sequence(datasets.Value("string")),
+        "label_source": datasets.Value("string"),
+    }
+)
+
+
+def article_row(article: Article, split: str) -> dict[str, Any]:
+    if article.label_source is None or None in article.labels:
+        raise ValueError(f"{article.source}: article {article.id!r} has unlabelled lines")
+    return {
+        "article_id": article.id,
+        "source": article.source,
+        "split": split,
+        "texts": article.texts,
+        "tag_paths": [line.tag_path for line in article.lines],
+        "link_densities": [line.link_density for line in article.lines],
+        "labels": article.labels,
+        "label_source": article.label_source,
+    }
+
+
+def segment_rows(row: dict[str, Any], context_window: int) -> Iterator[dict[str, Any]]:
+    """The per-line rows of one article-level row."""
+    texts = row["texts"]
+    n = len(texts)
+    for i, text in enumerate(texts):
+        label = row["labels"][i]
+        yield {
+            "article_id": row["article_id"],
+            "line_index": i,
+            "text": text,
+            "context_before": texts[max(0, i - context_window) : i],
+            "context_after": texts[i + 1 : i + 1 + context_window],
+            "n_lines": n,
+            "position": i / (n - 1) if n > 1 else 0.0,
+            "n_chars": len(text),
+            "tag_path": row["tag_paths"][i],
+            "link_density": row["link_densities"][i],
+            "label": label,
+            "coarse_label": COARSE[label],
+            "label_source": row["label_source"],
+        }
+
+
+def summarization_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The summarization example of one article, or None without a lead or a body."""
+    pick = lambda *wanted: [t for t, lab in zip(row["texts"], row["labels"], strict=True) if lab in wanted]  # noqa: E731
+    lead, document = pick("lead"), pick("body", "subheading")
+    if not lead or not document:
+        return None
+    return {
+        "article_id": row["article_id"],
+        "title": " ".join(pick("title")),
+        "document": "\n".join(document),
+        "summary": " ".join(lead),
+        "label_source": row["label_source"],
+    }

@@ -1,0 +1,147 @@
+import gzip
+import json
+
+import datasets
+import pytest
+
+from vnnews.dataset import SPLITS, DatasetConfig, build_dataset, load_subset, plan_shards
+from vnnews.labels import LABELS, load_gold
+
+
+@pytest.fixture(scope="module")
+def seed_dataset(tmp_path_factory):
+    from tests.conftest import ANNOTATIONS_DIR, RAW_DIR
+
+    out = tmp_path_factory.mktemp("ds") / "seeds"
+    result = build_dataset([RAW_DIR], out, DatasetConfig(annotations_dir=str(ANNOTATIONS_DIR), num_proc=2))
+    return out, result
+
+
+def test_seed_corpus_builds_with_gold_labels_and_disjoint_splits(seed_dataset, annotations_dir):
+    out, result = seed_dataset
+    gold = load_gold(annotations_dir)
+    segments = load_subset(out, "segments")
+    assert isinstance(segments, datasets.DatasetDict) and list(segments) == list(SPLITS)
+    assert result.errors == []
+    assert result.n_articles == 5
+    # every gold line is there, once, with its gold label
+    total = sum(len(a.labels) for a in gold.values())
+    assert sum(len(segments[s]) for s in SPLITS) == total
+    names = segments["train"].features["label"].names
+    assert names == list(LABELS)
+    for split in SPLITS:
+        for row in segments[split]:
+            assert names[row["label"]] == gold[row["article_id"]].labels[row["line_index"]]
+            assert segments[split].features["label_source"].names[row["label_source"]] == "gold"
+    # articles never straddle splits
+    ids = {s: set(segments[s]["article_id"]) for s in SPLITS}
+    assert not (ids["train"] & ids["validation"] or ids["train"] & ids["test"] or ids["validation"] & ids["test"])
+    assert set().union(*ids.values()) == set(gold)
+
+
+def test_segment_context_and_position_features(seed_dataset):
+    out, _ = seed_dataset
+    rows = [r for s in SPLITS for r in load_subset(out, "segments")[s] if r["article_id"] == "000_40151c7d04a83f24"]
+    rows.sort(key=lambda r: r["line_index"])
+    first, second, last = rows[0], rows[1], rows[-1]
+    assert first["context_before"] == [] and first["position"] == 0.0 and last["position"] == 1.0
+    assert second["context_before"] == [first["text"]]
+    assert first["context_after"] == [rows[1]["text"], rows[2]["text"]]
+    assert first["n_lines"] == len(rows) and first["n_chars"] == len(first["text"])
+    assert first["tag_path"] is None and first["link_density"] is None
+
+
+def test_summarization_subset_pairs_body_with_lead(seed_dataset):
+    out, result = seed_dataset
+    summ = load_subset(out, "summarization")
+    rows = {r["article_id"]: r for s in SPLITS for r in summ[s]}
+    # 001 has no title and so no lead; the other four pages have both
+    assert set(rows) == {"000_40151c7d04a83f24", "002_25aafac0b17ae249", "003_13d2b43e3800a43f", "004_ef99bcfbe1261416"}
+    r = rows["002_25aafac0b17ae249"]
+    assert r["title"] == "Nâng cao tinh thần 'dám nghĩ dám làm'"
+    assert r["summary"].startswith("Trong 2 ngày 13 và 14/10")
+    assert "'Câu chuyện tuyên truyền' và ngoại giao ở nước ngoài" in r["document"].split("\n")  # subheading kept
+    assert "(Ảnh:" not in rows["000_40151c7d04a83f24"]["document"]  # captions are not body
+    assert sum(result.counts["summarization"].values()) == 4
+
+
+def test_card_manifest_and_round_trip(seed_dataset):
+    out, result = seed_dataset
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\n") and "config_name: segments" in card and "path: segments/train-*" in card
+    assert "| related | boilerplate |" in card and "| articles |" in card
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert manifest["rows"] == result.counts and manifest["skipped_inputs"] == 0
+    again = datasets.load_from_disk(str(out / "segments"))
+    assert again["train"].features == load_subset(out, "segments")["train"].features
+    assert again["train"][0] == load_subset(out, "segments")["train"][0]
+
+
+def test_structured_weak_and_bad_records_together(tmp_path, raw_dir):
+    records = tmp_path / "recs.jsonl.gz"
+    with gzip.open(records, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "s1", "title": "Tiêu đề", "lead": "Sapo dài.", "body": ["Câu một.", "Câu hai."], "captions": ["Ảnh."]}) + "\n")
+        f.write("{broken\n")
+        f.write(json.dumps({"id": "w1", "text": "Trang chủ Thế giới\nTiêu đề bài\n" + "Đoạn văn dài của bài báo, có đủ chữ để là thân bài. " * 3}) + "\n")
+        f.write(json.dumps({"id": "s1", "text": "trùng"}) + "\n")
+    (tmp_path / "empty.txt").write_text("")
+    out = tmp_path / "out"
+    result = build_dataset([records, tmp_path / "empty.txt", raw_dir / "002_25aafac0b17ae249.txt"], out, DatasetConfig(annotations_dir=None, num_proc=1))
+    assert result.n_articles == 3
+    causes = [str(e) for e in result.errors]
+    assert any("recs.jsonl.gz:2" in c and "malformed JSON" in c for c in causes)
+    assert any("duplicate article id 's1'" in c for c in causes)
+    assert any("empty.txt" in c and "empty file" in c for c in causes)
+    logged = (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(logged) == len(result.errors) == 3
+    seg = load_subset(out, "segments")
+    sources = {}
+    for s in SPLITS:
+        names = seg[s].features["label_source"].names
+        for r in seg[s]:
+            sources[r["article_id"]] = names[r["label_source"]]
+    assert sources == {"s1": "structured", "w1": "weak", "002_25aafac0b17ae249": "weak"}
+
+
+def test_existing_output_is_kept_unless_overwrite(seed_dataset, raw_dir, tmp_path):
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier work")
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        build_dataset([raw_dir], out, DatasetConfig(num_proc=1))
+    assert (out / "keep.txt").read_text() == "earlier work"
+    build_dataset([raw_dir], out, DatasetConfig(num_proc=1), overwrite=True)
+    assert not (out / "keep.txt").exists() and (out / "segments").is_dir()
+    assert not (tmp_path / "ds.partial").exists()
+
+
+def test_nothing_readable_is_an_error_that_says_why(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"\x00\x01binary")
+    with pytest.raises(ValueError, match="no article could be read.*binary file"):
+        build_dataset([tmp_path], tmp_path / "out", DatasetConfig(num_proc=1))
+    assert not (tmp_path / "out").exists()
+
+
+def test_large_jsonl_is_shared_between_workers(tmp_path):
+    big = tmp_path / "big.jsonl"
+    line = json.dumps({"title": "T", "lead": "L", "body": ["x" * 2000]}) + "\n"
+    big.write_text(line * 600)
+    small = tmp_path / "small.txt"
+    small.write_text("a")
+    shards = plan_shards([tmp_path], 2)
+    assert len(shards) == 2
+    units = sorted(u for s in shards for u in s)
+    assert (str(big), "big.jsonl", 0, 2) in units and (str(big), "big.jsonl", 1, 2) in units
+    assert (str(small), "small.txt", 0, 1) in units
+
+
+def test_gold_annotation_that_no_longer_matches_is_reported(tmp_path, raw_dir, annotations_dir):
+    import shutil
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(raw_dir / "002_25aafac0b17ae249.txt", raw)
+    with (raw / "002_25aafac0b17ae249.txt").open("a", encoding="utf-8") as f:
+        f.write("\nDòng thêm vào sau khi gán nhãn\n")
+    with pytest.raises(ValueError, match="gold annotation does not match"):
+        build_dataset([raw], tmp_path / "out", DatasetConfig(annotations_dir=str(annotations_dir), num_proc=1))

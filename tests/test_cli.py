@@ -1,0 +1,97 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vnnews.cli import _split_overrides, build_parser, main
+
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations"]
+
+
+def test_help_lists_every_subcommand_with_a_purpose():
+    out = subprocess.run([sys.executable, "-m", "vnnews", "--help"], capture_output=True, text=True, check=True).stdout
+    for name in SUBCOMMANDS:
+        assert name in out
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(SUBCOMMANDS)
+    assert all(action.help for action in sub._choices_actions)
+
+
+def test_overrides_are_told_apart_from_paths(tmp_path):
+    weird = tmp_path / "a=b.txt"
+    weird.write_text("x")
+    paths, overrides = _split_overrides(["data/raw", "num_proc=1", "split_ratios.train=0.9", str(weird)])
+    assert paths == ["data/raw", str(weird)]
+    assert overrides == ["num_proc=1", "split_ratios.train=0.9"]
+
+
+def test_build_dataset_prints_statistics(tmp_path, raw_dir, capsys):
+    out = tmp_path / "ds"
+    assert main(["build-dataset", str(raw_dir), "--out", str(out), "num_proc=1"]) == 0
+    text = capsys.readouterr().out
+    assert "articles" in text and "segment labels" in text and "Built 5 articles" in text
+    assert main(["stats", str(out)]) == 0
+    assert "summarization" in capsys.readouterr().out
+
+
+def test_build_dataset_reports_bad_config_and_existing_output(tmp_path, raw_dir, capsys):
+    assert main(["build-dataset", str(raw_dir), "--out", str(tmp_path / "o"), "splits=3"]) == 2
+    assert "unknown config key 'splits'" in capsys.readouterr().err
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "x").write_text("x")
+    assert main(["build-dataset", str(raw_dir), "--out", str(tmp_path / "o")]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_push_to_hub_uploads_card_then_subsets_without_network(tmp_path, raw_dir, monkeypatch, capsys):
+    import datasets
+    from huggingface_hub import HfApi
+
+    calls = []
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: calls.append(("create", repo_id, kw["repo_type"], kw["private"])))
+    monkeypatch.setattr(HfApi, "upload_file", lambda self, **kw: calls.append(("card", kw["repo_id"], kw["path_in_repo"])))
+    monkeypatch.setattr(datasets.DatasetDict, "push_to_hub", lambda self, repo_id, config_name, **kw: calls.append(("subset", repo_id, config_name, sorted(self))))
+    argv = ["build-dataset", str(raw_dir), "--out", str(tmp_path / "ds"), "--push-to-hub", "org/vnnews-seeds", "--private", "num_proc=1"]
+    assert main(argv) == 0
+    assert calls == [
+        ("create", "org/vnnews-seeds", "dataset", True),
+        ("card", "org/vnnews-seeds", "README.md"),
+        ("subset", "org/vnnews-seeds", "segments", ["test", "train", "validation"]),
+        ("subset", "org/vnnews-seeds", "summarization", ["test", "train", "validation"]),
+    ]
+    assert "https://huggingface.co/datasets/org/vnnews-seeds" in capsys.readouterr().out
+
+
+def test_ingest_writes_articles_as_jsonl(tmp_path, raw_dir):
+    out = tmp_path / "a.jsonl"
+    assert main(["ingest", str(raw_dir), "-o", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records][:1] == ["000_40151c7d04a83f24"]
+    assert records[0]["lines"][0] == {"text": "Hội nghị Ngoại giao lần thứ 32:"}
+
+
+def test_validate_annotations_exit_codes(tmp_path, raw_dir, annotations_dir, capsys):
+    assert main(["validate-annotations", "--raw", str(raw_dir), "--annotations", str(annotations_dir)]) == 0
+    assert main(["validate-annotations", "--raw", str(raw_dir), "--annotations", str(tmp_path)]) == 1
+    assert "no annotation" in capsys.readouterr().out
+
+
+def test_weak_label_prints_annotation_format(raw_dir, capsys):
+    assert main(["weak-label", str(raw_dir / "002_25aafac0b17ae249.txt"), "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("title\tNâng cao tinh thần") and lines[1].endswith("[first short line]")
+
+
+def test_weak_label_evaluate_writes_report(tmp_path, raw_dir, annotations_dir):
+    report = tmp_path / "r.md"
+    assert main(["weak-label", "--evaluate", "--raw", str(raw_dir), "--annotations", str(annotations_dir), "--report", str(report)]) == 0
+    assert "In-sample" in report.read_text(encoding="utf-8") and "| **macro** |" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv", [["build-dataset", "--out", "x"], ["nonsense"]])
+def test_usage_errors_exit_2(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2

@@ -1,0 +1,68 @@
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pytest
+
+from vnnews.config import ConfigError, load_config, parse_overrides
+from vnnews.dataset import DatasetConfig
+
+
+@dataclass
+class Inner:
+    rate: float = 0.1
+    names: list[str] = field(default_factory=lambda: ["a"])
+
+
+@dataclass
+class Outer:
+    inner: Inner = field(default_factory=Inner)
+    mode: Literal["fast", "slow"] = "fast"
+    limit: int | None = None
+
+
+def test_overrides_are_parsed_as_yaml_with_dotted_keys():
+    assert parse_overrides(["a.b=1", "c=null", "d=[x, y]", "e=hoá", "f=0.5"]) == {
+        "a": {"b": 1}, "c": None, "d": ["x", "y"], "e": "hoá", "f": 0.5,
+    }  # fmt: skip
+
+
+def test_file_then_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("inner:\n  rate: 2\n  names: [p, q]\nmode: slow\n")
+    config = load_config(Outer, path, ["inner.rate=0.25", "limit=3"])
+    assert config == Outer(Inner(0.25, ["p", "q"]), "slow", 3)
+    assert isinstance(load_config(Outer, path).inner.rate, float)  # YAML int accepted for a float
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["speed=1"], "unknown config key 'speed'; known keys: inner, limit, mode"),
+        (["inner.rte=1"], "unknown config key 'inner.rte'"),
+        (["mode=medium"], "mode: 'medium' is not one of"),
+        (["limit=many"], "limit: expected int"),
+        (["novalue"], "is not key=value"),
+    ],
+)
+def test_bad_keys_and_values_are_named(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(Outer, None, overrides)
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(Outer, tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_config(Outer, bad)
+
+
+def test_shipped_dataset_configs_load(tmp_path):
+    from tests.conftest import ROOT
+
+    default = load_config(DatasetConfig, ROOT / "configs" / "dataset" / "default.yaml")
+    assert default == DatasetConfig()
+    assert load_config(DatasetConfig, ROOT / "configs" / "dataset" / "vietnews.yaml").split_ratios.train == 0.9
+    with pytest.raises(ValueError, match="sum to 1"):
+        load_config(DatasetConfig, None, ["split_ratios.train=0.5"])
