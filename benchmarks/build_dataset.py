@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets  # noqa: E402
-from _machine import describe  # noqa: E402
 
+from _machine import describe  # noqa: E402
 from vnnews.dataset import DatasetConfig, build_dataset  # noqa: E402
 
 DEFAULT_INPUT = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "train.jsonl.gz"

@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
-
 from vnnews.ingest import iter_articles  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "raw" / "000_40151c7d04a83f24.txt"

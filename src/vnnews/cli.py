@@ -5,6 +5,7 @@ function; heavy imports (datasets, underthesea) happen inside the subcommand so
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import re
@@ -121,7 +122,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 "id": article.id,
                 "source": article.source,
                 "meta": article.meta,
-                "lines": [{k: v for k, v in vars_line(line).items() if v is not None} for line in article.lines],
+                "lines": [{k: v for k, v in dataclasses.asdict(line).items() if v is not None} for line in article.lines],
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             n += 1
@@ -130,10 +131,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             out.close()
     print(f"{n} articles, {len(errors.errors)} skipped", file=sys.stderr)
     return 0 if n else 1
-
-
-def vars_line(line: object) -> dict[str, object]:
-    return {name: getattr(line, name) for name in ("text", "tag_path", "link_density", "label")}
 
 
 # ---------------------------------------------------------------- weak-label

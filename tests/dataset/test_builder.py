@@ -85,9 +85,11 @@ def test_structured_weak_and_bad_records_together(tmp_path, raw_dir):
         f.write(json.dumps({"id": "w1", "text": "Trang chủ Thế giới\nTiêu đề bài\n" + "Đoạn văn dài của bài báo, có đủ chữ để là thân bài. " * 3}) + "\n")
         f.write(json.dumps({"id": "s1", "text": "trùng"}) + "\n")
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "h1.html").write_text('<nav><a href="/">Trang chủ</a></nav><h1>Tiêu đề</h1><p>' + "Thân bài đủ dài để là một đoạn văn. " * 4 + "</p>")
     out = tmp_path / "out"
-    result = build_dataset([records, tmp_path / "empty.txt", raw_dir / "002_25aafac0b17ae249.txt"], out, DatasetConfig(annotations_dir=None, num_proc=1))
-    assert result.n_articles == 3
+    inputs = [records, tmp_path / "empty.txt", tmp_path / "h1.html", raw_dir / "002_25aafac0b17ae249.txt"]
+    result = build_dataset(inputs, out, DatasetConfig(annotations_dir=None, num_proc=1))
+    assert result.n_articles == 4
     causes = [str(e) for e in result.errors]
     assert any("recs.jsonl.gz:2" in c and "malformed JSON" in c for c in causes)
     assert any("duplicate article id 's1'" in c for c in causes)
@@ -100,7 +102,10 @@ def test_structured_weak_and_bad_records_together(tmp_path, raw_dir):
         names = seg[s].features["label_source"].names
         for r in seg[s]:
             sources[r["article_id"]] = names[r["label_source"]]
-    assert sources == {"s1": "structured", "w1": "weak", "002_25aafac0b17ae249": "weak"}
+    assert sources == {"s1": "structured", "w1": "weak", "h1": "weak", "002_25aafac0b17ae249": "weak"}
+    html_rows = sorted((r for s in SPLITS for r in seg[s] if r["article_id"] == "h1"), key=lambda r: r["line_index"])
+    assert [r["tag_path"] for r in html_rows] == ["html/body/nav", "html/body/h1", "html/body/p"]
+    assert html_rows[0]["link_density"] == 1.0 and html_rows[2]["link_density"] == 0.0
 
 
 def test_existing_output_is_kept_unless_overwrite(seed_dataset, raw_dir, tmp_path):

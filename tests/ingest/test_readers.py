@@ -3,8 +3,6 @@ import gzip
 import json
 import logging
 
-import pytest
-
 from vnnews.ingest import IngestError, IngestOptions, iter_articles
 
 from .test_decode import TEXT, to_cp1258

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from vnnews.ingest import iter_articles
-from vnnews.labels import AnnotationError, LABELS, apply_gold, load_gold, read_annotation, validate_annotations
+from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, read_annotation, validate_annotations
 
 
 def test_every_seed_page_has_valid_gold_labels(raw_dir, annotations_dir):

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -116,8 +117,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
                     continue
                 yield article_row(labelled, assign_split(article.id, cfg.split_ratios, cfg.split_salt))
         if errors:
-            name = f"{os.getpid()}-{shard[0][2]}-{abs(hash(shard[0][0]))}.jsonl"
-            with open(Path(errors_dir) / name, "a", encoding="utf-8") as f:
+            with open(Path(errors_dir) / f"{uuid.uuid4().hex}.jsonl", "w", encoding="utf-8") as f:
                 for e in errors:
                     f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
 

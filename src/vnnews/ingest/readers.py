@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml.etree import LxmlError
+
 from vnnews.ingest.article import Article, IngestError, Line
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
 from vnnews.ingest.html import html_to_lines
@@ -125,7 +127,7 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     if fmt == "html":
         try:
             lines, html_meta = _lines_from_html(text, options)
-        except (ValueError, etree_errors()) as exc:
+        except (ValueError, LxmlError) as exc:
             raise IngestError(source, f"unparseable HTML: {exc}") from None
         meta.update(html_meta)
     else:
@@ -133,12 +135,6 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     if not lines:
         raise IngestError(source, "no text left after cleaning")
     return Article(article_id, source, lines, meta)
-
-
-def etree_errors() -> type[Exception]:
-    import lxml.etree
-
-    return lxml.etree.LxmlError
 
 
 def _record_article(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
@@ -165,7 +161,7 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
             raise IngestError(
                 str(path), "record has none of the fields 'text', 'html' or 'title'/'lead'/'body'/'captions'", lineno
             )
-    except (ValueError, etree_errors()) as exc:
+    except (ValueError, LxmlError) as exc:
         raise IngestError(str(path), f"bad record: {exc}", lineno) from None
     if not lines:
         raise IngestError(str(path), "no text left after cleaning", lineno)
