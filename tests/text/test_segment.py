@@ -11,6 +11,12 @@ def test_underthesea_joins_syllables_of_a_word_offline():
     assert seg.segment_batch(["Việt Nam", ""]) == ["Việt_Nam", ""]
 
 
+def test_underthesea_output_keeps_the_project_tone_style():
+    # underthesea itself returns "văn_hóa" for "văn hoá"
+    assert get_segmenter("underthesea").segment("văn hoá Việt Nam") == "văn_hoá Việt_Nam"
+    assert get_segmenter("underthesea", tone_style="old").segment("văn hoá") == "văn_hóa"
+
+
 def test_whitespace_segmenter_is_identity_on_words():
     assert get_segmenter("none").segment("  Việt   Nam ") == "Việt Nam"
 

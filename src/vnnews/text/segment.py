@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
+from vnnews.text.normalize import ToneStyle, normalize_tone_marks
+
 
 @runtime_checkable
 class Segmenter(Protocol):
@@ -41,19 +43,24 @@ class _BaseSegmenter:
 
 class UndertheseaSegmenter(_BaseSegmenter):
     """underthesea's CRF word segmenter: offline (model bundled in the wheel), the
-    default. Imported lazily because importing underthesea takes seconds."""
+    default. Imported lazily because importing underthesea takes seconds.
+
+    underthesea rewrites tone marks to the old style ("hoá" comes back "hóa"), so
+    its output is put back into ``tone_style`` (None leaves it as underthesea gives it)."""
 
     name = "underthesea"
 
-    def __init__(self) -> None:
+    def __init__(self, tone_style: ToneStyle | None = "new") -> None:
         from underthesea import word_tokenize
 
         self._tokenize = word_tokenize
+        self.tone_style = tone_style
 
     def segment(self, text: str) -> str:
         if not text.strip():
             return ""
-        return self._tokenize(text, format="text")
+        out = self._tokenize(text, format="text")
+        return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
 
 
 class VnCoreNLPSegmenter(_BaseSegmenter):
