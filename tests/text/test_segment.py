@@ -14,7 +14,7 @@ def test_underthesea_joins_syllables_of_a_word_offline():
 def test_underthesea_output_keeps_the_project_tone_style():
     # underthesea itself returns "văn_hóa" for "văn hoá"
     assert get_segmenter("underthesea").segment("văn hoá Việt Nam") == "văn_hoá Việt_Nam"
-    assert get_segmenter("underthesea", tone_style="old").segment("văn hoá") == "văn_hóa"
+    assert get_segmenter("underthesea", tone_style="old").segment("văn hoá Việt Nam") == "văn_hóa Việt_Nam"
 
 
 def test_whitespace_segmenter_is_identity_on_words():
