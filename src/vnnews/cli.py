@@ -80,7 +80,7 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
 def _stats_text(out: Path) -> str:
     """The statistics table of a built dataset, from its build.json."""
     from vnnews.dataset import SPLITS
-    from vnnews.labels import LABELS
+    from vnnews.labels import LABEL_SOURCES, LABELS
 
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     width = 16
@@ -95,7 +95,7 @@ def _stats_text(out: Path) -> str:
         if any(counts):
             rows.append(f"  {label}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
     rows.append("label sources")
-    for source in ("gold", "structured", "weak"):
+    for source in LABEL_SOURCES:
         counts = [manifest["labels"][s]["label_sources"].get(source, 0) for s in SPLITS]
         if any(counts):
             rows.append(f"  {source}".ljust(width) + "".join(str(c).rjust(12) for c in counts))

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from typing import Any, Literal
 import datasets
 
 from vnnews.config import to_dict
+from vnnews.dataset.compose import compose_page
 from vnnews.dataset.features import (
     ARTICLE_FEATURES,
     SEGMENT_FEATURES,
@@ -59,6 +60,7 @@ class DatasetConfig:
     context_window: int = 2  # neighbour lines kept on each side of a segment
     tone_style: Literal["new", "old"] | None = "new"
     annotations_dir: str | None = "data/annotations"  # gold labels; None to ignore them
+    compose_pages: bool = False  # wrap structured records in page boilerplate (classifier training data)
     num_proc: int | None = None  # worker processes; None: one per CPU core
 
     def __post_init__(self) -> None:
@@ -106,6 +108,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
     cfg = DatasetConfig(**{**config, "split_ratios": SplitRatios(**config["split_ratios"])})
     options = IngestOptions(tone_style=cfg.tone_style)
     gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
+    recent: deque[tuple[str, str]] = deque(maxlen=200)  # other articles, for composed related lists
     for shard in shards:
         errors: list[IngestError] = []
         for path, rel, k, n in shard:
@@ -115,6 +118,13 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
                 except AnnotationError as exc:
                     errors.append(IngestError(article.source, f"gold annotation does not match: {exc}"))
                     continue
+                if cfg.compose_pages and labelled.label_source == "structured":
+                    title = " ".join(t for t, lab in zip(labelled.texts, labelled.labels, strict=True) if lab == "title")
+                    lead = " ".join(t for t, lab in zip(labelled.texts, labelled.labels, strict=True) if lab == "lead")
+                    composed = compose_page(labelled, list(recent))
+                    if title:
+                        recent.append((title, lead))
+                    labelled = composed
                 yield article_row(labelled, assign_split(article.id, cfg.split_ratios, cfg.split_salt))
         if errors:
             with open(Path(errors_dir) / f"{uuid.uuid4().hex}.jsonl", "w", encoding="utf-8") as f:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from vnnews.dataset.splits import SPLITS
-from vnnews.labels import COARSE, LABELS
+from vnnews.labels import COARSE, LABEL_SOURCES, LABELS
 
 if TYPE_CHECKING:
     from vnnews.dataset.builder import BuildResult, DatasetConfig
@@ -61,13 +61,14 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
     for label in LABELS:
         lines.append(f"| {label} | {COARSE[label]} | " + " | ".join(str(label_stats[s]["labels"].get(label, 0)) for s in SPLITS) + " |")
     lines += ["", "Where the labels come from (lines):", "", "| source | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
-    for source in ("gold", "structured", "weak"):
+    for source in LABEL_SOURCES:
         lines.append(f"| {source} | " + " | ".join(str(label_stats[s]["label_sources"].get(source, 0)) for s in SPLITS) + " |")
     ratios = config.split_ratios
     lines += [
         "",
         "`gold`: annotated by a person; `structured`: from records with title/lead/body/captions",
-        "fields; `weak`: rule-based labels (see docs/weak-labeler.md in vnnews for their quality).",
+        "fields; `weak`: rule-based labels (see docs/weak-labeler.md in vnnews for their quality);",
+        "`composed`: structured records wrapped in generated page boilerplate (labels exact by construction).",
         "",
         "## Fields",
         "",

@@ -1,0 +1,105 @@
+"""Tiny checkpoints in the exact format of the Hub models, built offline.
+
+The Hub is out of reach from tests and CI, and nothing may download at test
+time, so tests and the offline demo use small models of the same architecture
+and tokenizer format, written where ``from_pretrained`` reads them: one loading
+path serves both.
+
+``make_tiny_classifier`` writes a PhoBERT-format checkpoint: a RoBERTa masked-LM
+with random weights, and a PhobertTokenizer (``vocab.txt`` + ``bpe.codes``) whose
+BPE merges are learned from the bundled corpus, word-segmented as PhoBERT's
+pre-training text was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "raw"
+
+
+def corpus_texts(inputs: Iterable[str | os.PathLike[str]] | None = None) -> list[str]:
+    """The normalised lines of the bundled corpus (or of ``inputs``)."""
+    from vnnews.ingest import iter_articles
+
+    return [line for article in iter_articles(list(inputs or [DEFAULT_CORPUS])) for line in article.texts]
+
+
+def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str], vocab_size: int = 2000):
+    """Learn BPE merges (PhoBERT's ``@@`` scheme: word-final pieces carry no marker)
+    with HF tokenizers, write ``bpe.codes``, then ``vocab.txt`` from the pieces that
+    PhobertTokenizer's own BPE produces on the corpus, so the two files agree.
+    Every character seen is in the vocabulary (both as final and non-final piece)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PhobertTokenizer
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = [t for t in texts if t.strip()]
+    bpe = Tokenizer(models.BPE(end_of_word_suffix="</w>"))
+    bpe.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    bpe.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, end_of_word_suffix="</w>", show_progress=False))
+    merges = json.loads(bpe.to_str())["model"]["merges"]
+    with (out / "bpe.codes").open("w", encoding="utf-8") as f:
+        for rank, (a, b) in enumerate(merges):
+            f.write(f"{a} {b} {len(merges) - rank}\n")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "vocab.txt").write_text("", encoding="utf-8")
+        draft = PhobertTokenizer(str(Path(tmp) / "vocab.txt"), str(out / "bpe.codes"))
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(draft.tokenize(text))
+    for ch in {c for t in texts for c in t if not c.isspace()}:
+        counts.setdefault(ch, 1)
+        counts.setdefault(ch + "@@", 1)
+    with (out / "vocab.txt").open("w", encoding="utf-8") as f:
+        for token, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            f.write(f"{token} {count}\n")
+    tokenizer = PhobertTokenizer(str(out / "vocab.txt"), str(out / "bpe.codes"))
+    tokenizer.save_pretrained(str(out))
+    return tokenizer
+
+
+def make_tiny_classifier(
+    out_dir: str | os.PathLike[str],
+    corpus: Iterable[str | os.PathLike[str]] | None = None,
+    vocab_size: int = 2000,
+    hidden_size: int = 64,
+    layers: int = 2,
+    heads: int = 2,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny PhoBERT-format checkpoint (RobertaForMaskedLM, random weights,
+    PhobertTokenizer files) to ``out_dir``; load it like ``vinai/phobert-base-v2``."""
+    import torch
+    from transformers import RobertaConfig, RobertaForMaskedLM
+
+    from vnnews.text import get_segmenter
+
+    out = Path(out_dir)
+    segmenter = get_segmenter("underthesea")
+    texts = [segmenter.segment(t) for t in corpus_texts(corpus)]
+    tokenizer = learn_phobert_tokenizer(texts, out, vocab_size)
+    config = RobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=hidden_size * 4,
+        max_position_embeddings=258,  # PhoBERT: 256 tokens + the padding offset
+        type_vocab_size=1,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        layer_norm_eps=1e-5,
+        tokenizer_class="PhobertTokenizer",
+    )
+    torch.manual_seed(seed)
+    RobertaForMaskedLM(config).save_pretrained(str(out), safe_serialization=True)
+    return out
