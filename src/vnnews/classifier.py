@@ -1,0 +1,415 @@
+"""The PhoBERT line classifier: one label per line of a page.
+
+A line's label depends on its neighbours and its place in the page: a
+related-article title reads like a headline until you see it printed twice, a
+teaser reads like a lead until you see it sits under the footer. So the model
+reads each line as the first text of a pair; the second text is the line's
+position bucket (``<pos0>`` ... ``<pos9>``: which tenth of the page it is in),
+the previous line(s), a ``<cur>`` marker where the line sits, and the next
+line(s). This keeps a stock ``RobertaForSequenceClassification`` (no custom model
+code, nothing to trust remotely) while giving the model its context;
+``use_context: false`` gives the line alone, for comparison (docs/benchmarks.md).
+
+PhoBERT reads word-segmented text and at most 256 positions: lines are segmented
+(segmenter name stored with the model) and truncated explicitly: the line keeps
+up to ``max_line_tokens``, the context gets what is left of ``max_length``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from vnnews.ingest import Article
+from vnnews.labels import COARSE, LABELS
+from vnnews.training import TrainingConfig, load_kwargs
+
+log = logging.getLogger(__name__)
+
+POSITION_BUCKETS = 10
+POSITION_TOKENS = [f"<pos{i}>" for i in range(POSITION_BUCKETS)]
+CURRENT_TOKEN = "<cur>"
+SETTINGS_KEY = "vnnews_classifier"  # where the settings live in config.json
+
+
+@dataclass
+class ClassifierSettings:
+    """How lines become model input; saved in the model's config.json so inference
+    encodes exactly as training did."""
+
+    segmenter: str = "underthesea"
+    tone_style: Literal["new", "old"] | None = "new"
+    use_context: bool = True
+    context_lines: int = 1  # neighbours on each side
+    max_length: int = 256  # PhoBERT's limit
+    max_line_tokens: int = 128
+
+
+@dataclass
+class ClassifierConfig:
+    """Knobs of ``vnnews train classifier`` (configs/classifier/*.yaml)."""
+
+    base_model: str = "vinai/phobert-base-v2"
+    revision: str | None = None
+    dataset_dir: str = "build/classifier-pages"
+    output_dir: str = "runs/classifier"
+    settings: ClassifierSettings = field(default_factory=ClassifierSettings)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    class_weighting: Literal["none", "inverse_sqrt", "inverse"] = "inverse_sqrt"
+    max_train_examples: int | None = None  # subsample (seeded) for quick runs
+    max_eval_examples: int | None = None
+    eval_split: str = "validation"
+    holdout_article: str | None = None  # leave-one-page-out: train without it, evaluate on it alone
+    num_proc: int | None = None  # processes for segmenting and tokenizing the dataset
+
+
+@dataclass(frozen=True)
+class LinePrediction:
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+
+
+# ---------------------------------------------------------------- encoding
+@functools.lru_cache(maxsize=8)
+def _segment_fn(name: str, tone_style: str | None) -> Any:
+    from vnnews.text import get_segmenter
+
+    segmenter = get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
+    return functools.lru_cache(maxsize=200_000)(segmenter.segment)
+
+
+def add_context_tokens(tokenizer: Any, model: Any | None = None) -> None:
+    """Add the position and current-line markers to the tokenizer (and the model's
+    embeddings) if they are not there yet."""
+    missing = [t for t in [*POSITION_TOKENS, CURRENT_TOKEN] if t not in tokenizer.get_vocab()]
+    if missing:
+        tokenizer.add_tokens(missing, special_tokens=True)
+        if model is not None:
+            model.resize_token_embeddings(len(tokenizer))
+
+
+class LineEncoder:
+    """Line (+ neighbours, position) -> input ids, the one encoding used for
+    training and for inference."""
+
+    def __init__(self, tokenizer: Any, settings: ClassifierSettings) -> None:
+        self.tokenizer = tokenizer
+        self.settings = settings
+        self.segment = _segment_fn(settings.segmenter, settings.tone_style)
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(self.segment(text), add_special_tokens=False) if text else []
+
+    def encode(self, text: str, before: Sequence[str], after: Sequence[str], position: float) -> list[int]:
+        s = self.settings
+        line = self._ids(text)
+        if not s.use_context:
+            return self.tokenizer.build_inputs_with_special_tokens(line[: s.max_length - 2])
+        line = line[: s.max_line_tokens]
+        budget = s.max_length - len(line) - 4  # <s> A </s></s> B </s>
+        bucket = min(POSITION_BUCKETS - 1, int(position * POSITION_BUCKETS))
+        prefix = self.tokenizer.convert_tokens_to_ids([POSITION_TOKENS[bucket]])
+        current = self.tokenizer.convert_tokens_to_ids([CURRENT_TOKEN])
+        k = s.context_lines
+        prev = [i for t in list(before)[-k:] for i in self._ids(t)] if k else []
+        nxt = [i for t in list(after)[:k] for i in self._ids(t)] if k else []
+        room = max(0, budget - 2)
+        half = room // 2
+        prev_room = max(half, room - len(nxt))
+        prev = prev[-prev_room:] if prev_room else []
+        nxt = nxt[: max(0, room - len(prev))]
+        return self.tokenizer.build_inputs_with_special_tokens(line, prefix + prev + current + nxt)
+
+    def encode_article(self, article: Article) -> list[list[int]]:
+        texts = article.texts
+        n = len(texts)
+        k = max(self.settings.context_lines, 1)
+        return [
+            self.encode(t, texts[max(0, i - k) : i], texts[i + 1 : i + 1 + k], i / (n - 1) if n > 1 else 0.0)
+            for i, t in enumerate(texts)
+        ]
+
+
+# ---------------------------------------------------------------- the model
+class LineClassifier:
+    """Labels every line of an article. Load with ``from_pretrained`` from a
+    directory written by ``vnnews train classifier`` or a Hub id."""
+
+    def __init__(self, model: Any, tokenizer: Any, settings: ClassifierSettings, device: str | None = None) -> None:
+        import torch
+
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.settings = settings
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model.to(self.device)
+        self.encoder = LineEncoder(tokenizer, settings)
+        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> LineClassifier:
+        """Load weights (safetensors only), tokenizer and encoding settings."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        kwargs = load_kwargs(revision)
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
+        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, **kwargs)
+        stored = getattr(model.config, SETTINGS_KEY, None)
+        if not stored:
+            raise ValueError(f"{name_or_path} is not a vnnews line classifier (no '{SETTINGS_KEY}' in its config.json)")
+        return cls(model, tokenizer, ClassifierSettings(**stored), device)
+
+    def save_pretrained(self, out_dir: str) -> None:
+        setattr(self.model.config, SETTINGS_KEY, asdict(self.settings))
+        self.model.save_pretrained(out_dir, safe_serialization=True)
+        self.tokenizer.save_pretrained(out_dir)
+
+    def predict(self, articles: Article | Sequence[Article], batch_size: int = 64) -> Any:
+        """Label and class probabilities for every line. Lines of all ``articles``
+        are pooled, sorted by length and batched together (little padding);
+        results come back per article, in line order. One article in, one list out."""
+        import torch
+
+        single = isinstance(articles, Article)
+        batch_articles = [articles] if single else list(articles)
+        encoded = [(a, i, ids) for a, article in enumerate(batch_articles) for i, ids in enumerate(self.encoder.encode_article(article))]
+        order = sorted(range(len(encoded)), key=lambda j: len(encoded[j][2]))
+        results: list[list[LinePrediction | None]] = [[None] * len(a.lines) for a in batch_articles]
+        pad = self.tokenizer.pad_token_id
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = [encoded[j] for j in order[start : start + batch_size]]
+                width = max(len(ids) for _, _, ids in chunk)
+                input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                for row, (_, _, ids) in enumerate(chunk):
+                    input_ids[row, : len(ids)] = torch.tensor(ids)
+                    mask[row, : len(ids)] = 1
+                logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                probs = torch.softmax(logits.float(), dim=-1).cpu()
+                for (a, i, _), p in zip(chunk, probs, strict=True):
+                    best = int(p.argmax())
+                    results[a][i] = LinePrediction(self.labels[best], float(p[best]), {lab: float(x) for lab, x in zip(self.labels, p, strict=True)})
+        return results[0] if single else results
+
+
+# ---------------------------------------------------------------- data
+_ENCODERS: dict[str, LineEncoder] = {}
+
+
+def _encode_batch(batch: dict[str, list[Any]], tokenizer: Any, settings: dict[str, Any], key: str) -> dict[str, list[Any]]:
+    encoder = _ENCODERS.get(key)
+    if encoder is None:
+        encoder = _ENCODERS[key] = LineEncoder(tokenizer, ClassifierSettings(**settings))
+    ids = [
+        encoder.encode(t, b, a, p)
+        for t, b, a, p in zip(batch["text"], batch["context_before"], batch["context_after"], batch["position"], strict=True)
+    ]
+    return {"input_ids": ids, "labels": batch["label"]}
+
+
+def encode_split(ds: Any, tokenizer: Any, settings: ClassifierSettings, num_proc: int | None = None) -> Any:
+    """Segment and tokenize a ``segments`` split. The result is cached next to the
+    dataset (fingerprint from the data, the settings and the tokenizer's vocabulary),
+    so later epochs and later runs do not segment again."""
+    vocab_hash = hashlib.sha1(json.dumps(sorted(tokenizer.get_vocab().items())).encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{ds._fingerprint}|{json.dumps(asdict(settings), sort_keys=True)}|{vocab_hash}|v1".encode()).hexdigest()
+    return ds.map(
+        _encode_batch,
+        batched=True,
+        remove_columns=ds.column_names,
+        fn_kwargs={"tokenizer": tokenizer, "settings": asdict(settings), "key": key},
+        num_proc=num_proc if num_proc and len(ds) >= 1000 else None,
+        new_fingerprint=key,
+        desc="Segmenting and tokenizing",
+    )
+
+
+def class_weights(labels: Sequence[int], mode: str, n_classes: int) -> list[float]:
+    """Loss weights against class imbalance: (N / (K * n_k)) ** power, power 0.5 for
+    "inverse_sqrt", 1 for "inverse"; classes absent from training get weight 1."""
+    if mode == "none":
+        return [1.0] * n_classes
+    counts = Counter(labels)
+    total, present = sum(counts.values()), len(counts)
+    power = 0.5 if mode == "inverse_sqrt" else 1.0
+    return [(total / (present * counts[k])) ** power if counts.get(k) else 1.0 for k in range(n_classes)]
+
+
+def _select_data(config: ClassifierConfig) -> tuple[Any, Any]:
+    """Train and evaluation splits per the config (subsampled, or leave-one-page-out)."""
+    import datasets
+
+    from vnnews.dataset import load_subset
+
+    segments = load_subset(config.dataset_dir, "segments")
+    if config.holdout_article:
+        everything = datasets.concatenate_datasets([segments[s] for s in segments])
+        held = config.holdout_article
+        train = segments["train"].filter(lambda a: a != held, input_columns="article_id")
+        gold_id = everything.features["label_source"].str2int("gold")
+        extra = [
+            segments[s].filter(lambda a, src: a != held and src == gold_id, input_columns=["article_id", "label_source"])
+            for s in segments
+            if s != "train"
+        ]
+        train = datasets.concatenate_datasets([train, *extra])
+        evaluation = everything.filter(lambda a: a == held, input_columns="article_id")
+        if len(evaluation) == 0:
+            raise ValueError(f"holdout_article {held!r} is not in {config.dataset_dir}")
+    else:
+        if config.eval_split not in segments:
+            raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(segments)})")
+        train, evaluation = segments["train"], segments[config.eval_split]
+    if config.max_train_examples and len(train) > config.max_train_examples:
+        train = train.shuffle(seed=config.training.seed).select(range(config.max_train_examples))
+    if config.max_eval_examples and len(evaluation) > config.max_eval_examples:
+        evaluation = evaluation.shuffle(seed=config.training.seed).select(range(config.max_eval_examples))
+    if len(train) == 0:
+        raise ValueError(f"no training examples in {config.dataset_dir}")
+    return train, evaluation
+
+
+def _compute_metrics(eval_pred: Any) -> dict[str, float]:
+    from vnnews.metrics import classification_report
+
+    logits, labels = eval_pred
+    predicted = logits.argmax(-1)
+    report = classification_report([LABELS[i] for i in labels], [LABELS[i] for i in predicted], LABELS)
+    return {"macro_f1": report.macro_f1, "accuracy": report.accuracy}
+
+
+def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
+    """Fine-tune ``config.base_model`` on the dataset's ``segments``; write a
+    self-contained model directory to ``config.output_dir``; return its metrics.
+
+    Resumes from the newest checkpoint in ``<output_dir>/checkpoints`` if one exists."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
+
+    from vnnews.config import to_dict
+    from vnnews.metrics import classification_report
+    from vnnews.training import device_description, last_checkpoint, save_model_dir, training_arguments
+
+    set_seed(config.training.seed)
+    out = Path(config.output_dir)
+    checkpoints = out / "checkpoints"
+    train_rows, eval_rows = _select_data(config)
+    kwargs = load_kwargs(config.revision)
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model, trust_remote_code=False, **({"revision": config.revision} if config.revision else {}))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        config.base_model,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id={label: i for i, label in enumerate(LABELS)},
+        **kwargs,
+    )
+    if config.settings.use_context:
+        add_context_tokens(tokenizer, model)
+    setattr(model.config, SETTINGS_KEY, asdict(config.settings))
+    train_ds = encode_split(train_rows, tokenizer, config.settings, config.num_proc)
+    eval_ds = encode_split(eval_rows, tokenizer, config.settings, config.num_proc)
+    weights = torch.tensor(class_weights(train_ds["labels"], config.class_weighting, len(LABELS)))
+
+    def weighted_loss(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+        logits = outputs.logits.float()
+        return torch.nn.functional.cross_entropy(logits, labels, weight=weights.to(logits.device))
+
+    args = training_arguments(config.training, checkpoints, "macro_f1", model.config.model_type)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=_compute_metrics,
+        compute_loss_func=weighted_loss,
+    )
+    resume = last_checkpoint(checkpoints)
+    if resume:
+        log.warning("resuming from %s", resume)
+    log.info("training on %s, %d lines, evaluating on %d", device_description(), len(train_ds), len(eval_ds))
+    train_output = trainer.train(resume_from_checkpoint=resume)
+    prediction = trainer.predict(eval_ds)
+    predicted = prediction.predictions.argmax(-1)
+    report = classification_report([LABELS[i] for i in prediction.label_ids], [LABELS[i] for i in predicted], LABELS)
+    metrics = {
+        "eval": report.to_dict(),
+        "eval_split": config.holdout_article or config.eval_split,
+        "train_lines": len(train_ds),
+        "eval_lines": len(eval_ds),
+        "train_runtime_s": round(train_output.metrics.get("train_runtime", 0.0), 1),
+        "device": device_description(),
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "history": [h for h in trainer.state.log_history if "eval_macro_f1" in h],
+    }
+    card = model_card(config, report, metrics, train_rows)
+    save_model_dir(out, trainer.model, tokenizer, to_dict(config), metrics, card)
+    return metrics
+
+
+def model_card(config: ClassifierConfig, report: Any, metrics: dict[str, Any], train_rows: Any) -> str:
+    """README.md of a trained classifier: what it does, how well, on what data, limits."""
+    names = train_rows.features["label_source"].names
+    sources = Counter(names[i] for i in train_rows["label_source"])
+    source_text = ", ".join(f"{n} {c}" for n, c in sorted(sources.items()))
+    s = config.settings
+    return f"""---
+language: [vi]
+library_name: transformers
+pipeline_tag: text-classification
+base_model: {config.base_model}
+tags: [vnnews, phobert, boilerplate-removal, vietnamese, news]
+---
+
+# vnnews line classifier
+
+Labels every line of a Vietnamese news page: {", ".join(f"`{label}`" for label in LABELS)}.
+Coarse groups: content = title, lead, body, subheading; caption; boilerplate = the rest.
+Fine-tuned from `{config.base_model}` with [vnnews](https://github.com/) (`vnnews train classifier`).
+
+## Evaluation ({metrics["eval_split"]}, {metrics["eval_lines"]} lines)
+
+{report.to_markdown()}
+
+## Training data
+
+`{config.dataset_dir}` (`segments` subset), {metrics["train_lines"]} lines; label sources: {source_text}.
+`composed` pages are VietNews articles wrapped in generated boilerplate; `gold` lines are
+hand-labelled pages; `weak` lines carry rule-based labels.
+
+## Input
+
+Lines are word-segmented with `{s.segmenter}` (tone marks: `{s.tone_style}`) before tokenizing.
+{"Each line is read with its position on the page and " + str(s.context_lines) + " neighbouring line(s) on each side as a text pair." if s.use_context else "Each line is read alone (no context)."}
+At most {s.max_length} tokens (line: {s.max_line_tokens}); longer input is truncated.
+These settings are stored in config.json (`{SETTINGS_KEY}`) and applied by `LineClassifier`.
+
+## Usage
+
+```python
+from vnnews.classifier import LineClassifier
+from vnnews.ingest import iter_articles
+
+clf = LineClassifier.from_pretrained("PATH_OR_HUB_ID")
+for article in iter_articles(["page.txt"]):
+    for line, pred in zip(article.lines, clf.predict(article)):
+        print(pred.label, round(pred.confidence, 2), line.text[:60])
+```
+
+## Intended use and limitations
+
+For separating article text from page furniture in Vietnamese news pages, as the first
+stage of `vnnews infer`. Trained mostly on composed pages: real sites with layouts unlike
+them, or other languages, will score lower than the table above. The gold evaluation
+set is small (five pages); treat per-class figures on rare classes as rough.
+"""

@@ -1,0 +1,158 @@
+"""What the classifier and the summarizer share: training knobs, device and
+precision choice, Trainer arguments, resuming, and the self-contained model
+directory they both write.
+
+One place per concept: a recipe (classifier.py, summarizer.py) says what is
+specific to its task (data encoding, metrics, model class) and calls in here for
+everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Precision = Literal["auto", "bf16", "fp16", "fp32"]
+
+
+@dataclass
+class TrainingConfig:
+    """Optimisation knobs common to every recipe."""
+
+    epochs: float = 3.0
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    gradient_accumulation_steps: int = 1
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup: float = 0.06  # a ratio of the total steps when < 1, else a number of steps
+    seed: int = 42
+    precision: Precision = "auto"  # auto: bf16 on a GPU that supports it, else fp32
+    logging_steps: int = 50
+    save_total_limit: int = 2
+    max_steps: int = -1  # stop early (smoke runs); -1 trains for `epochs`
+    dataloader_num_workers: int = 0
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def device_description() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return f"cpu ({os.cpu_count()} cores)"
+
+
+def choose_precision(requested: Precision, model_type: str = "") -> dict[str, bool]:
+    """TrainingArguments flags for ``requested`` precision on this machine.
+
+    "auto" takes bf16 where the GPU supports it and fp32 elsewhere. fp16 is refused
+    for T5-family models (their activations overflow in fp16) and without a GPU."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    bf16_ok = cuda and torch.cuda.is_bf16_supported()
+    if requested == "auto":
+        return {"bf16": bf16_ok, "fp16": False}
+    if requested == "bf16":
+        if not bf16_ok:
+            raise ValueError("precision bf16 needs a GPU that supports bfloat16 (Ampere or newer); use precision=auto or fp32")
+        return {"bf16": True, "fp16": False}
+    if requested == "fp16":
+        if model_type in ("t5", "mt5", "umt5", "longt5"):
+            raise ValueError(f"precision fp16 is refused for {model_type} models: T5 activations overflow in fp16; use bf16 or fp32")
+        if not cuda:
+            raise ValueError("precision fp16 needs a CUDA GPU; use precision=auto or fp32")
+        return {"bf16": False, "fp16": True}
+    return {"bf16": False, "fp16": False}
+
+
+def training_arguments(
+    cfg: TrainingConfig,
+    checkpoints_dir: str | os.PathLike[str],
+    metric: str,
+    model_type: str = "",
+    arguments_class: Any = None,
+    **extra: Any,
+) -> Any:
+    """Trainer arguments: evaluate and save every epoch, keep the best checkpoint by
+    ``metric`` (higher is better), seeded, length-grouped batches, no external loggers."""
+    from transformers import TrainingArguments
+
+    cls = arguments_class or TrainingArguments
+    return cls(
+        output_dir=str(checkpoints_dir),
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.eval_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        learning_rate=cfg.learning_rate,
+        weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        eval_strategy="epoch" if cfg.max_steps < 0 else "steps",
+        save_strategy="epoch" if cfg.max_steps < 0 else "steps",
+        eval_steps=None if cfg.max_steps < 0 else cfg.max_steps,
+        save_steps=None if cfg.max_steps < 0 else cfg.max_steps,
+        load_best_model_at_end=True,
+        metric_for_best_model=metric,
+        greater_is_better=True,
+        save_total_limit=cfg.save_total_limit,
+        logging_strategy="steps",
+        logging_steps=cfg.logging_steps,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        use_cpu=not cuda_available(),
+        dataloader_num_workers=cfg.dataloader_num_workers,
+        **choose_precision(cfg.precision, model_type),
+        **extra,
+    )
+
+
+def last_checkpoint(checkpoints_dir: str | os.PathLike[str]) -> str | None:
+    """The newest checkpoint in ``checkpoints_dir``, to resume an interrupted run."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    path = Path(checkpoints_dir)
+    return get_last_checkpoint(str(path)) if path.is_dir() else None
+
+
+def load_kwargs(revision: str | None = None) -> dict[str, Any]:
+    """Arguments for every ``from_pretrained``: safetensors only, never remote code."""
+    kwargs: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False}
+    if revision:
+        kwargs["revision"] = revision
+    return kwargs
+
+
+def save_model_dir(
+    out_dir: str | os.PathLike[str],
+    model: Any,
+    tokenizer: Any,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    card: str,
+) -> Path:
+    """Write a self-contained model directory: safetensors weights and model config,
+    tokenizer files, the training config (training_config.yaml), metrics.json and
+    the model card (README.md)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    tokenizer.save_pretrained(str(out))
+    (out / "training_config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(card, encoding="utf-8")
+    return out
