@@ -16,3 +16,35 @@ def raw_dir() -> Path:
 @pytest.fixture
 def annotations_dir() -> Path:
     return ANNOTATIONS_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_phobert(tmp_path_factory) -> Path:
+    """A tiny PhoBERT-format checkpoint, built once per test session."""
+    from vnnews.tiny import make_tiny_classifier
+
+    return make_tiny_classifier(tmp_path_factory.mktemp("models") / "tiny-phobert")
+
+
+@pytest.fixture(scope="session")
+def pages_dataset(tmp_path_factory) -> Path:
+    """Composed pages from 60 structured records plus two gold seed pages."""
+    import gzip
+    import json
+    import shutil
+
+    from vnnews.dataset import DatasetConfig, SplitRatios, build_dataset
+
+    root = tmp_path_factory.mktemp("pages")
+    raw, ann = root / "raw", root / "ann"
+    raw.mkdir()
+    ann.mkdir()
+    for name in ("002_25aafac0b17ae249", "003_13d2b43e3800a43f"):
+        shutil.copy(RAW_DIR / f"{name}.txt", raw)
+        shutil.copy(ANNOTATIONS_DIR / f"{name}.tsv", ann)
+    with gzip.open(VIETNEWS_DIR / "validation.jsonl.gz", "rt", encoding="utf-8") as f, (root / "recs.jsonl").open("w", encoding="utf-8") as out:
+        for _, line in zip(range(60), f):
+            out.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
+    config = DatasetConfig(split_ratios=SplitRatios(0.7, 0.15, 0.15), annotations_dir=str(ann), compose_pages=True, num_proc=1)
+    build_dataset([raw, root / "recs.jsonl"], root / "ds", config)
+    return root / "ds"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vnnews.ingest import Article
-from vnnews.labels import COARSE, LABELS
+from vnnews.labels import LABELS
 from vnnews.training import TrainingConfig, load_kwargs
 
 log = logging.getLogger(__name__)

@@ -166,6 +166,59 @@ def cmd_validate_annotations(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# ---------------------------------------------------------------- models
+def cmd_make_tiny(args: argparse.Namespace) -> int:
+    from vnnews.tiny import make_tiny_classifier
+
+    out = make_tiny_classifier(args.out, args.corpus or None)
+    print(f"tiny {args.task} checkpoint written to {out} (load it like a Hub id: --config ... base_model={out})")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from vnnews.classifier import ClassifierConfig, train_classifier
+    from vnnews.config import ConfigError, load_config
+
+    try:
+        config = load_config(ClassifierConfig, args.config, args.overrides)
+    except (ConfigError, ValueError, TypeError) as exc:
+        return _fail(str(exc))
+    if not Path(config.dataset_dir, "segments").exists():
+        return _fail(f"dataset {config.dataset_dir} not found: build it with `vnnews build-dataset ... --out {config.dataset_dir}`")
+    try:
+        metrics = train_classifier(config)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        return _fail(str(exc))
+    ev = metrics["eval"]
+    print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")
+    print(f"model, tokenizer, config, metrics and card in {config.output_dir}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from vnnews.evaluation import evaluate_classifier, leave_one_page_out
+
+    try:
+        if args.leave_one_page_out:
+            from vnnews.classifier import ClassifierConfig
+            from vnnews.config import load_config
+
+            if not args.config:
+                return _fail("--leave-one-page-out trains models: give --config (e.g. configs/classifier/tiny.yaml)")
+            config = load_config(ClassifierConfig, args.config, args.overrides)
+            if args.dataset:
+                config.dataset_dir = args.dataset
+            text = leave_one_page_out(config, args.out or str(Path(config.output_dir) / "lopo"))
+        else:
+            if not args.model or not args.dataset:
+                return _fail("give --model DIR and --dataset DIR (or --leave-one-page-out --config FILE)")
+            text = evaluate_classifier(args.model, args.dataset, args.split, args.out, args.batch_size)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        return _fail(str(exc))
+    print(text)
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -235,6 +288,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="data/raw", help="pages (default data/raw)")
     p.add_argument("--annotations", default="data/annotations", help="annotations (default data/annotations)")
     p.set_defaults(func=cmd_validate_annotations)
+
+    p = sub.add_parser(
+        "make-tiny",
+        help="build a tiny offline checkpoint in the Hub model's format (for tests and the CPU demo)",
+        description="Write a tiny PhoBERT-format checkpoint (RoBERTa, random weights; PhobertTokenizer vocab.txt + "
+        "bpe.codes learned from the bundled corpus). Load it exactly like vinai/phobert-base-v2.",
+    )
+    p.add_argument("task", choices=["classifier"], help="which model")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default data/raw)")
+    p.set_defaults(func=cmd_make_tiny)
+
+    p = sub.add_parser(
+        "train",
+        help="fine-tune a model (classifier) from a YAML config",
+        description="Fine-tune with the Hugging Face Trainer: CPU or CUDA picked automatically, bf16 where the GPU "
+        "supports it, class-weighted loss, macro-F1 every epoch with the best checkpoint kept, seeded, and resumed "
+        "from OUTPUT/checkpoints after an interruption. Writes a self-contained model directory with its card. "
+        "Multi-GPU: accelerate launch -m vnnews train classifier --config FILE.",
+        epilog="Example: vnnews train classifier --config configs/classifier/tiny.yaml training.epochs=1 output_dir=runs/x",
+    )
+    p.add_argument("task", choices=["classifier"], help="which model")
+    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="score a model and its baselines on a dataset split (or leave-one-page-out on the gold pages)",
+        description="Per-class precision/recall/F1, macro-F1 and word-weighted content precision/recall/F1 for the model, "
+        "with the baselines all-content, jusText (Vietnamese stoplist) and the weak labeller in the same table; a "
+        "confusion matrix PNG. --leave-one-page-out trains one model per gold page without it (needs --config).",
+    )
+    p.add_argument("task", choices=["classifier"], help="which model")
+    p.add_argument("--model", metavar="DIR", help="trained model directory or Hub id")
+    p.add_argument("--dataset", metavar="DIR", help="dataset built by build-dataset")
+    p.add_argument("--split", default="test", help="split to score (default test)")
+    p.add_argument("--out", metavar="DIR", help="where to write evaluation.md/.json and the PNG (default MODEL/eval-SPLIT)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--leave-one-page-out", action="store_true", help="train and score one model per gold page")
+    p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for --leave-one-page-out")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 
@@ -246,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:
         if hasattr(args, "inputs") and all(_OVERRIDE_RE.match(item) for item in extra):
             args.inputs += extra
+        elif hasattr(args, "overrides") and all(_OVERRIDE_RE.match(item) for item in extra):
+            args.overrides += extra
         else:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING

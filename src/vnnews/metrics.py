@@ -56,3 +56,29 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str], labels:
         accuracy=correct / len(gold) if gold else 0.0,
         n=len(gold),
     )
+
+
+@dataclass(frozen=True)
+class ContentScores:
+    """Precision/recall/F1 of "is this line article content?", each line weighted by
+    its number of words: missing a long paragraph costs more than missing a title."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+def content_scores(texts: Sequence[str], gold: Sequence[str], predicted: Sequence[str]) -> ContentScores:
+    from vnnews.labels import COARSE
+
+    tp = fp = fn = 0
+    for text, g, p in zip(texts, gold, predicted, strict=True):
+        words = len(text.split())
+        g_content, p_content = COARSE[g] == "content", COARSE[p] == "content"
+        tp += words * (g_content and p_content)
+        fp += words * (p_content and not g_content)
+        fn += words * (g_content and not p_content)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return ContentScores(precision, recall, f1)

@@ -1,0 +1,47 @@
+"""Baselines the models are compared against, in the same tables.
+
+Line labelling: ``all_content`` (every line is article text: the floor any
+extractor must beat), ``justext_labels`` (jusText, the classic boilerplate
+remover, with its Vietnamese stoplist), and the weak labeller's rules.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+from vnnews.ingest import Article
+from vnnews.labels import weak_label
+
+
+def all_content(article: Article) -> list[str]:
+    """Every line labelled ``body``."""
+    return ["body"] * len(article.lines)
+
+
+@lru_cache(maxsize=1)
+def _vietnamese_stoplist() -> frozenset[str]:
+    import justext
+
+    return frozenset(justext.get_stoplist("Vietnamese"))
+
+
+def justext_labels(article: Article) -> list[str]:
+    """jusText over the page rebuilt as one <p> per line: ``body`` for paragraphs it
+    keeps (good), ``other`` for those it drops. jusText only knows content vs
+    boilerplate, so compare it on the coarse content columns."""
+    import justext
+
+    page = "<html><body>" + "".join(f"<p>{html.escape(t)}</p>" for t in article.texts) + "</body></html>"
+    paragraphs = justext.justext(page.encode("utf-8"), _vietnamese_stoplist(), encoding="utf-8")
+    if len(paragraphs) != len(article.lines):  # defensive: jusText merged or dropped a block
+        kept = {p.text.strip() for p in paragraphs if not p.is_boilerplate}
+        return ["body" if t.strip() in kept else "other" for t in article.texts]
+    return ["other" if p.is_boilerplate else "body" for p in paragraphs]
+
+
+def weak_labels(article: Article) -> list[str]:
+    return weak_label(article)  # type: ignore[return-value]
+
+
+LINE_BASELINES = {"all-content": all_content, "jusText": justext_labels, "weak labeller": weak_labels}

@@ -1,0 +1,177 @@
+"""Evaluation reports: a model and its baselines on the same data, in one table.
+
+``evaluate_classifier`` scores a line classifier on a split of a built dataset
+(or, with ``leave_one_page_out``, trains one model per gold page without that
+page and scores each on the page it did not see). Output: evaluation.md (the
+table and per-class figures), evaluation.json, confusion_matrix.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from vnnews.ingest import Article, Line
+from vnnews.labels import LABELS
+from vnnews.metrics import ClassificationReport, ContentScores, classification_report, content_scores
+
+
+@dataclass
+class SystemScores:
+    name: str
+    report: ClassificationReport | None  # None for coarse-only systems (all-content, jusText)
+    content: ContentScores
+
+
+def articles_from_segments(ds: Any) -> list[Article]:
+    """Rebuild labelled articles (lines in order) from ``segments`` rows."""
+    names = ds.features["label"].names
+    lines: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for aid, idx, text, label in zip(ds["article_id"], ds["line_index"], ds["text"], ds["label"], strict=True):
+        lines[aid].append((idx, text, names[label]))
+    return [
+        Article(aid, aid, [Line(text, label=label) for _, text, label in sorted(rows)], {}, "gold")
+        for aid, rows in sorted(lines.items())
+    ]
+
+
+def score_systems(articles: Sequence[Article], systems: dict[str, Callable[[Article], list[str]]], fine: set[str]) -> list[SystemScores]:
+    """Score each system's labels against the articles' labels."""
+    texts = [t for a in articles for t in a.texts]
+    gold = [label for a in articles for label in a.labels]
+    scores = []
+    for name, system in systems.items():
+        predicted = [label for a in articles for label in system(a)]
+        report = classification_report(gold, predicted, LABELS) if name in fine else None
+        scores.append(SystemScores(name, report, content_scores(texts, gold, predicted)))
+    return scores
+
+
+def render_table(scores: Sequence[SystemScores]) -> str:
+    rows = [
+        "| system | macro-F1 (fine labels) | accuracy | content precision | content recall | content F1 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in scores:
+        fine = f"{s.report.macro_f1:.3f} | {s.report.accuracy:.3f}" if s.report else "n/a | n/a"
+        rows.append(f"| {s.name} | {fine} | {s.content.precision:.3f} | {s.content.recall:.3f} | {s.content.f1:.3f} |")
+    return "\n".join(rows)
+
+
+def plot_confusion(gold: Sequence[str], predicted: Sequence[str], path: str | os.PathLike[str], title: str) -> None:
+    """Confusion matrix (rows: gold, columns: predicted, row-normalised) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(gold, predicted, labels=list(LABELS))
+    totals = matrix.sum(axis=1, keepdims=True)
+    share = matrix / totals.clip(min=1)
+    fig, ax = plt.subplots(figsize=(8, 7))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(LABELS)), LABELS, rotation=60, ha="right")
+    ax.set_yticks(range(len(LABELS)), LABELS)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(title)
+    for i in range(len(LABELS)):
+        for j in range(len(LABELS)):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color="white" if share[i, j] > 0.5 else "black")
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _write(out_dir: Path, title: str, scores: list[SystemScores], model_name: str, extra: dict[str, Any]) -> str:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = next(s for s in scores if s.name == model_name)
+    text = "\n".join(
+        [
+            f"# {title}",
+            "",
+            render_table(scores),
+            "",
+            "Content: title, lead, body and subheading lines; precision/recall weighted by words per line.",
+            "all-content and jusText only tell content from boilerplate, so they have no fine-label scores.",
+            "",
+            f"## {model_name}: per class",
+            "",
+            model.report.to_markdown() if model.report else "",
+            "",
+            "![confusion matrix](confusion_matrix.png)",
+            "",
+        ]
+    )
+    (out_dir / "evaluation.md").write_text(text, encoding="utf-8")
+    payload = {
+        "title": title,
+        **extra,
+        "systems": {
+            s.name: {"fine": s.report.to_dict() if s.report else None, "content": vars(s.content)} for s in scores
+        },
+    }
+    (out_dir / "evaluation.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return text
+
+
+def evaluate_classifier(model_dir: str, dataset_dir: str, split: str = "test", out_dir: str | None = None, batch_size: int = 64) -> str:
+    """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir``; return the Markdown report."""
+    from vnnews.baselines import LINE_BASELINES
+    from vnnews.classifier import LineClassifier
+    from vnnews.dataset import load_subset
+
+    segments = load_subset(dataset_dir, "segments")
+    if split not in segments:
+        raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(segments)})")
+    articles = articles_from_segments(segments[split])
+    if not articles:
+        raise ValueError(f"split {split!r} of {dataset_dir} is empty")
+    classifier = LineClassifier.from_pretrained(model_dir)
+    predictions = classifier.predict(articles, batch_size=batch_size)
+    by_id = {a.id: [p.label for p in preds] for a, preds in zip(articles, predictions, strict=True)}
+    systems = {"model": lambda a: by_id[a.id], **LINE_BASELINES}
+    scores = score_systems(articles, systems, fine={"model", "weak labeller"})
+    out = Path(out_dir or Path(model_dir) / f"eval-{split}")
+    gold = [label for a in articles for label in a.labels]
+    plot_confusion(gold, [label for a in articles for label in by_id[a.id]], out / "confusion_matrix.png", f"{Path(model_dir).name} on {split}")
+    title = f"Line classifier {model_dir} on {dataset_dir} ({split}: {len(articles)} articles, {len(gold)} lines)"
+    return _write(out, title, scores, "model", {"model": model_dir, "dataset": dataset_dir, "split": split})
+
+
+def leave_one_page_out(config: Any, out_dir: str) -> str:
+    """Train one classifier per gold page of ``config.dataset_dir`` without that page
+    (composed pages plus the other gold pages), label the page it did not see, and
+    score all held-out pages together against the baselines."""
+    from vnnews.baselines import LINE_BASELINES
+    from vnnews.classifier import LineClassifier, train_classifier
+    from vnnews.dataset import load_subset
+
+    segments = load_subset(config.dataset_dir, "segments")
+    gold_pages: list[Article] = []
+    for split in segments:
+        ds = segments[split]
+        gold_id = ds.features["label_source"].str2int("gold")
+        gold_pages += articles_from_segments(ds.filter(lambda s: s == gold_id, input_columns="label_source"))
+    if not gold_pages:
+        raise ValueError(f"no gold pages in {config.dataset_dir}")
+    out = Path(out_dir)
+    predicted: dict[str, list[str]] = {}
+    for page in sorted(gold_pages, key=lambda a: a.id):
+        run = replace(config, holdout_article=page.id, output_dir=str(out / "runs" / page.id.replace("/", "_")))
+        train_classifier(run)
+        predicted[page.id] = [p.label for p in LineClassifier.from_pretrained(run.output_dir).predict(page)]
+    systems = {"model (leave-one-page-out)": lambda a: predicted[a.id], **LINE_BASELINES}
+    scores = score_systems(gold_pages, systems, fine={"model (leave-one-page-out)", "weak labeller"})
+    gold = [label for a in gold_pages for label in a.labels]
+    plot_confusion(gold, [label for a in gold_pages for label in predicted[a.id]], out / "confusion_matrix.png", "leave-one-page-out, gold pages")
+    title = f"Leave-one-page-out on the {len(gold_pages)} gold pages ({len(gold)} lines), base {config.base_model}"
+    return _write(out, title, scores, "model (leave-one-page-out)", {"base_model": config.base_model, "pages": [a.id for a in gold_pages]})
