@@ -43,7 +43,7 @@ def pages_dataset(tmp_path_factory) -> Path:
         shutil.copy(RAW_DIR / f"{name}.txt", raw)
         shutil.copy(ANNOTATIONS_DIR / f"{name}.tsv", ann)
     with gzip.open(VIETNEWS_DIR / "validation.jsonl.gz", "rt", encoding="utf-8") as f, (root / "recs.jsonl").open("w", encoding="utf-8") as out:
-        for _, line in zip(range(60), f):
+        for _, line in zip(range(60), f, strict=False):
             out.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
     config = DatasetConfig(split_ratios=SplitRatios(0.7, 0.15, 0.15), annotations_dir=str(ann), compose_pages=True, num_proc=1)
     build_dataset([raw, root / "recs.jsonl"], root / "ds", config)

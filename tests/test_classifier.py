@@ -118,10 +118,10 @@ def test_predict_is_batched_across_articles_and_matches_single_calls(trained, ra
     articles = list(iter_articles([raw_dir]))[:3]
     together = clf.predict(articles, batch_size=7)
     assert [len(p) for p in together] == [len(a.lines) for a in articles]
-    for article, preds in zip(articles, together):
+    for article, preds in zip(articles, together, strict=True):
         alone = clf.predict(article)
         assert [p.label for p in alone] == [p.label for p in preds]
-        for p, q in zip(alone, preds):
+        for p, q in zip(alone, preds, strict=True):
             assert p.confidence == pytest.approx(q.confidence, abs=1e-4)
             assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
             assert p.label in LABELS and p.probabilities[p.label] == p.confidence

@@ -6,7 +6,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():

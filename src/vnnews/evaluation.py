@@ -160,7 +160,7 @@ def leave_one_page_out(config: Any, out_dir: str) -> str:
     for split in segments:
         ds = segments[split]
         gold_id = ds.features["label_source"].str2int("gold")
-        gold_pages += articles_from_segments(ds.filter(lambda s: s == gold_id, input_columns="label_source"))
+        gold_pages += articles_from_segments(ds.filter(lambda s, g=gold_id: s == g, input_columns="label_source"))
     if not gold_pages:
         raise ValueError(f"no gold pages in {config.dataset_dir}")
     out = Path(out_dir)
