@@ -22,7 +22,8 @@ def test_trainer_arguments_keep_the_best_checkpoint_each_epoch(tmp_path):
     assert args.load_best_model_at_end and args.metric_for_best_model == "macro_f1" and args.greater_is_better
     assert args.eval_strategy.value == "epoch" and args.save_strategy.value == "epoch"
     assert args.seed == 7 and args.use_cpu and not args.bf16
-    assert args.train_sampling_strategy == "group_by_length"
+    assert args.train_sampling_strategy == "random"
+    assert training_arguments(TrainingConfig(sampling="group_by_length"), tmp_path, "m").train_sampling_strategy == "group_by_length"
 
 
 def test_loading_never_trusts_remote_code_and_takes_safetensors_only():

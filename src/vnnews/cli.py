@@ -212,7 +212,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:
             if not args.model or not args.dataset:
                 return _fail("give --model DIR and --dataset DIR (or --leave-one-page-out --config FILE)")
-            text = evaluate_classifier(args.model, args.dataset, args.split, args.out, args.batch_size)
+            text = evaluate_classifier(args.model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     print(text)
@@ -327,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="split to score (default test)")
     p.add_argument("--out", metavar="DIR", help="where to write evaluation.md/.json and the PNG (default MODEL/eval-SPLIT)")
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--max-articles", type=int, metavar="N", help="score only the first N articles (by id) of the split")
     p.add_argument("--leave-one-page-out", action="store_true", help="train and score one model per gold page")
     p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for --leave-one-page-out")

@@ -123,8 +123,11 @@ def _write(out_dir: Path, title: str, scores: list[SystemScores], model_name: st
     return text
 
 
-def evaluate_classifier(model_dir: str, dataset_dir: str, split: str = "test", out_dir: str | None = None, batch_size: int = 64) -> str:
-    """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir``; return the Markdown report."""
+def evaluate_classifier(
+    model_dir: str, dataset_dir: str, split: str = "test", out_dir: str | None = None, batch_size: int = 64, max_articles: int | None = None
+) -> str:
+    """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir`` (its first
+    ``max_articles`` articles by id, when given); return the Markdown report."""
     from vnnews.baselines import LINE_BASELINES
     from vnnews.classifier import LineClassifier
     from vnnews.dataset import load_subset
@@ -132,7 +135,7 @@ def evaluate_classifier(model_dir: str, dataset_dir: str, split: str = "test", o
     segments = load_subset(dataset_dir, "segments")
     if split not in segments:
         raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(segments)})")
-    articles = articles_from_segments(segments[split])
+    articles = articles_from_segments(segments[split])[:max_articles]
     if not articles:
         raise ValueError(f"split {split!r} of {dataset_dir} is empty")
     classifier = LineClassifier.from_pretrained(model_dir)

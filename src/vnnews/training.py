@@ -37,6 +37,10 @@ class TrainingConfig:
     save_total_limit: int = 2
     max_steps: int = -1  # stop early (smoke runs); -1 trains for `epochs`
     dataloader_num_workers: int = 0
+    # random, or group_by_length (less padding). For line classification keep random:
+    # line length predicts the label, so length-grouped batches are nearly one class
+    # and the model stalls (measured: docs/classifier.md).
+    sampling: Literal["random", "group_by_length"] = "random"
 
 
 def cuda_available() -> bool:
@@ -86,7 +90,7 @@ def training_arguments(
     **extra: Any,
 ) -> Any:
     """Trainer arguments: evaluate and save every epoch, keep the best checkpoint by
-    ``metric`` (higher is better), seeded, length-grouped batches, no external loggers."""
+    ``metric`` (higher is better), seeded, no external loggers."""
     from transformers import TrainingArguments
 
     cls = arguments_class or TrainingArguments
@@ -112,7 +116,7 @@ def training_arguments(
         save_total_limit=cfg.save_total_limit,
         logging_strategy="steps",
         logging_steps=cfg.logging_steps,
-        train_sampling_strategy="group_by_length",
+        train_sampling_strategy=cfg.sampling,
         report_to="none",
         use_cpu=not cuda_available(),
         dataloader_num_workers=cfg.dataloader_num_workers,
