@@ -45,3 +45,44 @@ def weak_labels(article: Article) -> list[str]:
 
 
 LINE_BASELINES = {"all-content": all_content, "jusText": justext_labels, "weak labeller": weak_labels}
+
+
+# ---------------------------------------------------------------- summarization
+def lead_n(document: str, n: int) -> str:
+    """The first ``n`` sentences of ``document`` (sentences split the Vietnamese way)."""
+    from vnnews.text import split_sentences
+
+    return " ".join(split_sentences(document)[:n])
+
+
+def textrank(document: str, n: int = 3) -> str:
+    """TextRank (Mihalcea & Tarau, 2004): PageRank over sentences linked by syllable
+    overlap normalised by log lengths; the ``n`` best sentences, in document order."""
+    import math
+    import re
+
+    import networkx as nx
+
+    from vnnews.text import split_sentences
+
+    sentences = split_sentences(document)
+    if len(sentences) <= n:
+        return " ".join(sentences)
+    words = [set(re.findall(r"[^\W_]+", s.lower())) for s in sentences]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(sentences)))
+    for i in range(len(sentences)):
+        for j in range(i + 1, len(sentences)):
+            overlap = len(words[i] & words[j])
+            if overlap and len(words[i]) > 1 and len(words[j]) > 1:
+                graph.add_edge(i, j, weight=overlap / (math.log(len(words[i])) + math.log(len(words[j]))))
+    scores = nx.pagerank(graph, weight="weight")
+    best = sorted(sorted(scores, key=lambda i: (-scores[i], i))[:n])
+    return " ".join(sentences[i] for i in best)
+
+
+SUMMARY_BASELINES = {
+    "lead-1": lambda doc: lead_n(doc, 1),
+    "lead-3": lambda doc: lead_n(doc, 3),
+    "TextRank-3": lambda doc: textrank(doc, 3),
+}
