@@ -48,3 +48,11 @@ def pages_dataset(tmp_path_factory) -> Path:
     config = DatasetConfig(split_ratios=SplitRatios(0.7, 0.15, 0.15), annotations_dir=str(ann), compose_pages=True, num_proc=1)
     build_dataset([raw, root / "recs.jsonl"], root / "ds", config)
     return root / "ds"
+
+
+@pytest.fixture(scope="session")
+def tiny_vit5(tmp_path_factory) -> Path:
+    """A tiny ViT5-format checkpoint (T5 + spiece.model), built once per test session."""
+    from vnnews.tiny import make_tiny_summarizer
+
+    return make_tiny_summarizer(tmp_path_factory.mktemp("models") / "tiny-vit5")

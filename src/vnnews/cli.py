@@ -168,9 +168,10 @@ def cmd_validate_annotations(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- models
 def cmd_make_tiny(args: argparse.Namespace) -> int:
-    from vnnews.tiny import make_tiny_classifier
+    from vnnews.tiny import make_tiny_classifier, make_tiny_summarizer
 
-    out = make_tiny_classifier(args.out, args.corpus or None)
+    make = make_tiny_classifier if args.task == "classifier" else make_tiny_summarizer
+    out = make(args.out, args.corpus or None)
     print(f"tiny {args.task} checkpoint written to {out} (load it like a Hub id: --config ... base_model={out})")
     return 0
 
@@ -178,28 +179,40 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from vnnews.classifier import ClassifierConfig, train_classifier
     from vnnews.config import ConfigError, load_config
+    from vnnews.summarizer import SummarizerConfig, train_summarizer
 
+    config_class, train, subset = {
+        "classifier": (ClassifierConfig, train_classifier, "segments"),
+        "summarizer": (SummarizerConfig, train_summarizer, "summarization"),
+    }[args.task]
     try:
-        config = load_config(ClassifierConfig, args.config, args.overrides)
+        config = load_config(config_class, args.config, args.overrides)
     except (ConfigError, ValueError, TypeError) as exc:
         return _fail(str(exc))
-    if not Path(config.dataset_dir, "segments").exists():
+    if not Path(config.dataset_dir, subset).exists():
         return _fail(f"dataset {config.dataset_dir} not found: build it with `vnnews build-dataset ... --out {config.dataset_dir}`")
     try:
-        metrics = train_classifier(config)
+        metrics = train(config)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     ev = metrics["eval"]
-    print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")
+    if args.task == "classifier":
+        print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")
+    else:
+        print(f"ROUGE-1/2/L {ev['rouge1']:.2f}/{ev['rouge2']:.2f}/{ev['rougeL']:.2f} (compat {ev['compat_rouge1']:.2f}/{ev['compat_rouge2']:.2f}/{ev['compat_rougeL']:.2f}) on {metrics['eval_split']} ({metrics['eval_articles']} articles)")
     print(f"model, tokenizer, config, metrics and card in {config.output_dir}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vnnews.evaluation import evaluate_classifier, leave_one_page_out
+    from vnnews.evaluation import evaluate_classifier, evaluate_summarizer, leave_one_page_out
 
     try:
-        if args.leave_one_page_out:
+        if args.task == "summarizer":
+            if not args.model or not args.dataset:
+                return _fail("give --model DIR and --dataset DIR")
+            text = evaluate_summarizer(args.model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
+        elif args.leave_one_page_out:
             from vnnews.classifier import ClassifierConfig
             from vnnews.config import load_config
 
@@ -295,33 +308,36 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a tiny PhoBERT-format checkpoint (RoBERTa, random weights; PhobertTokenizer vocab.txt + "
         "bpe.codes learned from the bundled corpus). Load it exactly like vinai/phobert-base-v2.",
     )
-    p.add_argument("task", choices=["classifier"], help="which model")
+    p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default data/raw)")
     p.set_defaults(func=cmd_make_tiny)
 
     p = sub.add_parser(
         "train",
-        help="fine-tune a model (classifier) from a YAML config",
+        help="fine-tune a model (classifier or summarizer) from a YAML config",
         description="Fine-tune with the Hugging Face Trainer: CPU or CUDA picked automatically, bf16 where the GPU "
-        "supports it, class-weighted loss, macro-F1 every epoch with the best checkpoint kept, seeded, and resumed "
+        "supports it (fp16 refused for T5), best checkpoint by macro-F1 (classifier, class-weighted loss) or ROUGE-L "
+        "(summarizer, predict_with_generate), seeded, and resumed "
         "from OUTPUT/checkpoints after an interruption. Writes a self-contained model directory with its card. "
         "Multi-GPU: accelerate launch -m vnnews train classifier --config FILE.",
         epilog="Example: vnnews train classifier --config configs/classifier/tiny.yaml training.epochs=1 output_dir=runs/x",
     )
-    p.add_argument("task", choices=["classifier"], help="which model")
-    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml)")
+    p.add_argument("task", choices=["classifier", "summarizer"], help="which model")
+    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml, configs/summarizer/*.yaml)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "evaluate",
         help="score a model and its baselines on a dataset split (or leave-one-page-out on the gold pages)",
-        description="Per-class precision/recall/F1, macro-F1 and word-weighted content precision/recall/F1 for the model, "
+        description="Summarizer: ROUGE-1/2/L (Vietnamese syllables and compat tokenization), mean length, predictions.jsonl "
+        "and examples, beside lead-1, lead-3 and TextRank-3. Classifier: "
+        "per-class precision/recall/F1, macro-F1 and word-weighted content precision/recall/F1 for the model, "
         "with the baselines all-content, jusText (Vietnamese stoplist) and the weak labeller in the same table; a "
         "confusion matrix PNG. --leave-one-page-out trains one model per gold page without it (needs --config).",
     )
-    p.add_argument("task", choices=["classifier"], help="which model")
+    p.add_argument("task", choices=["classifier", "summarizer"], help="which model")
     p.add_argument("--model", metavar="DIR", help="trained model directory or Hub id")
     p.add_argument("--dataset", metavar="DIR", help="dataset built by build-dataset")
     p.add_argument("--split", default="test", help="split to score (default test)")

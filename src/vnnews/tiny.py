@@ -103,3 +103,58 @@ def make_tiny_classifier(
     torch.manual_seed(seed)
     RobertaForMaskedLM(config).save_pretrained(str(out), safe_serialization=True)
     return out
+
+
+def make_tiny_summarizer(
+    out_dir: str | os.PathLike[str],
+    corpus: Iterable[str | os.PathLike[str]] | None = None,
+    vocab_size: int = 800,
+    d_model: int = 64,
+    layers: int = 2,
+    heads: int = 2,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny ViT5-format checkpoint: a T5 encoder-decoder with random weights
+    and a sentencepiece ``spiece.model`` (unigram, T5's pad 0 / eos 1 / unk 2) trained
+    on the bundled corpus; load it like ``VietAI/vit5-base``."""
+    import sentencepiece as spm
+    import torch
+    from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus_texts(corpus)),
+        model_prefix=str(out / "spiece"),
+        vocab_size=vocab_size,
+        model_type="unigram",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        character_coverage=1.0,
+        minloglevel=2,
+    )
+    (out / "spiece.vocab").unlink()
+    (out / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "T5Tokenizer", "extra_ids": 0, "model_max_length": 1024}), encoding="utf-8"
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        d_kv=d_model // heads,
+        d_ff=d_model * 2,
+        num_layers=layers,
+        num_decoder_layers=layers,
+        num_heads=heads,
+        feed_forward_proj="gated-gelu",  # as in ViT5 (T5 v1.1)
+        tie_word_embeddings=False,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    T5ForConditionalGeneration(config).save_pretrained(str(out), safe_serialization=True)
+    tokenizer.save_pretrained(str(out))
+    return out

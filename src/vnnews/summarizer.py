@@ -1,0 +1,264 @@
+"""The ViT5 summarizer: writes an article's lead (sapo) from its body.
+
+Input is ``prefix + document`` (VietAI's fine-tuned checkpoints expect
+"vietnews: "), truncated explicitly to ``max_source_length`` tokens; targets to
+``max_target_length``, padded with -100 so padding never counts in the loss.
+Generation settings (beams, max_new_tokens, no_repeat_ngram_size,
+length_penalty) are saved with the model as its generation config and can be
+overridden per call. T5 overflows in fp16: ``training.precision=fp16`` is refused
+(vnnews.training.choose_precision).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vnnews.training import TrainingConfig, load_kwargs
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "vnnews_summarizer"
+
+
+@dataclass
+class GenerationSettings:
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    no_repeat_ngram_size: int = 3
+    length_penalty: float = 1.0
+    early_stopping: bool = True
+
+
+@dataclass
+class SummarizerConfig:
+    """Knobs of ``vnnews train summarizer`` (configs/summarizer/*.yaml)."""
+
+    base_model: str = "VietAI/vit5-base"
+    revision: str | None = None
+    dataset_dir: str = "build/dataset"
+    output_dir: str = "runs/summarizer"
+    prefix: str = "vietnews: "
+    max_source_length: int = 1024
+    max_target_length: int = 256
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(batch_size=8, eval_batch_size=16, learning_rate=3e-4))
+    max_train_examples: int | None = None
+    max_eval_examples: int | None = None
+    eval_split: str = "validation"
+    num_proc: int | None = None
+
+
+class Summarizer:
+    """Writes a lead for each document. Load with ``from_pretrained`` from a
+    directory written by ``vnnews train summarizer`` or a Hub id."""
+
+    def __init__(self, model: Any, tokenizer: Any, prefix: str = "", max_source_length: int = 1024, device: str | None = None) -> None:
+        import torch
+
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if self.device.startswith("cuda") and torch.cuda.is_bf16_supported():
+            model = model.to(torch.bfloat16)
+        self.model = model.eval().to(self.device)
+        self.tokenizer = tokenizer
+        self.prefix = prefix
+        self.max_source_length = max_source_length
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> Summarizer:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
+        model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
+        stored = getattr(model.config, SETTINGS_KEY, None) or {}
+        return cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
+
+    def summarize(self, documents: str | Sequence[str], batch_size: int = 16, **generation: Any) -> Any:
+        """Summaries of ``documents``, in order. Documents are sorted by length and
+        batched (little padding); ``generation`` overrides the saved generation config
+        (``num_beams=1, max_new_tokens=64``...). One document in, one string out."""
+        import torch
+
+        single = isinstance(documents, str)
+        docs = [documents] if single else list(documents)
+        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
+        out: list[str] = [""] * len(docs)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                enc = self.tokenizer(
+                    [self.prefix + docs[i] for i in idx], max_length=self.max_source_length, truncation=True, padding=True, return_tensors="pt"
+                ).to(self.device)
+                generated = self.model.generate(**enc, **generation)
+                for i, text in zip(idx, self.tokenizer.batch_decode(generated, skip_special_tokens=True), strict=True):
+                    out[i] = text.strip()
+        return out[0] if single else out
+
+
+def _tokenize(batch: dict[str, list[Any]], tokenizer: Any, prefix: str, max_source: int, max_target: int) -> dict[str, Any]:
+    inputs = tokenizer([prefix + d for d in batch["document"]], max_length=max_source, truncation=True)
+    inputs["labels"] = tokenizer(text_target=batch["summary"], max_length=max_target, truncation=True)["input_ids"]
+    return inputs
+
+
+def rouge_scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """ROUGE x 100 from the vnnews module: Vietnamese syllables and compat tokenization."""
+    import evaluate
+
+    from vnnews.evaluate_modules import ROUGE_VI
+
+    scores = evaluate.load(ROUGE_VI).compute(predictions=list(predictions), references=list(references))
+    return {k: round(100 * v, 2) for k, v in scores.items()}
+
+
+def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
+    """Fine-tune ``config.base_model`` on the dataset's ``summarization`` subset; write a
+    self-contained model directory (generation config included); return its metrics.
+    Resumes from the newest checkpoint in ``<output_dir>/checkpoints``."""
+    import numpy as np
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        GenerationConfig,
+        Seq2SeqTrainer,
+        Seq2SeqTrainingArguments,
+        set_seed,
+    )
+
+    from vnnews.config import to_dict
+    from vnnews.dataset import load_subset
+    from vnnews.training import device_description, last_checkpoint, save_model_dir, training_arguments
+
+    set_seed(config.training.seed)
+    summ = load_subset(config.dataset_dir, "summarization")
+    if config.eval_split not in summ:
+        raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(summ)})")
+    train_rows, eval_rows = summ["train"], summ[config.eval_split]
+    if config.max_train_examples and len(train_rows) > config.max_train_examples:
+        train_rows = train_rows.shuffle(seed=config.training.seed).select(range(config.max_train_examples))
+    if config.max_eval_examples and len(eval_rows) > config.max_eval_examples:
+        eval_rows = eval_rows.shuffle(seed=config.training.seed).select(range(config.max_eval_examples))
+    if len(train_rows) == 0 or len(eval_rows) == 0:
+        raise ValueError(f"{config.dataset_dir}: no summarization examples in train or {config.eval_split}")
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model, trust_remote_code=False, **({"revision": config.revision} if config.revision else {}))
+    model = AutoModelForSeq2SeqLM.from_pretrained(config.base_model, **load_kwargs(config.revision))
+    setattr(model.config, SETTINGS_KEY, {"prefix": config.prefix, "max_source_length": config.max_source_length})
+    model.generation_config = GenerationConfig(
+        **asdict(config.generation),
+        decoder_start_token_id=model.config.decoder_start_token_id,
+        eos_token_id=model.config.eos_token_id,
+        pad_token_id=model.config.pad_token_id,
+    )
+    fn_kwargs = {"tokenizer": tokenizer, "prefix": config.prefix, "max_source": config.max_source_length, "max_target": config.max_target_length}
+    train_ds = train_rows.map(_tokenize, batched=True, remove_columns=train_rows.column_names, fn_kwargs=fn_kwargs, desc="Tokenizing")
+    eval_ds = eval_rows.map(_tokenize, batched=True, remove_columns=eval_rows.column_names, fn_kwargs=fn_kwargs, desc="Tokenizing")
+
+    def compute_metrics(eval_pred: Any) -> dict[str, float]:
+        predictions, labels = eval_pred
+        predictions = np.where(predictions < 0, tokenizer.pad_token_id, predictions)
+        labels = np.where(labels < 0, tokenizer.pad_token_id, labels)
+        decoded = tokenizer.batch_decode(predictions, skip_special_tokens=True)
+        references = tokenizer.batch_decode(labels, skip_special_tokens=True)
+        return rouge_scores(decoded, references)
+
+    args = training_arguments(
+        config.training,
+        Path(config.output_dir) / "checkpoints",
+        "rougeL",
+        model.config.model_type,
+        arguments_class=Seq2SeqTrainingArguments,
+        predict_with_generate=True,
+    )
+    trainer = Seq2SeqTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+    )
+    resume = last_checkpoint(Path(config.output_dir) / "checkpoints")
+    if resume:
+        log.warning("resuming from %s", resume)
+    log.info("training on %s, %d articles, evaluating on %d", device_description(), len(train_ds), len(eval_ds))
+    output = trainer.train(resume_from_checkpoint=resume)
+    scores = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items() if "rouge" in k}
+    metrics = {
+        "eval": scores,
+        "eval_split": config.eval_split,
+        "train_articles": len(train_ds),
+        "eval_articles": len(eval_ds),
+        "train_runtime_s": round(output.metrics.get("train_runtime", 0.0), 1),
+        "device": device_description(),
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+    }
+    save_model_dir(config.output_dir, trainer.model, tokenizer, to_dict(config), metrics, model_card(config, metrics))
+    return metrics
+
+
+def model_card(config: SummarizerConfig, metrics: dict[str, Any]) -> str:
+    s = metrics["eval"]
+    g = config.generation
+    table = "\n".join(
+        [
+            "| tokenization | ROUGE-1 | ROUGE-2 | ROUGE-L |",
+            "|---|---:|---:|---:|",
+            f"| Vietnamese syllables | {s.get('rouge1', 0):.2f} | {s.get('rouge2', 0):.2f} | {s.get('rougeL', 0):.2f} |",
+            f"| compat (rouge_score default) | {s.get('compat_rouge1', 0):.2f} | {s.get('compat_rouge2', 0):.2f} | {s.get('compat_rougeL', 0):.2f} |",
+        ]
+    )
+    return f"""---
+language: [vi]
+library_name: transformers
+pipeline_tag: summarization
+base_model: {config.base_model}
+tags: [vnnews, vit5, t5, vietnamese, news, summarization]
+---
+
+# vnnews lead summarizer
+
+Writes the lead (sapo) of a Vietnamese news article from its body. Fine-tuned from
+`{config.base_model}` with [vnnews](https://github.com/) (`vnnews train summarizer`).
+
+## Evaluation ({metrics["eval_split"]}, {metrics["eval_articles"]} articles; ROUGE F x 100)
+
+{table}
+
+"Vietnamese syllables" keeps diacritics (vnnews' ROUGE module); "compat" is rouge_score's default
+tokenizer, which deletes letters with diacritics and inflates scores, reported for comparison with
+published figures.
+
+## Training data
+
+`{config.dataset_dir}` (`summarization` subset: document = body, summary = lead),
+{metrics["train_articles"]} articles.
+
+## Input and generation
+
+Input: `"{config.prefix}" + body`, truncated to {config.max_source_length} tokens; targets up to
+{config.max_target_length} tokens. Generation config (saved in generation_config.json, overridable
+per call): {g.num_beams} beams, max_new_tokens {g.max_new_tokens}, no_repeat_ngram_size
+{g.no_repeat_ngram_size}, length_penalty {g.length_penalty}.
+
+## Usage
+
+```python
+from vnnews.summarizer import Summarizer
+
+summarizer = Summarizer.from_pretrained("PATH_OR_HUB_ID")
+print(summarizer.summarize(body_text))                  # the saved generation settings
+print(summarizer.summarize(body_text, num_beams=1))    # overridden
+```
+
+## Limitations
+
+Abstractive: a summary can state things the body does not (check names and figures before
+publishing). Trained on VietNews-style articles; other genres and very long bodies (truncated at
+{config.max_source_length} tokens) will do worse. Not for use in fp16 (T5 overflows).
+"""
