@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
-from vnnews.training import TrainingConfig, load_kwargs
+from vnnews.training import RecipeConfig, load_kwargs, load_tokenizer, subsample
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,15 @@ class ClassifierSettings:
 
 
 @dataclass
-class ClassifierConfig:
+class ClassifierConfig(RecipeConfig):
     """Knobs of ``vnnews train classifier`` (configs/classifier/*.yaml)."""
 
     base_model: str = "vinai/phobert-base-v2"
-    revision: str | None = None
     dataset_dir: str = "build/classifier-pages"
     output_dir: str = "runs/classifier"
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
     class_weighting: Literal["none", "inverse_sqrt", "inverse"] = "inverse_sqrt"
-    max_train_examples: int | None = None  # subsample (seeded) for quick runs
-    max_eval_examples: int | None = None
-    eval_split: str = "validation"
     holdout_article: str | None = None  # leave-one-page-out: train without it, evaluate on it alone
-    num_proc: int | None = None  # processes for segmenting and tokenizing the dataset
 
 
 @dataclass(frozen=True)
@@ -157,11 +151,10 @@ class LineClassifier:
     @classmethod
     def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> LineClassifier:
         """Load weights (safetensors only), tokenizer and encoding settings."""
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModelForSequenceClassification
 
-        kwargs = load_kwargs(revision)
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
-        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, **kwargs)
+        tokenizer = load_tokenizer(name_or_path, revision)
+        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, **load_kwargs(revision))
         stored = getattr(model.config, SETTINGS_KEY, None)
         if not stored:
             raise ValueError(f"{name_or_path} is not a vnnews line classifier (no '{SETTINGS_KEY}' in its config.json)")
@@ -269,10 +262,8 @@ def _select_data(config: ClassifierConfig) -> tuple[Any, Any]:
         if config.eval_split not in segments:
             raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(segments)})")
         train, evaluation = segments["train"], segments[config.eval_split]
-    if config.max_train_examples and len(train) > config.max_train_examples:
-        train = train.shuffle(seed=config.training.seed).select(range(config.max_train_examples))
-    if config.max_eval_examples and len(evaluation) > config.max_eval_examples:
-        evaluation = evaluation.shuffle(seed=config.training.seed).select(range(config.max_eval_examples))
+    train = subsample(train, config.max_train_examples, config.training.seed)
+    evaluation = subsample(evaluation, config.max_eval_examples, config.training.seed)
     if len(train) == 0:
         raise ValueError(f"no training examples in {config.dataset_dir}")
     return train, evaluation
@@ -293,7 +284,7 @@ def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
 
     Resumes from the newest checkpoint in ``<output_dir>/checkpoints`` if one exists."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
+    from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer, set_seed
 
     from vnnews.config import to_dict
     from vnnews.metrics import classification_report
@@ -304,7 +295,7 @@ def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
     checkpoints = out / "checkpoints"
     train_rows, eval_rows = _select_data(config)
     kwargs = load_kwargs(config.revision)
-    tokenizer = AutoTokenizer.from_pretrained(config.base_model, trust_remote_code=False, **({"revision": config.revision} if config.revision else {}))
+    tokenizer = load_tokenizer(config.base_model, config.revision)
     model = AutoModelForSequenceClassification.from_pretrained(
         config.base_model,
         num_labels=len(LABELS),

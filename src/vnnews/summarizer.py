@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vnnews.training import TrainingConfig, load_kwargs
+from vnnews.training import RecipeConfig, TrainingConfig, load_kwargs, load_tokenizer, subsample
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +34,16 @@ class GenerationSettings:
 
 
 @dataclass
-class SummarizerConfig:
+class SummarizerConfig(RecipeConfig):
     """Knobs of ``vnnews train summarizer`` (configs/summarizer/*.yaml)."""
 
     base_model: str = "VietAI/vit5-base"
-    revision: str | None = None
-    dataset_dir: str = "build/dataset"
     output_dir: str = "runs/summarizer"
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(batch_size=8, eval_batch_size=16, learning_rate=3e-4))
     prefix: str = "vietnews: "
     max_source_length: int = 1024
     max_target_length: int = 256
     generation: GenerationSettings = field(default_factory=GenerationSettings)
-    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(batch_size=8, eval_batch_size=16, learning_rate=3e-4))
-    max_train_examples: int | None = None
-    max_eval_examples: int | None = None
-    eval_split: str = "validation"
-    num_proc: int | None = None
 
 
 class Summarizer:
@@ -69,9 +63,9 @@ class Summarizer:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> Summarizer:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
+        tokenizer = load_tokenizer(name_or_path, revision)
         model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
         stored = getattr(model.config, SETTINGS_KEY, None) or {}
         return cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
@@ -121,7 +115,6 @@ def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
     import numpy as np
     from transformers import (
         AutoModelForSeq2SeqLM,
-        AutoTokenizer,
         DataCollatorForSeq2Seq,
         GenerationConfig,
         Seq2SeqTrainer,
@@ -138,14 +131,12 @@ def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
     if config.eval_split not in summ:
         raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(summ)})")
     train_rows, eval_rows = summ["train"], summ[config.eval_split]
-    if config.max_train_examples and len(train_rows) > config.max_train_examples:
-        train_rows = train_rows.shuffle(seed=config.training.seed).select(range(config.max_train_examples))
-    if config.max_eval_examples and len(eval_rows) > config.max_eval_examples:
-        eval_rows = eval_rows.shuffle(seed=config.training.seed).select(range(config.max_eval_examples))
+    train_rows = subsample(train_rows, config.max_train_examples, config.training.seed)
+    eval_rows = subsample(eval_rows, config.max_eval_examples, config.training.seed)
     if len(train_rows) == 0 or len(eval_rows) == 0:
         raise ValueError(f"{config.dataset_dir}: no summarization examples in train or {config.eval_split}")
 
-    tokenizer = AutoTokenizer.from_pretrained(config.base_model, trust_remote_code=False, **({"revision": config.revision} if config.revision else {}))
+    tokenizer = load_tokenizer(config.base_model, config.revision)
     model = AutoModelForSeq2SeqLM.from_pretrained(config.base_model, **load_kwargs(config.revision))
     setattr(model.config, SETTINGS_KEY, {"prefix": config.prefix, "max_source_length": config.max_source_length})
     model.generation_config = GenerationConfig(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,33 @@ class TrainingConfig:
     # line length predicts the label, so length-grouped batches are nearly one class
     # and the model stalls (measured: docs/classifier.md).
     sampling: Literal["random", "group_by_length"] = "random"
+
+
+@dataclass
+class RecipeConfig:
+    """Knobs every recipe has; ClassifierConfig and SummarizerConfig extend it."""
+
+    base_model: str = ""
+    revision: str | None = None  # Hub revision (commit, tag or branch) of base_model
+    dataset_dir: str = "build/dataset"
+    output_dir: str = "runs/model"
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    max_train_examples: int | None = None  # subsample (seeded) for quick runs
+    max_eval_examples: int | None = None
+    eval_split: str = "validation"
+    num_proc: int | None = None  # processes for preprocessing the dataset
+
+
+def subsample(ds: Any, n: int | None, seed: int) -> Any:
+    """At most ``n`` rows of ``ds``, drawn with ``seed`` (all of it when ``n`` is None)."""
+    return ds.shuffle(seed=seed).select(range(n)) if n and len(ds) > n else ds
+
+
+def load_tokenizer(name_or_path: str, revision: str | None = None) -> Any:
+    """The tokenizer of a local directory or Hub id; never remote code."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
 
 
 def cuda_available() -> bool:
