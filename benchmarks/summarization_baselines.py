@@ -36,8 +36,7 @@ def main() -> None:
 
     documents, references = [], []
     for article in iter_articles([args.input]):
-        lead = " ".join(t for t, lab in zip(article.texts, article.labels, strict=True) if lab == "lead")
-        body = "\n".join(t for t, lab in zip(article.texts, article.labels, strict=True) if lab == "body")
+        lead, body = " ".join(article.texts_labelled("lead")), "\n".join(article.texts_labelled("body"))
         if lead and body:
             documents.append(body)
             references.append(lead)

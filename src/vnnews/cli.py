@@ -146,8 +146,7 @@ def cmd_weak_label(args: argparse.Namespace) -> int:
         return 0
     if not args.inputs:
         return _fail("give INPUT pages to label, or --evaluate")
-    errors = _ErrorCounter()
-    for article in iter_articles(args.inputs, IngestOptions(), errors):
+    for article in iter_articles(args.inputs, IngestOptions()):  # skipped inputs are logged
         print(f"# {article.id} ({article.source})")
         for (label, rule), line in zip(weak_label(article, explain=True), article.lines, strict=True):
             print(f"{label}\t{line.text}" + (f"\t[{rule}]" if args.explain else ""))
@@ -305,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "make-tiny",
         help="build a tiny offline checkpoint in the Hub model's format (for tests and the CPU demo)",
-        description="Write a tiny PhoBERT-format checkpoint (RoBERTa, random weights; PhobertTokenizer vocab.txt + "
-        "bpe.codes learned from the bundled corpus). Load it exactly like vinai/phobert-base-v2.",
+        description="Write a tiny checkpoint with random weights and a tokenizer learned from the bundled corpus: "
+        "classifier = PhoBERT format (RoBERTa, PhobertTokenizer vocab.txt + bpe.codes), loaded like vinai/phobert-base-v2; "
+        "summarizer = ViT5 format (T5, spiece.model), loaded like VietAI/vit5-base.",
     )
     p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
     p.add_argument("out", metavar="OUT")

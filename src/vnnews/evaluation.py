@@ -30,12 +30,14 @@ class SystemScores:
 
 def articles_from_segments(ds: Any) -> list[Article]:
     """Rebuild labelled articles (lines in order) from ``segments`` rows."""
-    names = ds.features["label"].names
+    names, source_names = ds.features["label"].names, ds.features["label_source"].names
     lines: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for aid, idx, text, label in zip(ds["article_id"], ds["line_index"], ds["text"], ds["label"], strict=True):
+    sources: dict[str, str] = {}
+    for aid, idx, text, label, source in zip(ds["article_id"], ds["line_index"], ds["text"], ds["label"], ds["label_source"], strict=True):
         lines[aid].append((idx, text, names[label]))
+        sources[aid] = source_names[source]
     return [
-        Article(aid, aid, [Line(text, label=label) for _, text, label in sorted(rows)], {}, "gold")
+        Article(aid, aid, [Line(text, label=label) for _, text, label in sorted(rows)], {}, sources[aid])
         for aid, rows in sorted(lines.items())
     ]
 

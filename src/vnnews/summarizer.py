@@ -11,6 +11,7 @@ overridden per call. T5 overflows in fp16: ``training.precision=fp16`` is refuse
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -98,13 +99,19 @@ def _tokenize(batch: dict[str, list[Any]], tokenizer: Any, prefix: str, max_sour
     return inputs
 
 
-def rouge_scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
-    """ROUGE x 100 from the vnnews module: Vietnamese syllables and compat tokenization."""
+@functools.lru_cache(maxsize=1)
+def _rouge() -> Any:
     import evaluate
 
     from vnnews.evaluate_modules import ROUGE_VI
 
-    scores = evaluate.load(ROUGE_VI).compute(predictions=list(predictions), references=list(references))
+    return evaluate.load(ROUGE_VI)
+
+
+def rouge_scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """ROUGE x 100 from the vnnews module: Vietnamese syllables and compat tokenization.
+    The module is loaded once per process (every epoch and every system reuse it)."""
+    scores = _rouge().compute(predictions=list(predictions), references=list(references))
     return {k: round(100 * v, 2) for k, v in scores.items()}
 
 

@@ -73,6 +73,7 @@ def test_jsonl_text_html_and_structured_records(tmp_path):
         ("caption", "Ảnh minh hoạ."),
         ("body", "Câu hai."),
     ]
+    assert s.texts_labelled("body", "caption") == ["Câu một.", "Ảnh minh hoạ.", "Câu hai."]
 
 
 def test_bad_inputs_are_reported_with_file_line_and_cause_and_the_run_goes_on(tmp_path, raw_dir, caplog):

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import datasets
 
-from vnnews.config import to_dict
+from vnnews.config import from_dict, to_dict
 from vnnews.dataset.compose import compose_page
 from vnnews.dataset.features import (
     ARTICLE_FEATURES,
@@ -105,7 +105,7 @@ def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int) -> list
 def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_dir: str) -> Iterator[dict[str, Any]]:
     """Worker body: read, label and assign a split to every article of its shards.
     Errors go to a JSONL file per shard, read back by the main process."""
-    cfg = DatasetConfig(**{**config, "split_ratios": SplitRatios(**config["split_ratios"])})
+    cfg = from_dict(DatasetConfig, config)
     options = IngestOptions(tone_style=cfg.tone_style)
     gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
     recent: deque[tuple[str, str]] = deque(maxlen=200)  # other articles, for composed related lists
@@ -119,8 +119,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
                     errors.append(IngestError(article.source, f"gold annotation does not match: {exc}"))
                     continue
                 if cfg.compose_pages and labelled.label_source == "structured":
-                    title = " ".join(t for t, lab in zip(labelled.texts, labelled.labels, strict=True) if lab == "title")
-                    lead = " ".join(t for t, lab in zip(labelled.texts, labelled.labels, strict=True) if lab == "lead")
+                    title, lead = " ".join(labelled.texts_labelled("title")), " ".join(labelled.texts_labelled("lead"))
                     composed = compose_page(labelled, list(recent))
                     if title:
                         recent.append((title, lead))

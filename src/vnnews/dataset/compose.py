@@ -94,11 +94,8 @@ def compose_page(article: Article, others: Sequence[tuple[str, str]], salt: str 
     """A page around structured ``article`` (lines labelled title/lead/body/caption),
     with related items drawn from ``others`` ((title, lead) of other articles)."""
     rng = _rng(article.id, salt)
-    by_label: dict[str, list[str]] = {}
-    for line in article.lines:
-        by_label.setdefault(line.label or "body", []).append(line.text)
-    titles, leads = by_label.get("title", []), by_label.get("lead", [])
-    body, captions = by_label.get("body", []), by_label.get("caption", [])
+    titles, leads = article.texts_labelled("title"), article.texts_labelled("lead")
+    body, captions = article.texts_labelled("body"), article.texts_labelled("caption")
     page: list[Line] = []
     L = lambda text, label: Line(text, label=label)  # noqa: E731
 

@@ -44,6 +44,10 @@ class Article:
     def labels(self) -> list[str | None]:
         return [line.label for line in self.lines]
 
+    def texts_labelled(self, *labels: str) -> list[str]:
+        """Texts of the lines labelled with any of ``labels``, in page order."""
+        return [line.text for line in self.lines if line.label in labels]
+
     def with_labels(self, labels: list[str], source: str) -> Article:
         """A copy whose lines carry ``labels`` (one per line) from ``source``."""
         if len(labels) != len(self.lines):
