@@ -76,3 +76,13 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def test_model_commands_name_what_is_missing(tmp_path, capsys):
+    assert main(["train", "classifier", "--config", "configs/classifier/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
+    assert f"dataset {tmp_path / 'nope'} not found: build it with `vnnews build-dataset" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert main(["evaluate", "summarizer", "--dataset", str(tmp_path)]) == 2
+    assert "give --model DIR and --dataset DIR" in capsys.readouterr().err
+    assert main(["stats", str(tmp_path)]) == 2
+    assert "is not a dataset built by `vnnews build-dataset` (no build.json)" in capsys.readouterr().err

@@ -115,3 +115,9 @@ def test_cli_make_tiny_and_train_summarizer(tmp_path, pages_dataset, capsys):
     args = ["train", "summarizer", "--config", "configs/summarizer/tiny.yaml", f"base_model={base}", f"dataset_dir={pages_dataset}", f"output_dir={tmp_path / 'run'}", "training.max_steps=2", "max_train_examples=8", "max_eval_examples=4", "generation.max_new_tokens=8"]
     assert main(args) == 0
     assert "ROUGE-1/2/L" in capsys.readouterr().out
+
+
+def test_unknown_eval_split_is_named_before_any_training(tiny_vit5, pages_dataset, tmp_path):
+    with pytest.raises(ValueError, match=r"split 'dev' not in .* \(has \['train', 'validation', 'test'\]\)"):
+        train_summarizer(tiny_config(tiny_vit5, pages_dataset, tmp_path / "x", "eval_split=dev"))
+    assert not (tmp_path / "x").exists()
