@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
-from vnnews.training import RecipeConfig, load_kwargs, load_tokenizer, subsample
+from vnnews.training import RecipeConfig, load_kwargs, load_tokenizer, model_identity, prepare_for_inference, subsample
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +138,10 @@ class LineClassifier:
     directory written by ``vnnews train classifier`` or a Hub id."""
 
     def __init__(self, model: Any, tokenizer: Any, settings: ClassifierSettings, device: str | None = None) -> None:
-        import torch
-
-        self.model = model.eval()
+        self.model, self.device = prepare_for_inference(model, device)
         self.tokenizer = tokenizer
         self.settings = settings
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model.to(self.device)
+        self.identity: dict[str, str | None] = {"id": getattr(model.config, "_name_or_path", None) or None, "revision": None}
         self.encoder = LineEncoder(tokenizer, settings)
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
@@ -158,28 +155,40 @@ class LineClassifier:
         stored = getattr(model.config, SETTINGS_KEY, None)
         if not stored:
             raise ValueError(f"{name_or_path} is not a vnnews line classifier (no '{SETTINGS_KEY}' in its config.json)")
-        return cls(model, tokenizer, ClassifierSettings(**stored), device)
+        classifier = cls(model, tokenizer, ClassifierSettings(**stored), device)
+        classifier.identity = model_identity(name_or_path, model, revision)
+        return classifier
 
     def save_pretrained(self, out_dir: str) -> None:
         setattr(self.model.config, SETTINGS_KEY, asdict(self.settings))
         self.model.save_pretrained(out_dir, safe_serialization=True)
         self.tokenizer.save_pretrained(out_dir)
 
-    def predict(self, articles: Article | Sequence[Article], batch_size: int = 64) -> Any:
+    def encode(self, articles: Sequence[Article]) -> list[list[list[int]]]:
+        """Token ids of every line (with its context), per article: segmentation and
+        tokenization, the CPU-bound half of :meth:`predict`, exposed so a batch job
+        can time it or run it apart from the model."""
+        return [self.encoder.encode_article(article) for article in articles]
+
+    def predict(
+        self, articles: Article | Sequence[Article], batch_size: int = 64, encoded: Sequence[Sequence[list[int]]] | None = None
+    ) -> Any:
         """Label and class probabilities for every line. Lines of all ``articles``
         are pooled, sorted by length and batched together (little padding);
-        results come back per article, in line order. One article in, one list out."""
+        results come back per article, in line order. One article in, one list out.
+        ``encoded`` is :meth:`encode`'s output for the same articles, if already done."""
         import torch
 
         single = isinstance(articles, Article)
         batch_articles = [articles] if single else list(articles)
-        encoded = [(a, i, ids) for a, article in enumerate(batch_articles) for i, ids in enumerate(self.encoder.encode_article(article))]
-        order = sorted(range(len(encoded)), key=lambda j: len(encoded[j][2]))
+        per_article = encoded if encoded is not None else self.encode(batch_articles)
+        pooled = [(a, i, ids) for a, lines in enumerate(per_article) for i, ids in enumerate(lines)]
+        order = sorted(range(len(pooled)), key=lambda j: len(pooled[j][2]))
         results: list[list[LinePrediction | None]] = [[None] * len(a.lines) for a in batch_articles]
         pad = self.tokenizer.pad_token_id
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
-                chunk = [encoded[j] for j in order[start : start + batch_size]]
+                chunk = [pooled[j] for j in order[start : start + batch_size]]
                 width = max(len(ids) for _, _, ids in chunk)
                 input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)

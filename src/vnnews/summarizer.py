@@ -18,7 +18,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vnnews.training import RecipeConfig, TrainingConfig, load_kwargs, load_tokenizer, subsample
+from vnnews.training import (
+    RecipeConfig,
+    TrainingConfig,
+    load_kwargs,
+    load_tokenizer,
+    model_identity,
+    prepare_for_inference,
+    subsample,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +60,8 @@ class Summarizer:
     directory written by ``vnnews train summarizer`` or a Hub id."""
 
     def __init__(self, model: Any, tokenizer: Any, prefix: str = "", max_source_length: int = 1024, device: str | None = None) -> None:
-        import torch
-
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        if self.device.startswith("cuda") and torch.cuda.is_bf16_supported():
-            model = model.to(torch.bfloat16)
-        self.model = model.eval().to(self.device)
+        self.model, self.device = prepare_for_inference(model, device)
+        self.identity: dict[str, str | None] = {"id": getattr(model.config, "_name_or_path", None) or None, "revision": None}
         self.tokenizer = tokenizer
         self.prefix = prefix
         self.max_source_length = max_source_length
@@ -69,7 +73,9 @@ class Summarizer:
         tokenizer = load_tokenizer(name_or_path, revision)
         model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
         stored = getattr(model.config, SETTINGS_KEY, None) or {}
-        return cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
+        summarizer = cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
+        summarizer.identity = model_identity(name_or_path, model, revision)
+        return summarizer
 
     def summarize(self, documents: str | Sequence[str], batch_size: int = 16, **generation: Any) -> Any:
         """Summaries of ``documents``, in order. Documents are sorted by length and

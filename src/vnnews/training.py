@@ -9,6 +9,7 @@ everything else.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -82,6 +83,35 @@ def device_description() -> str:
     if torch.cuda.is_available():
         return f"cuda ({torch.cuda.get_device_name(0)})"
     return f"cpu ({os.cpu_count()} cores)"
+
+
+def prepare_for_inference(model: Any, device: str | None = None) -> tuple[Any, str]:
+    """``model`` in eval mode on ``device`` (default: CUDA where available, else CPU),
+    in bf16 on a GPU that supports it (half the memory, tensor cores; both model
+    families are trained in bf16 or fp32, so bf16 inference is safe), else fp32."""
+    import torch
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if str(device).startswith("cuda") and torch.cuda.is_bf16_supported():
+        model = model.to(torch.bfloat16)
+    return model.eval().to(device), str(device)
+
+
+def model_identity(name_or_path: str, model: Any, revision: str | None = None) -> dict[str, str | None]:
+    """What a prediction record names as its model: the id or path given, and the
+    revision: the Hub commit resolved at load time, else the one asked for, else
+    (local directory) ``sha256:`` + the first 16 hex digits of its weights' hash, so
+    two runs can be told apart even when the directory name is reused."""
+    commit = getattr(model.config, "_commit_hash", None) or revision
+    if not commit:
+        weights = Path(name_or_path) / "model.safetensors"
+        if weights.is_file():
+            digest = hashlib.sha256()
+            with weights.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            commit = "sha256:" + digest.hexdigest()[:16]
+    return {"id": str(name_or_path), "revision": commit}
 
 
 def choose_precision(requested: Precision, model_type: str = "") -> dict[str, bool]:

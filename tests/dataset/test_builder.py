@@ -4,7 +4,8 @@ import json
 import datasets
 import pytest
 
-from vnnews.dataset import SPLITS, DatasetConfig, build_dataset, load_subset, plan_shards
+from vnnews.dataset import SPLITS, DatasetConfig, build_dataset, load_subset
+from vnnews.ingest import plan_shards
 from vnnews.labels import LABELS, load_gold
 
 

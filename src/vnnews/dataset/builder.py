@@ -41,14 +41,12 @@ from vnnews.dataset.features import (
     summarization_row,
 )
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
-from vnnews.ingest import IngestError, IngestOptions, duplicate_error, iter_files, read_file
+from vnnews.ingest import IngestError, IngestOptions, Unit, duplicate_error, plan_shards, read_file
 from vnnews.labels import AnnotationError, apply_gold, load_gold, weak_label_article
 
 log = logging.getLogger(__name__)
 
 SUBSETS: tuple[str, ...] = ("segments", "summarization")
-# JSONL files larger than this are read by every worker, each taking every n-th record.
-_SPLIT_JSONL_BYTES = 1 << 20
 
 
 @dataclass
@@ -61,6 +59,7 @@ class DatasetConfig:
     tone_style: Literal["new", "old"] | None = "new"
     annotations_dir: str | None = "data/annotations"  # gold labels; None to ignore them
     compose_pages: bool = False  # wrap structured records in page boilerplate (classifier training data)
+    max_records_per_file: int | None = None  # read only the first N records of each JSONL file (samples, demos)
     num_proc: int | None = None  # worker processes; None: one per CPU core
 
     def __post_init__(self) -> None:
@@ -83,30 +82,11 @@ class BuildResult:
         return sum(self.articles.values())
 
 
-Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n)
-
-
-def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int) -> list[list[Unit]]:
-    """Spread the input over ``num_proc`` shards: files round-robin, and each large
-    JSONL file cut into ``num_proc`` interleaved parts so one big file still
-    keeps every worker busy."""
-    units: list[Unit] = []
-    for path, rel in iter_files(inputs):
-        name = path.name.lower()
-        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > _SPLIT_JSONL_BYTES
-        parts = num_proc if big_jsonl else 1
-        units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
-    shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]
-    for i, unit in enumerate(units):
-        shards[i % len(shards)].append(unit)
-    return shards
-
-
 def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_dir: str) -> Iterator[dict[str, Any]]:
     """Worker body: read, label and assign a split to every article of its shards.
     Errors go to a JSONL file per shard, read back by the main process."""
     cfg = from_dict(DatasetConfig, config)
-    options = IngestOptions(tone_style=cfg.tone_style)
+    options = IngestOptions(tone_style=cfg.tone_style, max_records=cfg.max_records_per_file)
     gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
     recent: deque[tuple[str, str]] = deque(maxlen=200)  # other articles, for composed related lists
     for shard in shards:

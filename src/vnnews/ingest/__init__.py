@@ -3,7 +3,16 @@
 from vnnews.ingest.article import Article, IngestError, Line
 from vnnews.ingest.decode import DecodeError, decode_bytes
 from vnnews.ingest.html import html_to_lines
-from vnnews.ingest.readers import IngestOptions, duplicate_error, iter_articles, iter_files, read_file, structured_lines
+from vnnews.ingest.readers import (
+    IngestOptions,
+    Unit,
+    duplicate_error,
+    iter_articles,
+    iter_files,
+    plan_shards,
+    read_file,
+    structured_lines,
+)
 
 __all__ = [
     "Article",
@@ -15,6 +24,8 @@ __all__ = [
     "html_to_lines",
     "iter_articles",
     "iter_files",
+    "plan_shards",
+    "Unit",
     "duplicate_error",
     "read_file",
     "structured_lines",

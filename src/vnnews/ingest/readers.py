@@ -13,7 +13,7 @@ import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class IngestOptions:
     :func:`vnnews.text.normalize` (None keeps marks as written)."""
 
     tone_style: ToneStyle | None = "new"
+    max_records: int | None = None  # JSONL: stop after the first N records of each file (samples, demos)
 
 
 def _log_error(error: IngestError) -> None:
@@ -178,6 +179,8 @@ def _read_jsonl(
     try:
         with opener(path, "rb") as raw:
             for lineno, data in enumerate(io.BufferedReader(raw) if gz else raw, start=1):
+                if options.max_records is not None and lineno > options.max_records:
+                    break
                 if (lineno - 1) % n != k:
                     continue
                 if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
@@ -269,6 +272,27 @@ def iter_articles(
                 continue
             seen[article.id] = article.source
             yield article
+
+
+# JSONL files larger than this are cut into interleaved parts, one per shard.
+_SPLIT_JSONL_BYTES = 1 << 20
+Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n)
+
+
+def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int) -> list[list[Unit]]:
+    """Spread the input over ``num_proc`` shards: files round-robin, and each large
+    JSONL file cut into ``num_proc`` interleaved parts so one big file still
+    keeps every worker busy."""
+    units: list[Unit] = []
+    for path, rel in iter_files(inputs):
+        name = path.name.lower()
+        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > _SPLIT_JSONL_BYTES
+        parts = num_proc if big_jsonl else 1
+        units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
+    shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]
+    for i, unit in enumerate(units):
+        shards[i % len(shards)].append(unit)
+    return shards
 
 
 def duplicate_error(article_id: str, source: str, first_source: str) -> IngestError:
