@@ -56,3 +56,23 @@ def tiny_vit5(tmp_path_factory) -> Path:
     from vnnews.tiny import make_tiny_summarizer
 
     return make_tiny_summarizer(tmp_path_factory.mktemp("models") / "tiny-vit5")
+
+
+@pytest.fixture(scope="session")
+def trained_classifier(tiny_phobert, pages_dataset, tmp_path_factory):
+    """A tiny line classifier trained for a few steps: (directory, metrics)."""
+    from tests.test_classifier import tiny_config
+    from vnnews.classifier import train_classifier
+
+    out = tmp_path_factory.mktemp("runs") / "clf"
+    return out, train_classifier(tiny_config(tiny_phobert, pages_dataset, out))
+
+
+@pytest.fixture(scope="session")
+def trained_summarizer(tiny_vit5, pages_dataset, tmp_path_factory):
+    """A tiny summarizer trained for a few steps: (directory, metrics)."""
+    from tests.test_summarizer import tiny_config
+    from vnnews.summarizer import train_summarizer
+
+    out = tmp_path_factory.mktemp("runs") / "summ"
+    return out, train_summarizer(tiny_config(tiny_vit5, pages_dataset, out))

@@ -41,11 +41,9 @@ def tiny_config(tiny_phobert, pages_dataset, out, *overrides):
     )
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_phobert, pages_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "clf"
-    metrics = train_classifier(tiny_config(tiny_phobert, pages_dataset, out))
-    return out, metrics
+@pytest.fixture
+def trained(trained_classifier):
+    return trained_classifier
 
 
 def test_encoding_truncates_explicitly_and_marks_context(tiny_phobert):

@@ -6,7 +6,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate", "infer"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():
@@ -86,3 +86,20 @@ def test_model_commands_name_what_is_missing(tmp_path, capsys):
     assert "give --model DIR and --dataset DIR" in capsys.readouterr().err
     assert main(["stats", str(tmp_path)]) == 2
     assert "is not a dataset built by `vnnews build-dataset` (no build.json)" in capsys.readouterr().err
+
+
+def test_infer_writes_output_and_says_what_is_wrong(tmp_path, raw_dir, capsys):
+    out = tmp_path / "articles.jsonl"
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(out), "--no-progress", "chunk_size=2"]) == 0
+    assert "5 done, 0 skipped (already done), 0 failed" in capsys.readouterr().err
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(out)]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(out), "--resume", "--no-progress"]) == 0
+    assert "0 done, 5 skipped" in capsys.readouterr().err
+    assert main(["infer", str(raw_dir), "--output", str(tmp_path / "x.jsonl")]) == 2
+    assert "give --classifier" in capsys.readouterr().err
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(tmp_path / "x.csv")]) == 2
+    assert "must end in .jsonl or .parquet" in capsys.readouterr().err
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(tmp_path / "y.jsonl"), "chunk_size=0"]) == 2
+    assert "chunk_size must be >= 1" in capsys.readouterr().err

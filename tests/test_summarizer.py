@@ -33,10 +33,9 @@ def tiny_config(tiny_vit5, pages_dataset, out, *overrides):
     )
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_vit5, pages_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "summ"
-    return out, train_summarizer(tiny_config(tiny_vit5, pages_dataset, out))
+@pytest.fixture
+def trained(trained_summarizer):
+    return trained_summarizer
 
 
 def test_tiny_checkpoint_has_the_vit5_layout(tiny_vit5):

@@ -231,6 +231,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- infer
+def cmd_infer(args: argparse.Namespace) -> int:
+    from vnnews.config import ConfigError, load_config
+    from vnnews.inference import InferenceConfig, run_inference
+
+    inputs, overrides = _split_overrides(args.inputs)
+    if not inputs:
+        return _fail("no INPUT given")
+    flags = {"classifier": args.classifier, "summarizer": args.summarizer, "stages": args.stages, "chunk_size": args.chunk_size}
+    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + overrides
+    if args.no_progress:
+        overrides.append("progress=false")
+    try:
+        config = load_config(InferenceConfig, args.config, overrides)
+        run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
+    except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
+        return _fail(str(exc))
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -348,6 +368,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for --leave-one-page-out")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "infer",
+        help="batch inference: label every line and summarize, pages in, clean article records out",
+        description="Read INPUTs (anything ingestion reads, or a dataset built by build-dataset), label every line "
+        "with the classifier, summarize each body, and write one record per article: id, source, title, lead, body, "
+        "captions, byline, dateline, every line with its label and confidence, the summary, the models used and "
+        "timings. Streams in chunks with flat memory; results go to atomic part files (OUTPUT.parts/), so a killed job "
+        "continues with --resume and every article ends up in OUTPUT exactly once. Articles that fail go to "
+        "OUTPUT.errors.jsonl with their cause. Several processes: "
+        "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... (each takes a share; the first merges).",
+        epilog="Examples:\n"
+        "  vnnews infer data/raw --classifier runs/classifier-tiny --summarizer runs/summarizer-tiny --output build/articles.jsonl\n"
+        "  vnnews infer pages/ --classifier ORG/vnnews-classifier --stages classify --output out.parquet chunk_size=512\n"
+        "  vnnews infer clean.jsonl --summarizer runs/summarizer --output summaries/   # a saved dataset\n"
+        "  vnnews infer pages/ --classifier weak --output out.jsonl   # the rule labeller, no model",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or saved datasets; key=value items override the config")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset)")
+    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="line classifier (trained directory or Hub id), or 'weak' for the rule labeller")
+    p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer (trained directory or Hub id)")
+    p.add_argument(
+        "--stages",
+        choices=["auto", "classify", "summarize", "both"],
+        help="what to run; default auto = the stages whose model is given. summarize alone takes the input as clean "
+        "text (or uses its own labels, for records and datasets)",
+    )
+    p.add_argument("--config", metavar="FILE", help="YAML config (configs/inference/default.yaml): batch sizes, chunk size, generation overrides, device")
+    p.add_argument("--chunk-size", type=int, metavar="N", help="articles per chunk and part file (default 256)")
+    p.add_argument("--resume", action="store_true", help="continue a job: skip articles already in OUTPUT or its parts")
+    p.add_argument("--overwrite", action="store_true", help="start over, deleting OUTPUT, its parts and its errors file")
+    p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
+    p.set_defaults(func=cmd_infer)
     return parser
 
 

@@ -61,6 +61,11 @@ class Summarizer:
 
     def __init__(self, model: Any, tokenizer: Any, prefix: str = "", max_source_length: int = 1024, device: str | None = None) -> None:
         self.model, self.device = prepare_for_inference(model, device)
+        generation_config = getattr(self.model, "generation_config", None)
+        if generation_config is not None and generation_config.max_new_tokens is not None:
+            # transformers writes its default max_length=20 beside our max_new_tokens and
+            # then warns on every generate call; max_new_tokens is the setting that rules.
+            generation_config.max_length = None
         self.identity: dict[str, str | None] = {"id": getattr(model.config, "_name_or_path", None) or None, "revision": None}
         self.tokenizer = tokenizer
         self.prefix = prefix

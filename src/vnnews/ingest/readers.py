@@ -279,14 +279,14 @@ _SPLIT_JSONL_BYTES = 1 << 20
 Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n)
 
 
-def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int) -> list[list[Unit]]:
+def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int, split_jsonl_bytes: int = _SPLIT_JSONL_BYTES) -> list[list[Unit]]:
     """Spread the input over ``num_proc`` shards: files round-robin, and each large
     JSONL file cut into ``num_proc`` interleaved parts so one big file still
     keeps every worker busy."""
     units: list[Unit] = []
     for path, rel in iter_files(inputs):
         name = path.name.lower()
-        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > _SPLIT_JSONL_BYTES
+        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1
         units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
     shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]

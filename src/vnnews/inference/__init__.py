@@ -1,0 +1,41 @@
+"""Batch inference: pages in, clean articles and summaries out (``vnnews infer``)."""
+
+from vnnews.inference.records import RECORD_FEATURES, article_record, summary_document
+from vnnews.inference.runner import (
+    InferenceConfig,
+    InferenceResult,
+    Models,
+    RuleLabeller,
+    load_models,
+    process_chunk,
+    run_inference,
+)
+from vnnews.inference.store import (
+    PartStore,
+    default_errors_path,
+    output_format,
+    read_errors,
+    read_ids,
+    read_records,
+    write_output,
+)
+
+__all__ = [
+    "RECORD_FEATURES",
+    "InferenceConfig",
+    "InferenceResult",
+    "Models",
+    "PartStore",
+    "RuleLabeller",
+    "article_record",
+    "default_errors_path",
+    "load_models",
+    "output_format",
+    "process_chunk",
+    "read_errors",
+    "read_ids",
+    "read_records",
+    "run_inference",
+    "summary_document",
+    "write_output",
+]

@@ -1,0 +1,357 @@
+"""``vnnews infer``: pages in, clean articles and summaries out, at batch scale.
+
+The job streams: articles are pulled from the input a chunk at a time
+(``chunk_size``), the lines of the whole chunk are pooled, sorted by length and
+classified in shared batches, the chunk's bodies are summarized likewise, and
+the chunk's records go to one atomic part file (see :mod:`vnnews.inference.store`)
+before the next chunk is read. Memory therefore depends on the chunk size, not on
+the input size, and a job can be killed at any moment and resumed.
+
+Under ``accelerate launch`` (or ``torchrun``) each process reads its own share of
+the input (:mod:`vnnews.inference.sources`), uses its own device, and writes its
+own parts; the first process merges them when all are finished.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from vnnews.inference.records import article_record, error_record, summary_document
+from vnnews.inference.sources import estimate_total, input_articles
+from vnnews.inference.store import PartStore, default_errors_path, merge, output_format, read_ids
+from vnnews.ingest import Article, IngestError, IngestOptions
+
+log = logging.getLogger(__name__)
+
+WEAK = "weak"  # --classifier weak: the rule labeller, no model
+
+
+@dataclass
+class InferenceConfig:
+    """Knobs of ``vnnews infer`` (configs/inference/default.yaml)."""
+
+    classifier: str | None = None  # model directory, Hub id, or "weak" (the rule labeller)
+    classifier_revision: str | None = None  # Hub branch, tag or commit
+    summarizer: str | None = None
+    summarizer_revision: str | None = None
+    stages: Literal["auto", "classify", "summarize", "both"] = "auto"  # auto: the stages whose model is given
+    chunk_size: int = 256  # articles per part file; their lines and bodies are batched together
+    classify_batch_size: int = 128
+    summarize_batch_size: int = 16
+    generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
+    tone_style: Literal["new", "old"] | None = "new"
+    max_records_per_file: int | None = None  # read only the first N records of each JSONL input
+    device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+
+    def resolved_stages(self) -> tuple[bool, bool]:
+        """(classify, summarize), checked against the models given."""
+        if self.stages == "auto":
+            classify, summarize = bool(self.classifier), bool(self.summarizer)
+            if not (classify or summarize):
+                raise ValueError("give --classifier (a model directory, Hub id, or 'weak') and/or --summarizer")
+            return classify, summarize
+        classify, summarize = self.stages in ("classify", "both"), self.stages in ("summarize", "both")
+        if classify and not self.classifier:
+            raise ValueError(f"stages={self.stages} needs --classifier")
+        if summarize and not self.summarizer:
+            raise ValueError(f"stages={self.stages} needs --summarizer")
+        return classify, summarize
+
+
+@dataclass
+class InferenceResult:
+    output: Path
+    errors_path: Path
+    done: int  # articles written by this run
+    skipped: int  # already in the output or its parts (resume)
+    failed: int  # new entries in the errors file
+    seconds: float
+    stage_seconds: dict[str, float]
+    merged: bool  # this process wrote the final output
+
+    def summary_line(self) -> str:
+        rate = self.done / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.done} done, {self.skipped} skipped (already done), {self.failed} failed "
+            f"in {self.seconds:.1f}s ({rate:.1f} articles/s) -> {self.output}"
+            + (f"; errors in {self.errors_path}" if self.failed else "")
+        )
+
+
+# ---------------------------------------------------------------- processes
+@dataclass
+class ProcessInfo:
+    rank: int = 0
+    world_size: int = 1
+    device: str | None = None
+
+    def barrier(self) -> None:
+        if self.world_size > 1:
+            from accelerate import PartialState
+
+            PartialState().wait_for_everyone()
+
+
+def process_info() -> ProcessInfo:
+    """Rank, world size and device under ``accelerate launch``/``torchrun``; one
+    process on the default device otherwise. On CPU-only machines accelerate is told
+    to use gloo, so ``accelerate launch --multi_gpu --num_processes 2`` runs two CPU
+    processes."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return ProcessInfo()
+    import torch
+    from accelerate import PartialState
+
+    state = PartialState(cpu=not torch.cuda.is_available())
+    return ProcessInfo(state.process_index, state.num_processes, str(state.device))
+
+
+# ---------------------------------------------------------------- models
+class RuleLabeller:
+    """The weak labeller behind the classifier interface: no model, no confidence.
+    For jobs that need structure fast, and as a baseline."""
+
+    identity = {"id": WEAK, "revision": None}
+
+    def label(self, articles: Sequence[Article]) -> tuple[list[list[str]], list[list[float | None]]]:
+        from vnnews.labels import weak_label
+
+        labels = [weak_label(a) for a in articles]
+        return labels, [[None] * len(a.lines) for a in articles]
+
+
+@dataclass
+class Models:
+    classifier: Any = None  # LineClassifier, RuleLabeller or None
+    summarizer: Any = None  # Summarizer or None
+
+    def identities(self) -> dict[str, str | None]:
+        c = getattr(self.classifier, "identity", None) or {}
+        s = getattr(self.summarizer, "identity", None) or {}
+        return {"classifier": c.get("id"), "classifier_revision": c.get("revision"), "summarizer": s.get("id"), "summarizer_revision": s.get("revision")}
+
+
+def load_models(config: InferenceConfig, device: str | None = None) -> Models:
+    """The models the configured stages need, loaded once (safetensors only)."""
+    classify, summarize = config.resolved_stages()
+    models = Models()
+    if classify:
+        if config.classifier == WEAK:
+            models.classifier = RuleLabeller()
+        else:
+            from vnnews.classifier import LineClassifier
+
+            models.classifier = LineClassifier.from_pretrained(config.classifier, device=device, revision=config.classifier_revision)
+    if summarize:
+        from vnnews.summarizer import Summarizer
+
+        models.summarizer = Summarizer.from_pretrained(config.summarizer, device=device, revision=config.summarizer_revision)
+    return models
+
+
+# ---------------------------------------------------------------- one chunk
+def _share(total: float, weights: Sequence[float]) -> list[float]:
+    s = sum(weights)
+    return [total * w / s if s else 0.0 for w in weights]
+
+
+def process_chunk(articles: Sequence[Article], models: Models, config: InferenceConfig, ingest_s: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Records for ``articles``: lines classified in shared length-sorted batches,
+    bodies summarized likewise. Stage times are shared out over the articles (by
+    line count for segmentation and classification, by document length for
+    summaries) into each record's ``timings``. Returns (records, stage seconds)."""
+    n = len(articles)
+    stage = {"ingest": ingest_s, "segment": 0.0, "classify": 0.0, "summarize": 0.0}
+    labels: list[list[str | None] | None]
+    confidences: list[list[float | None] | None]
+    origins: list[str | None]
+    if models.classifier is None:  # keep the input's own labels, if it has any
+        labels = [a.labels if a.label_source else None for a in articles]
+        confidences = [None] * n
+        origins = [a.label_source for a in articles]
+    elif isinstance(models.classifier, RuleLabeller):
+        t0 = time.perf_counter()
+        labels, confidences = models.classifier.label(articles)  # type: ignore[assignment]
+        stage["classify"] = time.perf_counter() - t0
+        origins = [WEAK] * n
+    else:
+        t0 = time.perf_counter()
+        encoded = models.classifier.encode(articles)
+        stage["segment"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        predictions = models.classifier.predict(articles, batch_size=config.classify_batch_size, encoded=encoded)
+        stage["classify"] = time.perf_counter() - t0
+        labels = [[p.label for p in preds] for preds in predictions]
+        confidences = [[p.confidence for p in preds] for preds in predictions]
+        origins = ["model"] * n
+    summaries: list[str | None] = [None] * n
+    documents = [summary_document(a, lab) for a, lab in zip(articles, labels, strict=True)]
+    if models.summarizer is not None:
+        todo = [i for i, d in enumerate(documents) if d.strip()]
+        t0 = time.perf_counter()
+        if todo:
+            outputs = models.summarizer.summarize([documents[i] for i in todo], batch_size=config.summarize_batch_size, **config.generation)
+            for i, text in zip(todo, outputs, strict=True):
+                summaries[i] = text
+        stage["summarize"] = time.perf_counter() - t0
+    line_counts = [len(a.lines) for a in articles]
+    shares = {
+        "ingest_s": _share(stage["ingest"], [1.0] * n),
+        "segment_s": _share(stage["segment"], line_counts),
+        "classify_s": _share(stage["classify"], line_counts),
+        "summarize_s": _share(stage["summarize"], [len(d) if models.summarizer is not None and s is not None else 0 for d, s in zip(documents, summaries, strict=True)]),
+    }
+    identities = models.identities()
+    records = [
+        article_record(a, labels[i], confidences[i], origins[i], summaries[i], identities, {k: v[i] for k, v in shares.items()})
+        for i, a in enumerate(articles)
+    ]
+    return records, stage
+
+
+def _process_safely(articles: list[Article], models: Models, config: InferenceConfig, ingest_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, float]]:
+    """``process_chunk``, and when the chunk fails, each article alone, so one bad
+    article goes to the errors file instead of taking its chunk (or the job) down."""
+    try:
+        records, stage = process_chunk(articles, models, config, ingest_s)
+        return records, [], stage
+    except Exception as exc:  # noqa: BLE001 - isolate the article that fails
+        log.warning("chunk of %d articles failed (%s); retrying them one at a time", len(articles), exc)
+    records, errors = [], []
+    stage = {"ingest": ingest_s, "segment": 0.0, "classify": 0.0, "summarize": 0.0}
+    for article in articles:
+        try:
+            recs, st = process_chunk([article], models, config)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(error_record(article.id, article.source, f"{type(exc).__name__}: {exc}"))
+            continue
+        records += recs
+        for k in ("segment", "classify", "summarize"):
+            stage[k] += st[k]
+    return records, errors, stage
+
+
+# ---------------------------------------------------------------- the job
+def _chunks(articles: Iterator[Article], size: int, done: set[str], counts: dict[str, int], bar: Any) -> Iterator[tuple[list[Article], float]]:
+    """Chunks of not-yet-done articles, with the time spent reading each."""
+    while True:
+        t0 = time.perf_counter()
+        chunk: list[Article] = []
+        exhausted = False
+        while len(chunk) < size:
+            article = next(articles, None)
+            if article is None:
+                exhausted = True
+                break
+            if article.id in done:
+                counts["skipped"] += 1
+                bar.update(1)
+                continue
+            chunk.append(article)
+        yield chunk, time.perf_counter() - t0
+        if exhausted:
+            return
+
+
+def run_inference(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    config: InferenceConfig | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    errors_path: str | os.PathLike[str] | None = None,
+    models: Models | None = None,
+) -> InferenceResult:
+    """Run the configured stages over ``inputs`` and write ``output`` (.jsonl,
+    .parquet, or a directory for a saved dataset) and the errors file.
+
+    Raises FileExistsError when ``output`` (or an interrupted job's parts) exists
+    and neither ``resume`` nor ``overwrite`` is given; ValueError for bad settings."""
+    from tqdm.auto import tqdm
+
+    config = config or InferenceConfig()
+    config.resolved_stages()
+    output = Path(output)
+    output_format(output)  # validates the suffix before any work
+    errors_path = Path(errors_path) if errors_path else default_errors_path(output)
+    proc = process_info()
+    store = PartStore(output, proc.rank)
+    if (output.exists() or store.exists()) and not (resume or overwrite):
+        raise FileExistsError(
+            f"{output if output.exists() else store.dir} exists: pass --resume to skip the articles already done, or --overwrite to start over"
+        )
+    had_output = output.exists() and resume
+    proc.barrier()
+    if overwrite and proc.rank == 0:
+        store.remove()
+        for path in (output, errors_path):
+            if path.is_dir():
+                import shutil
+
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    proc.barrier()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    store.start()
+    done = store.done_ids() | (read_ids(output) if had_output else set())
+    proc.barrier()
+
+    started = time.perf_counter()
+    models = models or load_models(config, config.device or proc.device)
+    options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
+    pending: list[dict[str, Any]] = []
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    stage_total = {"ingest": 0.0, "segment": 0.0, "classify": 0.0, "summarize": 0.0, "write": 0.0}
+
+    def on_error(error: IngestError) -> None:
+        pending.append(error_record(None, error.source, error.cause, error.line))
+
+    total = estimate_total(inputs, options, proc.rank, proc.world_size) if config.progress else None
+    bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
+    articles = input_articles(inputs, options, on_error, proc.rank, proc.world_size)
+    for chunk, ingest_s in _chunks(articles, config.chunk_size, done, counts, bar):
+        records, errors, stage = _process_safely(chunk, models, config, ingest_s) if chunk else ([], [], {"ingest": ingest_s})
+        t0 = time.perf_counter()
+        errors += pending
+        store.write_part(records, errors)
+        stage_total["write"] += time.perf_counter() - t0
+        for k, v in stage.items():
+            stage_total[k] += v
+        counts["done"] += len(records)
+        counts["failed"] += len(errors)
+        pending.clear()
+        bar.update(len(chunk))
+        bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
+    bar.close()
+    (store.dir / f".counts-r{proc.rank:03d}.json").write_text(json.dumps({"counts": counts, "stages": stage_total}), encoding="utf-8")
+    store.mark_finished()
+    merged = False
+    if proc.rank == 0:
+        store.wait_for(proc.world_size)
+        t0 = time.perf_counter()
+        all_counts = dict.fromkeys(counts, 0)
+        for r in range(proc.world_size):
+            data = json.loads((store.dir / f".counts-r{r:03d}.json").read_text(encoding="utf-8"))
+            for k in all_counts:
+                all_counts[k] += data["counts"][k]
+        merge(store, errors_path, previous_output=had_output)
+        stage_total["write"] += time.perf_counter() - t0
+        counts, merged = all_counts, True
+    result = InferenceResult(output, errors_path, counts["done"], counts["skipped"], counts["failed"], time.perf_counter() - started, stage_total, merged)
+    if merged:
+        print(result.summary_line(), file=sys.stderr)
+    return result

@@ -1,0 +1,121 @@
+"""The articles one process of a batch job reads.
+
+Inputs are anything ingestion reads (files, directories, JSONL, gzip) and saved
+datasets written by ``vnnews build-dataset`` (their ``segments`` subset, whose
+lines carry labels). With several processes, each takes its own share: files
+round-robin and every JSONL file in interleaved parts (the plan
+``build-dataset`` uses, splitting even small files since model time dominates), every n-th article of a saved dataset, so no article is
+read twice and no ingestion error is reported twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterator, Sequence
+from functools import partial
+from pathlib import Path
+
+from vnnews.ingest import Article, IngestOptions, Line, duplicate_error, plan_shards, read_file
+from vnnews.ingest.readers import ErrorHandler
+
+
+def is_saved_dataset(path: str | os.PathLike[str]) -> bool:
+    return (Path(path) / "build.json").is_file() and (Path(path) / "segments").is_dir()
+
+
+def _article(rows: list[dict], names: list[str], sources: list[str], origin: str) -> Article:
+    lines = [Line(r["text"], r["tag_path"], r["link_density"], names[r["label"]]) for r in rows]
+    return Article(rows[0]["article_id"], origin, lines, {"format": "dataset"}, sources[rows[0]["label_source"]])
+
+
+def dataset_articles(path: str | os.PathLike[str], rank: int = 0, world_size: int = 1) -> Iterator[Article]:
+    """Articles rebuilt from a saved dataset's ``segments`` rows (every split, in
+    order), with their labels; this process's share only. Rows are read in Arrow
+    batches, so memory stays flat whatever the dataset's size."""
+    from vnnews.dataset import load_subset
+
+    segments = load_subset(path, "segments")
+    index = -1
+    for split, ds in segments.items():
+        names = ds.features["label"].names
+        sources = ds.features["label_source"].names
+        current: list[dict] = []
+        flush = partial(_article, names=names, sources=sources, origin=f"{path}:{split}")
+        for batch in ds.iter(batch_size=2000):
+            for i in range(len(batch["article_id"])):
+                row = {k: batch[k][i] for k in ("article_id", "text", "tag_path", "link_density", "label", "label_source")}
+                if current and row["article_id"] != current[0]["article_id"]:
+                    if index % world_size == rank:
+                        yield flush(current)
+                    current = []
+                if not current:
+                    index += 1
+                current.append(row)
+        if current and index % world_size == rank:
+            yield flush(current)
+
+
+def input_articles(
+    inputs: Sequence[str | os.PathLike[str]],
+    options: IngestOptions,
+    on_error: ErrorHandler,
+    rank: int = 0,
+    world_size: int = 1,
+) -> Iterator[Article]:
+    """This process's articles from ``inputs``, streamed. An id seen twice is an
+    error for the second article (ids key resumption)."""
+    seen: dict[str, str] = {}
+    datasets_in = [p for p in inputs if is_saved_dataset(p)]
+    files = [p for p in inputs if not is_saved_dataset(p)]
+
+    def units() -> Iterator[Article]:
+        for path in datasets_in:
+            yield from dataset_articles(path, rank, world_size)
+        if files:
+            shards = plan_shards(files, world_size, split_jsonl_bytes=0)
+            for path, rel, k, n in shards[rank] if rank < len(shards) else []:
+                yield from read_file(path, rel, options, on_error, part=(k, n))
+
+    for article in units():
+        if article.id in seen:
+            on_error(duplicate_error(article.id, article.source, seen[article.id]))
+            continue
+        seen[article.id] = article.source
+        yield article
+
+
+def _count_lines(path: Path, max_records: int | None) -> int:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    n = 0
+    try:
+        with opener(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                n += block.count(b"\n")
+    except (OSError, EOFError):
+        return 0
+    return min(n, max_records) if max_records is not None else n
+
+
+def estimate_total(inputs: Sequence[str | os.PathLike[str]], options: IngestOptions, rank: int = 0, world_size: int = 1) -> int:
+    """About how many articles this process will read (for the progress bar's ETA):
+    one per page file, one per JSONL line, the article count of a saved dataset."""
+    total = 0
+    files = []
+    for p in inputs:
+        if is_saved_dataset(p):
+            manifest = json.loads((Path(p) / "build.json").read_text(encoding="utf-8"))
+            total += sum(manifest.get("articles", {}).values()) // world_size
+        else:
+            files.append(p)
+    if files:
+        shards = plan_shards(files, world_size, split_jsonl_bytes=0)
+        for path, _rel, _k, n in shards[rank] if rank < len(shards) else []:
+            name = path.lower()
+            if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
+                total += _count_lines(Path(path), options.max_records) // n
+            else:
+                total += 1
+    return total
+

@@ -1,0 +1,273 @@
+"""Where a batch job keeps its results until it is done: atomic part files.
+
+Every chunk of articles becomes one part file, written under a temporary name,
+flushed to disk and renamed into place, so at any moment (a kill -9 included) a
+part is either complete or absent. A rerun with ``--resume`` reads the ids of the
+parts already there (and of a finished output, when new inputs were added since)
+and skips them; a chunk that was half-done when the job died is done again. The
+final output is merged from the parts, again under a temporary name then renamed,
+and only then are the parts removed: each input article ends up in the output
+exactly once, and the errors file lists every article that could not be done.
+
+Several processes (``accelerate launch``) share one parts directory, each writing
+parts named after its rank; the merge runs once all have finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+OutputFormat = Literal["jsonl", "parquet", "dataset"]
+_PART_RE = re.compile(r"^part-r(\d{3})-(\d{6})\.jsonl$")
+_MERGE_BATCH = 1000
+
+
+def output_format(path: str | os.PathLike[str]) -> OutputFormat:
+    """The format an output path asks for: ``.jsonl``, ``.parquet``, else a saved
+    dataset directory (a path without a suffix)."""
+    name = Path(path).name.lower()
+    if name.endswith(".jsonl"):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    if Path(path).suffix and not Path(path).is_dir():
+        raise ValueError(f"{path}: output must end in .jsonl or .parquet, or be a directory (a saved dataset)")
+    return "dataset"
+
+
+def default_errors_path(output: str | os.PathLike[str]) -> Path:
+    """``<output>.errors.jsonl`` (``out.jsonl.errors.jsonl``, ``outdir.errors.jsonl``):
+    next to the output, named after all of it, like its ``<output>.parts``
+    directory, so jobs writing the same stem in two formats never share one."""
+    out = Path(output)
+    return out.with_name(out.name + ".errors.jsonl")
+
+
+def _fsync_write(path: Path, lines: Iterable[str]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for line in lines:
+            f.write(line)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+class PartStore:
+    """The parts directory of one job (``<output>.parts``), seen from one process."""
+
+    def __init__(self, output: str | os.PathLike[str], rank: int = 0) -> None:
+        self.output = Path(output)
+        self.dir = self.output.with_name(self.output.name + ".parts")
+        self.rank = rank
+        self._seq = 0
+
+    # -- state
+    def exists(self) -> bool:
+        return self.dir.is_dir()
+
+    def part_files(self) -> list[Path]:
+        if not self.dir.is_dir():
+            return []
+        return sorted(p for p in self.dir.iterdir() if _PART_RE.match(p.name))
+
+    def start(self) -> None:
+        """Create the directory, remove this rank's half-written parts (from a
+        killed run) and its finished marker, and continue its part numbering."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.dir.glob(f".part-r{self.rank:03d}-*.tmp"):
+            stale.unlink(missing_ok=True)
+        self.marker.unlink(missing_ok=True)
+        mine = [int(m.group(2)) for p in self.part_files() if (m := _PART_RE.match(p.name)) and int(m.group(1)) == self.rank]
+        self._seq = max(mine, default=0)
+
+    def done_ids(self) -> set[str]:
+        """Ids already handled (written or failed) in any part, by any rank."""
+        ids: set[str] = set()
+        for entry in self.entries():
+            article_id = (entry.get("record") or entry.get("error") or {}).get("id")
+            if article_id is not None:
+                ids.add(article_id)
+        return ids
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        for part in self.part_files():
+            with open(part, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        yield json.loads(line)
+
+    # -- writing
+    def write_part(self, records: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Path | None:
+        """One chunk's results, atomically. Returns the part's path (None if empty)."""
+        if not records and not errors:
+            return None
+        self._seq += 1
+        name = f"part-r{self.rank:03d}-{self._seq:06d}.jsonl"
+        tmp = self.dir / f".{name}.tmp"
+        lines = [json.dumps({"record": r}, ensure_ascii=False) + "\n" for r in records]
+        lines += [json.dumps({"error": e}, ensure_ascii=False) + "\n" for e in errors]
+        _fsync_write(tmp, lines)
+        os.replace(tmp, self.dir / name)
+        return self.dir / name
+
+    # -- finishing (several processes)
+    @property
+    def marker(self) -> Path:
+        return self.dir / f".finished-r{self.rank:03d}"
+
+    def mark_finished(self) -> None:
+        self.marker.touch()
+
+    def wait_for(self, world_size: int, poll_s: float = 1.0) -> None:
+        """Block until every rank has marked itself finished. A file marker, not a
+        collective, so ranks may finish hours apart without a timeout."""
+        while not all((self.dir / f".finished-r{r:03d}").exists() for r in range(world_size)):
+            time.sleep(poll_s)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- outputs
+def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The records of a finished output, whatever its format, one at a time."""
+    fmt = output_format(path)
+    if fmt == "jsonl":
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_MERGE_BATCH):
+            yield from batch.to_pylist()
+    else:
+        import datasets
+
+        ds = datasets.load_from_disk(str(path))
+        for batch in ds.iter(batch_size=_MERGE_BATCH):
+            keys = list(batch)
+            for i in range(len(batch[keys[0]]) if keys else 0):
+                yield {k: batch[k][i] for k in keys}
+
+
+def read_ids(path: str | os.PathLike[str]) -> set[str]:
+    """Ids in a finished output (reads only the id column where the format allows)."""
+    fmt = output_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.read_table(path, columns=["id"]).column("id").to_pylist())
+    if fmt == "dataset":
+        import datasets
+
+        return set(datasets.load_from_disk(str(path))["id"])
+    return {r["id"] for r in read_records(path)}
+
+
+def read_errors(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    if not Path(path).exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _batched(items: Iterable[dict[str, Any]], n: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> int:
+    """Write ``records`` (streamed) to ``path`` in its format, atomically. Returns the count."""
+    from vnnews.inference.records import RECORD_FEATURES
+
+    path = Path(path)
+    fmt = output_format(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if tmp.is_dir():
+        shutil.rmtree(tmp)
+    count = 0
+    if fmt == "jsonl":
+        with open(tmp, "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+    elif fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = RECORD_FEATURES.arrow_schema
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for batch in _batched(records, _MERGE_BATCH):
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+            if count == 0:
+                writer.write_table(schema.empty_table())
+    else:  # a saved dataset, converted from a temporary Parquet file (streamed both ways)
+        import tempfile
+
+        import datasets
+
+        with tempfile.TemporaryDirectory(prefix="vnnews-infer-", dir=path.parent) as work:
+            count = write_output(records, Path(work) / "records.parquet")
+            if count:
+                ds = datasets.Dataset.from_parquet(str(Path(work) / "records.parquet"), features=RECORD_FEATURES, cache_dir=str(Path(work) / "cache"))
+            else:  # datasets cannot read an empty Parquet file
+                ds = datasets.Dataset.from_dict({k: [] for k in RECORD_FEATURES}, features=RECORD_FEATURES)
+            ds.save_to_disk(str(tmp), num_shards=None if count else 1)  # empty: one shard (huggingface/datasets#8385)
+            del ds
+    if path.is_dir():
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+    return count
+
+
+def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output: bool) -> tuple[int, int]:
+    """Merge the parts (and the records of an existing output, when resuming one)
+    into the output and the errors file; then remove the parts. An id that appears
+    twice (the same article in two inputs) is kept once; the later copy becomes an
+    error. Returns (records written, errors written)."""
+    previous_errors = read_errors(errors_path) if previous_output else []
+    seen: set[str] = set()
+    duplicates: list[dict[str, Any]] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        sources: list[Iterable[dict[str, Any]]] = []
+        if previous_output and store.output.exists():
+            sources.append(read_records(store.output))
+        sources.append(e["record"] for e in store.entries() if "record" in e)
+        for source in sources:
+            for r in source:
+                if r["id"] in seen:
+                    duplicates.append({"id": r["id"], "source": r["source"], "line": None, "cause": f"duplicate article id {r['id']!r}: kept the first"})
+                    continue
+                seen.add(r["id"])
+                yield r
+
+    n_records = write_output(records(), store.output)
+    errors, keys = [], set()
+    for e in previous_errors + [e["error"] for e in store.entries() if "error" in e] + duplicates:
+        key = (e.get("id"), e.get("source"), e.get("line"), e.get("cause"))
+        if key not in keys:
+            keys.add(key)
+            errors.append(e)
+    tmp = Path(errors_path).with_name(f".{Path(errors_path).name}.tmp")
+    _fsync_write(tmp, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
+    os.replace(tmp, errors_path)
+    store.remove()
+    return n_records, len(errors)

@@ -1,0 +1,173 @@
+import gzip
+import itertools
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, VIETNEWS_DIR
+from vnnews.inference import InferenceConfig, read_errors, read_records, run_inference
+from vnnews.inference.runner import _chunks
+from vnnews.ingest import Article, Line
+
+
+@pytest.fixture
+def records_file(tmp_path) -> Path:
+    """40 VietNews records, one malformed line and one record without text."""
+    path = tmp_path / "recs.jsonl"
+    with gzip.open(VIETNEWS_DIR / "validation.jsonl.gz", "rt", encoding="utf-8") as f:
+        lines = [line for _, line in zip(range(40), f, strict=False)]
+    lines.insert(5, '{"id": "broken", "title": \n')
+    lines.insert(9, '{"id": "empty", "title": "", "body": []}\n')
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def _ids(path):
+    return [r["id"] for r in read_records(path)]
+
+
+def test_weak_job_writes_records_and_names_failures(tmp_path, raw_dir, records_file):
+    out = tmp_path / "out.jsonl"
+    result = run_inference([raw_dir, records_file], out, InferenceConfig(classifier="weak", chunk_size=7, progress=False))
+    ids = _ids(out)
+    assert len(ids) == len(set(ids)) == 45 and result.done == 45
+    page = next(r for r in read_records(out) if r["id"] == "000_40151c7d04a83f24")
+    assert page["title"] and page["body"] and page["label_origin"] == "weak"
+    assert {line["label"] for line in page["lines"]} >= {"title", "body", "navigation"}
+    assert page["models"]["classifier"] == "weak" and page["summary"] is None
+    errors = read_errors(result.errors_path)
+    causes = {(e["line"], e["cause"].split(":")[0]) for e in errors}
+    assert (6, "malformed JSON") in causes
+    assert any(e["line"] == 10 and "no text left" in e["cause"] for e in errors)
+    assert all(e["source"] == str(records_file) for e in errors) and result.failed == 2
+    assert not out.with_name("out.jsonl.parts").exists()
+
+
+def test_existing_output_needs_resume_or_overwrite(tmp_path, raw_dir):
+    out = tmp_path / "out.parquet"
+    config = InferenceConfig(classifier="weak", progress=False)
+    run_inference([raw_dir], out, config)
+    with pytest.raises(FileExistsError, match="--resume .* or --overwrite"):
+        run_inference([raw_dir], out, config)
+    again = run_inference([raw_dir], out, config, overwrite=True)
+    assert again.done == 5 and len(_ids(out)) == 5
+
+
+def test_resume_adds_only_new_articles(tmp_path, raw_dir, records_file):
+    out = tmp_path / "outdir"
+    config = InferenceConfig(classifier="weak", progress=False)
+    first = run_inference([raw_dir], out, config)
+    second = run_inference([raw_dir, records_file], out, config, resume=True)
+    assert (first.done, second.done, second.skipped) == (5, 40, 5)
+    ids = _ids(out)
+    assert len(ids) == len(set(ids)) == 45
+
+
+def test_articles_are_pulled_a_chunk_at_a_time():
+    """Streaming: a chunk is processed before the next is read, so memory depends
+    on the chunk size, not on the input (here: an endless input)."""
+    pulled = 0
+
+    def endless():
+        nonlocal pulled
+        for i in itertools.count():
+            pulled += 1
+            yield Article(str(i), "s", [Line("x")])
+
+    class Bar:
+        def update(self, n):
+            pass
+
+    counts = {"skipped": 0}
+    chunks = _chunks(endless(), 50, {"3", "4"}, counts, Bar())
+    first, _ = next(chunks)
+    assert pulled == 52 and len(first) == 50 and counts["skipped"] == 2
+    next(chunks)
+    assert pulled == 102
+
+
+def test_classify_and_summarize_with_tiny_models(tmp_path, raw_dir, trained_classifier, trained_summarizer):
+    out = tmp_path / "out.jsonl"
+    config = InferenceConfig(classifier=str(trained_classifier[0]), summarizer=str(trained_summarizer[0]), progress=False, generation={"max_new_tokens": 8, "num_beams": 1})
+    result = run_inference([raw_dir], out, config)
+    records = list(read_records(out))
+    assert result.done == 5
+    for rec in records:
+        assert all(line["label"] and 0.0 < line["confidence"] <= 1.0 for line in rec["lines"])
+        assert rec["label_origin"] == "model"
+        assert rec["models"]["classifier"] == str(trained_classifier[0])
+        assert rec["models"]["classifier_revision"].startswith("sha256:")
+        assert rec["timings"]["classify_s"] > 0 and rec["timings"]["segment_s"] > 0
+        if rec["body"]:  # an untrained-for-long model may find no body: then no summary
+            assert isinstance(rec["summary"], str) and rec["timings"]["summarize_s"] > 0
+    assert result.stage_seconds["classify"] > 0
+
+
+def test_summarize_only_over_a_saved_dataset_uses_its_labels(tmp_path, pages_dataset, trained_summarizer):
+    out = tmp_path / "summaries.parquet"
+    config = InferenceConfig(summarizer=str(trained_summarizer[0]), progress=False, generation={"max_new_tokens": 8, "num_beams": 1})
+    run_inference([pages_dataset], out, config)
+    records = list(read_records(out))
+    assert len(records) == 62
+    assert {r["label_origin"] for r in records} == {"composed", "gold"}
+    with_body = [r for r in records if r["body"]]
+    assert with_body and all(isinstance(r["summary"], str) for r in with_body)
+    assert all(r["title"] for r in records)
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "vnnews", "infer", *map(str, args)]
+
+
+def test_kill_9_at_any_moment_then_resume_writes_every_article_once(tmp_path, records_file, trained_summarizer):
+    """A job killed with SIGKILL three times at random moments, then resumed to the
+    end: every input article is in the output exactly once."""
+    out = tmp_path / "out.jsonl"
+    parts = tmp_path / "out.jsonl.parts"
+    args = _cli(records_file, "--classifier", "weak", "--summarizer", trained_summarizer[0], "--output", out, "--chunk-size", 2, "--no-progress", "--resume")
+    rng = random.Random(7)
+    kills = 0
+    for _ in range(3):
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        before = len(list(parts.glob("part-*"))) if parts.exists() else 0
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None and (len(list(parts.glob("part-*"))) if parts.exists() else 0) <= before:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.4))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 2, "the job finished before it could be killed: make it longer"
+    assert parts.exists() and not out.exists()
+    subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+    ids = Counter(_ids(out))
+    expected = {json.loads(line)["id"] for line in records_file.read_text(encoding="utf-8").splitlines() if line.startswith('{"id": "vietnews')}
+    assert len(expected) == 40 and set(ids) == expected
+    assert all(n == 1 for n in ids.values())
+    assert not parts.exists()
+    assert len(read_errors(tmp_path / "out.jsonl.errors.jsonl")) == 2
+
+
+def test_two_cpu_processes_under_accelerate_launch(tmp_path, raw_dir, records_file):
+    out = tmp_path / "out.jsonl"
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+              "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "vnnews", "infer", str(raw_dir), str(records_file),
+              "--classifier", "weak", "--output", str(out), "--chunk-size", "4"]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run(launch, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "infer[0]" in proc.stderr and "infer[1]" in proc.stderr  # both processes worked
+    ids = Counter(_ids(out))
+    assert len(ids) == 45 and set(ids.values()) == {1}
+    assert "45 done, 0 skipped (already done), 2 failed" in proc.stderr
+    assert len(read_errors(tmp_path / "out.jsonl.errors.jsonl")) == 2
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["models"]["classifier"] == "weak"
