@@ -8,8 +8,11 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test setup clean
 
-demo: $(VENV)/.installed  ## the main job on the bundled corpus
-	$(BIN)/vnnews build-dataset data/raw --out build/dataset --overwrite
+# The main job; with the Hub reachable: make demo PIPELINE=configs/pipeline/phobert-vit5-base.yaml
+PIPELINE ?= configs/pipeline/tiny.yaml
+
+demo: $(VENV)/.installed  ## the main job on the bundled corpus: dataset, both models, evaluation, inference, report
+	$(BIN)/vnnews pipeline --config $(PIPELINE) --overwrite
 
 test: $(VENV)/.installed  ## the test suite
 	$(BIN)/python -m pytest

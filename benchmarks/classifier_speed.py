@@ -24,15 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
+from _models import CLASSIFIER_SHAPES as SHAPES  # noqa: E402
+from _models import classifier_of_shape  # noqa: E402
 
 VIETNEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz"
-SHAPES = {
-    "tiny": None,
-    "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072, "vocab_size": 64001},
-    "large": {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096, "vocab_size": 64001},
-}
-
-
 def pages(n_lines: int) -> list:
     from vnnews.dataset.compose import compose_page
     from vnnews.ingest import iter_articles
@@ -59,24 +54,14 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, RobertaConfig, RobertaForSequenceClassification
 
-    from vnnews.classifier import ClassifierSettings, LineClassifier, add_context_tokens
+    from vnnews.classifier import ClassifierSettings, LineClassifier
     from vnnews.labels import LABELS
-    from vnnews.tiny import make_tiny_classifier
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
     with tempfile.TemporaryDirectory() as tmp:
-        make_tiny_classifier(Path(tmp) / "tiny")
-        tokenizer = AutoTokenizer.from_pretrained(str(Path(tmp) / "tiny"))
-        if SHAPES[args.shape] is None:
-            model = AutoModelForSequenceClassification.from_pretrained(str(Path(tmp) / "tiny"), num_labels=len(LABELS), use_safetensors=True)
-        else:
-            config = RobertaConfig(max_position_embeddings=258, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2, num_labels=len(LABELS), **SHAPES[args.shape])
-            model = RobertaForSequenceClassification(config)
-    add_context_tokens(tokenizer, model if SHAPES[args.shape] is None else None)
-    model.config.id2label = dict(enumerate(LABELS))
+        model, tokenizer = classifier_of_shape(args.shape, Path(tmp))
     model = model.to(dtype)
     clf = LineClassifier(model, tokenizer, ClassifierSettings(), device=device)
     articles = pages(args.lines)

@@ -28,15 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
+from _models import SUMMARIZER_SHAPES as SHAPES  # noqa: E402
+from _models import summarizer_of_shape  # noqa: E402
 
 VIETNEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz"
-SHAPES = {
-    "tiny": None,
-    "base": {"d_model": 768, "d_kv": 64, "d_ff": 2048, "num_layers": 12, "num_decoder_layers": 12, "num_heads": 12, "vocab_size": 36096},
-    "large": {"d_model": 1024, "d_kv": 64, "d_ff": 2816, "num_layers": 24, "num_decoder_layers": 24, "num_heads": 16, "vocab_size": 36096},
-}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
@@ -55,20 +50,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, T5Config, T5ForConditionalGeneration
 
     from vnnews.summarizer import Summarizer
-    from vnnews.tiny import make_tiny_summarizer
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     with tempfile.TemporaryDirectory() as tmp:
-        make_tiny_summarizer(Path(tmp) / "tiny")
-        tokenizer = AutoTokenizer.from_pretrained(str(Path(tmp) / "tiny"))
-        if SHAPES[args.shape] is None:
-            model = AutoModelForSeq2SeqLM.from_pretrained(str(Path(tmp) / "tiny"), use_safetensors=True)
-        else:
-            config = T5Config(feed_forward_proj="gated-gelu", tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, **SHAPES[args.shape])
-            model = T5ForConditionalGeneration(config)
+        model, tokenizer = summarizer_of_shape(args.shape, Path(tmp))
     if args.dtype == "bf16":
         model = model.to(torch.bfloat16)
     docs, leads = [], []

@@ -52,7 +52,7 @@ def _fail(message: str) -> int:
 # ---------------------------------------------------------------- build-dataset
 def cmd_build_dataset(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError, load_config
-    from vnnews.dataset import DatasetConfig, build_dataset
+    from vnnews.dataset import DatasetConfig, build_dataset, stats_table
 
     inputs, overrides = _split_overrides(args.inputs)
     if not inputs:
@@ -65,7 +65,7 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
         result = build_dataset(inputs, args.out, config, overwrite=args.overwrite)
     except (FileExistsError, ValueError) as exc:
         return _fail(str(exc))
-    print(_stats_text(Path(args.out)))
+    print(stats_table(args.out))
     if result.errors:
         print(f"\n{len(result.errors)} input(s) skipped; causes in {Path(args.out) / 'errors.jsonl'}")
     print(f"\nBuilt {result.n_articles} articles in {result.seconds:.1f}s ({result.n_articles / max(result.seconds, 1e-9):.0f} articles/s) -> {args.out}")
@@ -77,35 +77,12 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stats_text(out: Path) -> str:
-    """The statistics table of a built dataset, from its build.json."""
-    from vnnews.dataset import SPLITS
-    from vnnews.labels import LABEL_SOURCES, LABELS
-
-    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    width = 16
-    rows = ["".ljust(width) + "".join(s.rjust(12) for s in SPLITS)]
-    rows.append("articles".ljust(width) + "".join(str(manifest["articles"].get(s, 0)).rjust(12) for s in SPLITS))
-    for subset, counts in manifest["rows"].items():
-        rows.append(subset.ljust(width) + "".join(str(counts.get(s, 0)).rjust(12) for s in SPLITS))
-    rows.append("")
-    rows.append("segment labels")
-    for label in LABELS:
-        counts = [manifest["labels"][s]["labels"].get(label, 0) for s in SPLITS]
-        if any(counts):
-            rows.append(f"  {label}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
-    rows.append("label sources")
-    for source in LABEL_SOURCES:
-        counts = [manifest["labels"][s]["label_sources"].get(source, 0) for s in SPLITS]
-        if any(counts):
-            rows.append(f"  {source}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
-    return "\n".join(rows)
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
+    from vnnews.dataset import stats_table
+
     if not (Path(args.dataset) / "build.json").exists():
         return _fail(f"{args.dataset} is not a dataset built by `vnnews build-dataset` (no build.json)")
-    print(_stats_text(Path(args.dataset)))
+    print(stats_table(args.dataset))
     return 0
 
 
@@ -248,6 +225,20 @@ def cmd_infer(args: argparse.Namespace) -> int:
         run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
+    return 0
+
+
+# ---------------------------------------------------------------- pipeline
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    from vnnews.config import ConfigError, load_config
+    from vnnews.pipeline import PipelineConfig, run_pipeline
+
+    try:
+        config = load_config(PipelineConfig, args.config, args.overrides)
+        result = run_pipeline(config, resume=args.resume, overwrite=args.overwrite)
+    except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"\nReport: {result.report} (work directory {result.work_dir}; {sum(result.seconds.values()):.0f}s)")
     return 0
 
 
@@ -403,6 +394,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.set_defaults(func=cmd_infer)
+
+    p = sub.add_parser(
+        "pipeline",
+        help="the main job: build the dataset, train and evaluate both models, run batch inference, write a report",
+        description="Run every stage from one config (configs/pipeline/*.yaml) in one working directory: build the "
+        "dataset, build tiny base models (tiny: true, offline) or use the Hub models, train the line classifier and the "
+        "summarizer, evaluate both against their baselines, run `infer` over the pages, and write WORK/report.md with "
+        "the metrics and a few articles line by line. Finished stages are recorded in WORK/stages.json.",
+        epilog="Examples:\n"
+        "  vnnews pipeline --config configs/pipeline/tiny.yaml --overwrite          # offline, CPU, a few minutes\n"
+        "  vnnews pipeline --config configs/pipeline/phobert-vit5-base.yaml --resume   # the Hub models, a GPU",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", required=True, metavar="FILE", help="pipeline config (configs/pipeline/tiny.yaml, configs/pipeline/phobert-vit5-base.yaml)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (classifier.training.epochs=1 work_dir=build/x)")
+    p.add_argument("--resume", action="store_true", help="skip the stages an earlier run finished; training continues from its checkpoints")
+    p.add_argument("--overwrite", action="store_true", help="delete the working directory first")
+    p.set_defaults(func=cmd_pipeline)
     return parser
 
 

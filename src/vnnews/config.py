@@ -5,7 +5,10 @@ Every stage declares its knobs as a dataclass (defaults included), so a typo in
 a YAML file or an override is an error that names the known keys, not a
 silently ignored setting. Values in overrides are parsed as YAML ("0.1" is a
 float, "null" is None, "[a, b]" is a list), and dotted keys reach into nested
-mappings (``split_ratios.train=0.9``).
+mappings (``split_ratios.train=0.9``). A mapping with an ``include: FILE`` key
+starts from that YAML file (a stage's own config, e.g. configs/classifier/tiny.yaml)
+and its other keys override it, so a pipeline config reuses stage configs instead
+of copying them.
 """
 
 from __future__ import annotations
@@ -74,6 +77,23 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+INCLUDE_KEY = "include"
+
+
+def resolve_includes(data: Any, seen: tuple[str, ...] = ()) -> Any:
+    """Replace every mapping holding ``include: FILE`` by FILE's mapping with the
+    mapping's other keys merged over it (recursively; a cycle is an error)."""
+    if not isinstance(data, Mapping):
+        return data
+    data = {k: resolve_includes(v, seen) for k, v in data.items()}
+    if INCLUDE_KEY in data:
+        target = str(data.pop(INCLUDE_KEY))
+        if target in seen:
+            raise ConfigError(f"config include cycle: {' -> '.join((*seen, target))}")
+        data = deep_merge(resolve_includes(read_yaml(target), (*seen, target)), data)
+    return data
+
+
 def _check_type(key: str, value: Any, hint: Any) -> Any:
     """Light type check with the coercions YAML users expect (int where float is asked)."""
     origin = typing.get_origin(hint)
@@ -133,7 +153,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
 def load_config(cls: type[T], path: str | os.PathLike[str] | None = None, overrides: Sequence[str] = ()) -> T:
     """The config of type ``cls``: its defaults, then the YAML file at ``path``, then ``overrides``."""
     data = read_yaml(path) if path else {}
-    return from_dict(cls, deep_merge(data, parse_overrides(overrides)))
+    return from_dict(cls, resolve_includes(deep_merge(data, parse_overrides(overrides))))
 
 
 def to_dict(config: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The Hugging Face dataset: ``segments`` (labelled lines) and ``summarization`` (body -> lead)."""
 
-from vnnews.dataset.builder import SUBSETS, BuildResult, DatasetConfig, build_dataset, load_subset
+from vnnews.dataset.builder import SUBSETS, BuildResult, DatasetConfig, build_dataset, load_subset, stats_table
 from vnnews.dataset.features import SEGMENT_FEATURES, SUMMARIZATION_FEATURES
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
 
@@ -15,4 +15,5 @@ __all__ = [
     "assign_split",
     "build_dataset",
     "load_subset",
+    "stats_table",
 ]

@@ -42,7 +42,7 @@ from vnnews.dataset.features import (
 )
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
 from vnnews.ingest import IngestError, IngestOptions, Unit, duplicate_error, plan_shards, read_file
-from vnnews.labels import AnnotationError, apply_gold, load_gold, weak_label_article
+from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, weak_label_article
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +270,31 @@ def _version() -> str:
     from vnnews import __version__
 
     return __version__
+
+
+def stats_table(out_dir: str | os.PathLike[str]) -> str:
+    """Articles, rows, labels and label sources per split of a built dataset (from its build.json)."""
+    from vnnews.labels import LABEL_SOURCES
+
+    out = Path(out_dir)
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    width = 16
+    rows = ["".ljust(width) + "".join(s.rjust(12) for s in SPLITS)]
+    rows.append("articles".ljust(width) + "".join(str(manifest["articles"].get(s, 0)).rjust(12) for s in SPLITS))
+    for subset, counts in manifest["rows"].items():
+        rows.append(subset.ljust(width) + "".join(str(counts.get(s, 0)).rjust(12) for s in SPLITS))
+    rows.append("")
+    rows.append("segment labels")
+    for label in LABELS:
+        counts = [manifest["labels"][s]["labels"].get(label, 0) for s in SPLITS]
+        if any(counts):
+            rows.append(f"  {label}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
+    rows.append("label sources")
+    for source in LABEL_SOURCES:
+        counts = [manifest["labels"][s]["label_sources"].get(source, 0) for s in SPLITS]
+        if any(counts):
+            rows.append(f"  {source}".ljust(width) + "".join(str(c).rjust(12) for c in counts))
+    return "\n".join(rows)
 
 
 def load_subset(out_dir: str | os.PathLike[str], subset: str) -> datasets.DatasetDict:
