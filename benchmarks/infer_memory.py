@@ -14,7 +14,9 @@ the merge.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import multiprocessing
 import sys
 import tempfile
 import threading
@@ -37,7 +39,7 @@ def write_pages(n: int, path: Path) -> None:
     from vnnews.dataset.compose import compose_page
     from vnnews.ingest import iter_articles
 
-    base = list(iter_articles([VIETNEWS]))[:5000]
+    base = list(itertools.islice(iter_articles([VIETNEWS]), 5000))
     others = [(a.texts[0], a.texts[1]) for a in base[:200]]
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
@@ -57,7 +59,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        write_pages(args.articles, work / "pages.jsonl")
+        # in a child process, so the input's construction does not inflate this process's RSS
+        child = multiprocessing.get_context("spawn").Process(target=write_pages, args=(args.articles, work / "pages.jsonl"))
+        child.start()
+        child.join()
         print(f"machine: {describe()}")
         print(f"input: {args.articles} pages, {(work / 'pages.jsonl').stat().st_size / 2**20:.0f} MiB, written in {time.perf_counter() - t0:.0f}s")
         samples: list[tuple[float, int, float]] = []  # (time, parts written so far, RSS)

@@ -168,44 +168,65 @@ def _share(total: float, weights: Sequence[float]) -> list[float]:
     return [total * w / s if s else 0.0 for w in weights]
 
 
+@dataclass
+class Labelled:
+    """Line labels of a batch of articles, with where they came from and the time spent."""
+
+    labels: list[list[str | None] | None]
+    confidences: list[list[float | None] | None]
+    origins: list[str | None]
+    segment_s: float = 0.0
+    classify_s: float = 0.0
+
+
+def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int = 128) -> Labelled:
+    """Labels for every line of ``articles`` in shared length-sorted batches: from
+    the classifier, the rule labeller, or (``classifier`` None) the input's own labels."""
+    n = len(articles)
+    if classifier is None:
+        return Labelled([a.labels if a.label_source else None for a in articles], [None] * n, [a.label_source for a in articles])
+    if isinstance(classifier, RuleLabeller):
+        t0 = time.perf_counter()
+        labels, confidences = classifier.label(articles)
+        return Labelled(labels, confidences, [WEAK] * n, classify_s=time.perf_counter() - t0)  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    encoded = classifier.encode(articles)
+    t1 = time.perf_counter()
+    predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded)
+    t2 = time.perf_counter()
+    return Labelled(
+        [[p.label for p in preds] for preds in predictions],
+        [[p.confidence for p in preds] for preds in predictions],
+        ["model"] * n,
+        segment_s=t1 - t0,
+        classify_s=t2 - t1,
+    )
+
+
+def summarize_documents(documents: Sequence[str], summarizer: Any, batch_size: int = 16, generation: dict[str, Any] | None = None) -> list[str | None]:
+    """Summaries of ``documents`` (None for an empty one), length-sorted batches."""
+    summaries: list[str | None] = [None] * len(documents)
+    todo = [i for i, d in enumerate(documents) if d.strip()]
+    if todo:
+        for i, text in zip(todo, summarizer.summarize([documents[i] for i in todo], batch_size=batch_size, **(generation or {})), strict=True):
+            summaries[i] = text
+    return summaries
+
+
 def process_chunk(articles: Sequence[Article], models: Models, config: InferenceConfig, ingest_s: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Records for ``articles``: lines classified in shared length-sorted batches,
     bodies summarized likewise. Stage times are shared out over the articles (by
     line count for segmentation and classification, by document length for
     summaries) into each record's ``timings``. Returns (records, stage seconds)."""
     n = len(articles)
-    stage = {"ingest": ingest_s, "segment": 0.0, "classify": 0.0, "summarize": 0.0}
-    labels: list[list[str | None] | None]
-    confidences: list[list[float | None] | None]
-    origins: list[str | None]
-    if models.classifier is None:  # keep the input's own labels, if it has any
-        labels = [a.labels if a.label_source else None for a in articles]
-        confidences = [None] * n
-        origins = [a.label_source for a in articles]
-    elif isinstance(models.classifier, RuleLabeller):
-        t0 = time.perf_counter()
-        labels, confidences = models.classifier.label(articles)  # type: ignore[assignment]
-        stage["classify"] = time.perf_counter() - t0
-        origins = [WEAK] * n
-    else:
-        t0 = time.perf_counter()
-        encoded = models.classifier.encode(articles)
-        stage["segment"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        predictions = models.classifier.predict(articles, batch_size=config.classify_batch_size, encoded=encoded)
-        stage["classify"] = time.perf_counter() - t0
-        labels = [[p.label for p in preds] for preds in predictions]
-        confidences = [[p.confidence for p in preds] for preds in predictions]
-        origins = ["model"] * n
+    labelled = label_articles(articles, models.classifier, config.classify_batch_size)
+    labels, confidences, origins = labelled.labels, labelled.confidences, labelled.origins
+    stage = {"ingest": ingest_s, "segment": labelled.segment_s, "classify": labelled.classify_s, "summarize": 0.0}
     summaries: list[str | None] = [None] * n
     documents = [summary_document(a, lab) for a, lab in zip(articles, labels, strict=True)]
     if models.summarizer is not None:
-        todo = [i for i, d in enumerate(documents) if d.strip()]
         t0 = time.perf_counter()
-        if todo:
-            outputs = models.summarizer.summarize([documents[i] for i in todo], batch_size=config.summarize_batch_size, **config.generation)
-            for i, text in zip(todo, outputs, strict=True):
-                summaries[i] = text
+        summaries = summarize_documents(documents, models.summarizer, config.summarize_batch_size, config.generation)
         stage["summarize"] = time.perf_counter() - t0
     line_counts = [len(a.lines) for a in articles]
     shares = {

@@ -6,6 +6,7 @@ from vnnews.ingest.html import html_to_lines
 from vnnews.ingest.readers import (
     IngestOptions,
     Unit,
+    article_from_content,
     duplicate_error,
     iter_articles,
     iter_files,
@@ -19,6 +20,7 @@ __all__ = [
     "DecodeError",
     "IngestError",
     "IngestOptions",
+    "article_from_content",
     "Line",
     "decode_bytes",
     "html_to_lines",

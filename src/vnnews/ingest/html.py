@@ -41,8 +41,14 @@ def _tag_name(el: etree._Element) -> str:
 
 
 def html_to_lines(html: str) -> tuple[list[HtmlLine], dict[str, str]]:
-    """Parse ``html``; return its lines and page metadata (<title>, <html lang>)."""
-    root = lxml.html.document_fromstring(html)
+    """Parse ``html``; return its lines and page metadata (<title>, <html lang>).
+    A document with no elements at all (empty, whitespace, a bare comment) has no lines."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except lxml.etree.ParserError as exc:
+        if "Document is empty" in str(exc):
+            return [], {}
+        raise
     meta: dict[str, str] = {}
     title = root.findtext(".//title")
     if title and title.strip():

@@ -138,6 +138,36 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     return Article(article_id, source, lines, meta)
 
 
+def article_from_content(
+    article_id: str,
+    source: str,
+    text: str | None = None,
+    html: str | None = None,
+    lines: list[str] | None = None,
+    options: IngestOptions | None = None,
+) -> Article:
+    """An article from content held in memory (a request body, a notebook cell):
+    a page dump (``text``, one block per line), ``html``, or ready ``lines``.
+    Cleaned exactly as files are; raises IngestError when nothing is left."""
+    options = options or IngestOptions()
+    meta: dict[str, Any] = {}
+    try:
+        if html is not None:
+            found, html_meta = _lines_from_html(html, options)
+            meta.update(html_meta, format="html")
+        elif lines is not None:
+            found = [line for t in lines for line in _lines_from_text(t.replace("\n", " "), options)]
+            meta["format"] = "lines"
+        else:
+            found = _lines_from_text(text or "", options)
+            meta["format"] = "text"
+    except (ValueError, LxmlError) as exc:
+        raise IngestError(source, f"unparseable content: {exc}") from None
+    if not found:
+        raise IngestError(source, "no text left after cleaning")
+    return Article(article_id, source, found, meta)
+
+
 def _record_article(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
     source = f"{path}:{lineno}"
     if not isinstance(record, dict):

@@ -1,0 +1,394 @@
+"""The HTTP service: ``vnnews serve --classifier DIR --summarizer DIR``.
+
+POST /v1/classify (a raw page or its lines -> a label per line), /v1/summarize
+(clean text -> a lead), /v1/process (a raw page -> the record ``vnnews infer``
+writes); each takes one object or a list. GET /healthz (the process answers),
+/readyz (the models are loaded), /metrics (Prometheus), /docs (OpenAPI), and a
+page at / to paste a page dump into.
+
+Models are loaded once, in the background at start (so /healthz answers while
+they load), from the paths given on the command line; a request cannot name a
+model (request bodies reject unknown fields). Concurrent requests are
+micro-batched into shared model calls (:mod:`vnnews.serving.batcher`). Bad input
+is a 422 naming the field, a body over ``max_body_bytes`` a 413, a request past
+``timeout_s`` a 504; the server keeps serving. On SIGTERM uvicorn stops accepting
+connections and finishes the requests in flight before the models are released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from vnnews.inference.records import article_record, summary_document
+from vnnews.inference.runner import InferenceConfig, Models, label_articles, load_models, summarize_documents
+from vnnews.ingest import Article, IngestError, IngestOptions, article_from_content
+from vnnews.serving.batcher import MicroBatcher
+from vnnews.serving.metrics import MetricsMiddleware, ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServeConfig:
+    """Knobs of ``vnnews serve`` (configs/serve/default.yaml)."""
+
+    classifier: str | None = None  # model directory or Hub id ("weak": the rule labeller)
+    classifier_revision: str | None = None
+    summarizer: str | None = None
+    summarizer_revision: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_batch: int = 32  # articles (classifier) or documents (summarizer) per shared model call
+    max_wait_ms: float = 5.0  # how long a batch waits for more requests once it has one
+    classify_batch_size: int = 128  # lines per forward pass inside a model call
+    summarize_batch_size: int = 32
+    generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's generation config
+    max_body_bytes: int = 2_000_000
+    max_items: int = 64  # objects per list request
+    timeout_s: float = 60.0  # per request; past it: 504 (the server keeps serving)
+    graceful_shutdown_s: float = 30.0  # time given to requests in flight on SIGTERM
+    tone_style: Literal["new", "old"] | None = "new"
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.classifier or self.summarizer):
+            raise ValueError("give --classifier and/or --summarizer")
+        for name in ("max_batch", "max_body_bytes", "max_items"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+
+
+# ---------------------------------------------------------------- schemas
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+_EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}
+
+
+class PageIn(_Strict):
+    """A raw page: give exactly one of ``text`` (a page dump, one block per line), ``html`` or ``lines``.
+    A page with nothing left after cleaning is answered with no lines."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_EXACTLY_ONE)
+
+    id: Annotated[str | SkipJsonSchema[None], Field(max_length=256, description="echoed back; default: its position in the request")] = None
+    text: Annotated[str | SkipJsonSchema[None], Field(description="page dump, one block per line")] = None
+    html: Annotated[str | SkipJsonSchema[None], Field(description="the page's HTML")] = None
+    lines: Annotated[list[str] | SkipJsonSchema[None], Field(description="the page's blocks, in order")] = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PageIn:
+        given = [name for name in ("text", "html", "lines") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of 'text', 'html' or 'lines' (got {', '.join(given) or 'none'})")
+        return self
+
+
+class DocumentIn(_Strict):
+    """Clean article text (the body), to summarize. Blank text gets a null summary."""
+
+    id: Annotated[str | SkipJsonSchema[None], Field(max_length=256)] = None
+    text: str = Field(..., description="the article body, paragraphs one per line")
+
+
+class LineOut(BaseModel):
+    text: str
+    label: str | None
+    confidence: float | None
+
+
+class ClassifyOut(BaseModel):
+    id: str
+    lines: list[LineOut]
+
+
+class SummaryOut(BaseModel):
+    id: str
+    summary: str | None
+
+
+class ProcessOut(BaseModel):
+    """The record ``vnnews infer`` writes for one article."""
+
+    id: str
+    source: str
+    title: str | None
+    lead: str | None
+    body: list[str]
+    captions: list[str]
+    byline: str | None
+    dateline: str | None
+    lines: list[LineOut]
+    summary: str | None
+    label_origin: str | None
+    models: dict[str, str | None]
+    timings: dict[str, float]
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+class BadRequest(Exception):
+    """A request that validates but cannot be processed; a 422 naming the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+# ---------------------------------------------------------------- the service
+class Service:
+    """The models behind their micro-batchers."""
+
+    def __init__(self, config: ServeConfig, metrics: ServiceMetrics, models: Models | None = None) -> None:
+        self.config = config
+        self.metrics = metrics
+        self.models = models
+        self.load_error: str | None = None
+        self.options = IngestOptions(tone_style=config.tone_style)
+        self.classify = MicroBatcher(self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n))
+        self.summarize = MicroBatcher(self._summarize, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("summarizer", n))
+
+    @property
+    def ready(self) -> bool:
+        return self.models is not None
+
+    async def load(self) -> None:
+        if self.models is not None:
+            return
+        infer = InferenceConfig(
+            classifier=self.config.classifier,
+            classifier_revision=self.config.classifier_revision,
+            summarizer=self.config.summarizer,
+            summarizer_revision=self.config.summarizer_revision,
+        )
+        try:
+            self.models = await asyncio.get_running_loop().run_in_executor(self.classify.executor, load_models, infer, self.config.device)
+            self.metrics.ready.set(1)
+            log.info("models loaded: %s", self.models.identities())
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz, the process stays up
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            log.error("could not load the models: %s", self.load_error)
+
+    def _classify(self, articles: list[Article]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+        assert self.models is not None
+        done = label_articles(articles, self.models.classifier, self.config.classify_batch_size)
+        return list(zip(done.labels, done.confidences, done.origins, strict=True))
+
+    def _summarize(self, documents: list[str]) -> list[str | None]:
+        assert self.models is not None
+        return summarize_documents(documents, self.models.summarizer, self.config.summarize_batch_size, self.config.generation)
+
+
+def _items(payload: Any, model: type[BaseModel], max_items: int) -> tuple[list[Any], bool]:
+    """Validated items of a one-or-many body, and whether it was a list."""
+    many = isinstance(payload, list)
+    raw = payload if many else [payload]
+    if many and len(raw) > max_items:
+        raise BadRequest("body", f"at most {max_items} items per request, got {len(raw)}")
+    if many and not raw:
+        raise BadRequest("body", "empty list")
+    items = []
+    for i, item in enumerate(raw):
+        try:
+            items.append(model.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            prefix = f"body[{i}]" if many else "body"
+            raise BadRequest(f"{prefix}.{where}" if where else prefix, first.get("msg", "invalid")) from None
+    return items, many
+
+
+def _page(item: PageIn, index: int, service: Service, field_prefix: str) -> Article:
+    article_id = item.id or str(index)
+    try:
+        return article_from_content(article_id, "request", text=item.text, html=item.html, lines=item.lines, options=service.options)
+    except IngestError as exc:
+        if exc.cause == "no text left after cleaning":  # a valid request for an empty page: no lines
+            return Article(article_id, "request", [], {})
+        given = "text" if item.text is not None else "html" if item.html is not None else "lines"
+        raise BadRequest(f"{field_prefix}.{given}", exc.cause) from None
+
+
+def _prefix(many: bool, i: int) -> str:
+    return f"body[{i}]" if many else "body"
+
+
+def _lines(article: Article, labels: Any, confidences: Any) -> list[dict[str, Any]]:
+    n = len(article.lines)
+    labels = labels or [None] * n
+    confidences = confidences or [None] * n
+    return [{"text": t, "label": lab, "confidence": c} for t, lab, c in zip(article.texts, labels, confidences, strict=True)]
+
+
+def _one_or_many(model: type[BaseModel], max_items: int) -> dict[str, Any]:
+    """The request body schema: one object, or a list of 1..max_items of them (inlined:
+    the models are validated by hand, so FastAPI does not list them itself)."""
+    one = model.model_json_schema()
+    return {"required": True, "content": {"application/json": {"schema": {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": max_items}]}}}}
+
+
+def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
+    """The ASGI app. ``models`` skips loading (tests, notebooks)."""
+    from vnnews import __version__
+    from vnnews.serving.limits import BodySizeLimit
+
+    metrics = ServiceMetrics()
+    service = Service(config, metrics, models)
+    if models is not None:
+        metrics.ready.set(1)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        service.classify.start()
+        service.summarize.start()
+        loader = asyncio.create_task(service.load())
+        yield
+        loader.cancel()
+        await service.classify.stop()
+        await service.summarize.stop()
+
+    app = FastAPI(
+        title="vnnews",
+        version=__version__,
+        description="Clean, structured articles and summaries from Vietnamese news pages.",
+        lifespan=lifespan,
+        responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 504: {"model": ErrorOut}},
+    )
+    app.state.service = service
+    page_body, doc_body = _one_or_many(PageIn, config.max_items), _one_or_many(DocumentIn, config.max_items)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":
+            reason = (first.get("ctx") or {}).get("error", "")
+            return JSONResponse({"error": f"body: invalid JSON at character {first['loc'][-1]}" + (f" ({reason})" if reason else "")}, status_code=422)
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"error": f"{where}: {first.get('msg')}"}, status_code=422)
+
+    @app.exception_handler(BadRequest)
+    async def _bad(request: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    async def guarded(work: Any) -> Any:
+        if not service.ready:
+            return JSONResponse({"error": service.load_error or "models are still loading; retry when /readyz says ready"}, status_code=503)
+        try:
+            return await asyncio.wait_for(work, config.timeout_s)
+        except (asyncio.TimeoutError, TimeoutError):
+            return JSONResponse({"error": f"request took longer than {config.timeout_s:g}s"}, status_code=504)
+
+    def need(model: str) -> None:
+        assert service.models is not None
+        if getattr(service.models, model) is None:
+            raise BadRequest("body", f"this server runs no {model} (start it with --{model})")
+
+    @app.post("/v1/classify", response_model=ClassifyOut | list[ClassifyOut], openapi_extra={"requestBody": page_body})
+    async def classify(payload: Annotated[Any, Body()]) -> Any:
+        """Label every line of a raw page (or of each page of a list)."""
+
+        async def work() -> Any:
+            need("classifier")
+            items, many = _items(payload, PageIn, config.max_items)
+            articles = [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)]
+            results = await service.classify(articles)
+            out = [{"id": a.id, "lines": _lines(a, labels, conf)} for a, (labels, conf, _) in zip(articles, results, strict=True)]
+            return out if many else out[0]
+
+        return await guarded(work())
+
+    @app.post("/v1/summarize", response_model=SummaryOut | list[SummaryOut], openapi_extra={"requestBody": doc_body})
+    async def summarize(payload: Annotated[Any, Body()]) -> Any:
+        """Write a lead (sapo) for clean article text (or for each of a list)."""
+
+        async def work() -> Any:
+            need("summarizer")
+            items, many = _items(payload, DocumentIn, config.max_items)
+            summaries = await service.summarize([item.text for item in items])
+            out = [{"id": item.id or str(i), "summary": s} for i, (item, s) in enumerate(zip(items, summaries, strict=True))]
+            return out if many else out[0]
+
+        return await guarded(work())
+
+    @app.post("/v1/process", response_model=ProcessOut | list[ProcessOut], openapi_extra={"requestBody": page_body})
+    async def process(payload: Annotated[Any, Body()]) -> Any:
+        """Raw page in, the full record out: the clean fields, every line labelled, and the summary."""
+
+        async def work() -> Any:
+            items, many = _items(payload, PageIn, config.max_items)
+            articles = [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)]
+            assert service.models is not None
+            t0 = time.perf_counter()
+            if service.models.classifier is not None:
+                labelled = await service.classify(articles)
+            else:
+                labelled = [(None, None, None)] * len(articles)
+            t1 = time.perf_counter()
+            documents = [summary_document(a, lab) for a, (lab, _, _) in zip(articles, labelled, strict=True)]
+            summaries = await service.summarize(documents) if service.models.summarizer is not None else [None] * len(articles)
+            t2 = time.perf_counter()
+            identities = service.models.identities()
+            out = [
+                article_record(a, lab, conf, origin, s, identities, {"classify_s": t1 - t0, "summarize_s": t2 - t1})
+                for a, (lab, conf, origin), s in zip(articles, labelled, summaries, strict=True)
+            ]
+            return out if many else out[0]
+
+        return await guarded(work())
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up and serving HTTP."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", responses={503: {"model": ErrorOut}})
+    async def readyz() -> Any:
+        """The models are loaded: requests will be served."""
+        if service.ready:
+            assert service.models is not None
+            return {"status": "ready", "models": service.models.identities()}
+        return JSONResponse({"error": service.load_error or "loading models"}, status_code=503)
+
+    @app.get("/metrics", response_class=Response)
+    async def prometheus() -> Response:
+        """Prometheus metrics: requests by endpoint and status, latency, batch sizes, in flight."""
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        html = resources.files("vnnews.serving").joinpath("static/index.html").read_text(encoding="utf-8")
+        return HTMLResponse(html)
+
+    @app.get("/v1/labels", include_in_schema=True)
+    async def labels() -> dict[str, Any]:
+        """The label set, with each label's coarse group (content, caption, boilerplate)."""
+        from vnnews.labels import COARSE, LABELS
+
+        return {"labels": list(LABELS), "coarse": dict(COARSE)}
+
+    # outermost first: metrics see every response, the size limit rejects before parsing
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+__all__ = ["ServeConfig", "create_app"]

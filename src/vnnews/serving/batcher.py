@@ -1,0 +1,110 @@
+"""Micro-batching: concurrent requests share one model call.
+
+A model call costs about the same for one item as for a few dozen (one forward
+pass, one beam search over a padded batch), so a server that runs each request
+alone wastes most of the accelerator. Requests put their items on a queue; one
+worker takes everything waiting (up to ``max_batch`` items, waiting at most
+``max_wait_ms`` for more once the first has arrived), runs the model once in a
+worker thread (the event loop keeps serving), and hands each request its share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@dataclass
+class _Pending(Generic[In, Out]):
+    items: Sequence[In]
+    future: asyncio.Future[list[Out]] = field(repr=False)
+
+
+class MicroBatcher(Generic[In, Out]):
+    """``await batcher(items)`` -> ``fn(items)``'s outputs, ``fn`` called on the
+    items of many concurrent callers at once. ``on_batch(n)`` is told each batch size."""
+
+    def __init__(
+        self,
+        fn: Callable[[list[In]], list[Out]],
+        max_batch: int = 32,
+        max_wait_ms: float = 5.0,
+        executor: concurrent.futures.Executor | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be >= 1, got {max_batch}")
+        self.fn = fn
+        self.max_batch = max_batch
+        self.max_wait = max_wait_ms / 1000
+        self.executor = executor or concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnnews-model")
+        self.on_batch = on_batch
+        self._queue: asyncio.Queue[_Pending[In, Out]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._worker = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._worker:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+
+    async def __call__(self, items: Sequence[In]) -> list[Out]:
+        if not items:
+            return []
+        if self._queue is None:
+            self.start()
+        future: asyncio.Future[list[Out]] = asyncio.get_running_loop().create_future()
+        assert self._queue is not None
+        await self._queue.put(_Pending(items, future))
+        return await future
+
+    async def _collect(self) -> list[_Pending[In, Out]]:
+        assert self._queue is not None
+        batch = [await self._queue.get()]
+        size = len(batch[0].items)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait
+        while size < self.max_batch:
+            try:  # everything already waiting, then a short wait for more
+                item = self._queue.get_nowait() if not self._queue.empty() else await asyncio.wait_for(self._queue.get(), max(0.0, deadline - loop.time()))
+            except (asyncio.TimeoutError, TimeoutError):
+                break
+            batch.append(item)
+            size += len(item.items)
+        return batch
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = await self._collect()
+            live = [p for p in batch if not p.future.done()]  # callers that timed out are gone
+            if not live:
+                continue
+            inputs = [x for p in live for x in p.items]
+            if self.on_batch:
+                self.on_batch(len(inputs))
+            try:
+                outputs = await loop.run_in_executor(self.executor, self.fn, inputs)
+            except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
+                for p in live:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            start = 0
+            for p in live:
+                share: Any = outputs[start : start + len(p.items)]
+                start += len(p.items)
+                if not p.future.done():
+                    p.future.set_result(share)

@@ -1,0 +1,57 @@
+"""Request body size limit, enforced before the body is parsed: a declared
+Content-Length over the limit is refused at once, and a chunked body is counted
+as it arrives and refused as soon as it passes the limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+async def _reject(send: Any, max_bytes: int) -> None:
+    body = json.dumps({"error": f"request body larger than {max_bytes} bytes"}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                too_big = False
+            if too_big:
+                await _reject(send, self.max_bytes)
+                return
+            await self.app(scope, receive, send)
+            return
+        # no Content-Length (chunked): read the body here, counting, then replay it
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await _reject(send, self.max_bytes)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        replayed = {"done": False}
+
+        async def replay() -> dict[str, Any]:
+            if not replayed["done"]:
+                replayed["done"] = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

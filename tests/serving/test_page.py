@@ -1,0 +1,36 @@
+"""The page at /, driven in headless Chromium (Debian's chromium package) against the real server."""
+
+import shutil
+
+import pytest
+
+from tests.conftest import RAW_DIR
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium); .ci/run installs it")
+def test_pasted_page_is_shown_line_by_line_with_labels_and_summary(server):
+    from playwright.sync_api import sync_playwright
+
+    page_text = (RAW_DIR / "002_25aafac0b17ae249.txt").read_text(encoding="utf-8")
+    n_lines = len([t for t in page_text.splitlines() if t.strip()])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"])
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.click("#go")  # nothing pasted yet: told so, no request
+            assert "Paste a page first" in page.text_content("#status")
+            page.fill("#page", page_text)
+            page.click("#go")
+            page.wait_for_selector("#lines li", timeout=60_000)
+            items = page.query_selector_all("#lines li")
+            assert len(items) == n_lines
+            labels = {item.get_attribute("data-label") for item in items}
+            assert labels and labels <= {"title", "lead", "body", "subheading", "caption", "image", "byline", "dateline", "related", "navigation", "advertisement", "other"}
+            assert all(f"label-{item.get_attribute('data-label')}" in item.get_attribute("class") for item in items)
+            assert page.text_content("#summary").strip()
+            assert f"{n_lines} lines labelled" in page.text_content("#status")
+        finally:
+            browser.close()
