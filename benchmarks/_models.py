@@ -57,3 +57,19 @@ def summarizer_of_shape(shape: str, workdir: Path) -> tuple[Any, Any]:
         return AutoModelForSeq2SeqLM.from_pretrained(str(base), use_safetensors=True), tokenizer
     config = T5Config(feed_forward_proj="gated-gelu", tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, **SUMMARIZER_SHAPES[shape])
     return T5ForConditionalGeneration(config), tokenizer
+
+
+def save_models(shape: str, workdir: Path, segmenter: str = "underthesea", max_source: int = 1024) -> tuple[Path, Path]:
+    """Classifier and summarizer directories of ``shape``, loadable with `from_pretrained`
+    (the path `vnnews infer` and `vnnews serve` take with a Hub id)."""
+    from vnnews.classifier import ClassifierSettings, LineClassifier
+    from vnnews.summarizer import SETTINGS_KEY
+
+    workdir = Path(workdir)
+    model, tokenizer = classifier_of_shape(shape, workdir)
+    LineClassifier(model, tokenizer, ClassifierSettings(segmenter=segmenter), device="cpu").save_pretrained(str(workdir / "classifier"))
+    model, tokenizer = summarizer_of_shape(shape, workdir)
+    setattr(model.config, SETTINGS_KEY, {"prefix": "vietnews: ", "max_source_length": max_source})
+    model.save_pretrained(str(workdir / "summarizer"))
+    tokenizer.save_pretrained(str(workdir / "summarizer"))
+    return workdir / "classifier", workdir / "summarizer"

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
-from _models import classifier_of_shape, summarizer_of_shape  # noqa: E402
+from _models import save_models  # noqa: E402
 
 VIETNEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz"
 
@@ -68,19 +68,11 @@ def main() -> None:
 
     import torch
 
-    from vnnews.classifier import ClassifierSettings, LineClassifier
     from vnnews.inference import InferenceConfig, run_inference
-    from vnnews.summarizer import SETTINGS_KEY
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        model, tokenizer = classifier_of_shape(args.shape, work)
-        LineClassifier(model, tokenizer, ClassifierSettings(segmenter=args.segmenter), device="cpu").save_pretrained(str(work / "classifier"))
-        model, tokenizer = summarizer_of_shape(args.shape, work)
-        setattr(model.config, SETTINGS_KEY, {"prefix": "vietnews: ", "max_source_length": args.max_source})
-        model.save_pretrained(str(work / "summarizer"))
-        tokenizer.save_pretrained(str(work / "summarizer"))
-        del model
+        save_models(args.shape, work, args.segmenter, args.max_source)
         n_lines = write_pages(args.articles, work / "pages.jsonl")
         config = InferenceConfig(
             classifier=str(work / "classifier"),

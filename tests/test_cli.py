@@ -6,7 +6,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate", "infer", "pipeline"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate", "infer", "pipeline", "serve", "push"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():

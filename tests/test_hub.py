@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import pytest
 
 from vnnews.cli import main
-from vnnews.hub import push_dataset
+from vnnews.hub import card_problems, push_dataset
 
 
 def test_push_to_hub_uploads_card_then_subsets_without_network(tmp_path, raw_dir, monkeypatch, capsys):
@@ -26,3 +28,64 @@ def test_push_to_hub_uploads_card_then_subsets_without_network(tmp_path, raw_dir
 def test_push_refuses_a_directory_that_is_not_a_built_dataset(tmp_path):
     with pytest.raises(FileNotFoundError, match="no README.md"):
         push_dataset(tmp_path, "org/x")
+
+
+def test_push_model_dry_run_writes_exactly_what_would_be_uploaded(tmp_path, trained_classifier, monkeypatch, capsys):
+    from huggingface_hub import HfApi
+
+    monkeypatch.setattr(HfApi, "upload_folder", lambda *a, **kw: pytest.fail("a dry run must not upload"))
+    monkeypatch.setattr(HfApi, "create_repo", lambda *a, **kw: pytest.fail("a dry run must not create a repo"))
+    model_dir = trained_classifier[0]
+    out = tmp_path / "preview"
+    assert main(["push", "model", str(model_dir), "--repo-id", "org/vnnews-clf", "--dry-run", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "model.safetensors" in names and "config.json" in names and "README.md" in names and "bpe.codes" in names
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names) and "checkpoints" not in names
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert 'LineClassifier.from_pretrained("org/vnnews-clf")' in card and "PATH_OR_HUB_ID" not in card
+    assert "base_model:" not in card.split("\n---\n", 1)[0]  # a local tiny base is not a Hub id
+    assert "nothing uploaded" in capsys.readouterr().out
+    assert main(["push", "model", str(model_dir), "--repo-id", "org/x", "--dry-run", str(out)]) == 2  # not empty
+
+
+def test_push_model_uploads_the_staged_files_in_one_commit(tmp_path, trained_summarizer, monkeypatch, capsys):
+    from huggingface_hub import HfApi
+
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_token_value")
+    calls = []
+
+    def upload_folder(self, folder_path, repo_id, repo_type, commit_message):
+        calls.append(("upload", repo_id, repo_type, sorted(p.name for p in Path(folder_path).iterdir())))
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: calls.append(("create", repo_id, kw["repo_type"], kw["private"])))
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    assert main(["push", "model", str(trained_summarizer[0]), "--repo-id", "org/vnnews-sum", "--private"]) == 0
+    assert calls[0] == ("create", "org/vnnews-sum", "model", True)
+    assert calls[1][:3] == ("upload", "org/vnnews-sum", "model") and "generation_config.json" in calls[1][3]
+    out = capsys.readouterr()
+    assert "https://huggingface.co/org/vnnews-sum" in out.out
+    assert "hf_secret_token_value" not in out.out + out.err
+
+
+def test_push_refuses_an_incomplete_model_card(tmp_path, trained_classifier, capsys):
+    import shutil
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained_classifier[0], model_dir, ignore=shutil.ignore_patterns("checkpoints"))
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    (model_dir / "README.md").write_text(card.split("## Usage")[0], encoding="utf-8")
+    assert main(["push", "model", str(model_dir), "--repo-id", "org/x", "--dry-run", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "a Python snippet under '## Usage'" in err and "a limitations section" in err
+    assert card_problems(card) == []
+
+
+def test_push_dataset_dry_run_writes_card_and_parquet(tmp_path, raw_dir, capsys):
+    assert main(["build-dataset", str(raw_dir), "--out", str(tmp_path / "ds"), "num_proc=1"]) == 0
+    out = tmp_path / "preview"
+    assert main(["push", "dataset", str(tmp_path / "ds"), "--repo-id", "org/ds", "--dry-run", str(out)]) == 0
+    assert (out / "README.md").exists()
+    import pyarrow.parquet as pq
+
+    rows = sum(pq.read_metadata(p).num_rows for p in (out / "segments").glob("*.parquet"))
+    assert rows == 306  # every gold line of the five seed pages

@@ -375,7 +375,7 @@ tags: [vnnews, phobert, boilerplate-removal, vietnamese, news]
 
 Labels every line of a Vietnamese news page: {", ".join(f"`{label}`" for label in LABELS)}.
 Coarse groups: content = title, lead, body, subheading; caption; boilerplate = the rest.
-Fine-tuned from `{config.base_model}` with [vnnews](https://github.com/) (`vnnews train classifier`).
+Fine-tuned from `{config.base_model}` with vnnews (`vnnews train classifier`).
 
 ## Evaluation ({metrics["eval_split"]}, {metrics["eval_lines"]} lines)
 

@@ -242,6 +242,27 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- push
+def cmd_push(args: argparse.Namespace) -> int:
+    from vnnews import hub
+
+    try:
+        if args.dry_run:
+            if Path(args.dry_run).exists() and any(Path(args.dry_run).iterdir()):
+                return _fail(f"{args.dry_run} is not empty; give an empty or new directory for --dry-run")
+            stage = hub.stage_model(args.dir, args.repo_id, args.dry_run) if args.what == "model" else hub.stage_dataset(args.dir, args.dry_run)
+            total = sum(p.stat().st_size for p in stage)
+            for path in stage:
+                print(f"{path.stat().st_size:>12,}  {path.relative_to(args.dry_run)}")
+            print(f"dry run: {len(stage)} files, {total:,} bytes would go to {args.repo_id} ({'private' if args.private else 'public'}); nothing uploaded. Files in {args.dry_run}")
+            return 0
+        url = hub.push_model(args.dir, args.repo_id, private=args.private) if args.what == "model" else hub.push_dataset(args.dir, args.repo_id, private=args.private)
+    except (ValueError, FileNotFoundError, FileExistsError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"Pushed to {url}")
+    return 0
+
+
 # ---------------------------------------------------------------- serve
 def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError, load_config
@@ -455,6 +476,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="YAML config (configs/serve/default.yaml): batching, limits, timeouts, generation")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (max_batch=16 timeout_s=10)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "push",
+        help="publish a trained model or a built dataset to the Hugging Face Hub (--dry-run: write what would go)",
+        description="Upload a model directory written by `vnnews train` (safetensors weights, configs, tokenizer, metrics, "
+        "training config, and its card with the usage snippet pointing at REPO_ID; never checkpoints or pickles) or a "
+        "dataset written by `vnnews build-dataset` (its card, then each subset as a config). The card is checked first: "
+        "front matter, metrics table, training data, usage, limitations. The token comes from HF_TOKEN or `hf auth login` "
+        "and is never printed. --dry-run DIR writes the files that would be uploaded into DIR and uploads nothing.",
+        epilog="Examples:\n  vnnews push model runs/classifier --repo-id ORG/vnnews-classifier --dry-run build/push-preview\n"
+        "  vnnews push dataset build/vietnews --repo-id ORG/vnnews-vietnews --private",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", choices=["model", "dataset"], help="what DIR holds")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--repo-id", required=True, metavar="ORG/NAME")
+    p.add_argument("--private", action="store_true", help="create the repository as private")
+    p.add_argument("--dry-run", metavar="OUT", help="write the files that would be uploaded into OUT; upload nothing")
+    p.set_defaults(func=cmd_push)
     return parser
 
 

@@ -233,7 +233,7 @@ tags: [vnnews, vit5, t5, vietnamese, news, summarization]
 # vnnews lead summarizer
 
 Writes the lead (sapo) of a Vietnamese news article from its body. Fine-tuned from
-`{config.base_model}` with [vnnews](https://github.com/) (`vnnews train summarizer`).
+`{config.base_model}` with vnnews (`vnnews train summarizer`).
 
 ## Evaluation ({metrics["eval_split"]}, {metrics["eval_articles"]} articles; ROUGE F x 100)
 

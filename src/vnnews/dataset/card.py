@@ -39,7 +39,7 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
         "",
         "Lines of Vietnamese news pages labelled by their role on the page (`segments`), and",
         "article bodies paired with their lead paragraph (`summarization`). Built by",
-        "[vnnews](https://github.com/) `vnnews build-dataset`.",
+        "vnnews `vnnews build-dataset`.",
         "",
         "## Counts",
         "",
