@@ -98,8 +98,11 @@ class LineEncoder:
         self.tokenizer = tokenizer
         self.settings = settings
         self.segment = _segment_fn(settings.segmenter, settings.tone_style)
+        # Each line is encoded three times (itself, and as its neighbours' context), and
+        # page furniture repeats across a site's pages: cache the token ids per text.
+        self._ids = functools.lru_cache(maxsize=100_000)(self._token_ids)
 
-    def _ids(self, text: str) -> list[int]:
+    def _token_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(self.segment(text), add_special_tokens=False) if text else []
 
     def encode(self, text: str, before: Sequence[str], after: Sequence[str], position: float) -> list[int]:
