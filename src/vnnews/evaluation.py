@@ -66,17 +66,17 @@ def render_table(scores: Sequence[SystemScores]) -> str:
 
 
 def plot_confusion(gold: Sequence[str], predicted: Sequence[str], path: str | os.PathLike[str], title: str) -> None:
-    """Confusion matrix (rows: gold, columns: predicted, row-normalised) as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Confusion matrix (rows: gold, columns: predicted, row-normalised) as a PNG.
+    Drawn on a bare Figure (no pyplot): a library must not switch the caller's
+    matplotlib backend (a notebook's inline plots would stop showing)."""
+    from matplotlib.figure import Figure
     from sklearn.metrics import confusion_matrix
 
     matrix = confusion_matrix(gold, predicted, labels=list(LABELS))
     totals = matrix.sum(axis=1, keepdims=True)
     share = matrix / totals.clip(min=1)
-    fig, ax = plt.subplots(figsize=(8, 7))
+    fig = Figure(figsize=(8, 7))
+    ax = fig.subplots()
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(LABELS)), LABELS, rotation=60, ha="right")
     ax.set_yticks(range(len(LABELS)), LABELS)
@@ -90,7 +90,6 @@ def plot_confusion(gold: Sequence[str], predicted: Sequence[str], path: str | os
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _write(out_dir: Path, title: str, scores: list[SystemScores], model_name: str, extra: dict[str, Any]) -> str:
