@@ -103,3 +103,7 @@ def test_infer_writes_output_and_says_what_is_wrong(tmp_path, raw_dir, capsys):
     assert "must end in .jsonl or .parquet" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(tmp_path / "y.jsonl"), "chunk_size=0"]) == 2
     assert "chunk_size must be >= 1" in capsys.readouterr().err
+    # nothing but failures: exit 1, the cause in the errors file
+    assert main(["infer", str(tmp_path / "missing.txt"), "--classifier", "weak", "--output", str(tmp_path / "z.jsonl"), "--no-progress"]) == 1
+    assert "0 done, 0 skipped (already done), 1 failed" in capsys.readouterr().err
+    assert "no such file" in (tmp_path / "z.jsonl.errors.jsonl").read_text(encoding="utf-8")

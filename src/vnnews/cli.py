@@ -222,10 +222,10 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("progress=false")
     try:
         config = load_config(InferenceConfig, args.config, overrides)
-        run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
+        result = run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
-    return 0
+    return 1 if result.merged and result.failed and not (result.done or result.skipped) else 0  # nothing but failures
 
 
 # ---------------------------------------------------------------- pipeline

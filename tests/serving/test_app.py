@@ -135,3 +135,25 @@ def test_sigterm_finishes_requests_in_flight(trained_summarizer):
 def test_config_refuses_a_server_without_models():
     with pytest.raises(ValueError, match="--classifier and/or --summarizer"):
         ServeConfig()
+
+
+def test_app_from_env_for_multi_worker_servers(monkeypatch, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from vnnews.serving.app import app_from_env
+
+    config = tmp_path / "serve.yaml"
+    config.write_text("max_items: 3\nclassifier: runs/never-loaded\n", encoding="utf-8")
+    monkeypatch.setenv("VNNEWS_SERVE_CONFIG", str(config))
+    monkeypatch.setenv("VNNEWS_SERVE_CLASSIFIER", "weak")  # the variable wins over the file
+    app = app_from_env()
+    service = app.state.service
+    assert service.config.classifier == "weak" and service.config.max_items == 3
+    with TestClient(app) as client:
+        for _ in range(50):
+            if client.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.1)
+        r = client.post("/v1/classify", json={"lines": ["Trang chủ", "Theo dõi Báo Quốc tế trên"]})
+        assert r.status_code == 200 and [x["confidence"] for x in r.json()["lines"]] == [None, None]
+        assert client.post("/v1/classify", json=[{"text": "a"}] * 4).status_code == 422

@@ -391,4 +391,19 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["ServeConfig", "create_app"]
+def app_from_env() -> FastAPI:
+    """The app for an ASGI server that imports it, e.g. several worker processes:
+    ``uvicorn --factory vnnews.serving.app:app_from_env --workers 4``. The config
+    comes from ``VNNEWS_SERVE_CONFIG`` (a YAML file) and ``VNNEWS_SERVE_<KEY>``
+    variables (``VNNEWS_SERVE_CLASSIFIER=runs/classifier``, values parsed as YAML),
+    the variables winning."""
+    import os
+
+    from vnnews.config import load_config
+
+    prefix = "VNNEWS_SERVE_"
+    overrides = [f"{k[len(prefix):].lower()}={v}" for k, v in sorted(os.environ.items()) if k.startswith(prefix) and k != prefix + "CONFIG"]
+    return create_app(load_config(ServeConfig, os.environ.get(prefix + "CONFIG"), overrides))
+
+
+__all__ = ["ServeConfig", "app_from_env", "create_app"]
