@@ -154,3 +154,24 @@ def test_bad_config_names_the_key(tiny_phobert, pages_dataset, tmp_path):
 def test_device_and_dtype_on_cpu(trained):
     clf = LineClassifier.from_pretrained(str(trained[0]))
     assert clf.device == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_two_processes_under_accelerate_launch_train_one_model(tiny_phobert, pages_dataset, tmp_path):
+    """The multi-GPU path (DDP through accelerate), run with two CPU processes (gloo):
+    both train, one writes the model directory and reports."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "ddp"
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+              "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "vnnews", "-q", "train", "classifier",
+              "--config", "configs/classifier/tiny.yaml", f"base_model={tiny_phobert}", f"dataset_dir={pages_dataset}",
+              f"output_dir={out}", "training.max_steps=4", "max_train_examples=200", "max_eval_examples=60", "training.logging_steps=2"]
+    proc = subprocess.run(launch, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("macro-F1") == 1  # the first process reports
+    assert (out / "model.safetensors").is_file() and (out / "README.md").is_file()
+    LineClassifier.from_pretrained(str(out)).predict(next(iter_articles([ROOT / "data" / "raw"])))

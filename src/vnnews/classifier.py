@@ -356,7 +356,9 @@ def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
         "history": [h for h in trainer.state.log_history if "eval_macro_f1" in h],
     }
     card = model_card(config, report, metrics, train_rows)
-    save_model_dir(out, trainer.model, tokenizer, to_dict(config), metrics, card)
+    if trainer.is_world_process_zero():  # one writer under accelerate launch / torchrun
+        save_model_dir(out, trainer.model, tokenizer, to_dict(config), metrics, card)
+    trainer.accelerator.wait_for_everyone()
     return metrics
 
 

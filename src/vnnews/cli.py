@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -171,6 +172,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         metrics = train(config)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
+    if int(os.environ.get("RANK", "0")) != 0:  # under accelerate launch: the first process reports
+        return 0
     ev = metrics["eval"]
     if args.task == "classifier":
         print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")

@@ -207,7 +207,9 @@ def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
         "device": device_description(),
         "best_checkpoint": trainer.state.best_model_checkpoint,
     }
-    save_model_dir(config.output_dir, trainer.model, tokenizer, to_dict(config), metrics, model_card(config, metrics))
+    if trainer.is_world_process_zero():  # one writer under accelerate launch / torchrun
+        save_model_dir(config.output_dir, trainer.model, tokenizer, to_dict(config), metrics, model_card(config, metrics))
+    trainer.accelerator.wait_for_everyone()
     return metrics
 
 

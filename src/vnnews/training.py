@@ -177,6 +177,7 @@ def training_arguments(
         report_to="none",
         use_cpu=not cuda_available(),
         dataloader_num_workers=cfg.dataloader_num_workers,
+        ddp_find_unused_parameters=False,  # every parameter takes part in every step
         **choose_precision(cfg.precision, model_type),
         **extra,
     )
