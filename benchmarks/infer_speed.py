@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=256)
     parser.add_argument("--classify-batch-size", type=int, default=128)
     parser.add_argument("--summarize-batch-size", type=int, default=16)
+    parser.add_argument("--segment-workers", type=int, default=0, help="processes for segmentation + tokenization")
     args = parser.parse_args()
 
     import torch
@@ -81,6 +82,7 @@ def main() -> None:
             chunk_size=args.chunk_size,
             classify_batch_size=args.classify_batch_size,
             summarize_batch_size=args.summarize_batch_size,
+            segment_workers=args.segment_workers,
             generation={"num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens},
             device=args.device,
             progress=False,
@@ -92,7 +94,8 @@ def main() -> None:
     print(f"machine: {describe()}; device: {device}" + (f" ({torch.cuda.get_device_name(0)})" if device.startswith("cuda") else "") + f"; torch {torch.__version__}")
     print(
         f"shape: {args.shape}; stages: {args.stages}; {args.articles} pages, {n_lines} lines; beam {args.num_beams}, "
-        f"{args.max_new_tokens} new tokens; chunk {args.chunk_size}, batches {args.classify_batch_size}/{args.summarize_batch_size}"
+        f"{args.max_new_tokens} new tokens; chunk {args.chunk_size}, batches {args.classify_batch_size}/{args.summarize_batch_size}, "
+        f"segment workers {args.segment_workers}"
     )
     print(f"end to end: {result.done / result.seconds:.2f} articles/s ({result.done} articles in {result.seconds:.1f}s, model loading included)")
     busy = sum(result.stage_seconds.values())

@@ -175,3 +175,14 @@ def test_two_processes_under_accelerate_launch_train_one_model(tiny_phobert, pag
     assert proc.stdout.count("macro-F1") == 1  # the first process reports
     assert (out / "model.safetensors").is_file() and (out / "README.md").is_file()
     LineClassifier.from_pretrained(str(out)).predict(next(iter_articles([ROOT / "data" / "raw"])))
+
+
+def test_encoding_in_worker_processes_gives_the_same_ids(trained):
+    clf = LineClassifier.from_pretrained(str(trained[0]))
+    articles = list(iter_articles(["data/raw"]))
+    try:
+        assert clf.encode(articles, workers=2) == clf.encode(articles)
+        again = clf.predict(articles, encoded=clf.encode(articles, workers=2))
+        assert [[p.label for p in a] for a in again] == [[p.label for p in a] for a in clf.predict(articles)]
+    finally:
+        clf.close()

@@ -167,11 +167,40 @@ class LineClassifier:
         self.model.save_pretrained(out_dir, safe_serialization=True)
         self.tokenizer.save_pretrained(out_dir)
 
-    def encode(self, articles: Sequence[Article]) -> list[list[list[int]]]:
+    def encode(self, articles: Sequence[Article], workers: int = 0) -> list[list[list[int]]]:
         """Token ids of every line (with its context), per article: segmentation and
         tokenization, the CPU-bound half of :meth:`predict`, exposed so a batch job
-        can time it or run it apart from the model."""
-        return [self.encoder.encode_article(article) for article in articles]
+        can time it or run it apart from the model. ``workers`` > 0 spreads the
+        articles over that many processes (kept for the next calls): word segmentation
+        is pure CPU work, and a GPU waits on it otherwise."""
+        if workers <= 0 or len(articles) < 2:
+            return [self.encoder.encode_article(article) for article in articles]
+        pool = self._encode_pool(workers)
+        size = -(-len(articles) // workers)
+        parts = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+        return [ids for part in pool.map(_encode_articles, parts) for ids in part]
+
+    def _encode_pool(self, workers: int) -> Any:
+        import concurrent.futures
+        import multiprocessing
+
+        pool = getattr(self, "_pool", None)
+        if pool is None or self._pool_size != workers:
+            if pool is not None:
+                pool.shutdown()
+            # spawn, not fork: the parent may hold torch and server threads
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_encoder, initargs=(self.tokenizer, asdict(self.settings))
+            )
+            self._pool_size = workers
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the encoding processes, if any were started."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown()
+            self._pool = None
 
     def predict(
         self, articles: Article | Sequence[Article], batch_size: int = 64, encoded: Sequence[Sequence[list[int]]] | None = None
@@ -208,6 +237,15 @@ class LineClassifier:
 
 # ---------------------------------------------------------------- data
 _ENCODERS: dict[str, LineEncoder] = {}
+_WORKER_ENCODER: list[LineEncoder] = []  # the encoder of an encoding worker process
+
+
+def _init_encoder(tokenizer: Any, settings: dict[str, Any]) -> None:
+    _WORKER_ENCODER[:] = [LineEncoder(tokenizer, ClassifierSettings(**settings))]
+
+
+def _encode_articles(articles: list[Article]) -> list[list[list[int]]]:
+    return [_WORKER_ENCODER[0].encode_article(article) for article in articles]
 
 
 def _encode_batch(batch: dict[str, list[Any]], tokenizer: Any, settings: dict[str, Any], key: str) -> dict[str, list[Any]]:

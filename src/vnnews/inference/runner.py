@@ -45,6 +45,7 @@ class InferenceConfig:
     stages: Literal["auto", "classify", "summarize", "both"] = "auto"  # auto: the stages whose model is given
     chunk_size: int = 256  # articles per part file; their lines and bodies are batched together
     classify_batch_size: int = 128
+    segment_workers: int = 0  # processes for word segmentation + tokenization (0: in the main process)
     summarize_batch_size: int = 16
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
     tone_style: Literal["new", "old"] | None = "new"
@@ -179,7 +180,7 @@ class Labelled:
     classify_s: float = 0.0
 
 
-def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int = 128) -> Labelled:
+def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int = 128, segment_workers: int = 0) -> Labelled:
     """Labels for every line of ``articles`` in shared length-sorted batches: from
     the classifier, the rule labeller, or (``classifier`` None) the input's own labels."""
     n = len(articles)
@@ -190,7 +191,7 @@ def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int
         labels, confidences = classifier.label(articles)
         return Labelled(labels, confidences, [WEAK] * n, classify_s=time.perf_counter() - t0)  # type: ignore[arg-type]
     t0 = time.perf_counter()
-    encoded = classifier.encode(articles)
+    encoded = classifier.encode(articles, workers=segment_workers)
     t1 = time.perf_counter()
     predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded)
     t2 = time.perf_counter()
@@ -219,7 +220,7 @@ def process_chunk(articles: Sequence[Article], models: Models, config: Inference
     line count for segmentation and classification, by document length for
     summaries) into each record's ``timings``. Returns (records, stage seconds)."""
     n = len(articles)
-    labelled = label_articles(articles, models.classifier, config.classify_batch_size)
+    labelled = label_articles(articles, models.classifier, config.classify_batch_size, config.segment_workers)
     labels, confidences, origins = labelled.labels, labelled.confidences, labelled.origins
     stage = {"ingest": ingest_s, "segment": labelled.segment_s, "classify": labelled.classify_s, "summarize": 0.0}
     summaries: list[str | None] = [None] * n
@@ -358,6 +359,8 @@ def run_inference(
         bar.update(len(chunk))
         bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
     bar.close()
+    if hasattr(models.classifier, "close"):
+        models.classifier.close()  # encoding worker processes, if any
     (store.dir / f".counts-r{proc.rank:03d}.json").write_text(json.dumps({"counts": counts, "stages": stage_total}), encoding="utf-8")
     store.mark_finished()
     merged = False
