@@ -95,6 +95,7 @@ def test_infer_writes_output_and_says_what_is_wrong(tmp_path, raw_dir, capsys):
     assert len(out.read_text(encoding="utf-8").splitlines()) == 5
     assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(out)]) == 2
     assert "pass --resume" in capsys.readouterr().err
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5  # untouched by the refused run
     assert main(["infer", str(raw_dir), "--classifier", "weak", "--output", str(out), "--resume", "--no-progress"]) == 0
     assert "0 done, 5 skipped" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--output", str(tmp_path / "x.jsonl")]) == 2

@@ -46,6 +46,8 @@ def test_push_model_dry_run_writes_exactly_what_would_be_uploaded(tmp_path, trai
     assert "base_model:" not in card.split("\n---\n", 1)[0]  # a local tiny base is not a Hub id
     assert "nothing uploaded" in capsys.readouterr().out
     assert main(["push", "model", str(model_dir), "--repo-id", "org/x", "--dry-run", str(out)]) == 2  # not empty
+    assert "is not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == names and 'from_pretrained("org/vnnews-clf")' in (out / "README.md").read_text(encoding="utf-8")
 
 
 def test_push_model_uploads_the_staged_files_in_one_commit(tmp_path, trained_summarizer, monkeypatch, capsys):

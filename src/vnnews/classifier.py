@@ -146,6 +146,8 @@ class LineClassifier:
         self.settings = settings
         self.identity: dict[str, str | None] = {"id": getattr(model.config, "_name_or_path", None) or None, "revision": None}
         self.encoder = LineEncoder(tokenizer, settings)
+        self._pool: Any = None  # encoding worker processes, started by encode(workers=N)
+        self._pool_size = 0
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
     @classmethod
@@ -184,10 +186,8 @@ class LineClassifier:
         import concurrent.futures
         import multiprocessing
 
-        pool = getattr(self, "_pool", None)
-        if pool is None or self._pool_size != workers:
-            if pool is not None:
-                pool.shutdown()
+        if self._pool is None or self._pool_size != workers:
+            self.close()
             # spawn, not fork: the parent may hold torch and server threads
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_encoder, initargs=(self.tokenizer, asdict(self.settings))
@@ -197,9 +197,8 @@ class LineClassifier:
 
     def close(self) -> None:
         """Stop the encoding processes, if any were started."""
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown()
             self._pool = None
 
     def predict(

@@ -45,6 +45,11 @@ class _ErrorCounter:
         logging.getLogger("vnnews").warning("skipped %s", error)
 
 
+def _flag_overrides(**flags: object) -> list[str]:
+    """Command-line flags given, as config overrides (they win over the YAML file)."""
+    return [f"{k}={v}" for k, v in flags.items() if v is not None]
+
+
 def _fail(message: str) -> int:
     print(f"vnnews: error: {message}", file=sys.stderr)
     return 2
@@ -219,8 +224,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     inputs, overrides = _split_overrides(args.inputs)
     if not inputs:
         return _fail("no INPUT given")
-    flags = {"classifier": args.classifier, "summarizer": args.summarizer, "stages": args.stages, "chunk_size": args.chunk_size}
-    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + overrides
+    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size) + overrides
     if args.no_progress:
         overrides.append("progress=false")
     try:
@@ -251,9 +255,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     try:
         if args.dry_run:
-            if Path(args.dry_run).exists() and any(Path(args.dry_run).iterdir()):
-                return _fail(f"{args.dry_run} is not empty; give an empty or new directory for --dry-run")
-            stage = hub.stage_model(args.dir, args.repo_id, args.dry_run) if args.what == "model" else hub.stage_dataset(args.dir, args.dry_run)
+            stage = hub.dry_run(args.what, args.dir, args.repo_id, args.dry_run)
             total = sum(p.stat().st_size for p in stage)
             for path in stage:
                 print(f"{path.stat().st_size:>12,}  {path.relative_to(args.dry_run)}")
@@ -271,8 +273,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError, load_config
     from vnnews.serving import ServeConfig, create_app
 
-    flags = {"classifier": args.classifier, "summarizer": args.summarizer, "host": args.host, "port": args.port}
-    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + args.overrides
+    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, host=args.host, port=args.port) + args.overrides
     try:
         config = load_config(ServeConfig, args.config, overrides)
     except (ConfigError, ValueError, TypeError) as exc:

@@ -93,28 +93,24 @@ def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | 
     return sorted([*written, out / "README.md"])
 
 
-def push_model(
-    model_dir: str | os.PathLike[str],
-    repo_id: str,
-    private: bool = False,
-    dry_run: str | os.PathLike[str] | None = None,
-    token: str | None = None,
-) -> str:
-    """Upload a model directory written by ``vnnews train`` to the Hub (one commit),
-    or with ``dry_run`` write the files it would upload into that directory and
-    upload nothing. Returns the model's URL, or the dry-run directory."""
-    if dry_run is not None:
-        target = Path(dry_run)
-        if target.exists() and any(target.iterdir()):
-            raise FileExistsError(f"{target} is not empty; give an empty or new directory for --dry-run")
-        stage_model(model_dir, repo_id, target)
-        return str(target)
+def push_model(model_dir: str | os.PathLike[str], repo_id: str, private: bool = False, token: str | None = None) -> str:
+    """Upload a model directory written by ``vnnews train`` to the Hub, in one
+    commit: the files ``stage_model`` writes. Returns the model's URL."""
     with tempfile.TemporaryDirectory(prefix="vnnews-push-") as tmp:
         stage_model(model_dir, repo_id, tmp)
         api = HfApi(token=token)
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
         api.upload_folder(folder_path=tmp, repo_id=repo_id, repo_type="model", commit_message=f"Upload {Path(model_dir).name} with vnnews")
     return f"https://huggingface.co/{repo_id}"
+
+
+def dry_run(what: str, source_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write into ``out_dir`` (new or empty) exactly what ``vnnews push what`` would
+    upload, and upload nothing. Returns the files written."""
+    target = Path(out_dir)
+    if target.exists() and any(target.iterdir()):
+        raise FileExistsError(f"{target} is not empty; give an empty or new directory for --dry-run")
+    return stage_model(source_dir, repo_id, target) if what == "model" else stage_dataset(source_dir, target)
 
 
 def stage_dataset(dataset_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:

@@ -57,6 +57,7 @@ def test_existing_output_needs_resume_or_overwrite(tmp_path, raw_dir):
     run_inference([raw_dir], out, config)
     with pytest.raises(FileExistsError, match="--resume .* or --overwrite"):
         run_inference([raw_dir], out, config)
+    assert len(_ids(out)) == 5  # the refused run left the earlier output alone
     again = run_inference([raw_dir], out, config, overwrite=True)
     assert again.done == 5 and len(_ids(out)) == 5
 

@@ -54,6 +54,16 @@ def summary_document(article: Article, labels: Sequence[str | None] | None) -> s
     return "\n".join(t for t, lab in zip(article.texts, labels, strict=True) if lab in BODY_LABELS)
 
 
+def line_entries(
+    article: Article, labels: Sequence[str | None] | None, confidences: Sequence[float | None] | None
+) -> list[dict[str, Any]]:
+    """Every line with its label and confidence (None where not known)."""
+    n = len(article.lines)
+    labels = labels if labels is not None else [None] * n
+    confidences = confidences if confidences is not None else [None] * n
+    return [{"text": t, "label": lab, "confidence": conf} for t, lab, conf in zip(article.texts, labels, confidences, strict=True)]
+
+
 def article_record(
     article: Article,
     labels: Sequence[str | None] | None,
@@ -65,9 +75,8 @@ def article_record(
 ) -> dict[str, Any]:
     """The output record of one article. ``labels`` None means no line labels are
     known (a summarize-only job over unlabelled text): the body is then every line."""
-    n = len(article.lines)
-    labels = list(labels) if labels is not None else [None] * n
-    confidences = list(confidences) if confidences is not None else [None] * n
+    lines = line_entries(article, labels, confidences)
+    labels = [line["label"] for line in lines]
     if all(lab is None for lab in labels):
         body = article.texts
     else:
@@ -81,10 +90,7 @@ def article_record(
         "captions": [t for t, lab in zip(article.texts, labels, strict=True) if lab == "caption"],
         "byline": _joined(article, labels, "byline"),
         "dateline": _joined(article, labels, "dateline"),
-        "lines": [
-            {"text": t, "label": lab, "confidence": conf}
-            for t, lab, conf in zip(article.texts, labels, confidences, strict=True)
-        ],
+        "lines": lines,
         "summary": summary,
         "label_origin": label_origin,
         "models": {key: models.get(key) for key in RECORD_FEATURES["models"]},

@@ -14,9 +14,9 @@ own parts; the first process merges them when all are finished.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vnnews.inference.records import article_record, error_record, summary_document
-from vnnews.inference.sources import estimate_total, input_articles
+from vnnews.inference.sources import estimate_total, input_articles, plan_share
 from vnnews.inference.store import PartStore, default_errors_path, merge, output_format, read_ids
 from vnnews.ingest import Article, IngestError, IngestOptions
 
@@ -321,8 +321,6 @@ def run_inference(
         store.remove()
         for path in (output, errors_path):
             if path.is_dir():
-                import shutil
-
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
@@ -342,9 +340,10 @@ def run_inference(
     def on_error(error: IngestError) -> None:
         pending.append(error_record(None, error.source, error.cause, error.line))
 
-    total = estimate_total(inputs, options, proc.rank, proc.world_size) if config.progress else None
+    share = plan_share(inputs, proc.rank, proc.world_size)
+    total = estimate_total(share, options) if config.progress else None
     bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
-    articles = input_articles(inputs, options, on_error, proc.rank, proc.world_size)
+    articles = input_articles(share, options, on_error)
     for chunk, ingest_s in _chunks(articles, config.chunk_size, done, counts, bar):
         records, errors, stage = _process_safely(chunk, models, config, ingest_s) if chunk else ([], [], {"ingest": ingest_s})
         t0 = time.perf_counter()
@@ -361,17 +360,14 @@ def run_inference(
     bar.close()
     if hasattr(models.classifier, "close"):
         models.classifier.close()  # encoding worker processes, if any
-    (store.dir / f".counts-r{proc.rank:03d}.json").write_text(json.dumps({"counts": counts, "stages": stage_total}), encoding="utf-8")
-    store.mark_finished()
+    store.mark_finished(counts)
     merged = False
     if proc.rank == 0:
-        store.wait_for(proc.world_size)
         t0 = time.perf_counter()
         all_counts = dict.fromkeys(counts, 0)
-        for r in range(proc.world_size):
-            data = json.loads((store.dir / f".counts-r{r:03d}.json").read_text(encoding="utf-8"))
+        for rank_counts in store.wait_for(proc.world_size):
             for k in all_counts:
-                all_counts[k] += data["counts"][k]
+                all_counts[k] += rank_counts[k]
         merge(store, errors_path, previous_output=had_output)
         stage_total["write"] += time.perf_counter() - t0
         counts, merged = all_counts, True

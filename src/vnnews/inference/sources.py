@@ -14,10 +14,11 @@ import gzip
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from vnnews.ingest import Article, IngestOptions, Line, duplicate_error, plan_shards, read_file
+from vnnews.ingest import Article, IngestOptions, Line, Unit, duplicate_error, plan_shards, read_file
 from vnnews.ingest.readers import ErrorHandler
 
 
@@ -57,26 +58,35 @@ def dataset_articles(path: str | os.PathLike[str], rank: int = 0, world_size: in
             yield flush(current)
 
 
-def input_articles(
-    inputs: Sequence[str | os.PathLike[str]],
-    options: IngestOptions,
-    on_error: ErrorHandler,
-    rank: int = 0,
-    world_size: int = 1,
-) -> Iterator[Article]:
-    """This process's articles from ``inputs``, streamed. An id seen twice is an
-    error for the second article (ids key resumption)."""
-    seen: dict[str, str] = {}
-    datasets_in = [p for p in inputs if is_saved_dataset(p)]
+@dataclass
+class Share:
+    """What one process reads: its saved datasets (every n-th article of each) and
+    its file units (the plan ``build-dataset`` uses, splitting every JSONL file since
+    model time dominates). Planned once per job: the input is walked once."""
+
+    datasets: list[str]
+    units: list[Unit]
+    rank: int = 0
+    world_size: int = 1
+
+
+def plan_share(inputs: Sequence[str | os.PathLike[str]], rank: int = 0, world_size: int = 1) -> Share:
+    datasets_in = [str(p) for p in inputs if is_saved_dataset(p)]
     files = [p for p in inputs if not is_saved_dataset(p)]
+    shards = plan_shards(files, world_size, split_jsonl_bytes=0) if files else []
+    return Share(datasets_in, shards[rank] if rank < len(shards) else [], rank, world_size)
+
+
+def input_articles(share: Share, options: IngestOptions, on_error: ErrorHandler) -> Iterator[Article]:
+    """This process's articles, streamed. An id seen twice is an error for the
+    second article (ids key resumption)."""
+    seen: dict[str, str] = {}
 
     def units() -> Iterator[Article]:
-        for path in datasets_in:
-            yield from dataset_articles(path, rank, world_size)
-        if files:
-            shards = plan_shards(files, world_size, split_jsonl_bytes=0)
-            for path, rel, k, n in shards[rank] if rank < len(shards) else []:
-                yield from read_file(path, rel, options, on_error, part=(k, n))
+        for path in share.datasets:
+            yield from dataset_articles(path, share.rank, share.world_size)
+        for path, rel, k, n in share.units:
+            yield from read_file(path, rel, options, on_error, part=(k, n))
 
     for article in units():
         if article.id in seen:
@@ -98,24 +108,17 @@ def _count_lines(path: Path, max_records: int | None) -> int:
     return min(n, max_records) if max_records is not None else n
 
 
-def estimate_total(inputs: Sequence[str | os.PathLike[str]], options: IngestOptions, rank: int = 0, world_size: int = 1) -> int:
+def estimate_total(share: Share, options: IngestOptions) -> int:
     """About how many articles this process will read (for the progress bar's ETA):
     one per page file, one per JSONL line, the article count of a saved dataset."""
     total = 0
-    files = []
-    for p in inputs:
-        if is_saved_dataset(p):
-            manifest = json.loads((Path(p) / "build.json").read_text(encoding="utf-8"))
-            total += sum(manifest.get("articles", {}).values()) // world_size
+    for p in share.datasets:
+        manifest = json.loads((Path(p) / "build.json").read_text(encoding="utf-8"))
+        total += sum(manifest.get("articles", {}).values()) // share.world_size
+    for path, _rel, _k, n in share.units:
+        name = path.lower()
+        if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
+            total += _count_lines(Path(path), options.max_records) // n
         else:
-            files.append(p)
-    if files:
-        shards = plan_shards(files, world_size, split_jsonl_bytes=0)
-        for path, _rel, _k, n in shards[rank] if rank < len(shards) else []:
-            name = path.lower()
-            if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
-                total += _count_lines(Path(path), options.max_records) // n
-            else:
-                total += 1
+            total += 1
     return total
-

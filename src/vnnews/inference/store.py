@@ -121,14 +121,19 @@ class PartStore:
     def marker(self) -> Path:
         return self.dir / f".finished-r{self.rank:03d}"
 
-    def mark_finished(self) -> None:
-        self.marker.touch()
+    def mark_finished(self, counts: dict[str, int]) -> None:
+        """Say this rank is done, with its counts (written atomically, like a part)."""
+        tmp = self.dir / f".{self.marker.name}.tmp"
+        _fsync_write(tmp, [json.dumps(counts)])
+        os.replace(tmp, self.marker)
 
-    def wait_for(self, world_size: int, poll_s: float = 1.0) -> None:
-        """Block until every rank has marked itself finished. A file marker, not a
-        collective, so ranks may finish hours apart without a timeout."""
-        while not all((self.dir / f".finished-r{r:03d}").exists() for r in range(world_size)):
+    def wait_for(self, world_size: int, poll_s: float = 1.0) -> list[dict[str, int]]:
+        """Block until every rank has marked itself finished; return their counts. A
+        file marker, not a collective, so ranks may finish hours apart without a timeout."""
+        markers = [self.dir / f".finished-r{r:03d}" for r in range(world_size)]
+        while not all(m.exists() for m in markers):
             time.sleep(poll_s)
+        return [json.loads(m.read_text(encoding="utf-8")) for m in markers]
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -244,13 +249,21 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output
     error. Returns (records written, errors written)."""
     previous_errors = read_errors(errors_path) if previous_output else []
     seen: set[str] = set()
+    part_errors: list[dict[str, Any]] = []  # collected while the records stream by: the parts are read once
     duplicates: list[dict[str, Any]] = []
+
+    def part_records() -> Iterator[dict[str, Any]]:
+        for entry in store.entries():
+            if "record" in entry:
+                yield entry["record"]
+            else:
+                part_errors.append(entry["error"])
 
     def records() -> Iterator[dict[str, Any]]:
         sources: list[Iterable[dict[str, Any]]] = []
         if previous_output and store.output.exists():
             sources.append(read_records(store.output))
-        sources.append(e["record"] for e in store.entries() if "record" in e)
+        sources.append(part_records())
         for source in sources:
             for r in source:
                 if r["id"] in seen:
@@ -261,7 +274,7 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output
 
     n_records = write_output(records(), store.output)
     errors, keys = [], set()
-    for e in previous_errors + [e["error"] for e in store.entries() if "error" in e] + duplicates:
+    for e in previous_errors + part_errors + duplicates:
         key = (e.get("id"), e.get("source"), e.get("line"), e.get("cause"))
         if key not in keys:
             keys.add(key)

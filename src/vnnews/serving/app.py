@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from vnnews.inference.records import article_record, summary_document
+from vnnews.inference.records import article_record, line_entries, summary_document
 from vnnews.inference.runner import InferenceConfig, Models, label_articles, load_models, summarize_documents
 from vnnews.ingest import Article, IngestError, IngestOptions, article_from_content
 from vnnews.serving.batcher import MicroBatcher
@@ -231,13 +231,6 @@ def _prefix(many: bool, i: int) -> str:
     return f"body[{i}]" if many else "body"
 
 
-def _lines(article: Article, labels: Any, confidences: Any) -> list[dict[str, Any]]:
-    n = len(article.lines)
-    labels = labels or [None] * n
-    confidences = confidences or [None] * n
-    return [{"text": t, "label": lab, "confidence": c} for t, lab, c in zip(article.texts, labels, confidences, strict=True)]
-
-
 def _one_or_many(model: type[BaseModel], max_items: int) -> dict[str, Any]:
     """The request body schema: one object, or a list of 1..max_items of them (inlined:
     the models are validated by hand, so FastAPI does not list them itself)."""
@@ -310,7 +303,7 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
             items, many = _items(payload, PageIn, config.max_items)
             articles = [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)]
             results = await service.classify(articles)
-            out = [{"id": a.id, "lines": _lines(a, labels, conf)} for a, (labels, conf, _) in zip(articles, results, strict=True)]
+            out = [{"id": a.id, "lines": line_entries(a, labels, conf)} for a, (labels, conf, _) in zip(articles, results, strict=True)]
             return out if many else out[0]
 
         return await guarded(work())
@@ -385,6 +378,7 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
 
         return {"labels": list(LABELS), "coarse": dict(COARSE)}
 
+    metrics.endpoints = {route.path for route in app.routes}  # bounded label values for /metrics
     # outermost first: metrics see every response, the size limit rejects before parsing
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

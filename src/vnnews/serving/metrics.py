@@ -8,8 +8,6 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-_KNOWN = {"/v1/classify", "/v1/summarize", "/v1/process", "/healthz", "/readyz", "/metrics", "/", "/docs", "/openapi.json", "/v1/labels"}
-
 
 class ServiceMetrics:
     def __init__(self) -> None:
@@ -25,6 +23,7 @@ class ServiceMetrics:
         )
         self.in_flight = Gauge("vnnews_requests_in_flight", "requests being served", registry=self.registry)
         self.ready = Gauge("vnnews_ready", "1 once the models are loaded", registry=self.registry)
+        self.endpoints: set[str] = set()  # the app's routes; any other path is counted as "other"
 
     def batch(self, model: str, n: int) -> None:
         self.batch_size.labels(model).observe(n)
@@ -44,7 +43,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         endpoint = scope.get("path", "")
-        endpoint = endpoint if endpoint in _KNOWN else "other"  # bounded label values
+        endpoint = endpoint if endpoint in self.metrics.endpoints else "other"  # bounded label values
         status = {"code": 500}
 
         async def send_wrapper(message: dict[str, Any]) -> None:
