@@ -32,6 +32,7 @@ from vnnews.summarizer import SummarizerConfig
 
 log = logging.getLogger(__name__)
 
+ARTICLES = "articles.jsonl"  # the batch job's output, in the working directory
 STAGES = ("dataset", "base_models", "train_classifier", "train_summarizer", "evaluate_classifier", "evaluate_summarizer", "infer", "report")
 
 
@@ -141,7 +142,7 @@ def run_pipeline(config: PipelineConfig, resume: bool = False, overwrite: bool =
     split, n_eval = config.evaluate_split, config.evaluate_max_articles
     stage("evaluate_classifier", lambda: evaluate_classifier(config.classifier.output_dir, str(work / "dataset"), split, str(work / "eval" / "classifier"), max_articles=n_eval))
     stage("evaluate_summarizer", lambda: evaluate_summarizer(config.summarizer.output_dir, str(work / "dataset"), split, str(work / "eval" / "summarizer"), max_articles=n_eval))
-    stage("infer", lambda: run_inference(config.infer_inputs, work / "articles.jsonl", config.inference, resume=True))  # its own parts resume
+    stage("infer", lambda: run_inference(config.infer_inputs, work / ARTICLES, config.inference, resume=True))  # its own parts resume
     report = work / "report.md"
     stages_info = stages.data["done"]
     stage("report", lambda: write_report(config, report, {k: v["seconds"] for k, v in stages_info.items()}))

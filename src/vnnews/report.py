@@ -49,16 +49,19 @@ def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[
     """Write ``path`` (Markdown) from the working directory of a pipeline run."""
     from vnnews import __version__
     from vnnews.dataset import stats_table
-    from vnnews.inference import read_errors, read_records
+    from vnnews.inference import default_errors_path, read_errors, read_records
     from vnnews.labels import load_gold
+    from vnnews.pipeline import ARTICLES
     from vnnews.training import device_description
 
     path = Path(path)
     work = Path(config.work_dir)
     base = path.parent
     gold = load_gold(config.dataset.annotations_dir) if config.dataset.annotations_dir else {}
-    records = list(read_records(work / "articles.jsonl"))
-    errors = read_errors(work / "articles.jsonl.errors.jsonl")
+    articles_path = work / ARTICLES
+    errors_path = default_errors_path(articles_path)
+    records = list(read_records(articles_path))
+    errors = read_errors(errors_path)
     total = sum(stage_seconds.values())
     out = [
         "# vnnews main job report",
@@ -90,8 +93,8 @@ def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[
         "",
         "## Batch inference",
         "",
-        f"{len(records)} articles from {', '.join(config.infer_inputs)} -> `{os.path.relpath(work / 'articles.jsonl', base)}`, "
-        f"{len(errors)} failed" + (f" (`{os.path.relpath(work / 'articles.jsonl.errors.jsonl', base)}`)." if errors else "."),
+        f"{len(records)} articles from {', '.join(config.infer_inputs)} -> `{os.path.relpath(articles_path, base)}`, "
+        f"{len(errors)} failed" + (f" (`{os.path.relpath(errors_path, base)}`)." if errors else "."),
         "",
     ]
     for record in records[: config.report_examples]:

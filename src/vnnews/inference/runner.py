@@ -363,11 +363,11 @@ def run_inference(
     store.mark_finished(counts)
     merged = False
     if proc.rank == 0:
-        t0 = time.perf_counter()
         all_counts = dict.fromkeys(counts, 0)
         for rank_counts in store.wait_for(proc.world_size):
             for k in all_counts:
                 all_counts[k] += rank_counts[k]
+        t0 = time.perf_counter()  # waiting for the other ranks is not write time
         merge(store, errors_path, previous_output=had_output)
         stage_total["write"] += time.perf_counter() - t0
         counts, merged = all_counts, True
