@@ -41,8 +41,8 @@ def test_build_dataset_reports_bad_config_and_existing_output(tmp_path, raw_dir,
     assert "unknown config key 'splits'" in capsys.readouterr().err
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "x").write_text("x")
-    assert main(["build-dataset", str(raw_dir), "--out", str(tmp_path / "o")]) == 2
-    assert "--overwrite" in capsys.readouterr().err
+    assert main(["build-dataset", str(raw_dir), "--out", str(tmp_path / "o"), "--overwrite"]) == 2
+    assert "vnnews did not write" in capsys.readouterr().err and (tmp_path / "o" / "x").read_text() == "x"
 
 
 def test_ingest_writes_articles_as_jsonl(tmp_path, raw_dir):

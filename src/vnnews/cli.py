@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from vnnews import __version__
@@ -95,11 +95,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- ingest
 def cmd_ingest(args: argparse.Namespace) -> int:
     from vnnews.ingest import IngestOptions, iter_articles
+    from vnnews.outputs import OutputRefused, check_output, is_ours, output_lock, write_file
 
     errors = _ErrorCounter()
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    n = 0
-    try:
+    counted = [0]
+
+    def records() -> Iterator[str]:
         for article in iter_articles(args.inputs, IngestOptions(tone_style=args.tone_style), errors):
             record = {
                 "id": article.id,
@@ -107,13 +108,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 "meta": article.meta,
                 "lines": [{k: v for k, v in dataclasses.asdict(line).items() if v is not None} for line in article.lines],
             }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            n += 1
-    finally:
-        if args.output:
-            out.close()
-    print(f"{n} articles, {len(errors.errors)} skipped", file=sys.stderr)
-    return 0 if n else 1
+            counted[0] += 1
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+
+    if not args.output:
+        for line in records():
+            sys.stdout.write(line)
+    else:
+        out = Path(args.output)
+        if not out.parent.is_dir():
+            return _fail(f"cannot write {out}: directory {out.parent} does not exist")
+        try:
+            check_output(out, args.inputs)  # before the lock file is made beside it
+            with output_lock(out):
+                check_output(out, args.inputs)
+                if out.exists() and is_ours(out) and not args.overwrite:
+                    raise OutputRefused(f"{out} exists (written by an earlier run): pass --overwrite to replace it")
+                write_file(out, records(), written_by_command="vnnews ingest")  # the old file stays until the new one is complete
+        except OSError as exc:  # OutputRefused included
+            return _fail(str(exc))
+    print(f"{counted[0]} articles, {len(errors.errors)} skipped", file=sys.stderr)
+    return 0 if counted[0] else 1
 
 
 # ---------------------------------------------------------------- weak-label
@@ -318,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories; key=value items override the config")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     p.add_argument("--config", metavar="FILE", default=None, help="YAML config (default: built-in defaults, as in configs/dataset/default.yaml)")
-    p.add_argument("--overwrite", action="store_true", help="replace DIR if it already holds something")
+    p.add_argument("--overwrite", action="store_true", help="replace DIR if an earlier build wrote it (a directory vnnews did not write is never replaced)")
     p.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the dataset to the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)")
     p.add_argument("--private", action="store_true", help="create the Hub repository as private")
     p.set_defaults(func=cmd_build_dataset)
@@ -333,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read INPUTs as build-dataset does and write one JSON object per article: id, source, meta and its lines (text, HTML tag path and link density, label for structured records).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output (never an input, never a file vnnews did not write)")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if an earlier `vnnews ingest` wrote it")
     p.add_argument("--tone-style", choices=["new", "old"], default="new", help="tone-mark placement: new (hoá) or old (hóa); default new")
     p.set_defaults(func=cmd_ingest)
 
@@ -439,8 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="YAML config (configs/inference/default.yaml): batch sizes, chunk size, generation overrides, device")
     p.add_argument("--chunk-size", type=int, metavar="N", help="articles per chunk and part file (default 256)")
     p.add_argument("--resume", action="store_true", help="continue a job: skip articles already in OUTPUT or its parts")
-    p.add_argument("--overwrite", action="store_true", help="start over, deleting OUTPUT, its parts and its errors file")
-    p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl)")
+    p.add_argument("--overwrite", action="store_true", help="start over: ignore OUTPUT and an interrupted job's parts; the old OUTPUT is replaced only once the new one is complete (only an OUTPUT vnnews wrote)")
+    p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl); never an input, never a file vnnews did not write")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.set_defaults(func=cmd_infer)
 
@@ -459,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, metavar="FILE", help="pipeline config (configs/pipeline/tiny.yaml, configs/pipeline/phobert-vit5-base.yaml)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (classifier.training.epochs=1 work_dir=build/x)")
     p.add_argument("--resume", action="store_true", help="skip the stages an earlier run finished; training continues from its checkpoints")
-    p.add_argument("--overwrite", action="store_true", help="delete the working directory first")
+    p.add_argument("--overwrite", action="store_true", help="start over: delete the working directory first, if an earlier `vnnews pipeline` made it (never one vnnews did not make)")
     p.set_defaults(func=cmd_pipeline)
 
     p = sub.add_parser(

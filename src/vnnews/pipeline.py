@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -96,21 +95,33 @@ def resolve(config: PipelineConfig) -> PipelineConfig:
 def run_pipeline(config: PipelineConfig, resume: bool = False, overwrite: bool = False, echo: Callable[[str], None] = print) -> PipelineResult:
     """Run every stage not yet done; return where the report is.
 
-    Raises FileExistsError when the working directory holds an earlier run and
-    neither ``resume`` nor ``overwrite`` is given."""
+    Raises OutputRefused (a FileExistsError) when the working directory holds an
+    earlier run and neither ``resume`` nor ``overwrite`` is given, when it was not
+    made by vnnews (``--overwrite`` never removes a directory vnnews did not
+    create), when it is or contains an input, and while another job uses it."""
+    from vnnews.outputs import OutputRefused, check_output, mark_dir, output_lock, remove_ours
+
+    config = resolve(config)
+    work = Path(config.work_dir)
+    inputs = [*config.pages, *config.records, *config.infer_inputs]
+    check_output(work, inputs, "working directory")  # before the lock file is made beside it
+    with output_lock(work, "working directory"):
+        check_output(work, inputs, "working directory")
+        if work.exists() and any(work.iterdir()):
+            if overwrite:
+                remove_ours(work)
+            elif not resume:
+                raise OutputRefused(f"{work} holds an earlier run: pass --resume to continue it or --overwrite to start over")
+        mark_dir(work, written_by_command="vnnews pipeline")
+        return _run_stages(config, work, echo)
+
+
+def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None]) -> PipelineResult:
     from vnnews.dataset import build_dataset
     from vnnews.evaluation import evaluate_classifier, evaluate_summarizer
     from vnnews.inference import run_inference
     from vnnews.report import write_report
 
-    config = resolve(config)
-    work = Path(config.work_dir)
-    if work.exists() and any(work.iterdir()):
-        if overwrite:
-            shutil.rmtree(work)
-        elif not resume:
-            raise FileExistsError(f"{work} holds an earlier run: pass --resume to continue it or --overwrite to start over")
-    work.mkdir(parents=True, exist_ok=True)
     (work / "pipeline.json").write_text(json.dumps(to_dict(config), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     stages = _Stages(work)
     seconds: dict[str, float] = {}

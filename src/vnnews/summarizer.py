@@ -55,6 +55,58 @@ class SummarizerConfig(RecipeConfig):
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
 
+# Generation overrides users set, with the values they may take: (type, lowest, highest).
+_GENERATION_RANGES: dict[str, tuple[type, float | None, float | None]] = {
+    "num_beams": (int, 1, None),
+    "max_new_tokens": (int, 1, None),
+    "min_new_tokens": (int, 0, None),
+    "max_length": (int, 1, None),
+    "min_length": (int, 0, None),
+    "no_repeat_ngram_size": (int, 0, None),
+    "encoder_no_repeat_ngram_size": (int, 0, None),
+    "top_k": (int, 0, None),
+    "top_p": (float, 0.0, 1.0),
+    "temperature": (float, 0.0, None),
+    "repetition_penalty": (float, 0.0, None),
+    "length_penalty": (float, None, None),
+    "do_sample": (bool, None, None),
+    "max_time": (float, 0.0, None),
+}
+# Flags that change what generate() returns: a summary is one string per document.
+_GENERATION_FORBIDDEN = ("num_return_sequences", "return_dict_in_generate", "output_scores", "output_logits", "output_attentions", "output_hidden_states", "streamer")
+
+
+def check_generation(overrides: dict[str, Any], key: str = "generation") -> None:
+    """Refuse generation overrides that would make every summary fail: an unknown
+    key (with the close matches), a value of the wrong type or out of range, or a
+    flag that changes what ``generate`` returns. Raises ValueError naming the key."""
+    import difflib
+
+    from transformers import GenerationConfig
+
+    known = set(GenerationConfig().to_dict()) - {"transformers_version", "_from_model_config"}
+    for name, value in overrides.items():
+        where = f"{key}.{name}"
+        if name in _GENERATION_FORBIDDEN:
+            raise ValueError(f"{where}: not allowed (a summary is one string per document)")
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            raise ValueError(f"{where}: unknown generation setting" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        if name == "early_stopping":
+            if not (isinstance(value, bool) or value == "never"):
+                raise ValueError(f"{where}: expected true, false or 'never', got {value!r}")
+            continue
+        if name not in _GENERATION_RANGES:
+            continue
+        kind, low, high = _GENERATION_RANGES[name]
+        ok_type = isinstance(value, bool) if kind is bool else (isinstance(value, int) and not isinstance(value, bool)) if kind is int else (isinstance(value, (int, float)) and not isinstance(value, bool))
+        if not ok_type:
+            raise ValueError(f"{where}: expected {kind.__name__}, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high) or (name in ("temperature",) and value == 0):
+            bounds = f">= {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"{where}: must be {bounds}" + (" and not 0" if name == "temperature" else "") + f", got {value!r}")
+
+
 class Summarizer:
     """Writes a lead for each document. Load with ``from_pretrained`` from a
     directory written by ``vnnews train summarizer`` or a Hub id."""

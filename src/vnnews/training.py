@@ -85,6 +85,30 @@ def device_description() -> str:
     return f"cpu ({os.cpu_count()} cores)"
 
 
+def check_device(device: str | None, key: str = "device") -> None:
+    """Refuse a device this machine does not have (``cuda:7`` with one GPU, ``cuda``
+    without CUDA, a misspelt name) at config time, with the key and the choices,
+    instead of a traceback when the first model moves there."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"{key}: {device!r} is not a device name (cpu, cuda, cuda:N, mps): {exc}") from None
+    if dev.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(f"{key}: {device!r}, but this machine has no CUDA device; use device=cpu or leave device unset")
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"{key}: {device!r}, but this machine has {n} CUDA device(s): cuda:0 to cuda:{n - 1}")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{key}: {device!r}, but MPS is not available on this machine")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{key}: {device!r} is not supported; use cpu, cuda, cuda:N or mps")
+
+
 def prepare_for_inference(model: Any, device: str | None = None) -> tuple[Any, str]:
     """``model`` in eval mode on ``device`` (default: CUDA where available, else CPU),
     in bf16 on a GPU that supports it (half the memory, tensor cores; both model

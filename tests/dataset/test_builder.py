@@ -109,22 +109,41 @@ def test_structured_weak_and_bad_records_together(tmp_path, raw_dir):
     assert html_rows[0]["link_density"] == 1.0 and html_rows[2]["link_density"] == 0.0
 
 
-def test_existing_output_is_kept_unless_overwrite(seed_dataset, raw_dir, tmp_path):
+def test_a_directory_vnnews_did_not_write_is_never_replaced(raw_dir, tmp_path):
     out = tmp_path / "ds"
     out.mkdir()
     (out / "keep.txt").write_text("earlier work")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match=f"dataset {out} is an existing directory that vnnews did not write"):
+            build_dataset([raw_dir], out, DatasetConfig(num_proc=1), overwrite=overwrite)
+        assert (out / "keep.txt").read_text() == "earlier work"
+
+
+def test_its_own_dataset_is_replaced_only_with_overwrite(raw_dir, tmp_path):
+    out = tmp_path / "ds"
+    build_dataset([raw_dir], out, DatasetConfig(num_proc=1))
     with pytest.raises(FileExistsError, match="--overwrite"):
         build_dataset([raw_dir], out, DatasetConfig(num_proc=1))
-    assert (out / "keep.txt").read_text() == "earlier work"
+    assert (out / "segments").is_dir()
     build_dataset([raw_dir], out, DatasetConfig(num_proc=1), overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "segments").is_dir()
-    assert not (tmp_path / "ds.partial").exists()
+    assert (out / "segments").is_dir() and not (tmp_path / "ds.partial").exists() and not (tmp_path / ".ds.old").exists()
+
+
+def test_an_output_inside_the_input_is_refused(raw_dir, tmp_path):
+    import shutil
+
+    pages = tmp_path / "pages"
+    shutil.copytree(raw_dir, pages)
+    with pytest.raises(FileExistsError, match="lies inside the input directory"):
+        build_dataset([pages], pages / "ds", DatasetConfig(num_proc=1))
+    assert sorted(p.name for p in pages.iterdir()) == sorted(p.name for p in raw_dir.iterdir())
 
 
 def test_nothing_readable_is_an_error_that_says_why(tmp_path):
-    (tmp_path / "a.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_bytes(b"\x00\x01binary")
     with pytest.raises(ValueError, match="no article could be read.*binary file"):
-        build_dataset([tmp_path], tmp_path / "out", DatasetConfig(num_proc=1))
+        build_dataset([tmp_path / "in"], tmp_path / "out", DatasetConfig(num_proc=1))
     assert not (tmp_path / "out").exists()
 
 

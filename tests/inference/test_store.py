@@ -43,13 +43,14 @@ def test_empty_output_is_still_readable(tmp_path, name):
 def test_parts_are_atomic_and_numbered_per_rank(tmp_path):
     out = tmp_path / "o.jsonl"
     s0, s1 = PartStore(out, 0), PartStore(out, 1)
+    s0.begin(include_output=False, models={})
     s0.start()
     s1.start()
     (s0.dir / ".part-r000-000009.jsonl.tmp").write_text('{"record": {"id": "half')  # a killed writer's leftover
     s0.write_part(_records(["a"]), [])
     s1.write_part(_records(["b"]), [{"id": "c", "source": "s", "line": None, "cause": "bad"}])
     assert [p.name for p in s0.part_files()] == ["part-r000-000001.jsonl", "part-r001-000001.jsonl"]
-    assert s0.done_ids() == {"a", "b", "c"}  # failed articles are done too: not retried on resume
+    assert s0.done_ids() == {"a", "b"}  # "c" failed: a resumed job tries it again
     assert s0.write_part([], []) is None
     again = PartStore(out, 0)
     again.start()  # a rerun: removes its rank's temporary files, continues numbering
@@ -61,10 +62,11 @@ def test_parts_are_atomic_and_numbered_per_rank(tmp_path):
 def test_merge_keeps_each_id_once_and_collects_errors(tmp_path):
     out = tmp_path / "o.jsonl"
     store = PartStore(out, 0)
+    store.begin(include_output=False, models={})
     store.start()
     store.write_part(_records(["a", "b"]), [{"id": None, "source": "bad.txt", "line": None, "cause": "not text"}])
     store.write_part(_records(["b", "c"]), [{"id": None, "source": "bad.txt", "line": None, "cause": "not text"}])
-    n, n_err = merge(store, default_errors_path(out), previous_output=False)
+    n, n_err = merge(store, default_errors_path(out), include_output=False)
     assert [r["id"] for r in read_records(out)] == ["a", "b", "c"] and n == 3
     errors = [json.loads(line) for line in default_errors_path(out).read_text(encoding="utf-8").splitlines()]
     assert n_err == 2
@@ -77,8 +79,38 @@ def test_merge_into_an_existing_output_keeps_its_records(tmp_path):
     out = tmp_path / "o.parquet"
     write_output(iter(_records(["a"])), out)
     store = PartStore(out, 0)
+    store.begin(include_output=True, models={})
     store.start()
     store.write_part(_records(["z"]), [])
-    merge(store, default_errors_path(out), previous_output=True)
+    merge(store, default_errors_path(out), include_output=True)
     assert [r["id"] for r in read_records(out)] == ["a", "z"]
     assert set(RECORD_FEATURES) == set(next(read_records(out)))
+
+
+def test_parts_left_by_a_crash_after_the_commit_are_known_as_merged(tmp_path):
+    """A kill after the output is committed and before the parts are removed: the
+    parts are recognised (the output's claim holds the job's token), not merged twice."""
+    out = tmp_path / "o.jsonl"
+    store = PartStore(out, 0)
+    store.begin(include_output=False, models={"classifier": "weak"})
+    store.start()
+    store.write_part(_records(["a", "b"]), [])
+    assert not store.merged_already()
+    kept = tmp_path / "kept"
+    import shutil
+
+    shutil.copytree(store.dir, kept)
+    merge(store, default_errors_path(out), include_output=False)
+    shutil.copytree(kept, store.dir)  # as if the removal never happened
+    assert store.merged_already()
+
+
+def test_errors_resolved_by_a_later_success_are_dropped(tmp_path):
+    out = tmp_path / "o.jsonl"
+    store = PartStore(out, 0)
+    store.begin(include_output=False, models={})
+    store.start()
+    store.write_part([], [{"id": "a", "source": "s", "line": None, "cause": "RuntimeError: boom"}])
+    store.write_part(_records(["a"]), [])  # the retry succeeded
+    _, n_err = merge(store, default_errors_path(out), include_output=False)
+    assert n_err == 0 and default_errors_path(out).read_text(encoding="utf-8") == ""

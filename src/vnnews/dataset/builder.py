@@ -8,9 +8,12 @@ and summarization examples. Labels come from gold annotations where a page has
 one (checked against the page), from structured records, else from the weak
 labeller.
 
-The output is written to ``<out>.partial`` and renamed into place when complete,
-so an interrupted build never leaves a half-written dataset where a finished
-one is expected, and an existing dataset is never overwritten unless asked.
+The output is written to ``<out>.partial`` and swapped into place when complete
+(:func:`vnnews.outputs.commit_dir`: the old dataset is moved aside, never deleted
+first), so an interrupted build never leaves a half-written dataset where a
+finished one is expected. An existing dataset is replaced only with ``overwrite``
+and only if vnnews wrote it; an output that is an input, lies inside one, or is
+somebody else's directory is refused; one build at a time per output (a lock).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 import uuid
@@ -43,6 +45,7 @@ from vnnews.dataset.features import (
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
 from vnnews.ingest import IngestError, IngestOptions, Unit, duplicate_error, plan_shards, read_file
 from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, weak_label_article
+from vnnews.outputs import recover_dir
 
 log = logging.getLogger(__name__)
 
@@ -152,21 +155,37 @@ def build_dataset(
 ) -> BuildResult:
     """Build both subsets from ``inputs`` into ``out_dir`` and write the dataset card.
 
-    Raises FileExistsError if ``out_dir`` holds something and ``overwrite`` is False,
+    Raises OutputRefused (a FileExistsError) if ``out_dir`` holds something and
+    ``overwrite`` is False, or is not vnnews's to replace (see :mod:`vnnews.outputs`),
     and ValueError if no article could be read (the errors say why)."""
-    from vnnews.dataset.card import write_card
+    from vnnews.outputs import OutputRefused, check_output, output_lock
 
     config = config or DatasetConfig()
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out_dir} exists and is not empty; pass --overwrite to replace it")
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    check_output(out_dir, inputs, "dataset")  # before the lock file is made beside it
+    with output_lock(out_dir, "dataset"):
+        check_output(out_dir, inputs, "dataset")
+        check_output(partial, inputs, "dataset")
+        recover_dir(out_dir)
+        if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+            raise OutputRefused(f"{out_dir} exists and is not empty; pass --overwrite to replace it")
+        return _build(inputs, out_dir, partial, config)
+
+
+def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Path, config: DatasetConfig) -> BuildResult:
+    from vnnews.dataset.card import write_card
+    from vnnews.outputs import commit_dir, mark_dir, remove_ours
+
     started = time.perf_counter()
     num_proc = config.num_proc or os.cpu_count() or 1
-    shards = plan_shards(inputs, num_proc)
+    listing_errors: list[IngestError] = []
+    shards = plan_shards(inputs, num_proc, on_error=listing_errors.append)
     if not any(shards):
-        raise ValueError(f"no readable input files in {', '.join(map(str, inputs))}")
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+        details = "; ".join(str(e) for e in listing_errors[:5])
+        raise ValueError(f"no readable input files in {', '.join(map(str, inputs))}" + (f": {details}" if details else ""))
+    remove_ours(partial)  # an interrupted build's (checked to be ours)
+    mark_dir(partial, written_by_command="vnnews build-dataset")
     with tempfile.TemporaryDirectory(prefix="vnnews-build-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "errors").mkdir()
@@ -183,7 +202,7 @@ def build_dataset(
             if "corresponds to no data" not in str(exc):
                 raise
             articles = datasets.Dataset.from_dict({k: [] for k in ARTICLE_FEATURES}, features=ARTICLE_FEATURES)
-        errors = _read_errors(tmp_path / "errors")
+        errors = listing_errors + _read_errors(tmp_path / "errors")
         articles, duplicates = _drop_duplicates(articles)
         errors += duplicates
         if len(articles) == 0:
@@ -227,9 +246,7 @@ def build_dataset(
     result = BuildResult(out_dir, counts, article_counts, errors, time.perf_counter() - started)
     _write_manifest(partial, inputs, config, result, label_stats)
     write_card(partial, result, config, label_stats)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    partial.rename(out_dir)
+    commit_dir(partial, out_dir, written_by_command="vnnews build-dataset")
     return result
 
 

@@ -14,9 +14,9 @@ own parts; the first process merges them when all are finished.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +28,7 @@ from vnnews.inference.records import article_record, error_record, summary_docum
 from vnnews.inference.sources import estimate_total, input_articles, plan_share
 from vnnews.inference.store import PartStore, default_errors_path, merge, output_format, read_ids
 from vnnews.ingest import Article, IngestError, IngestOptions
+from vnnews.outputs import OutputRefused, read_claim
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ class InferenceConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.chunk_size < 1:
-            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size"), ("segment_workers",))
 
     def resolved_stages(self) -> tuple[bool, bool]:
         """(classify, summarize), checked against the models given."""
@@ -92,6 +92,22 @@ class InferenceResult:
         )
 
 
+def check_settings(config: Any, positive: Sequence[str], non_negative: Sequence[str] = ()) -> None:
+    """Validate a job's or service's settings when the config is loaded, naming the
+    key: sizes >= 1, counts >= 0, generation overrides, the device."""
+    from vnnews.summarizer import check_generation
+    from vnnews.training import check_device
+
+    for name in positive:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+    for name in non_negative:
+        if getattr(config, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")
+    check_generation(config.generation)
+    check_device(config.device)
+
+
 # ---------------------------------------------------------------- processes
 @dataclass
 class ProcessInfo:
@@ -104,6 +120,14 @@ class ProcessInfo:
             from accelerate import PartialState
 
             PartialState().wait_for_everyone()
+
+    def broadcast(self, value: Any) -> Any:
+        """The first process's ``value``, on every process."""
+        if self.world_size <= 1:
+            return value
+        from accelerate.utils import broadcast_object_list
+
+        return broadcast_object_list([value])[0]
 
 
 def process_info() -> ProcessInfo:
@@ -288,6 +312,48 @@ def _chunks(articles: Iterator[Article], size: int, done: set[str], counts: dict
             return
 
 
+@dataclass
+class _Plan:
+    """What the first process decided before any work: whether an existing output
+    is part of this job, the models of the job being continued (if any), and the
+    refusal every process must raise (if any)."""
+
+    include_output: bool = False
+    previous_models: dict[str, str | None] | None = None
+    refusal: str | None = None
+
+
+def _plan_job(inputs: Sequence[str | os.PathLike[str]], output: Path, errors_path: Path, store: PartStore, resume: bool, overwrite: bool) -> _Plan:
+    """(First process, under the output's lock) refuse what must be refused, clear
+    the leftovers of a crash, and decide how the job relates to what is there.
+    Nothing is deleted here: ``--overwrite`` replaces the old output only when the
+    new one is committed."""
+    from vnnews.outputs import check_output, recover_dir
+
+    if errors_path.resolve() in (output.resolve(), store.dir.resolve()):
+        raise OutputRefused(f"errors file {errors_path} is the output or its parts directory: choose another path")
+    check_output(output, inputs, "output")
+    check_output(store.dir, inputs, "parts directory")
+    check_output(errors_path, inputs, "errors file")
+    if errors_path.is_dir():
+        raise OutputRefused(f"errors file {errors_path} is a directory: choose a file path")
+    recover_dir(output)
+    if store.exists() and (store.merged_already() or not store.part_files()):
+        store.remove()  # merged before a crash kept them from going, or a job that wrote nothing
+    if (output.exists() or store.exists() or errors_path.exists()) and not (resume or overwrite):
+        there = output if output.exists() else store.dir if store.exists() else errors_path
+        raise OutputRefused(f"{there} exists: pass --resume to skip the articles already done, or --overwrite to start over")
+    if overwrite:
+        if store.exists():
+            store.remove()  # an interrupted job's parts, given up as asked
+        return _Plan(include_output=False)  # the old output stays until the new one is committed
+    job = store.job() if store.exists() else None
+    if job is not None:
+        return _Plan(include_output=bool(job.get("include_output")), previous_models=job.get("models"))
+    claim = read_claim(output) if output.exists() else None
+    return _Plan(include_output=output.exists(), previous_models=(claim or {}).get("models"))
+
+
 def run_inference(
     inputs: Sequence[str | os.PathLike[str]],
     output: str | os.PathLike[str],
@@ -300,47 +366,73 @@ def run_inference(
     """Run the configured stages over ``inputs`` and write ``output`` (.jsonl,
     .parquet, or a directory for a saved dataset) and the errors file.
 
-    Raises FileExistsError when ``output`` (or an interrupted job's parts) exists
-    and neither ``resume`` nor ``overwrite`` is given; ValueError for bad settings."""
-    from tqdm.auto import tqdm
+    Raises OutputRefused (a FileExistsError) when ``output`` (or an interrupted
+    job's parts, or the errors file) exists and neither ``resume`` nor
+    ``overwrite`` is given, when an output or errors path is an input or lies
+    inside one, when a path exists that vnnews did not write, when another job
+    holds the output, and when ``resume`` would mix the records of other models;
+    ValueError for bad settings. ``overwrite`` keeps the old output until the new
+    one is committed."""
+    from vnnews.outputs import check_output, output_lock
 
     config = config or InferenceConfig()
     config.resolved_stages()
     output = Path(output)
     output_format(output)  # validates the suffix before any work
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
+    if not output.parent.is_dir():
+        raise FileNotFoundError(f"output directory {output.parent} does not exist")
     proc = process_info()
     store = PartStore(output, proc.rank)
-    if (output.exists() or store.exists()) and not (resume or overwrite):
-        raise FileExistsError(
-            f"{output if output.exists() else store.dir} exists: pass --resume to skip the articles already done, or --overwrite to start over"
-        )
-    had_output = output.exists() and resume
-    proc.barrier()
-    if overwrite and proc.rank == 0:
-        store.remove()
-        for path in (output, errors_path):
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
-    proc.barrier()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    store.start()
-    done = store.done_ids() | (read_ids(output) if had_output else set())
-    proc.barrier()
+    with contextlib.ExitStack() as held:
+        plan = _Plan()
+        if proc.rank == 0:  # the first process holds the output's lock for the whole job
+            try:
+                check_output(output, inputs, "output")  # before the lock file is made beside it
+                held.enter_context(output_lock(output))
+                plan = _plan_job(inputs, output, errors_path, store, resume, overwrite)
+            except OutputRefused as exc:
+                plan = _Plan(refusal=str(exc))
+        plan = proc.broadcast(plan)
+        if plan.refusal:
+            raise OutputRefused(plan.refusal)
+        models = models or load_models(config, config.device or proc.device)  # before anything is written
+        identities = models.identities()
+        if plan.previous_models is not None and plan.previous_models != identities:
+            raise OutputRefused(
+                f"{output} holds results of other models ({_describe(plan.previous_models)}); this run has {_describe(identities)}: "
+                "--resume would mix them. Resume with the same models, or pass --overwrite to start over"
+            )
+        if proc.rank == 0:
+            store.begin(plan.include_output, identities)
+        proc.barrier()
+        store.start()
+        done = store.done_ids() | (read_ids(output) if plan.include_output and output.exists() else set())
+        proc.barrier()
+        return _run(inputs, config, models, store, proc, done, errors_path, plan.include_output)
+
+
+def _describe(identities: dict[str, str | None]) -> str:
+    parts = [f"{role} {identities.get(role)}" + (f"@{identities.get(role + '_revision')}" if identities.get(role + "_revision") else "") for role in ("classifier", "summarizer") if identities.get(role)]
+    return ", ".join(parts) or "no models"
+
+
+def _run(
+    inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, store: PartStore, proc: ProcessInfo, done: set[str], errors_path: Path, include_output: bool
+) -> InferenceResult:
+    from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    models = models or load_models(config, config.device or proc.device)
+    output = store.output
     options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
     pending: list[dict[str, Any]] = []
     counts = {"done": 0, "skipped": 0, "failed": 0}
     stage_total = {"ingest": 0.0, "segment": 0.0, "classify": 0.0, "summarize": 0.0, "write": 0.0}
 
     def on_error(error: IngestError) -> None:
-        pending.append(error_record(None, error.source, error.cause, error.line))
+        pending.append(error_record(error.article_id, error.source, error.cause, error.line))
 
-    share = plan_share(inputs, proc.rank, proc.world_size)
+    share = plan_share(inputs, proc.rank, proc.world_size, on_error)
     total = estimate_total(share, options) if config.progress else None
     bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)
@@ -368,7 +460,7 @@ def run_inference(
             for k in all_counts:
                 all_counts[k] += rank_counts[k]
         t0 = time.perf_counter()  # waiting for the other ranks is not write time
-        merge(store, errors_path, previous_output=had_output)
+        merge(store, errors_path, include_output=include_output)
         stage_total["write"] += time.perf_counter() - t0
         counts, merged = all_counts, True
     result = InferenceResult(output, errors_path, counts["done"], counts["skipped"], counts["failed"], time.perf_counter() - started, stage_total, merged)

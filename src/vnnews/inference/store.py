@@ -9,6 +9,12 @@ final output is merged from the parts, again under a temporary name then renamed
 and only then are the parts removed: each input article ends up in the output
 exactly once, and the errors file lists every article that could not be done.
 
+The parts directory carries ``job.json`` (a token for this job, the models'
+identities, and whether an existing output is part of the job). The output's
+claim (:mod:`vnnews.outputs`) records the token of the job merged into it, so
+parts left behind by a crash after the output was committed are recognised as
+already merged, never merged twice.
+
 Several processes (``accelerate launch``) share one parts directory, each writing
 parts named after its rank; the merge runs once all have finished.
 """
@@ -20,9 +26,12 @@ import os
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
+
+from vnnews.outputs import commit_dir, commit_file, is_ours, mark_dir, read_claim, remove_ours, write_file
 
 OutputFormat = Literal["jsonl", "parquet", "dataset"]
 _PART_RE = re.compile(r"^part-r(\d{3})-(\d{6})\.jsonl$")
@@ -76,10 +85,36 @@ class PartStore:
             return []
         return sorted(p for p in self.dir.iterdir() if _PART_RE.match(p.name))
 
+    @property
+    def job_file(self) -> Path:
+        return self.dir / "job.json"
+
+    def job(self) -> dict[str, Any] | None:
+        """The job these parts belong to (token, models, include_output), if any."""
+        try:
+            return json.loads(self.job_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def begin(self, include_output: bool, models: dict[str, str | None]) -> None:
+        """(First process) create the directory, marked as vnnews's, and record the
+        job, keeping the token of an interrupted one that is being resumed."""
+        previous = self.job() or {}
+        mark_dir(self.dir, written_by_command="vnnews infer")
+        job = {"token": previous.get("token") or uuid.uuid4().hex, "include_output": include_output, "models": models}
+        _fsync_write(self.job_file.with_name(".job.json.tmp"), [json.dumps(job, ensure_ascii=False)])
+        os.replace(self.job_file.with_name(".job.json.tmp"), self.job_file)
+
+    def merged_already(self) -> bool:
+        """True when these parts were merged into the output before a crash kept
+        them from being removed (the output's claim holds this job's token)."""
+        job = self.job()
+        claim = read_claim(self.output) if self.output.exists() and is_ours(self.output) else None
+        return bool(job and claim and claim.get("job") == job.get("token"))
+
     def start(self) -> None:
-        """Create the directory, remove this rank's half-written parts (from a
-        killed run) and its finished marker, and continue its part numbering."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        """Remove this rank's half-written parts (from a killed run) and its finished
+        marker, and continue its part numbering."""
         for stale in self.dir.glob(f".part-r{self.rank:03d}-*.tmp"):
             stale.unlink(missing_ok=True)
         self.marker.unlink(missing_ok=True)
@@ -87,13 +122,9 @@ class PartStore:
         self._seq = max(mine, default=0)
 
     def done_ids(self) -> set[str]:
-        """Ids already handled (written or failed) in any part, by any rank."""
-        ids: set[str] = set()
-        for entry in self.entries():
-            article_id = (entry.get("record") or entry.get("error") or {}).get("id")
-            if article_id is not None:
-                ids.add(article_id)
-        return ids
+        """Ids written in any part, by any rank. Articles that failed are not done:
+        a resumed job tries them again."""
+        return {entry["record"]["id"] for entry in self.entries() if "record" in entry}
 
     def entries(self) -> Iterator[dict[str, Any]]:
         for part in self.part_files():
@@ -136,7 +167,7 @@ class PartStore:
         return [json.loads(m.read_text(encoding="utf-8")) for m in markers]
 
     def remove(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_ours(self.dir)
 
 
 # ---------------------------------------------------------------- outputs
@@ -195,18 +226,25 @@ def _batched(items: Iterable[dict[str, Any]], n: int) -> Iterator[list[dict[str,
         yield batch
 
 
-def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> int:
-    """Write ``records`` (streamed) to ``path`` in its format, atomically. Returns the count."""
+def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str], **claim: Any) -> int:
+    """Write ``records`` (streamed) to ``path`` in its format, then commit it in one
+    step (:mod:`vnnews.outputs`; ``claim`` is kept in its claim). Returns the count."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = _write_records(records, tmp, output_format(path))
+    (commit_dir if output_format(path) == "dataset" else commit_file)(tmp, path, **claim)
+    return count
+
+
+def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFormat) -> int:
+    """Write ``records`` to ``path`` (a scratch name of vnnews's own) in format ``fmt``."""
     from vnnews.inference.records import RECORD_FEATURES
 
-    path = Path(path)
-    fmt = output_format(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if tmp.is_dir():
-        shutil.rmtree(tmp)
+    if path.is_dir():
+        shutil.rmtree(path)  # our own leftover: scratch names are ours alone
     count = 0
     if fmt == "jsonl":
-        with open(tmp, "w", encoding="utf-8") as f:
+        with open(path, "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
                 count += 1
@@ -217,7 +255,7 @@ def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]
         import pyarrow.parquet as pq
 
         schema = RECORD_FEATURES.arrow_schema
-        with pq.ParquetWriter(tmp, schema) as writer:
+        with pq.ParquetWriter(path, schema) as writer:
             for batch in _batched(records, _MERGE_BATCH):
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 count += len(batch)
@@ -228,29 +266,34 @@ def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]
 
         import datasets
 
-        with tempfile.TemporaryDirectory(prefix="vnnews-infer-", dir=path.parent) as work:
-            count = write_output(records, Path(work) / "records.parquet")
+        with tempfile.TemporaryDirectory(prefix=".vnnews-infer-", dir=path.parent) as work:
+            count = _write_records(records, Path(work) / "records.parquet", "parquet")
             if count:
                 ds = datasets.Dataset.from_parquet(str(Path(work) / "records.parquet"), features=RECORD_FEATURES, cache_dir=str(Path(work) / "cache"))
             else:  # datasets cannot read an empty Parquet file
                 ds = datasets.Dataset.from_dict({k: [] for k in RECORD_FEATURES}, features=RECORD_FEATURES)
-            ds.save_to_disk(str(tmp), num_shards=None if count else 1)  # empty: one shard (huggingface/datasets#8385)
+            ds.save_to_disk(str(path), num_shards=None if count else 1)  # empty: one shard (huggingface/datasets#8385)
             del ds
-    if path.is_dir():
-        shutil.rmtree(path)
-    os.replace(tmp, path)
     return count
 
 
-def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output: bool) -> tuple[int, int]:
-    """Merge the parts (and the records of an existing output, when resuming one)
-    into the output and the errors file; then remove the parts. An id that appears
-    twice (the same article in two inputs) is kept once; the later copy becomes an
-    error. Returns (records written, errors written)."""
-    previous_errors = read_errors(errors_path) if previous_output else []
+def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output: bool) -> tuple[int, int]:
+    """Merge the parts (and the records of the existing output when ``include_output``:
+    a resumed job) into the output and the errors file; then remove the parts.
+
+    An id that appears twice (the same article in two inputs) is kept once; the
+    later copy becomes an error. An error whose article has a record now (it
+    failed in an earlier attempt and succeeded since) is dropped. The errors file
+    is committed first and the output last, with this job's token in its claim:
+    the output's commit is the moment the job is done, and parts still present
+    after it are known to be merged. Returns (records written, errors written)."""
+    previous_errors = read_errors(errors_path) if include_output else []
+    job = store.job() or {}
     seen: set[str] = set()
     part_errors: list[dict[str, Any]] = []  # collected while the records stream by: the parts are read once
     duplicates: list[dict[str, Any]] = []
+    fmt = output_format(store.output)
+    scratch = store.output.with_name(f".{store.output.name}.tmp")
 
     def part_records() -> Iterator[dict[str, Any]]:
         for entry in store.entries():
@@ -261,7 +304,7 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output
 
     def records() -> Iterator[dict[str, Any]]:
         sources: list[Iterable[dict[str, Any]]] = []
-        if previous_output and store.output.exists():
+        if include_output and store.output.exists():
             sources.append(read_records(store.output))
         sources.append(part_records())
         for source in sources:
@@ -272,15 +315,17 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], previous_output
                 seen.add(r["id"])
                 yield r
 
-    n_records = write_output(records(), store.output)
+    # the records go to a scratch output first; the errors are known once they have streamed by
+    n_records = _write_records(records(), scratch, fmt)
     errors, keys = [], set()
     for e in previous_errors + part_errors + duplicates:
         key = (e.get("id"), e.get("source"), e.get("line"), e.get("cause"))
-        if key not in keys:
+        resolved = e.get("id") in seen and not e.get("cause", "").startswith("duplicate article id")
+        if key not in keys and not resolved:
             keys.add(key)
             errors.append(e)
-    tmp = Path(errors_path).with_name(f".{Path(errors_path).name}.tmp")
-    _fsync_write(tmp, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
-    os.replace(tmp, errors_path)
+    write_file(errors_path, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors), written_by_command="vnnews infer")
+    claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models")}
+    (commit_dir if fmt == "dataset" else commit_file)(scratch, store.output, **claim)
     store.remove()
     return n_records, len(errors)

@@ -62,8 +62,8 @@ class Article:
 class IngestError(Exception):
     """One input that could not be read; ingestion reports it and goes on."""
 
-    def __init__(self, source: str, cause: str, line: int | None = None) -> None:
-        self.source, self.cause, self.line = source, cause, line
+    def __init__(self, source: str, cause: str, line: int | None = None, article_id: str | None = None) -> None:
+        self.source, self.cause, self.line, self.article_id = source, cause, line, article_id
         super().__init__(str(self))
 
     def __str__(self) -> str:

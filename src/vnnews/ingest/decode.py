@@ -38,6 +38,25 @@ def declared_charset(data: bytes) -> str | None:
         return None
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when ``data`` looks like UTF-16 written without a
+    byte-order mark, else None. In UTF-16 text of a Latin-script language the high
+    byte of most characters is 0 (ASCII letters, digits, spaces, punctuation; most
+    Vietnamese letters sit in U+00C0-U+01B0 or U+1EA0-U+1EF9, whose high bytes are
+    0x00, 0x01 and 0x1E), so one byte position of each pair is mostly NUL and the
+    other almost never is."""
+    sample = data[:8192]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul >= 0.3 and even_nul <= 0.02:
+        return "utf-16-le"
+    if even_nul >= 0.3 and odd_nul <= 0.02:
+        return "utf-16-be"
+    return None
+
+
 def _control_share(text: str) -> float:
     sample = text[:65536]
     controls = sum(1 for c in sample if c < " " and c not in "\n\r\t\f")
@@ -60,7 +79,13 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
                 raise DecodeError(f"starts with a {name} byte-order mark but is not {name}: {exc.reason}") from None
             break
     if text is None and b"\x00" in data[:8192]:
-        raise DecodeError("binary file (NUL bytes and no UTF-16/32 byte-order mark)")
+        guess = _utf16_without_bom(data)
+        if guess is None:
+            raise DecodeError("binary file (NUL bytes, and neither a UTF-16/32 byte-order mark nor the byte pattern of UTF-16 text)")
+        try:
+            text, encoding = data.decode(guess), f"{guess} (no BOM)"
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"looks like {guess} without a byte-order mark but does not decode as it: {exc.reason}") from None
     if text is None:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,18 +90,18 @@ def structured_lines(record: dict[str, Any], options: IngestOptions) -> list[Lin
     captions). Captions have no position in such records; they are placed after
     the first body paragraph, where news pages usually show the lead image."""
 
-    def norm(value: Any) -> list[str]:
+    def norm(name: str, value: Any) -> list[str]:
         values = value if isinstance(value, list) else [value] if value else []
         out = []
         for v in values:
             if not isinstance(v, str):
-                raise ValueError(f"expected text, got {type(v).__name__}")
+                raise ValueError(f"field {name!r}: expected text, got {type(v).__name__}")
             t = normalize(v, tone_style=options.tone_style, keep_newlines=False)
             if t:
                 out.append(t)
         return out
 
-    title, lead, body, captions = (norm(record.get(f)) for f in STRUCTURED_FIELDS)
+    title, lead, body, captions = (norm(f, record.get(f)) for f in STRUCTURED_FIELDS)
     lines = [Line(t, label="title") for t in title] + [Line(t, label="lead") for t in lead]
     body_lines = [Line(t, label="body") for t in body]
     caption_lines = [Line(t, label="caption") for t in captions]
@@ -128,8 +129,8 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     if fmt == "html":
         try:
             lines, html_meta = _lines_from_html(text, options)
-        except (ValueError, LxmlError) as exc:
-            raise IngestError(source, f"unparseable HTML: {exc}") from None
+        except (ValueError, LxmlError, RecursionError) as exc:
+            raise IngestError(source, f"unparseable HTML: {'nested too deeply' if isinstance(exc, RecursionError) else exc}") from None
         meta.update(html_meta)
     else:
         lines = _lines_from_text(text, options)
@@ -161,8 +162,8 @@ def article_from_content(
         else:
             found = _lines_from_text(text or "", options)
             meta["format"] = "text"
-    except (ValueError, LxmlError) as exc:
-        raise IngestError(source, f"unparseable content: {exc}") from None
+    except (ValueError, LxmlError, RecursionError) as exc:
+        raise IngestError(source, f"unparseable content: {'nested too deeply' if isinstance(exc, RecursionError) else exc}") from None
     if not found:
         raise IngestError(source, "no text left after cleaning")
     return Article(article_id, source, found, meta)
@@ -173,10 +174,14 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
     if not isinstance(record, dict):
         raise IngestError(str(path), f"expected a JSON object, got {type(record).__name__}", lineno)
     rid = record.get("id", default_id)
-    if not isinstance(rid, (str, int)) or str(rid).strip() == "":
-        raise IngestError(str(path), f"field 'id' must be a non-empty string or number, got {rid!r}", lineno)
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or str(rid).strip() == "":
+        raise IngestError(str(path), f"field 'id' must be a non-empty string or a whole number, got {json.dumps(rid)}", lineno)
+    rid = str(rid)
     meta: dict[str, Any] = {k: record[k] for k in ("url", "date", "category") if k in record}
     label_source = None
+    for name in ("html", "text"):
+        if name in record and record[name] is not None and not isinstance(record[name], str):
+            raise IngestError(str(path), f"field {name!r} must be a string, got {type(record[name]).__name__}", lineno, rid)
     try:
         if isinstance(record.get("html"), str):
             lines, html_meta = _lines_from_html(record["html"], options)
@@ -190,13 +195,14 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
             label_source = "structured"
         else:
             raise IngestError(
-                str(path), "record has none of the fields 'text', 'html' or 'title'/'lead'/'body'/'captions'", lineno
+                str(path), "record has none of the fields 'text', 'html' or 'title'/'lead'/'body'/'captions'", lineno, rid
             )
-    except (ValueError, LxmlError) as exc:
-        raise IngestError(str(path), f"bad record: {exc}", lineno) from None
+    except (ValueError, LxmlError, RecursionError) as exc:
+        cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise IngestError(str(path), f"bad record: {cause}", lineno, rid) from None
     if not lines:
-        raise IngestError(str(path), "no text left after cleaning", lineno)
-    return Article(str(rid), source, lines, meta, label_source)
+        raise IngestError(str(path), "no text left after cleaning", lineno, rid)
+    return Article(rid, source, lines, meta, label_source)
 
 
 def _read_jsonl(
@@ -225,6 +231,9 @@ def _read_jsonl(
                 except json.JSONDecodeError as exc:
                     on_error(IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno))
                     continue
+                except RecursionError:
+                    on_error(IngestError(str(path), "JSON nested too deeply to read", lineno))
+                    continue
                 try:
                     yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
                 except IngestError as exc:
@@ -233,21 +242,43 @@ def _read_jsonl(
         on_error(IngestError(str(path), f"cannot read: {exc}"))
 
 
-def iter_files(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (a FIFO would block a job forever), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # the reader reports a missing or unreadable file itself
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+    return f"not a regular file ({kind}): skipped"
+
+
+def iter_files(inputs: Iterable[str | os.PathLike[str]], on_error: ErrorHandler | None = None) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to its input root) for every supported file; directories
     are walked recursively in sorted order, hidden entries skipped. A file named
-    directly is yielded whatever its suffix (the reader then reports it)."""
+    directly is yielded whatever its suffix (the reader then reports it). A
+    directory that cannot be listed, and a FIFO, socket or device with a supported
+    name, go to ``on_error`` instead of being skipped silently or blocking the job."""
+    on_error = on_error or _log_error
     for item in inputs:
         root = Path(item)
         if root.is_dir():
             found = []
-            for dirpath, dirnames, filenames in os.walk(root):
+
+            def unreadable(exc: OSError, root: Path = root) -> None:
+                on_error(IngestError(str(exc.filename or root), f"cannot read directory: {exc.strerror or exc}"))
+
+            for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 for name in filenames:
                     path = Path(dirpath) / name
                     if not name.startswith(".") and _kind(path)[0]:
                         found.append((path.relative_to(root).as_posix(), path))
             for rel, path in sorted(found):
+                if (why := _not_regular(path)) is not None:
+                    on_error(IngestError(str(path), why))
+                    continue
                 yield path, Path(rel)
         else:
             yield root, Path(root.name)
@@ -268,6 +299,9 @@ def read_file(
     rel = Path(rel) if rel is not None else Path(path.name)
     if not path.exists():
         on_error(IngestError(str(path), "no such file or directory"))
+        return
+    if (why := _not_regular(path)) is not None:
+        on_error(IngestError(str(path), why))
         return
     fmt, gz = _kind(path)
     if fmt is None:
@@ -295,7 +329,7 @@ def iter_articles(
     """
     on_error = on_error or _log_error
     seen: dict[str, str] = {}
-    for path, rel in iter_files(inputs):
+    for path, rel in iter_files(inputs, on_error):
         for article in read_file(path, rel, options, on_error):
             if article.id in seen:
                 on_error(duplicate_error(article.id, article.source, seen[article.id]))
@@ -309,12 +343,14 @@ _SPLIT_JSONL_BYTES = 1 << 20
 Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n)
 
 
-def plan_shards(inputs: Sequence[str | os.PathLike[str]], num_proc: int, split_jsonl_bytes: int = _SPLIT_JSONL_BYTES) -> list[list[Unit]]:
+def plan_shards(
+    inputs: Sequence[str | os.PathLike[str]], num_proc: int, split_jsonl_bytes: int = _SPLIT_JSONL_BYTES, on_error: ErrorHandler | None = None
+) -> list[list[Unit]]:
     """Spread the input over ``num_proc`` shards: files round-robin, and each large
     JSONL file cut into ``num_proc`` interleaved parts so one big file still
-    keeps every worker busy."""
+    keeps every worker busy. What cannot be listed goes to ``on_error``."""
     units: list[Unit] = []
-    for path, rel in iter_files(inputs):
+    for path, rel in iter_files(inputs, on_error):
         name = path.name.lower()
         big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1

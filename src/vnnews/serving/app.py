@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from vnnews.inference.records import article_record, line_entries, summary_document
-from vnnews.inference.runner import InferenceConfig, Models, label_articles, load_models, summarize_documents
+from vnnews.inference.runner import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
 from vnnews.ingest import Article, IngestError, IngestOptions, article_from_content
 from vnnews.serving.batcher import MicroBatcher
 from vnnews.serving.metrics import MetricsMiddleware, ServiceMetrics
@@ -65,11 +65,12 @@ class ServeConfig:
     def __post_init__(self) -> None:
         if not (self.classifier or self.summarizer):
             raise ValueError("give --classifier and/or --summarizer")
-        for name in ("max_batch", "max_body_bytes", "max_items"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        check_settings(self, ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size"))
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, got {self.port}")
+        for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s"):
+            if getattr(self, name) < 0 or (name == "timeout_s" and self.timeout_s == 0):
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
 
 # ---------------------------------------------------------------- schemas
