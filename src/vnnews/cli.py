@@ -277,8 +277,12 @@ def cmd_push(args: argparse.Namespace) -> int:
             print(f"dry run: {len(stage)} files, {total:,} bytes would go to {args.repo_id} ({'private' if args.private else 'public'}); nothing uploaded. Files in {args.dry_run}")
             return 0
         url = hub.push_model(args.dir, args.repo_id, private=args.private) if args.what == "model" else hub.push_dataset(args.dir, args.repo_id, private=args.private)
-    except (ValueError, FileNotFoundError, FileExistsError, OSError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
         return _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - network, authentication, Hub errors: one line, the traceback with -v
+        logging.getLogger("vnnews").debug("push failed", exc_info=True)
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        return _fail(f"could not push to {endpoint} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no details'}); check the network and your token (HF_TOKEN or `hf auth login`); -v shows the traceback")
     print(f"Pushed to {url}")
     return 0
 
