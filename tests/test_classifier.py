@@ -186,3 +186,17 @@ def test_encoding_in_worker_processes_gives_the_same_ids(trained):
         assert [[p.label for p in a] for a in again] == [[p.label for p in a] for a in clf.predict(articles)]
     finally:
         clf.close()
+
+
+def test_a_page_encoded_in_windows_gets_the_ids_of_one_pass(tiny_phobert, raw_dir):
+    """The service labels huge pages window by window; each window reads the whole page."""
+    from vnnews.classifier import ClassifierSettings, LineEncoder
+    from vnnews.ingest import iter_articles
+    from vnnews.training import load_tokenizer
+
+    article = next(iter(iter_articles([raw_dir / "000_40151c7d04a83f24.txt"])))
+    for settings in (ClassifierSettings(context_lines=0), ClassifierSettings(context_lines=2)):
+        encoder = LineEncoder(load_tokenizer(str(tiny_phobert)), settings)
+        whole = encoder.encode_article(article)
+        windows = [ids for start in range(0, len(whole), 7) for ids in encoder.encode_article(article, start, start + 7)]
+        assert windows == whole and len(whole) == len(article.lines)

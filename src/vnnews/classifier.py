@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from vnnews.cache import TextCache
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.training import RecipeConfig, load_kwargs, load_tokenizer, model_identity, prepare_for_inference, subsample
@@ -37,6 +38,8 @@ POSITION_BUCKETS = 10
 POSITION_TOKENS = [f"<pos{i}>" for i in range(POSITION_BUCKETS)]
 CURRENT_TOKEN = "<cur>"
 SETTINGS_KEY = "vnnews_classifier"  # where the settings live in config.json
+SEGMENT_CACHE_BYTES = 64 << 20  # segmented lines kept per process
+TOKEN_CACHE_BYTES = 64 << 20  # token ids kept per encoder
 
 
 @dataclass
@@ -77,7 +80,7 @@ def _segment_fn(name: str, tone_style: str | None) -> Any:
     from vnnews.text import get_segmenter
 
     segmenter = get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
-    return functools.lru_cache(maxsize=200_000)(segmenter.segment)
+    return TextCache(segmenter.segment, SEGMENT_CACHE_BYTES)
 
 
 def add_context_tokens(tokenizer: Any, model: Any | None = None) -> None:
@@ -99,8 +102,9 @@ class LineEncoder:
         self.settings = settings
         self.segment = _segment_fn(settings.segmenter, settings.tone_style)
         # Each line is encoded three times (itself, and as its neighbours' context), and
-        # page furniture repeats across a site's pages: cache the token ids per text.
-        self._ids = functools.lru_cache(maxsize=100_000)(self._token_ids)
+        # page furniture repeats across a site's pages: cache the token ids per text,
+        # within a byte budget (a long distinct line must not grow memory for good).
+        self._ids = TextCache(self._token_ids, TOKEN_CACHE_BYTES)
 
     def _token_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(self.segment(text), add_special_tokens=False) if text else []
@@ -125,13 +129,16 @@ class LineEncoder:
         nxt = nxt[: max(0, room - len(prev))]
         return self.tokenizer.build_inputs_with_special_tokens(line, prefix + prev + current + nxt)
 
-    def encode_article(self, article: Article) -> list[list[int]]:
+    def encode_article(self, article: Article, start: int = 0, end: int | None = None) -> list[list[int]]:
+        """Ids of lines ``start:end`` of ``article`` (all by default), each read in the
+        context of the whole page, so a page labelled window by window gets the same
+        ids as a page labelled at once."""
         texts = article.texts
         n = len(texts)
         k = max(self.settings.context_lines, 1)
         return [
-            self.encode(t, texts[max(0, i - k) : i], texts[i + 1 : i + 1 + k], i / (n - 1) if n > 1 else 0.0)
-            for i, t in enumerate(texts)
+            self.encode(texts[i], texts[max(0, i - k) : i], texts[i + 1 : i + 1 + k], i / (n - 1) if n > 1 else 0.0)
+            for i in range(start, n if end is None else min(end, n))
         ]
 
 

@@ -204,9 +204,12 @@ class Labelled:
     classify_s: float = 0.0
 
 
-def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int = 128, segment_workers: int = 0) -> Labelled:
+def label_articles(
+    articles: Sequence[Article], classifier: Any, batch_size: int = 128, segment_workers: int = 0, encoded: Sequence[Sequence[list[int]]] | None = None
+) -> Labelled:
     """Labels for every line of ``articles`` in shared length-sorted batches: from
-    the classifier, the rule labeller, or (``classifier`` None) the input's own labels."""
+    the classifier, the rule labeller, or (``classifier`` None) the input's own labels.
+    ``encoded``: the classifier's ids for these lines, when already made."""
     n = len(articles)
     if classifier is None:
         return Labelled([a.labels if a.label_source else None for a in articles], [None] * n, [a.label_source for a in articles])
@@ -215,7 +218,8 @@ def label_articles(articles: Sequence[Article], classifier: Any, batch_size: int
         labels, confidences = classifier.label(articles)
         return Labelled(labels, confidences, [WEAK] * n, classify_s=time.perf_counter() - t0)  # type: ignore[arg-type]
     t0 = time.perf_counter()
-    encoded = classifier.encode(articles, workers=segment_workers)
+    if encoded is None:
+        encoded = classifier.encode(articles, workers=segment_workers)
     t1 = time.perf_counter()
     predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded)
     t2 = time.perf_counter()

@@ -30,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vnnews.inference.records import article_record, line_entries, summary_document
 from vnnews.inference.runner import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
@@ -57,19 +58,32 @@ class ServeConfig:
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's generation config
     max_body_bytes: int = 2_000_000
     max_items: int = 64  # objects per list request
-    timeout_s: float = 60.0  # per request; past it: 504 (the server keeps serving)
+    timeout_s: float = 60.0  # per request; past it: 504, and its remaining work is dropped
     graceful_shutdown_s: float = 30.0  # time given to requests in flight on SIGTERM
+    # Work one request may ask for (past these: 422 naming the limit).
+    max_line_chars: int = 20_000  # characters in one line of a page
+    max_lines: int = 5_000  # lines in one page
+    max_document_chars: int = 200_000  # characters in one document to summarize
+    max_lines_per_call: int = 2_048  # lines in one classifier call (a huge page takes several; others interleave)
+    # Slow and idle clients (uvicorn): time for a request to arrive whole (408 past it),
+    # connections + requests in flight before new requests get 503, idle keep-alive.
+    read_timeout_s: float = 10.0
+    limit_concurrency: int = 256
+    keep_alive_s: int = 5
     tone_style: Literal["new", "old"] | None = "new"
     device: str | None = None
 
     def __post_init__(self) -> None:
         if not (self.classifier or self.summarizer):
             raise ValueError("give --classifier and/or --summarizer")
-        check_settings(self, ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size"))
+        check_settings(
+            self,
+            ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s"),
+        )
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
-        for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s"):
-            if getattr(self, name) < 0 or (name == "timeout_s" and self.timeout_s == 0):
+        for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s", "read_timeout_s"):
+            if getattr(self, name) < 0 or (name in ("timeout_s", "read_timeout_s") and getattr(self, name) == 0):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
 
@@ -154,6 +168,15 @@ class BadRequest(Exception):
 
 
 # ---------------------------------------------------------------- the service
+@dataclass(frozen=True)
+class _Window:
+    """Lines ``start:end`` of a page: the classifier batcher's unit of work."""
+
+    article: Article
+    start: int
+    end: int
+
+
 class Service:
     """The models behind their micro-batchers."""
 
@@ -163,8 +186,13 @@ class Service:
         self.models = models
         self.load_error: str | None = None
         self.options = IngestOptions(tone_style=config.tone_style)
-        self.classify = MicroBatcher(self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n))
-        self.summarize = MicroBatcher(self._summarize, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("summarizer", n))
+        self.classify = MicroBatcher(
+            self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
+            cost=lambda window: max(1, window.end - window.start), max_cost=config.max_lines_per_call,
+        )
+        self.summarize = MicroBatcher(
+            self._summarize, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("summarizer", n), max_cost=config.summarize_batch_size
+        )
 
     @property
     def ready(self) -> bool:
@@ -187,9 +215,36 @@ class Service:
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("could not load the models: %s", self.load_error)
 
-    def _classify(self, articles: list[Article]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+    async def classify_pages(self, articles: list[Article]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+        """Labels of every line of ``articles``. A model labels a page in windows of
+        at most ``max_lines_per_call`` lines (each read in the whole page's context,
+        so the labels are those of one pass): a huge page takes several model calls,
+        other requests get theirs in between, and a timed-out page stops at the next
+        window. The rule labeller reads whole pages."""
         assert self.models is not None
-        done = label_articles(articles, self.models.classifier, self.config.classify_batch_size)
+        size = self.config.max_lines_per_call if hasattr(self.models.classifier, "encoder") else None
+        windows = [_Window(a, start, min(start + size, len(a.lines)) if size else len(a.lines)) for a in articles for start in (range(0, max(len(a.lines), 1), size) if size else [0])]
+        labelled = await self.classify(windows)
+        out = []
+        for article in articles:
+            parts = [(w, result) for w, result in zip(windows, labelled, strict=True) if w.article is article]
+            if len(parts) == 1:
+                out.append(parts[0][1])
+                continue
+            labels = [x for _, (lab, _, _) in parts for x in (lab or [])]
+            confidences = [x for _, (_, conf, _) in parts for x in (conf or [])]
+            out.append((labels, confidences, parts[0][1][2]))
+        return out
+
+    def _classify(self, windows: list[_Window]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+        assert self.models is not None
+        classifier = self.models.classifier
+        if hasattr(classifier, "encoder"):  # a model: encode each window in its page's context
+            encoded = [classifier.encoder.encode_article(w.article, w.start, w.end) for w in windows]
+            parts = [Article(w.article.id, w.article.source, w.article.lines[w.start : w.end]) for w in windows]
+            done = label_articles(parts, classifier, self.config.classify_batch_size, encoded=encoded)
+        else:
+            done = label_articles([w.article for w in windows], classifier, self.config.classify_batch_size)
         return list(zip(done.labels, done.confidences, done.origins, strict=True))
 
     def _summarize(self, documents: list[str]) -> list[str | None]:
@@ -217,15 +272,43 @@ def _items(payload: Any, model: type[BaseModel], max_items: int) -> tuple[list[A
     return items, many
 
 
+def _check_page_size(item: PageIn, config: ServeConfig, field_prefix: str) -> None:
+    """Refuse, before any parsing, a page whose lines are too long or too many."""
+    if item.html is not None:
+        return  # its lines are known only once parsed: checked after (the body size bounds the parse)
+    given = "text" if item.text is not None else "lines"
+    lines = item.text.split("\n") if item.text is not None else (item.lines or [])
+    _check_lines([len(t) for t in lines], config, f"{field_prefix}.{given}")
+
+
+def _check_lines(lengths: list[int], config: ServeConfig, where: str) -> None:
+    if len(lengths) > config.max_lines:
+        raise BadRequest(where, f"{len(lengths)} lines; the limit is max_lines={config.max_lines} per page")
+    for i, n in enumerate(lengths):
+        if n > config.max_line_chars:
+            raise BadRequest(where, f"line {i + 1} has {n} characters; the limit is max_line_chars={config.max_line_chars}")
+
+
 def _page(item: PageIn, index: int, service: Service, field_prefix: str) -> Article:
+    """The article of one page item, within the configured limits (runs in a worker
+    thread: cleaning a large page must not stall the event loop and /healthz)."""
     article_id = item.id or str(index)
+    _check_page_size(item, service.config, field_prefix)
     try:
-        return article_from_content(article_id, "request", text=item.text, html=item.html, lines=item.lines, options=service.options)
+        article = article_from_content(article_id, "request", text=item.text, html=item.html, lines=item.lines, options=service.options)
     except IngestError as exc:
         if exc.cause == "no text left after cleaning":  # a valid request for an empty page: no lines
             return Article(article_id, "request", [], {})
         given = "text" if item.text is not None else "html" if item.html is not None else "lines"
         raise BadRequest(f"{field_prefix}.{given}", exc.cause) from None
+    if item.html is not None:
+        _check_lines([len(line.text) for line in article.lines], service.config, f"{field_prefix}.html")
+    return article
+
+
+async def _pages(items: list[PageIn], many: bool, service: Service) -> list[Article]:
+    """Every page's article, cleaned in a worker thread."""
+    return await asyncio.to_thread(lambda: [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)])
 
 
 def _prefix(many: bool, i: int) -> str:
@@ -278,6 +361,14 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse({"error": f"{where}: {first.get('msg')}"}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not decode the body at all
+            cause = exc.__cause__
+            why = "not UTF-8 (JSON must be)" if isinstance(cause, UnicodeDecodeError) else "nested too deeply" if isinstance(cause, RecursionError) else "not readable as JSON"
+            return JSONResponse({"error": f"body: {why}"}, status_code=422)
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(BadRequest)
     async def _bad(request: Request, exc: BadRequest) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=422)
@@ -302,8 +393,8 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
         async def work() -> Any:
             need("classifier")
             items, many = _items(payload, PageIn, config.max_items)
-            articles = [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)]
-            results = await service.classify(articles)
+            articles = await _pages(items, many, service)
+            results = await service.classify_pages(articles)
             out = [{"id": a.id, "lines": line_entries(a, labels, conf)} for a, (labels, conf, _) in zip(articles, results, strict=True)]
             return out if many else out[0]
 
@@ -316,6 +407,9 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
         async def work() -> Any:
             need("summarizer")
             items, many = _items(payload, DocumentIn, config.max_items)
+            for i, item in enumerate(items):
+                if len(item.text) > config.max_document_chars:
+                    raise BadRequest(f"{_prefix(many, i)}.text", f"{len(item.text)} characters; the limit is max_document_chars={config.max_document_chars}")
             summaries = await service.summarize([item.text for item in items])
             out = [{"id": item.id or str(i), "summary": s} for i, (item, s) in enumerate(zip(items, summaries, strict=True))]
             return out if many else out[0]
@@ -328,11 +422,11 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
 
         async def work() -> Any:
             items, many = _items(payload, PageIn, config.max_items)
-            articles = [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)]
+            articles = await _pages(items, many, service)
             assert service.models is not None
             t0 = time.perf_counter()
             if service.models.classifier is not None:
-                labelled = await service.classify(articles)
+                labelled = await service.classify_pages(articles)
             else:
                 labelled = [(None, None, None)] * len(articles)
             t1 = time.perf_counter()

@@ -4,14 +4,21 @@ A model call costs about the same for one item as for a few dozen (one forward
 pass, one beam search over a padded batch), so a server that runs each request
 alone wastes most of the accelerator. Requests put their items on a queue; one
 worker takes everything waiting (up to ``max_batch`` items, waiting at most
-``max_wait_ms`` for more once the first has arrived), runs the model once in a
+``max_wait_ms`` for more once the first has arrived), runs the model in a
 worker thread (the event loop keeps serving), and hands each request its share.
+
+A model call holds at most ``max_cost`` of work (``cost(item)``: lines of a page,
+say), so a huge request is cut into several calls; between calls, the items of
+callers that have gone (timed out, disconnected) are dropped. A request past its
+deadline therefore stops costing model time at the next call boundary instead of
+starving the requests behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -37,10 +44,14 @@ class MicroBatcher(Generic[In, Out]):
         max_wait_ms: float = 5.0,
         executor: concurrent.futures.Executor | None = None,
         on_batch: Callable[[int], None] | None = None,
+        cost: Callable[[In], int] | None = None,
+        max_cost: int | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be >= 1, got {max_batch}")
         self.fn = fn
+        self.cost = cost or (lambda item: 1)
+        self.max_cost = max_cost if max_cost is not None else max_batch
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000
         self.executor = executor or concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnnews-model")
@@ -89,22 +100,29 @@ class MicroBatcher(Generic[In, Out]):
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._collect()
-            live = [p for p in batch if not p.future.done()]  # callers that timed out are gone
-            if not live:
-                continue
-            inputs = [x for p in live for x in p.items]
-            if self.on_batch:
-                self.on_batch(len(inputs))
-            try:
-                outputs = await loop.run_in_executor(self.executor, self.fn, inputs)
-            except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
-                for p in live:
-                    if not p.future.done():
-                        p.future.set_exception(exc)
-                continue
-            start = 0
-            for p in live:
-                share: Any = outputs[start : start + len(p.items)]
-                start += len(p.items)
-                if not p.future.done():
-                    p.future.set_result(share)
+            todo = deque((p, i) for p in batch for i in range(len(p.items)))
+            results: dict[int, list[Any]] = {id(p): [None] * len(p.items) for p in batch}
+            left = {id(p): len(p.items) for p in batch}
+            while todo:
+                call, cost = [], 0
+                while todo and (not call or cost + self.cost(todo[0][0].items[todo[0][1]]) <= self.max_cost):
+                    p, i = todo.popleft()
+                    if not p.future.done():  # callers that timed out or failed are gone
+                        call.append((p, i))
+                        cost += self.cost(p.items[i])
+                if not call:
+                    continue
+                if self.on_batch:
+                    self.on_batch(len(call))
+                try:
+                    outputs = await loop.run_in_executor(self.executor, self.fn, [p.items[i] for p, i in call])
+                except Exception as exc:  # noqa: BLE001 - every caller of the call gets the error
+                    for p, _ in call:
+                        if not p.future.done():
+                            p.future.set_exception(exc)
+                    continue
+                for (p, i), out in zip(call, outputs, strict=True):
+                    results[id(p)][i] = out
+                    left[id(p)] -= 1
+                    if left[id(p)] == 0 and not p.future.done():
+                        p.future.set_result(results[id(p)])

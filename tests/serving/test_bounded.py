@@ -1,0 +1,89 @@
+"""The service bounded: limits on one request's work, bad bodies, slow clients,
+timeouts that free the model, /healthz under load (issue: no input stops a run)."""
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.serving.conftest import Server
+
+
+@pytest.fixture(scope="module")
+def bounded(trained_classifier):
+    srv = Server("--classifier", str(trained_classifier[0]), "timeout_s=1.5", "max_lines_per_call=64", "read_timeout_s=1",
+                 "limit_concurrency=12", "max_line_chars=2000", "max_lines=6000", "max_body_bytes=3000000")
+    yield srv
+    srv.stop()
+
+
+def heavy_page(n=5000):
+    return {"lines": [f"Dòng số {i} của một trang rất dài, với nhiều chữ để phân đoạn và gán nhãn {i * 7}" for i in range(n)]}
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"text": "a" * 2001}, "body.text: line 1 has 2001 characters; the limit is max_line_chars=2000"),
+        ({"lines": ["ok"] * 6001}, "body.lines: 6001 lines; the limit is max_lines=6000 per page"),
+        ({"html": "<p>" + "b" * 2500 + "</p>"}, "body.html: line 1 has 2500 characters"),
+    ],
+)
+def test_work_past_the_limits_is_a_422_naming_the_limit(bounded, payload, message):
+    r = httpx.post(bounded.url + "/v1/classify", json=payload, timeout=30)
+    assert r.status_code == 422 and r.json()["error"] == message or message in r.json()["error"]
+
+
+@pytest.mark.parametrize(("body", "message"), [(b'{"text": "\xff\xfe bad"}', "body: not UTF-8"), (b"[" * 100000 + b"]" * 100000, "body: nested too deeply")])
+def test_undecodable_bodies_are_422_with_error(bounded, body, message):
+    r = httpx.post(bounded.url + "/v1/classify", content=body, headers={"content-type": "application/json"}, timeout=30)
+    assert r.status_code == 422 and r.json() == {"error": message if "UTF-8" not in message else "body: not UTF-8 (JSON must be)"}
+
+
+def test_a_slow_client_gets_408_and_is_disconnected(bounded):
+    with socket.create_connection(("127.0.0.1", bounded.port), timeout=10) as s:
+        s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        t0 = time.perf_counter()
+        data = s.recv(4096)
+        waited = time.perf_counter() - t0
+    assert data.startswith(b"HTTP/1.1 408") and b"request not received within 1s" in data
+    assert 0.5 < waited < 5
+
+
+def test_connections_past_the_cap_get_503(bounded):
+    held = [socket.create_connection(("127.0.0.1", bounded.port)) for _ in range(12)]
+    try:
+        time.sleep(0.2)
+        r = httpx.get(bounded.url + "/healthz", timeout=10)
+        assert r.status_code == 503
+    finally:
+        for s in held:
+            s.close()
+    time.sleep(1.5)
+    assert httpx.get(bounded.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_a_timed_out_request_frees_the_model_and_healthz_stays_fast(bounded):
+    results, health = {}, []
+
+    def big(i):
+        results[i] = httpx.post(bounded.url + "/v1/classify", json=heavy_page(), timeout=60).status_code
+
+    threads = [threading.Thread(target=big, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        t0 = time.perf_counter()
+        assert httpx.get(bounded.url + "/healthz", timeout=10).status_code == 200
+        health.append(time.perf_counter() - t0)
+        time.sleep(0.1)
+    for t in threads:
+        t.join()
+    assert set(results.values()) == {504}
+    assert max(health) < 1.0, health
+    t0 = time.perf_counter()
+    r = httpx.post(bounded.url + "/v1/classify", json={"lines": ["Trang chủ", "Hà Nội mưa lớn."]}, timeout=30)
+    assert r.status_code == 200 and time.perf_counter() - t0 < 1.5  # not starved by the timed-out work
