@@ -17,9 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
 from _models import save_models  # noqa: E402
+from _server import serving  # noqa: E402
 
 VIETNEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz"
 
@@ -84,35 +82,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         classifier, summarizer = save_models(args.shape, Path(tmp))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
         generation = json.dumps({"num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens})
-        server = subprocess.Popen(
-            [sys.executable, "-m", "vnnews", "-q", "serve", "--classifier", str(classifier), "--summarizer", str(summarizer),
-             "--port", str(port), f"generation={generation}", f"max_batch={args.max_batch}", f"summarize_batch_size={args.summarize_batch_size}", "timeout_s=600"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            while True:
-                try:
-                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None:
-                    raise SystemExit("server did not start")
-                time.sleep(0.5)
+        with serving("--classifier", str(classifier), "--summarizer", str(summarizer), f"generation={generation}", f"max_batch={args.max_batch}",
+                     f"summarize_batch_size={args.summarize_batch_size}", "timeout_s=600") as (url, _):
             bodies = payloads(args.endpoint, 2 * args.requests + 4)
             asyncio.run(run(url, args.endpoint, bodies[-4:], 1))  # warm-up (segmenter, first batches)
             # different articles in the two runs, so the second does not profit from the first's caches
             one = asyncio.run(run(url, args.endpoint, bodies[: args.requests], 1))
             many = asyncio.run(run(url, args.endpoint, bodies[args.requests : 2 * args.requests], args.clients))
             metrics = httpx.get(url + "/metrics").text
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(60)
     print(f"machine: {describe()}")
     print(f"shape: {args.shape}; {args.endpoint}; {args.requests} requests; beam {args.num_beams}, {args.max_new_tokens} new tokens; max_batch {args.max_batch}, summarize_batch_size {args.summarize_batch_size}")
     print(f"1 client, one request at a time: {args.requests / one:.2f} requests/s ({one:.1f}s)")
