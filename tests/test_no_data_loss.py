@@ -283,7 +283,16 @@ def test_bad_settings_are_one_line_errors_naming_the_key(tmp_path, pages, capsys
     assert not (tmp_path / "o.jsonl").exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--port", "70000"], "port must be between 0 and 65535"), (["max_batch=0"], "max_batch must be >= 1"), (["device=cuda:7"], "cuda:7")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "port must be between 0 and 65535"),
+        (["max_batch=0"], "max_batch must be >= 1"),
+        (["summarize_batch_size=0"], "summarize_batch_size must be >= 1"),
+        (["generation={num_beams: -1}"], "generation.num_beams: must be >= 1"),
+        (["device=cuda:7"], "cuda:7"),
+    ],
+)
 def test_serve_refuses_bad_settings_in_one_line(capsys, args, message):
     assert main(["serve", "--classifier", "weak", *args]) == 2
     text = err(capsys)
@@ -301,3 +310,11 @@ def test_push_with_the_network_down_is_one_line(tmp_path, capsys, monkeypatch):
     proc = subprocess.run([sys.executable, "-m", "vnnews", "push", "dataset", str(tmp_path / "ds"), "--repo-id", "org/x"], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 2
     assert "vnnews: error: could not push to http://127.0.0.1:9" in proc.stderr and "Traceback" not in proc.stderr and "hf_test" not in proc.stderr
+
+
+def test_a_mistyped_record_keeps_its_id_in_the_errors_file(tmp_path):
+    records = tmp_path / "recs.jsonl"
+    records.write_text('{"id": "a1", "text": 12345}\n{"id": "a2", "text": "Tin tức hôm nay."}\n', encoding="utf-8")
+    result = run_inference([records], tmp_path / "o.jsonl", InferenceConfig(classifier="weak", progress=False))
+    assert result.done == 1
+    assert read_errors(result.errors_path) == [{"id": "a1", "source": str(records), "line": 1, "cause": "field 'text' must be a string, got int"}]

@@ -111,7 +111,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
         if errors:
             with open(Path(errors_dir) / f"{uuid.uuid4().hex}.jsonl", "w", encoding="utf-8") as f:
                 for e in errors:
-                    f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
+                    f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause, "id": e.article_id}, ensure_ascii=False) + "\n")
 
 
 def _explode_segments(batch: dict[str, list[Any]], context_window: int) -> dict[str, list[Any]]:
@@ -130,7 +130,7 @@ def _read_errors(errors_dir: Path) -> list[IngestError]:
     for path in sorted(errors_dir.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             e = json.loads(line)
-            errors.append(IngestError(e["source"], e["cause"], e["line"]))
+            errors.append(IngestError(e["source"], e["cause"], e["line"], e.get("id")))
     return sorted(errors, key=lambda e: (e.source, e.line or 0))
 
 
@@ -280,7 +280,7 @@ def _write_manifest(
     (out / "build.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with (out / "errors.jsonl").open("w", encoding="utf-8") as f:
         for e in result.errors:
-            f.write(json.dumps({"source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
+            f.write(json.dumps({"id": e.article_id, "source": e.source, "line": e.line, "cause": e.cause}, ensure_ascii=False) + "\n")
 
 
 def _version() -> str:

@@ -330,8 +330,8 @@ class _Plan:
 def _plan_job(inputs: Sequence[str | os.PathLike[str]], output: Path, errors_path: Path, store: PartStore, resume: bool, overwrite: bool) -> _Plan:
     """(First process, under the output's lock) refuse what must be refused, clear
     the leftovers of a crash, and decide how the job relates to what is there.
-    Nothing is deleted here: ``--overwrite`` replaces the old output only when the
-    new one is committed."""
+    The old output is never deleted here (``--overwrite`` replaces it only when the
+    new one is committed); only parts directories of vnnews's own may go."""
     from vnnews.outputs import check_output, recover_dir
 
     if errors_path.resolve() in (output.resolve(), store.dir.resolve()):
