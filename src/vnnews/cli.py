@@ -95,7 +95,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- ingest
 def cmd_ingest(args: argparse.Namespace) -> int:
     from vnnews.ingest import IngestOptions, iter_articles
-    from vnnews.outputs import OutputRefused, check_output, is_ours, output_lock, write_file
+    from vnnews.outputs import OutputRefused, is_ours, locked_output, write_file
 
     errors = _ErrorCounter()
     counted = [0]
@@ -119,9 +119,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not out.parent.is_dir():
             return _fail(f"cannot write {out}: directory {out.parent} does not exist")
         try:
-            check_output(out, args.inputs)  # before the lock file is made beside it
-            with output_lock(out):
-                check_output(out, args.inputs)
+            with locked_output(out, args.inputs):
                 if out.exists() and is_ours(out) and not args.overwrite:
                     raise OutputRefused(f"{out} exists (written by an earlier run): pass --overwrite to replace it")
                 write_file(out, records(), written_by_command="vnnews ingest")  # the old file stays until the new one is complete

@@ -59,7 +59,7 @@ def _fingerprint(path: Path) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``path`` atomically (temporary file, fsync, rename)."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -146,7 +146,7 @@ def mark_dir(path: str | os.PathLike[str], **info: Any) -> None:
     """Create directory ``path`` (if needed) and put the vnnews marker in it."""
     p = Path(path)
     p.mkdir(parents=True, exist_ok=True)
-    _write_json(p / MARKER, {"written_by": "vnnews", **info})
+    write_json(p / MARKER, {"written_by": "vnnews", **info})
 
 
 def commit_file(tmp: str | os.PathLike[str], path: str | os.PathLike[str], **info: Any) -> None:
@@ -159,9 +159,9 @@ def commit_file(tmp: str | os.PathLike[str], path: str | os.PathLike[str], **inf
         raise OutputRefused(f"{path} was not written by vnnews: refusing to replace it")
     new = _fingerprint(tmp)
     old = _fingerprint(path) if path.is_file() else None
-    _write_json(claim_path(path), {"written_by": "vnnews", **info, "fingerprints": [f for f in (old, new) if f]})
+    write_json(claim_path(path), {"written_by": "vnnews", **info, "fingerprints": [f for f in (old, new) if f]})
     os.replace(tmp, path)
-    _write_json(claim_path(path), {"written_by": "vnnews", **info, "fingerprints": [new]})
+    write_json(claim_path(path), {"written_by": "vnnews", **info, "fingerprints": [new]})
 
 
 def write_file(path: str | os.PathLike[str], lines: Iterable[str], **info: Any) -> int:
@@ -217,6 +217,18 @@ def recover_dir(path: str | os.PathLike[str]) -> None:
 
 
 @contextlib.contextmanager
+def locked_output(path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = (), what: str = "output") -> Iterator[None]:
+    """:func:`check_output`, then :func:`output_lock` held for the duration, then the
+    check again under the lock (another job may have written there meanwhile). The
+    first check comes before the lock file is made beside ``path``, so nothing is
+    written inside an input directory."""
+    check_output(path, inputs, what)
+    with output_lock(path, what):
+        check_output(path, inputs, what)
+        yield
+
+
+@contextlib.contextmanager
 def output_lock(path: str | os.PathLike[str], what: str = "output") -> Iterator[None]:
     """Hold an exclusive lock on ``path`` for the duration; raise OutputRefused at
     once (naming the other job's process id) when another job holds it."""
@@ -250,10 +262,12 @@ __all__ = [
     "commit_dir",
     "commit_file",
     "is_ours",
+    "locked_output",
     "mark_dir",
     "output_lock",
     "read_claim",
     "recover_dir",
     "remove_ours",
     "write_file",
+    "write_json",
 ]

@@ -99,14 +99,11 @@ def run_pipeline(config: PipelineConfig, resume: bool = False, overwrite: bool =
     earlier run and neither ``resume`` nor ``overwrite`` is given, when it was not
     made by vnnews (``--overwrite`` never removes a directory vnnews did not
     create), when it is or contains an input, and while another job uses it."""
-    from vnnews.outputs import OutputRefused, check_output, mark_dir, output_lock, remove_ours
+    from vnnews.outputs import OutputRefused, locked_output, mark_dir, remove_ours
 
     config = resolve(config)
     work = Path(config.work_dir)
-    inputs = [*config.pages, *config.records, *config.infer_inputs]
-    check_output(work, inputs, "working directory")  # before the lock file is made beside it
-    with output_lock(work, "working directory"):
-        check_output(work, inputs, "working directory")
+    with locked_output(work, [*config.pages, *config.records, *config.infer_inputs], "working directory"):
         if work.exists() and any(work.iterdir()):
             if overwrite:
                 remove_ours(work)

@@ -158,14 +158,12 @@ def build_dataset(
     Raises OutputRefused (a FileExistsError) if ``out_dir`` holds something and
     ``overwrite`` is False, or is not vnnews's to replace (see :mod:`vnnews.outputs`),
     and ValueError if no article could be read (the errors say why)."""
-    from vnnews.outputs import OutputRefused, check_output, output_lock
+    from vnnews.outputs import OutputRefused, check_output, locked_output
 
     config = config or DatasetConfig()
     out_dir = Path(out_dir)
     partial = out_dir.with_name(out_dir.name + ".partial")
-    check_output(out_dir, inputs, "dataset")  # before the lock file is made beside it
-    with output_lock(out_dir, "dataset"):
-        check_output(out_dir, inputs, "dataset")
+    with locked_output(out_dir, inputs, "dataset"):
         check_output(partial, inputs, "dataset")
         recover_dir(out_dir)
         if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:

@@ -328,15 +328,15 @@ class _Plan:
 
 
 def _plan_job(inputs: Sequence[str | os.PathLike[str]], output: Path, errors_path: Path, store: PartStore, resume: bool, overwrite: bool) -> _Plan:
-    """(First process, under the output's lock) refuse what must be refused, clear
-    the leftovers of a crash, and decide how the job relates to what is there.
+    """(First process, under the output's lock, the output already checked) refuse
+    what must be refused, clear the leftovers of a crash, and decide how the job
+    relates to what is there.
     The old output is never deleted here (``--overwrite`` replaces it only when the
     new one is committed); only parts directories of vnnews's own may go."""
     from vnnews.outputs import check_output, recover_dir
 
     if errors_path.resolve() in (output.resolve(), store.dir.resolve()):
         raise OutputRefused(f"errors file {errors_path} is the output or its parts directory: choose another path")
-    check_output(output, inputs, "output")
     check_output(store.dir, inputs, "parts directory")
     check_output(errors_path, inputs, "errors file")
     if errors_path.is_dir():
@@ -377,7 +377,7 @@ def run_inference(
     holds the output, and when ``resume`` would mix the records of other models;
     ValueError for bad settings. ``overwrite`` keeps the old output until the new
     one is committed."""
-    from vnnews.outputs import check_output, output_lock
+    from vnnews.outputs import locked_output
 
     config = config or InferenceConfig()
     config.resolved_stages()
@@ -392,8 +392,7 @@ def run_inference(
         plan = _Plan()
         if proc.rank == 0:  # the first process holds the output's lock for the whole job
             try:
-                check_output(output, inputs, "output")  # before the lock file is made beside it
-                held.enter_context(output_lock(output))
+                held.enter_context(locked_output(output, inputs, "output"))
                 plan = _plan_job(inputs, output, errors_path, store, resume, overwrite)
             except OutputRefused as exc:
                 plan = _Plan(refusal=str(exc))

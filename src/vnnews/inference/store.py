@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from vnnews.outputs import commit_dir, commit_file, is_ours, mark_dir, read_claim, remove_ours, write_file
+from vnnews.outputs import commit_dir, commit_file, is_ours, mark_dir, read_claim, remove_ours, write_file, write_json
 
 OutputFormat = Literal["jsonl", "parquet", "dataset"]
 _PART_RE = re.compile(r"^part-r(\d{3})-(\d{6})\.jsonl$")
@@ -101,15 +101,13 @@ class PartStore:
         job, keeping the token of an interrupted one that is being resumed."""
         previous = self.job() or {}
         mark_dir(self.dir, written_by_command="vnnews infer")
-        job = {"token": previous.get("token") or uuid.uuid4().hex, "include_output": include_output, "models": models}
-        _fsync_write(self.job_file.with_name(".job.json.tmp"), [json.dumps(job, ensure_ascii=False)])
-        os.replace(self.job_file.with_name(".job.json.tmp"), self.job_file)
+        write_json(self.job_file, {"token": previous.get("token") or uuid.uuid4().hex, "include_output": include_output, "models": models})
 
     def merged_already(self) -> bool:
         """True when these parts were merged into the output before a crash kept
         them from being removed (the output's claim holds this job's token)."""
         job = self.job()
-        claim = read_claim(self.output) if self.output.exists() and is_ours(self.output) else None
+        claim = read_claim(self.output) if is_ours(self.output) else None
         return bool(job and claim and claim.get("job") == job.get("token"))
 
     def start(self) -> None:
@@ -154,9 +152,7 @@ class PartStore:
 
     def mark_finished(self, counts: dict[str, int]) -> None:
         """Say this rank is done, with its counts (written atomically, like a part)."""
-        tmp = self.dir / f".{self.marker.name}.tmp"
-        _fsync_write(tmp, [json.dumps(counts)])
-        os.replace(tmp, self.marker)
+        write_json(self.marker, counts)
 
     def wait_for(self, world_size: int, poll_s: float = 1.0) -> list[dict[str, int]]:
         """Block until every rank has marked itself finished; return their counts. A
@@ -232,8 +228,13 @@ def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     count = _write_records(records, tmp, output_format(path))
-    (commit_dir if output_format(path) == "dataset" else commit_file)(tmp, path, **claim)
+    _commit(tmp, path, **claim)
     return count
+
+
+def _commit(scratch: Path, path: Path, **claim: Any) -> None:
+    """Put the finished ``scratch`` output at ``path`` (a directory for a saved dataset)."""
+    (commit_dir if output_format(path) == "dataset" else commit_file)(scratch, path, **claim)
 
 
 def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFormat) -> int:
@@ -326,6 +327,6 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
             errors.append(e)
     write_file(errors_path, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors), written_by_command="vnnews infer")
     claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models")}
-    (commit_dir if fmt == "dataset" else commit_file)(scratch, store.output, **claim)
+    _commit(scratch, store.output, **claim)
     store.remove()
     return n_records, len(errors)

@@ -223,17 +223,19 @@ class Service:
         window. The rule labeller reads whole pages."""
         assert self.models is not None
         size = self.config.max_lines_per_call if hasattr(self.models.classifier, "encoder") else None
-        windows = [_Window(a, start, min(start + size, len(a.lines)) if size else len(a.lines)) for a in articles for start in (range(0, max(len(a.lines), 1), size) if size else [0])]
-        labelled = await self.classify(windows)
-        out = []
+        per_page = []
         for article in articles:
-            parts = [(w, result) for w, result in zip(windows, labelled, strict=True) if w.article is article]
+            n = len(article.lines)
+            starts = range(0, max(n, 1), size) if size else [0]
+            per_page.append([_Window(article, start, min(start + size, n) if size else n) for start in starts])
+        results = iter(await self.classify([w for windows in per_page for w in windows]))
+        out = []
+        for windows in per_page:
+            parts = [next(results) for _ in windows]
             if len(parts) == 1:
-                out.append(parts[0][1])
-                continue
-            labels = [x for _, (lab, _, _) in parts for x in (lab or [])]
-            confidences = [x for _, (_, conf, _) in parts for x in (conf or [])]
-            out.append((labels, confidences, parts[0][1][2]))
+                out.append(parts[0])
+            else:
+                out.append(([x for lab, _, _ in parts for x in lab or []], [x for _, conf, _ in parts for x in conf or []], parts[0][2]))
         return out
 
     def _classify(self, windows: list[_Window]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
