@@ -300,19 +300,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.serving.protocol import bounded_protocol
 
     print(f"vnnews serve on http://{config.host}:{config.port} (page at /, API docs at /docs); loading models...", file=sys.stderr)
-    try:
-        uvicorn.run(
-            create_app(config),
-            host=config.host,
-            port=config.port,
-            http=bounded_protocol(config.read_timeout_s),
-            limit_concurrency=config.limit_concurrency,
-            timeout_keep_alive=config.keep_alive_s,
-            timeout_graceful_shutdown=int(config.graceful_shutdown_s),
-            log_level="warning" if args.quiet else "info",
-        )
-    except OSError as exc:  # the port is taken, the address is not this machine's
-        return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
+    uvicorn.run(  # a port already taken: uvicorn says so in one line and exits
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        http=bounded_protocol(config.read_timeout_s),
+        limit_concurrency=config.limit_concurrency,
+        timeout_keep_alive=config.keep_alive_s,
+        timeout_graceful_shutdown=int(config.graceful_shutdown_s),
+        log_level="warning" if args.quiet else "info",
+    )
     return 0
 
 
