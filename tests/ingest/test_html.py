@@ -26,7 +26,7 @@ def test_one_line_per_block_with_features():
         "đoạn lồng",
         "phần đuôi",
     ]
-    assert meta == {"html_title": "Tin tức", "lang": "vi"}
+    assert meta == {"html_title": "Tin tức", "lang": "vi", "candidates": {"title": ["Đẩy mạnh chuyển đổi số"], "lead": []}}
     by_text = {line.text: line for line in lines}
     assert by_text["Trang chủ Thế giới"].link_density > 0.9
     assert by_text["Trang chủ Thế giới"].tag_path == "html/body/nav.menu"
@@ -39,3 +39,29 @@ def test_one_line_per_block_with_features():
 def test_scripts_styles_and_noscript_never_reach_text():
     texts = " ".join(line.text for line in html_to_lines(PAGE)[0])
     assert "Quảng cáo" not in texts and "color" not in texts and "JavaScript" not in texts
+
+
+def test_tag_path_keeps_classes_and_id_for_class_words():
+    lines, _ = html_to_lines('<div class="box main  news-x" id="ct"><p class="a b c d">Một đoạn.</p></div>')
+    assert lines[0].tag_path == "html/body/div.box.main.news-x#ct/p.a.b.c"
+
+
+def test_document_names_its_title_and_lead():
+    html = """<html><head><meta property="og:title" content="Tiêu đề OG">
+    <meta name="description" content="Mô tả ngắn của bài."><meta property="og:description" content="Mô tả ngắn của bài.">
+    <script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle",
+      "headline": "Tiêu đề JSON-LD", "description": "Sapo JSON-LD"}]}</script>
+    <script type="application/ld+json">{not json</script></head>
+    <body><h1>Tiêu đề H1</h1><p>Thân bài.</p></body></html>"""
+    _, meta = html_to_lines(html)
+    assert meta["candidates"] == {
+        "title": ["Tiêu đề H1", "Tiêu đề OG", "Tiêu đề JSON-LD"],
+        "lead": ["Mô tả ngắn của bài.", "Sapo JSON-LD"],
+    }
+
+
+def test_label_attribute_is_read_but_never_part_of_the_tag_path():
+    html = '<div data-label="navigation"><a href="/">Trang chủ</a></div><article data-label="body"><p>Đoạn.</p><img alt="ảnh" data-label="image"></article>'
+    lines, _ = html_to_lines(html, label_attr="data-label")
+    assert [(line.text, line.label) for line in lines] == [("Trang chủ", "navigation"), ("Đoạn.", "body"), ("ảnh", "image")]
+    assert all("label" not in line.tag_path for line in lines)

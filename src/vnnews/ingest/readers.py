@@ -75,13 +75,18 @@ def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
     return [Line(t) for t in normalize(text, tone_style=options.tone_style).split("\n") if t]
 
 
-def _lines_from_html(html: str, options: IngestOptions) -> tuple[list[Line], dict[str, str]]:
-    raw, meta = html_to_lines(html)
+def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None = None) -> tuple[list[Line], dict[str, Any]]:
+    raw, meta = html_to_lines(html, label_attr)
     lines = []
     for line in raw:
         text = normalize(line.text, tone_style=options.tone_style, keep_newlines=False)
         if text:
-            lines.append(Line(text, line.tag_path, round(line.link_density, 4)))
+            lines.append(Line(text, line.tag_path, round(line.link_density, 4), line.label))
+    if "candidates" in meta:  # compared with lines, so normalised like them
+        meta["candidates"] = {
+            kind: [t for t in (normalize(v, tone_style=options.tone_style, keep_newlines=False) for v in values) if t]
+            for kind, values in meta["candidates"].items()
+        }
     return lines, meta
 
 
