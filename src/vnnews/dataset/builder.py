@@ -33,12 +33,14 @@ from typing import Any, Literal
 import datasets
 
 from vnnews.config import from_dict, to_dict
-from vnnews.dataset.compose import compose_page
+from vnnews.dataset.compose import FAMILIES, compose_page
 from vnnews.dataset.features import (
     ARTICLE_FEATURES,
+    PAGE_FEATURES,
     SEGMENT_FEATURES,
     SUMMARIZATION_FEATURES,
     article_row,
+    page_row,
     segment_rows,
     summarization_row,
 )
@@ -49,7 +51,8 @@ from vnnews.outputs import recover_dir
 
 log = logging.getLogger(__name__)
 
-SUBSETS: tuple[str, ...] = ("segments", "summarization")
+SUBSETS: tuple[str, ...] = ("segments", "summarization", "pages")
+SUBSET_FEATURES = {"segments": SEGMENT_FEATURES, "summarization": SUMMARIZATION_FEATURES, "pages": PAGE_FEATURES}
 
 
 @dataclass
@@ -62,6 +65,8 @@ class DatasetConfig:
     tone_style: Literal["new", "old"] | None = "new"
     annotations_dir: str | None = "data/annotations"  # gold labels; None to ignore them
     compose_pages: bool = False  # wrap structured records in page boilerplate (classifier training data)
+    compose_families: list[str] | None = None  # layout families to compose (None: all; see vnnews.dataset.compose)
+    compose_html_share: float = 0.6  # share of composed pages rendered as HTML (the rest as text dumps)
     max_records_per_file: int | None = None  # read only the first N records of each JSONL file (samples, demos)
     num_proc: int | None = None  # worker processes; None: one per CPU core
 
@@ -70,6 +75,11 @@ class DatasetConfig:
             raise ValueError(f"context_window must be >= 0, got {self.context_window}")
         if self.num_proc is not None and self.num_proc < 1:
             raise ValueError(f"num_proc must be >= 1 or null, got {self.num_proc}")
+        unknown = sorted(set(self.compose_families or ()) - set(FAMILIES))
+        if unknown or self.compose_families == []:
+            raise ValueError(f"compose_families: unknown or empty {unknown or []}; choose from {', '.join(FAMILIES)}")
+        if not 0.0 <= self.compose_html_share <= 1.0:
+            raise ValueError(f"compose_html_share must be between 0 and 1, got {self.compose_html_share}")
 
 
 @dataclass
@@ -103,7 +113,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
                     continue
                 if cfg.compose_pages and labelled.label_source == "structured":
                     title, lead = " ".join(labelled.texts_labelled("title")), " ".join(labelled.texts_labelled("lead"))
-                    composed = compose_page(labelled, list(recent))
+                    composed = compose_page(labelled, list(recent), families=cfg.compose_families or FAMILIES, html_share=cfg.compose_html_share)
                     if title:
                         recent.append((title, lead))
                     labelled = composed
@@ -117,6 +127,11 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
 def _explode_segments(batch: dict[str, list[Any]], context_window: int) -> dict[str, list[Any]]:
     rows = [r for i in range(len(batch["article_id"])) for r in segment_rows({k: v[i] for k, v in batch.items()}, context_window)]
     return {name: [r[name] for r in rows] for name in SEGMENT_FEATURES}
+
+
+def _to_pages(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    rows = [page_row({k: v[i] for k, v in batch.items()}) for i in range(len(batch["article_id"]))]
+    return {name: [r[name] for r in rows] for name in PAGE_FEATURES}
 
 
 def _to_summaries(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -231,11 +246,19 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
                 num_proc=map_proc,
                 desc=f"Summarization ({split})",
             )
+            subsets["pages"][split] = part.map(
+                _to_pages,
+                batched=True,
+                remove_columns=part.column_names,
+                features=PAGE_FEATURES,
+                num_proc=map_proc,
+                desc=f"Pages ({split})",
+            )
         counts = {name: {split: len(ds) for split, ds in splits.items()} for name, splits in subsets.items()}
         for name, splits in subsets.items():
             # datasets 5.2 writes no shard for an empty split and cannot load it back
             # (huggingface/datasets#8385): write those as one empty shard with the schema.
-            features = SEGMENT_FEATURES if name == "segments" else SUMMARIZATION_FEATURES
+            features = SUBSET_FEATURES[name]
             empty = {split: 1 for split, ds in splits.items() if len(ds) == 0}
             for split in empty:
                 splits[split] = datasets.Dataset.from_dict({k: [] for k in features}, features=features)
@@ -313,7 +336,7 @@ def stats_table(out_dir: str | os.PathLike[str]) -> str:
 
 
 def load_subset(out_dir: str | os.PathLike[str], subset: str) -> datasets.DatasetDict:
-    """Load one subset ("segments" or "summarization") of a built dataset."""
+    """Load one subset ("segments", "summarization" or "pages") of a built dataset."""
     if subset not in SUBSETS:
         raise ValueError(f"unknown subset {subset!r}; expected one of {SUBSETS}")
     path = Path(out_dir) / subset

@@ -1,31 +1,55 @@
-"""Realistic training pages from structured articles.
+"""Training pages that look like the world, from structured articles.
 
-Five gold pages cannot train a line classifier, and structured records (title,
-lead, body, captions) have no boilerplate at all. A composed page wraps a
-structured article in the furniture the seed pages show: a breadcrumb, a
-dateline, a byline, "Theo dõi ... trên", image file names before captions with
-"(Ảnh: ...)" credits, a related-article box inside the body, related lists whose
-titles are printed twice with a time and a teaser (taken from *other* articles,
-so they read like real headlines), ads, error widgets, "Phiên bản di động".
-Every line's label is known by construction (label source ``composed``).
+Five gold pages cannot train a page labeller, and structured records (title,
+lead, body sentences, captions) have no page around them. The composer builds
+one: a site (menus, footer, markup habits, shared by every page of that site),
+a layout family, and the article inside it, then renders it as a text dump or as
+HTML. Every line's label is known by construction (label source ``composed``):
+HTML pages carry the label on each block in an attribute that the HTML reader
+takes the label from and no feature can see, so the page is read by the same
+code as a real one (:func:`vnnews.ingest.readers._lines_from_html`).
 
-Composition is deterministic: the random choices are seeded by the article id.
+Layout families (``FAMILIES``), after the failures seen on real pages:
+- ``classic``: breadcrumb, title, dateline, byline, lead, body with photos, an
+  inline related box, related lists, tags;
+- ``portal``: a menu of 30 to 150 lines, the headline repeated in a sticky top bar,
+  "most read" sidebars, a long footer;
+- ``magazine``: kicker, cover image whose alt text is the headline, long body with
+  subheadings and many photos, "(Ảnh: ...)" inside paragraphs;
+- ``photo``: a photo story: photos, each followed by a narrative paragraph (body)
+  that ends "(Ảnh: ...)";
+- ``live``: a live blog: entries under their times;
+- ``listicle``: "top 10": numbered subheadings, each with a paragraph and a photo;
+- ``comments``: a classic article followed by readers' comments (long sentences
+  that are not the article);
+- ``mobile``: a slim page: a few menu lines, related items with thumbnails whose
+  alt text repeats their titles, "Xem bản Desktop".
+
+Composition is deterministic: every random choice is seeded by the article id
+(the site's by the site's name).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html as htmlmod
 import random
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from vnnews.ingest import Article, Line
 
-SECTIONS = ("Thời sự", "Thế giới", "Kinh tế", "Xã hội", "Pháp luật", "Văn hoá", "Thể thao", "Giáo dục", "Sức khoẻ", "Công nghệ", "Chính trị - Xã hội", "Đời sống")
-SITES = ("Baoquocte.vn", "Báo Tin tức", "VnExpress", "Dân trí", "Tuổi Trẻ", "Thanh Niên", "VietnamPlus")
-RELATED_HEADINGS = ("Tin liên quan", "Tin bài liên quan", "Đọc thêm", "Xem nhiều", "Đọc nhiều", "Có thể bạn quan tâm", "Các tin bài khác", "Tin cùng chuyên mục", "Tin mới")
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương")
+FAMILIES: tuple[str, ...] = ("classic", "portal", "magazine", "photo", "live", "listicle", "comments", "mobile")
+N_SITES = 24
+LABEL_ATTR = "data-vnnews-label"
+
+SECTIONS = ("Thời sự", "Thế giới", "Kinh tế", "Xã hội", "Pháp luật", "Văn hoá", "Thể thao", "Giáo dục", "Sức khoẻ", "Công nghệ", "Đời sống", "Du lịch", "Giải trí", "Bất động sản", "Xe", "Khoa học")
+SUBSECTIONS = ("Chính trị", "Quân sự", "Tài chính", "Chứng khoán", "Doanh nghiệp", "Giao thông", "Môi trường", "Bóng đá", "Tennis", "Điện ảnh", "Âm nhạc", "Tuyển sinh", "Du học", "Dinh dưỡng", "Làm đẹp", "Thị trường", "Dự án", "Nhà đẹp", "Ẩm thực", "Hồ sơ", "Phóng sự", "Góc nhìn", "Bạn đọc", "Video", "Ảnh", "Podcast", "E-magazine", "Tiêu dùng")
+SITE_NAMES = ("Báo Tin Mới", "Tin Nhanh 24h", "Thời Báo Số", "Người Đưa Tin", "Báo Phương Nam", "Đời Sống Việt", "Nhịp Sống", "Tin Tức Việt", "Báo Miền Trung", "Kinh Tế Sài Gòn", "Thể Thao Việt", "Sức Khoẻ Gia Đình")
+RELATED_HEADINGS = ("Tin liên quan", "Tin bài liên quan", "Đọc thêm", "Xem nhiều", "Đọc nhiều", "Có thể bạn quan tâm", "Các tin bài khác", "Tin cùng chuyên mục", "Tin mới", "Tin nổi bật", "Bài viết liên quan", "Xem thêm")
+FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương")
 MIDDLE = ("Văn", "Thị", "Minh", "Thanh", "Hoàng", "Đức", "Ngọc", "Quang", "Thu", "Hải")
 GIVEN = ("Linh", "Anh", "Hùng", "Dũng", "Hằng", "Lâm", "Việt", "Khánh", "Tuấn", "Hà", "Dân", "Long", "Giang", "Phương", "Trang")
 ADS = (
@@ -36,122 +60,425 @@ ADS = (
     "{p} cải thiện giấc ngủ, giảm căng thẳng mệt mỏi",
 )
 PRODUCTS = ("Ago Mom", "VitaPlus", "Sâm Ngọc Linh Gold", "SmartHome X", "Canxi Kids", "Trà Xanh An Nhiên")
-OTHER = ("Có lỗi xảy ra", "Co loi xay ra", "Xin chờ trong giây lát...", "Đang tải...")
-FOOTERS = ("Phiên bản di động", "Lên đầu trang", "Chia sẻ", "Bình luận")
+OTHER = ("Có lỗi xảy ra", "Xin chờ trong giây lát...", "Đang tải...", "Bạn chưa đăng nhập", "Gửi bình luận", "0 bình luận")
+COMMENTS = (
+    "Bài viết rất hay, cảm ơn tác giả đã phân tích kỹ lưỡng vấn đề này.",
+    "Tôi không đồng ý với quan điểm trên, thực tế ở địa phương tôi khác hẳn.",
+    "Mong các cơ quan chức năng sớm vào cuộc xử lý nghiêm những sai phạm như vậy.",
+    "Đọc xong thấy buồn quá, không biết bao giờ mới thay đổi được.",
+    "Chúc mừng đội tuyển, trận đấu hôm qua thật sự rất tuyệt vời!",
+    "Giá cả tăng mà lương không tăng thì người dân biết sống thế nào đây?",
+)
+FOOTER = (
+    "Cơ quan chủ quản: {s}", "Giấy phép số {n}/GP-BTTTT do Bộ Thông tin và Truyền thông cấp", "Tổng biên tập: {name}",
+    "Toà soạn: Số {n} đường {sec}, Hà Nội", "Điện thoại: 024.{n}.{n} - Fax: 024.{n}", "Email: toasoan@{host}",
+    "Đường dây nóng: 09{n} {n} {n}", "© Bản quyền thuộc về {s}. Ghi rõ nguồn khi phát hành lại thông tin từ website này.",
+    "Liên hệ quảng cáo", "Chính sách bảo mật", "Điều khoản sử dụng", "Về chúng tôi", "RSS",
+)
+CONTENT_CLASSES = ("content", "detail-content", "article-body", "news-content", "singular-content", "fck_detail", "post-content", "entry-content", "main-detail", "cms-body", "box-content", "txt-content")
+LEAD_CLASSES = ("sapo", "description", "lead", "summary", "detail-sapo", "article-sapo", "intro")
+TITLE_CLASSES = ("title", "title-detail", "article-title", "headline", "title-page", "post-title", "news-title")
 
 
-def _rng(article_id: str, salt: str) -> random.Random:
-    return random.Random(int.from_bytes(hashlib.sha1(f"{salt}\x00{article_id}".encode()).digest()[:8], "big"))
+def _rng(key: str, salt: str) -> random.Random:
+    return random.Random(int.from_bytes(hashlib.sha1(f"{salt}\x00{key}".encode()).digest()[:8], "big"))
 
 
 def _name(rng: random.Random) -> str:
-    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}" if rng.random() < 0.6 else f"{rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+    return f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}" if rng.random() < 0.6 else f"{rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
 def _time(rng: random.Random) -> str:
-    return f"{rng.randint(0, 23):02d}:{rng.choice(range(0, 60, 10)):02d}"
+    return f"{rng.randint(0, 23):02d}:{rng.choice(range(0, 60, 5)):02d}"
 
 
 def _date(rng: random.Random) -> str:
-    return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2019, 2025)}"
+    return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2012, 2025)}"
 
 
 def _dateline(rng: random.Random) -> str:
     days = ("Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật")
     return rng.choice(
-        (
-            f"{_time(rng)} {_date(rng)}",
-            f"{_time(rng)} | {_date(rng)} GMT+7",
-            f"{rng.choice(days)}, {_date(rng)} - {_time(rng)}",
-            f"{_date(rng)} {_time(rng)}",
-        )
+        (f"{_time(rng)} {_date(rng)}", f"{_time(rng)} | {_date(rng)} GMT+7", f"{rng.choice(days)}, {_date(rng)} - {_time(rng)}", f"{_date(rng)} {_time(rng)}", f"{_time(rng)} ngày {_date(rng)}")
     )
 
 
 def _slug(text: str, rng: random.Random) -> str:
-    ascii_text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = "".join(c for c in ascii_text if not unicodedata.combining(c)).lower()
-    words = re.findall(r"[a-z0-9]+", ascii_text)[: rng.randint(2, 8)]
+    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    words = re.findall(r"[a-z0-9]+", "".join(c for c in folded if not unicodedata.combining(c)).lower())[: rng.randint(2, 8)]
     return " ".join(words) + f" {rng.randint(100, 9999)}.jpg" if rng.random() < 0.6 else " ".join(words)
 
 
-def _related_item(rng: random.Random, title: str, lead: str, inline: bool) -> list[Line]:
-    if inline:
-        truncated = " ".join(title.split()[: max(3, len(title.split()) // 2)])
-        lines = [Line(f"{truncated} {title}" if rng.random() < 0.5 else f"{title} {title}", label="related")]
-    else:
-        lines = [Line(title, label="related")] * (2 if rng.random() < 0.8 else 1)
+def _cls(rng: random.Random, pool: Sequence[str], obfuscated: bool) -> str:
+    return f"c{rng.randrange(16**5):05x}" if obfuscated else rng.choice(pool)
+
+
+@dataclass
+class Site:
+    """What every page of one site shares: name, menu, footer, markup habits."""
+
+    name: str
+    host: str
+    menu: list[tuple[str, list[str]]]
+    footer: list[str]
+    obfuscated: bool  # class names are hashes (the model must not rely on class words)
+    content_class: str
+    lead_class: str
+    title_class: str
+    lead_tag: str
+    para_tag: str
+    caption_style: str  # figure, div, table, em
+    has_candidates: bool
+    has_jsonld: bool
+
+
+def make_site(index: int) -> Site:
+    rng = _rng(str(index), "site")
+    name = SITE_NAMES[index % len(SITE_NAMES)] + ("" if index < len(SITE_NAMES) else f" {index}")
+    host = re.sub(r"[^a-z]", "", unicodedata.normalize("NFD", name.lower().replace("đ", "d")).encode("ascii", "ignore").decode()) + ".vn"
+    sections = rng.sample(SECTIONS, rng.randint(6, len(SECTIONS)))
+    menu = [(s, rng.sample(SUBSECTIONS, rng.randint(0, 7))) for s in sections]
+    footer = [f.format(s=name, n=rng.randint(10, 999), name=_name(rng), sec=rng.choice(SECTIONS), host=host) for f in rng.sample(FOOTER, rng.randint(2, len(FOOTER)))]
+    obfuscated = rng.random() < 0.3
+    return Site(
+        name, host, menu, footer, obfuscated,
+        _cls(rng, CONTENT_CLASSES, obfuscated), _cls(rng, LEAD_CLASSES, obfuscated), _cls(rng, TITLE_CLASSES, obfuscated),
+        rng.choice(("h2", "h2", "h3", "p", "div", "p-strong")), rng.choice(("p", "p", "p", "div")), rng.choice(("figure", "figure", "div", "table", "em")),
+        rng.random() < 0.8, rng.random() < 0.4,
+    )
+
+
+@dataclass
+class Block:
+    """One line-to-be of a page: its label, text, and role (how it is marked up)."""
+
+    label: str
+    text: str
+    role: str
+    region: str
+
+
+@dataclass
+class Page:
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, label: str, text: str, role: str, region: str) -> None:
+        if text:
+            self.blocks.append(Block(label, text, role, region))
+
+
+def _paragraphs(sentences: Sequence[str], rng: random.Random) -> list[str]:
+    """Body sentences grouped 1 to 3 per paragraph, as pages print them."""
+    out, i = [], 0
+    while i < len(sentences):
+        k = rng.choice((1, 1, 2, 2, 3))
+        out.append(" ".join(sentences[i : i + k]))
+        i += k
+    return out
+
+
+def _related_items(page: Page, rng: random.Random, others: Sequence[tuple[str, str]], region: str, thumbnails: bool, heading: bool = True) -> None:
+    if not others:
+        return
+    if heading:
+        page.add("related" if rng.random() < 0.5 else "navigation", rng.choice(RELATED_HEADINGS), "related_heading", region)
+    for title, lead in rng.sample(list(others), k=min(len(others), rng.randint(2, 8))):
+        if thumbnails:
+            page.add("image", title if rng.random() < 0.7 else _slug(title, rng), "img", region)
+        page.add("related", title, "related_item", region)
         if rng.random() < 0.3:
-            lines.append(Line(f"{_time(rng)} {_date(rng)}", label="related"))
-    if lead and rng.random() < 0.8:
-        words = lead.split()
-        teaser = lead if rng.random() < 0.4 or len(words) < 20 else " ".join(words[: rng.randint(15, 25)]) + " ..."
-        lines.append(Line(teaser, label="related"))
-    return lines
+            page.add("related", rng.choice((_date(rng), f"{rng.randint(1, 23)} giờ trước", _time(rng))), "related_time", region)
+        if lead and rng.random() < 0.4:
+            words = lead.split()
+            page.add("related", " ".join(words[: rng.randint(12, 25)]) + " ...", "related_teaser", region)
 
 
-def compose_page(article: Article, others: Sequence[tuple[str, str]], salt: str = "compose") -> Article:
-    """A page around structured ``article`` (lines labelled title/lead/body/caption),
-    with related items drawn from ``others`` ((title, lead) of other articles)."""
-    rng = _rng(article.id, salt)
+def _menu(page: Page, site: Site, rng: random.Random, size: str) -> None:
+    if size == "slim":
+        for s, _ in site.menu[: rng.randint(2, 5)]:
+            page.add("navigation", s, "menu", "header")
+        return
+    for s, subs in site.menu:
+        page.add("navigation", s, "menu", "header")
+        if size == "big":
+            for sub in subs:
+                page.add("navigation", sub, "menu", "header")
+
+
+def _body(page: Page, rng: random.Random, family: str, paragraphs: list[str], captions: list[str], title: str, others: Sequence[tuple[str, str]]) -> None:
+    caption_at = {rng.randrange(max(1, len(paragraphs))): c for c in captions}
+    inline_at = rng.randrange(max(1, len(paragraphs))) if others and family in ("classic", "portal", "comments") and rng.random() < 0.3 else -1
+    n_photo = 0
+    for i, text in enumerate(paragraphs):
+        if family == "photo" or (family == "magazine" and rng.random() < 0.35):
+            n_photo += 1
+            page.add("image", f"{title} - {n_photo}" if rng.random() < 0.6 else _slug(title, rng), "img", "article")
+            if family == "photo" or rng.random() < 0.5:
+                text = text.rstrip(".") + f" (Ảnh: {_name(rng)})."
+        if family == "listicle" and i < 10 and rng.random() < 0.8:
+            head = " ".join(text.split()[: rng.randint(3, 8)])
+            if rng.random() < 0.5:  # "1. Xxx" headings, or "Name (Nước): +10 triệu" lines in plain paragraphs
+                page.add("subheading", f"{i + 1}. {head}", "subheading", "article")
+            else:
+                page.add("body", f"{head} ({rng.choice(SECTIONS)}): +{rng.randint(2, 90)} {rng.choice(('triệu euro', 'điểm', 'tỷ đồng', '%'))}", "p", "article")
+            if rng.random() < 0.6:
+                page.add("image", f"{title} - {i + 1}" if rng.random() < 0.7 else _slug(text, rng), "img", "article")
+        elif family == "magazine" and i and rng.random() < 0.12:
+            page.add("subheading", " ".join(text.split()[: rng.randint(3, 7)]).upper(), "subheading", "article")
+        elif family == "live" and rng.random() < 0.6:
+            page.add("dateline", _time(rng), "live_time", "article")
+        page.add("body", text, "p", "article")
+        if i in caption_at:
+            if rng.random() < 0.7:
+                alt = caption_at[i] if rng.random() < 0.3 else (f"{title} - {i + 1}" if rng.random() < 0.5 else _slug(caption_at[i], rng))
+                page.add("image", alt, "img", "article")
+            credit = f" (Ảnh: {_name(rng)})" if rng.random() < 0.5 else ""
+            page.add("caption", caption_at[i] + credit, "caption", "article")
+        if i == inline_at:
+            _related_items(page, rng, others, "inline", thumbnails=False, heading=rng.random() < 0.5)
+
+
+_SIGNATURE = re.compile(r"^(Theo|Nguồn)\b.{0,40}$|^\w+(\s\w+){0,3}$")
+
+
+def split_signature(sentences: list[str]) -> tuple[list[str], list[str]]:
+    """Body sentences, and the author/source lines that close them in many records
+    ("Minh Tâm", "Theo TTXVN"): those are bylines on a page, not body."""
+    end = len(sentences)
+    while end > 1 and _SIGNATURE.match(sentences[end - 1]) and not sentences[end - 1].endswith((".", "!", "?", '"', "”")):
+        end -= 1
+    return sentences[:end], sentences[end:]
+
+
+def build_page(article: Article, others: Sequence[tuple[str, str]], site: Site, family: str, rng: random.Random) -> Page:
+    """The blocks of a page of ``family`` on ``site`` around ``article``."""
     titles, leads = article.texts_labelled("title"), article.texts_labelled("lead")
-    body, captions = article.texts_labelled("body"), article.texts_labelled("caption")
-    page: list[Line] = []
-    L = lambda text, label: Line(text, label=label)  # noqa: E731
-
-    if rng.random() < 0.5:
-        page.append(L(f"Trang chủ {rng.choice(SECTIONS)}", "navigation"))
+    captions = article.texts_labelled("caption")
+    sentences, signature = split_signature(article.texts_labelled("body"))
+    paragraphs = _paragraphs(sentences, rng)
+    title = " ".join(titles)
+    page = Page()
+    if family != "mobile" and rng.random() < 0.6:
+        page.add("image", rng.choice((f"Logo {site.name}", site.name, "logo")), "img", "header")
+    page.add("navigation", rng.choice(("Đăng nhập", "Trang chủ", "Tìm kiếm", "Menu")), "menu", "header")
+    _menu(page, site, rng, {"portal": "big", "mobile": "slim"}.get(family, rng.choice(("big", "small", "small", "slim"))))
+    if family == "portal" or rng.random() < 0.1:
+        page.add("navigation", title, "topbar", "topbar")  # the headline again, in a sticky bar
+    section = rng.choice(site.menu)
+    if rng.random() < 0.7:
+        page.add("navigation", section[0], "breadcrumb", "article")
+        if section[1] and rng.random() < 0.5:
+            page.add("navigation", rng.choice(section[1]), "breadcrumb", "article")
+    if family == "magazine":
+        page.add("image", title, "img", "article")  # cover photo, alt text = headline
     dateline_first = rng.random() < 0.4
     if dateline_first:
-        page.append(L(_dateline(rng), "dateline"))
-    if titles and rng.random() < 0.15:
-        page.append(L(" ".join(titles[0].split()[:4]) + ":", "title"))
-    page += [L(t, "title") for t in titles]
-    if not dateline_first and rng.random() < 0.5:
-        page.append(L(_dateline(rng), "dateline"))
+        page.add("dateline", _dateline(rng), "dateline", "article")
+    if titles and (family == "magazine" or rng.random() < 0.1):
+        page.add("title", " ".join(titles[0].split()[:4]) + ":", "kicker", "article")
+    for t in titles:
+        page.add("title", t, "title", "article")
+    if not dateline_first and rng.random() < 0.7:
+        page.add("dateline", _dateline(rng), "dateline", "article")
     byline_top = rng.random() < 0.35
     if byline_top:
-        page.append(L(_name(rng), "byline"))
-    if rng.random() < 0.1:
-        page.append(L("aa", "navigation"))
-    page += [L(t, "lead") for t in leads]
-    if rng.random() < 0.2:
-        page.append(L(f"Theo dõi {rng.choice(SITES)} trên", "navigation"))
-
-    # body, with each caption (and often its image line) after a random paragraph
-    slots: dict[int, list[Line]] = {}
-    for caption in captions:
-        block = []
-        if rng.random() < 0.5:
-            block.append(L(_slug(caption, rng) if rng.random() < 0.6 else (titles[0] if titles else _slug(caption, rng)), "image"))
-        credit = f" (Ảnh: {_name(rng)})" if rng.random() < 0.5 else ""
-        block.append(L(caption + credit, "caption"))
-        slots.setdefault(rng.randrange(max(1, len(body))), []).extend(block)
-    inline_at = rng.randrange(max(1, len(body))) if others and rng.random() < 0.2 else -1
-    for i, text in enumerate(body):
-        page.append(L(text, "body"))
-        page += slots.get(i, [])
-        if i == inline_at:
-            for title, lead in rng.sample(list(others), k=min(len(others), rng.randint(1, 3))):
-                page += _related_item(rng, title, lead, inline=True)
-    if not body:
-        page += [line for block in slots.values() for line in block]
-
-    if not byline_top and rng.random() < 0.4:
-        page.append(L(_name(rng), "byline"))
-    if rng.random() < 0.15:
-        page.append(L(f"Nguồn: {rng.choice(SITES)}" if rng.random() < 0.7 else "Nguồn:", "byline"))
-    for _ in range(rng.choice((0, 1, 1, 2))):
-        if not others:
-            break
-        if rng.random() < 0.75:
-            page.append(L(rng.choice(RELATED_HEADINGS), "navigation"))
-        for title, lead in rng.sample(list(others), k=min(len(others), rng.randint(2, 8))):
-            page += _related_item(rng, title, lead, inline=False)
-    if rng.random() < 0.15:
-        page += [L(rng.choice(OTHER), "other")] * rng.choice((1, 2))
-    if rng.random() < 0.2:
-        page += [L(rng.choice(ADS).format(p=rng.choice(PRODUCTS)), "advertisement") for _ in range(rng.randint(1, 2))]
+        name = _name(rng)
+        page.add("byline", rng.choice((name, name, f"{name} - Theo {rng.choice(SITE_NAMES)}", f"{name} (tổng hợp)", f"Theo {rng.choice(SITE_NAMES)}", f"{name} - {_name(rng)}")), "byline", "article")
     if rng.random() < 0.3:
-        page.append(L(rng.choice(FOOTERS), "navigation"))
-    return Article(article.id, article.source, page, {**article.meta, "composed": True}, "composed")
+        for t in rng.sample(("Chia sẻ", "Bình luận", "In bài", "Aa", "Lưu"), rng.randint(1, 3)):
+            page.add("navigation", t, "share", "article")
+    if family in ("classic", "mobile", "comments") and rng.random() < 0.25:
+        page.add("image", title, "img", "article")  # the article's photo, alt text = headline, before the lead
+    for t in leads:
+        page.add("lead", (rng.choice((f"({site.name}) - ", f"{site.name.replace(' ', '')} – ", f"{site.name} ")) if rng.random() < 0.35 else "") + t, "lead", "article")
+    if family in ("classic", "mobile", "comments") and rng.random() < 0.2:
+        page.add("image", title, "img", "article")  # or after it
+    _body(page, rng, family, paragraphs, captions, title, others)
+    for t in signature:
+        page.add("byline", t, "byline", "article")
+    if not byline_top and not signature and rng.random() < 0.6:
+        page.add("byline", _name(rng), "byline", "article")
+    if rng.random() < 0.2:
+        page.add("byline", f"Theo {rng.choice(SITE_NAMES)}", "byline", "article")
+    if rng.random() < 0.3:
+        page.add("navigation", "Tags", "tag", "article")
+        for sub in rng.sample(SUBSECTIONS, rng.randint(1, 4)):
+            page.add("navigation", sub, "tag", "article")
+    for _ in range(rng.choice((1, 1, 2)) if family != "mobile" else 1):
+        _related_items(page, rng, others, "related", thumbnails=family == "mobile" or rng.random() < 0.4)
+    if family == "comments":
+        page.add("other", f"Bình luận ({rng.randint(2, 80)})", "comment_head", "comments")
+        for _ in range(rng.randint(2, 8)):
+            page.add("other", _name(rng), "comment_user", "comments")
+            page.add("other", rng.choice(COMMENTS), "comment_text", "comments")
+            page.add("other", rng.choice((f"{rng.randint(1, 59)} phút trước", _date(rng))), "comment_time", "comments")
+            if rng.random() < 0.5:
+                page.add("navigation", rng.choice(("Trả lời", "Thích")), "comment_action", "comments")
+    if family == "portal" or rng.random() < 0.3:
+        _related_items(page, rng, others, "sidebar", thumbnails=rng.random() < 0.5)
+    if rng.random() < 0.15:
+        page.add("other", rng.choice(OTHER), "other", "footer")
+    if rng.random() < 0.25:
+        for _ in range(rng.randint(1, 2)):
+            page.add("advertisement", rng.choice(ADS).format(p=rng.choice(PRODUCTS)), "ad", "sidebar")
+    if family == "mobile":
+        page.add("navigation", "Xem bản Desktop", "footer", "footer")
+    footer = site.footer if family == "portal" else site.footer[: rng.randint(0, len(site.footer))]
+    for t in footer:
+        page.add("navigation", t, "footer", "footer")
+    return page
+
+
+# ---------------------------------------------------------------- rendering
+def render_text(page: Page) -> list[Line]:
+    """A text dump: one line per block, as the seed pages are."""
+    return [Line(b.text, label=b.label) for b in page.blocks]
+
+
+def _e(text: str) -> str:
+    return htmlmod.escape(text, quote=True)
+
+
+def _attr(block: Block, cls: str | None = None) -> str:
+    c = f' class="{_e(cls)}"' if cls else ""
+    return f'{c} {LABEL_ATTR}="{block.label}"'
+
+
+def _render_block(b: Block, site: Site, rng: random.Random) -> str:
+    o = site.obfuscated
+    if b.role == "img":
+        img = f'<img src="/i/{rng.randrange(10**6)}.jpg" alt="{_e(b.text)}" {LABEL_ATTR}="{b.label}">'
+        return img if b.region in ("related", "sidebar", "header") else f'<figure class="{"image" if not o else "f" + site.content_class[:3]}">{img}</figure>'
+    if b.role == "caption":
+        if site.caption_style == "figure":
+            return f"<figure><figcaption{_attr(b)}>{_e(b.text)}</figcaption></figure>"
+        if site.caption_style == "table":
+            return f"<table><tr><td{_attr(b, None if o else 'caption')}>{_e(b.text)}</td></tr></table>"
+        if site.caption_style == "em":
+            return f"<p{_attr(b)}><em>{_e(b.text)}</em></p>"
+        return f"<div{_attr(b, 'c' + site.lead_class[-3:] if o else 'img-caption')}>{_e(b.text)}</div>"
+    if b.role == "title":
+        tag = "h1" if rng.random() < 0.93 else rng.choice(("h2", "div"))
+        return f"<{tag}{_attr(b, site.title_class)}>{_e(b.text)}</{tag}>"
+    if b.role == "kicker":
+        return f"<h3{_attr(b, None if o else 'kicker')}>{_e(b.text)}</h3>"
+    if b.role == "lead":
+        if site.lead_tag == "p-strong":
+            return f"<p{_attr(b, site.lead_class)}><strong>{_e(b.text)}</strong></p>"
+        return f"<{site.lead_tag}{_attr(b, site.lead_class)}>{_e(b.text)}</{site.lead_tag}>"
+    if b.role == "p":
+        return f"<{site.para_tag}{_attr(b)}>{_e(b.text)}</{site.para_tag}>"
+    if b.role == "subheading":
+        level = rng.choice((2, 3, 4)) if rng.random() < 0.8 else 0
+        return f"<h{level}{_attr(b)}>{_e(b.text)}</h{level}>" if level else f"<p{_attr(b)}><strong>{_e(b.text)}</strong></p>"
+    if b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action"):
+        return f'<li{_attr(b)}><a href="/{rng.randrange(10**6)}.html">{_e(b.text)}</a></li>'
+    if b.role in ("related_heading",):
+        return f"<h3{_attr(b, None if o else 'box-title')}>{_e(b.text)}</h3>"
+    if b.role in ("dateline", "live_time", "related_time", "comment_time"):
+        return f"<span{_attr(b, None if o else 'time')}>{_e(b.text)}</span><br>" if rng.random() < 0.3 else f"<div{_attr(b, None if o else 'date')}>{_e(b.text)}</div>"
+    if b.role == "byline":
+        return f"<p{_attr(b, None if o else 'author')}><strong>{_e(b.text)}</strong></p>"
+    if b.role == "ad":
+        return f"<div{_attr(b, None if o else 'ads')}><a href=\"/ad\">{_e(b.text)}</a></div>"
+    if b.role == "topbar":
+        return f"<div{_attr(b, None if o else 'topbar-title')}>{_e(b.text)}</div>"
+    return f"<div{_attr(b)}>{_e(b.text)}</div>"
+
+
+REGION_TAGS = {
+    "header": ("header", "menu"), "topbar": ("div", "sticky"), "article": ("article", "detail"), "inline": ("div", "box-related"),
+    "related": ("section", "related"), "comments": ("div", "comments"), "sidebar": ("aside", "sidebar"), "footer": ("footer", "footer"),
+}
+
+
+FAMILY_CLASSES = {
+    "photo": ("photo-story", "gallery", "media-detail", "image-story", "photo-album"),
+    "magazine": ("e-magazine", "longform", "emagazine", "magazine-detail", "special"),
+    "live": ("live-blog", "liveblog", "truc-tiep", "live"),
+}
+
+
+def render_html(page: Page, site: Site, article_title: str, lead: str, rng: random.Random, family: str = "classic") -> str:
+    """The page as HTML with this site's markup habits; each block carries its label
+    in ``LABEL_ATTR``."""
+    head = [f"<title>{_e(article_title)} - {_e(site.name)}</title>"]
+    if site.has_candidates:
+        head.append(f'<meta property="og:title" content="{_e(article_title)}">')
+        if lead:
+            desc = lead if rng.random() < 0.5 else " ".join(lead.split()[: rng.randint(15, 30)])
+            head.append(f'<meta name="description" content="{_e(desc)}">')
+    if site.has_jsonld:
+        import json
+
+        head.append('<script type="application/ld+json">' + json.dumps({"@type": "NewsArticle", "headline": article_title, "description": lead}, ensure_ascii=False) + "</script>")
+    body: list[str] = []
+    region: str | None = None
+    region_tag = "div"
+    list_open = False
+    for b in page.blocks:
+        if b.region != region:
+            if list_open:
+                body.append("</ul>")
+                list_open = False
+            if region == "article":
+                body.append("</div>")
+            if region is not None:
+                body.append(f"</{region_tag}>")
+            tag, cls = REGION_TAGS[b.region]
+            if b.region == "article" and rng.random() < 0.3:
+                tag = "div"
+            region_tag = tag
+            if b.region == "article" and family in FAMILY_CLASSES and rng.random() < 0.7:
+                cls = f"{cls} {rng.choice(FAMILY_CLASSES[family])}"  # real sites name these containers after the layout
+            elif site.obfuscated:
+                cls = f"r{rng.randrange(16**4):04x}"
+            body.append(f'<{tag} class="{cls}">')
+            if b.region == "article":
+                body.append(f'<div class="{site.content_class}">')
+            region = b.region
+        is_item = b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action")
+        if is_item and not list_open:
+            body.append("<ul>")
+            list_open = True
+        elif not is_item and list_open:
+            body.append("</ul>")
+            list_open = False
+        body.append(_render_block(b, site, rng))
+    if list_open:
+        body.append("</ul>")
+    if region == "article":
+        body.append("</div>")
+    if region is not None:
+        body.append(f"</{region_tag}>")
+    return f'<!doctype html><html lang="vi"><head>{"".join(head)}</head><body>{"".join(body)}</body></html>'
+
+
+def compose_page(
+    article: Article,
+    others: Sequence[tuple[str, str]],
+    salt: str = "compose",
+    families: Sequence[str] = FAMILIES,
+    html_share: float = 0.6,
+) -> Article:
+    """A page around structured ``article`` (lines labelled title/lead/body/caption):
+    a site and a layout family drawn from the article id, related items drawn from
+    ``others`` ((title, lead) of other articles), rendered as HTML (``html_share`` of
+    pages) or as a text dump. ``meta`` says the site and family."""
+    from vnnews.ingest import IngestOptions
+    from vnnews.ingest.readers import _lines_from_html
+
+    rng = _rng(article.id, salt)
+    site = make_site(rng.randrange(N_SITES))
+    family = rng.choice(list(families))
+    page = build_page(article, others, site, family, rng)
+    meta = {**article.meta, "composed": True, "site": site.host, "family": family}
+    if rng.random() < html_share:
+        html = render_html(page, site, " ".join(article.texts_labelled("title")), " ".join(article.texts_labelled("lead")), rng, family)
+        lines, html_meta = _lines_from_html(html, IngestOptions(), label_attr=LABEL_ATTR)
+        meta.update(html_meta, format="html")
+        lines = [Line(line.text, line.tag_path, line.link_density, line.label or "other") for line in lines]
+    else:
+        lines = render_text(page)
+        meta["format"] = "text"
+    return Article(article.id, article.source, lines, meta, "composed")

@@ -11,7 +11,8 @@ clean body (body and subheading lines, one per line), summary = the lead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import datasets
@@ -58,6 +59,23 @@ ARTICLE_FEATURES = datasets.Features(
         "link_densities": datasets.Sequence(datasets.Value("float32")),
         "labels": datasets.Sequence(datasets.Value("string")),
         "label_source": datasets.Value("string"),
+        "meta_json": datasets.Value("string"),
+    }
+)
+
+# ``pages``: one row per page, every line with its label, for the page labeller.
+PAGE_FEATURES = datasets.Features(
+    {
+        "article_id": datasets.Value("string"),
+        "site": datasets.Value("string"),
+        "family": datasets.Value("string"),
+        "format": datasets.Value("string"),
+        "texts": datasets.Sequence(datasets.Value("string")),
+        "tag_paths": datasets.Sequence(datasets.Value("string")),
+        "link_densities": datasets.Sequence(datasets.Value("float32")),
+        "labels": datasets.Sequence(datasets.ClassLabel(names=list(LABELS))),
+        "label_source": datasets.ClassLabel(names=list(LABEL_SOURCES)),
+        "candidates_json": datasets.Value("string"),
     }
 )
 
@@ -74,7 +92,45 @@ def article_row(article: Article, split: str) -> dict[str, Any]:
         "link_densities": [line.link_density for line in article.lines],
         "labels": article.labels,
         "label_source": article.label_source,
+        "meta_json": json.dumps(
+            {k: article.meta[k] for k in ("site", "family", "format", "candidates", "url") if k in article.meta}, ensure_ascii=False
+        ),
     }
+
+
+def page_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``pages`` row of one article-level row."""
+    meta = json.loads(row.get("meta_json") or "{}")
+    return {
+        "article_id": row["article_id"],
+        "site": meta.get("site") or "",
+        "family": meta.get("family") or ("seed" if row["label_source"] == "gold" else ""),
+        "format": meta.get("format") or "",
+        "texts": row["texts"],
+        "tag_paths": row["tag_paths"],
+        "link_densities": row["link_densities"],
+        "labels": row["labels"],
+        "label_source": row["label_source"],
+        "candidates_json": json.dumps(meta.get("candidates") or {}, ensure_ascii=False),
+    }
+
+
+def article_from_page_row(row: dict[str, Any]) -> Article:
+    """An Article (lines, labels, site and candidates in meta) from a ``pages`` row
+    (label ids as ``pages`` stores them, or label names)."""
+    from vnnews.ingest import Line
+
+    labels = [LABELS[x] if isinstance(x, int) else x for x in row["labels"]]
+    source = row["label_source"]
+    source = LABEL_SOURCES[source] if isinstance(source, int) else source
+    lines = [
+        Line(t, tp, ld, lab) for t, tp, ld, lab in zip(row["texts"], row["tag_paths"], row["link_densities"], labels, strict=True)
+    ]
+    meta: dict[str, Any] = {"site": row["site"] or None, "family": row["family"], "format": row["format"]}
+    candidates = json.loads(row["candidates_json"] or "{}")
+    if candidates:
+        meta["candidates"] = candidates
+    return Article(row["article_id"], row["article_id"], lines, meta, source)
 
 
 def segment_rows(row: dict[str, Any], context_window: int) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,267 @@
+"""How well does a system cut the article out of real pages?
+
+The question users ask of an extractor, answered on real pages with gold line
+labels (data/real): per site and pooled,
+- bag-of-tokens precision/recall/F1 of the article text (title + lead + body +
+  subheadings) against gold: Vietnamese syllables, NFC, tone marks in one style,
+  lower-cased, punctuation dropped; the mean over pages, so every page counts once;
+- title exact: the system's title equals the gold title (same normalisation);
+- lead found: on pages that have a lead, the system's lead has token F1 >= 0.8
+  against it (only systems with a lead field);
+- per-label F1 over all lines, for systems that label lines (the model, the rules).
+
+Text extractors (trafilatura, jusText, readability-lxml) are scored on what they
+return: trafilatura's text with its metadata title in front, readability's summary
+with its title in front, jusText's kept paragraphs. Their title is their metadata
+title (jusText has none); none of them has a lead field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vnnews.ingest import Article
+from vnnews.labels import LABELS
+from vnnews.metrics import classification_report
+from vnnews.text import normalize
+
+CONTENT = ("title", "lead", "body", "subheading")
+LEAD_FOUND_F1 = 0.8
+_TOKEN_RE = re.compile(r"\w+")
+
+
+@dataclass
+class Extraction:
+    """What a system made of one page."""
+
+    text: str  # the article text it returns (title, lead, body as it sees them)
+    title: str | None = None  # None: the system has no title field
+    lead: str | None = None  # None: the system has no lead field
+    labels: list[str] | None = None  # one per line, for line-labelling systems
+
+
+@dataclass
+class PageScore:
+    page: str
+    site: str
+    precision: float
+    recall: float
+    f1: float
+    title_exact: bool | None
+    lead_found: bool | None  # None: the page has no lead or the system no lead field
+
+
+@dataclass
+class SystemResult:
+    name: str
+    pages: list[PageScore] = field(default_factory=list)
+    gold_labels: list[str] = field(default_factory=list)
+    predicted_labels: list[str] = field(default_factory=list)
+
+
+def tokens(text: str) -> Counter[str]:
+    """The bag of syllables of ``text`` (normalised, lower-cased, punctuation dropped)."""
+    return Counter(_TOKEN_RE.findall(normalize(text, tone_style="new").lower()))
+
+
+def bag_scores(predicted: str, gold: str) -> tuple[float, float, float]:
+    p, g = tokens(predicted), tokens(gold)
+    overlap = sum((p & g).values())
+    precision = overlap / sum(p.values()) if p else (1.0 if not g else 0.0)
+    recall = overlap / sum(g.values()) if g else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN_RE.findall(normalize(text, tone_style="new").lower())
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal as word sequences: case, punctuation and tone-mark style aside."""
+    return _words(a) == _words(b)
+
+
+def site_of(article: Article) -> str:
+    """The site of a real page: the first folder of its id (data/real/pages/<site>/...)."""
+    return article.id.split("/", 1)[0] if "/" in article.id else "(none)"
+
+
+def from_labels(article: Article, labels: Sequence[str]) -> Extraction:
+    """An Extraction from line labels: the content lines' text, the title and lead lines."""
+    pick = lambda *wanted: [line.text for line, lab in zip(article.lines, labels, strict=True) if lab in wanted]  # noqa: E731
+    return Extraction(
+        text="\n".join(pick(*CONTENT)), title=" ".join(pick("title")), lead=" ".join(pick("lead")), labels=list(labels)
+    )
+
+
+def score_page(article: Article, extraction: Extraction) -> PageScore:
+    gold_labels = [line.label or "other" for line in article.lines]
+    gold = from_labels(article, gold_labels)
+    precision, recall, f1 = bag_scores(extraction.text, gold.text)
+    title_exact = None if extraction.title is None else (bool(gold.title) and _same(extraction.title, gold.title or ""))
+    lead_found = None
+    if gold.lead and extraction.lead is not None:
+        lead_found = bag_scores(extraction.lead, gold.lead)[2] >= LEAD_FOUND_F1
+    return PageScore(article.id, site_of(article), precision, recall, f1, title_exact, lead_found)
+
+
+# ---------------------------------------------------------------- text extractors
+def trafilatura_system(html: str, article: Article) -> Extraction:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True)
+    text = (doc.text if doc is not None else "") or ""
+    title = (doc.title if doc is not None else "") or ""
+    return Extraction(text=f"{title}\n{text}", title=title)
+
+
+def readability_system(html: str, article: Article) -> Extraction:
+    import lxml.html
+    from readability import Document
+
+    doc = Document(html)
+    summary = doc.summary(html_partial=True)
+    body = lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+    title = doc.short_title() or ""
+    return Extraction(text=f"{title}\n{body}", title=title)
+
+
+def justext_system(html: str, article: Article) -> Extraction:
+    import justext
+
+    from vnnews.baselines import _vietnamese_stoplist
+
+    paragraphs = justext.justext(html.encode("utf-8"), _vietnamese_stoplist(), encoding="utf-8")
+    return Extraction(text="\n".join(p.text for p in paragraphs if not p.is_boilerplate))
+
+
+TEXT_SYSTEMS: dict[str, Callable[[str, Article], Extraction]] = {
+    "trafilatura": trafilatura_system,
+    "jusText": justext_system,
+    "readability-lxml": readability_system,
+}
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _count(flags: Sequence[bool | None]) -> str:
+    known = [f for f in flags if f is not None]
+    return f"{sum(known)}/{len(known)}" if known else "n/a"
+
+
+def summary_rows(results: Sequence[SystemResult], site: str | None) -> list[str]:
+    rows = []
+    for r in results:
+        pages = [p for p in r.pages if site is None or p.site == site]
+        if not pages:
+            continue
+        rows.append(
+            f"| {r.name} | {len(pages)} | {_mean([p.precision for p in pages]):.3f} | {_mean([p.recall for p in pages]):.3f} | "
+            f"{_mean([p.f1 for p in pages]):.3f} | {_count([p.title_exact for p in pages])} | {_count([p.lead_found for p in pages])} |"
+        )
+    return rows
+
+
+def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = ()) -> str:
+    sites = sorted({p.site for r in results for p in r.pages})
+    head = ["| system | pages | precision | recall | F1 | titles exact | lead found |", "|---|---:|---:|---:|---:|---:|---:|"]
+    out = [f"# {title}", ""]
+    out += [*notes, ""] if notes else []
+    out += ["## All pages", "", *head, *summary_rows(results, None), ""]
+    for site in sites:
+        out += [f"## {site}", "", *head, *summary_rows(results, site), ""]
+    labelled = [r for r in results if r.predicted_labels]
+    if labelled:
+        out += ["## Per-label F1 (all lines)", "", "| system | " + " | ".join(LABELS) + " | macro-F1 (coarse 5) |", "|---|" + "---:|" * (len(LABELS) + 1)]
+        for r in labelled:
+            report = classification_report(r.gold_labels, r.predicted_labels, LABELS)
+            f1 = {c.label: c.f1 for c in report.per_class}
+            out.append(f"| {r.name} | " + " | ".join(f"{f1.get(lab, 0.0):.2f}" for lab in LABELS) + f" | {coarse5_macro_f1(r.gold_labels, r.predicted_labels):.3f} |")
+        out.append("")
+    out += [
+        "Bag-of-tokens scores compare the article text (title, lead, body, subheadings) with the gold",
+        "text as bags of syllables (NFC, one tone style, lower case, no punctuation); each figure is",
+        f"the mean over pages. Lead found: lead token F1 >= {LEAD_FOUND_F1} on pages with a lead.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+COARSE5 = ("title", "lead", "body", "caption", "boilerplate")
+
+
+def coarse5(label: str) -> str:
+    """The five groups the targets are set on: title, lead, body (with subheadings), caption, boilerplate."""
+    if label in ("title", "lead", "caption"):
+        return label
+    return "body" if label in ("body", "subheading") else "boilerplate"
+
+
+def coarse5_macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    report = classification_report([coarse5(g) for g in gold], [coarse5(p) for p in predicted], COARSE5)
+    present = {coarse5(g) for g in gold}
+    values = [c.f1 for c in report.per_class if c.label in present]
+    return sum(values) / len(values) if values else 0.0
+
+
+def evaluate_pages(
+    articles: Sequence[Article],
+    html_by_id: dict[str, str],
+    line_systems: dict[str, Callable[[Sequence[Article]], list[list[str]]]],
+    text_systems: dict[str, Callable[[str, Article], Extraction]] | None = None,
+) -> list[SystemResult]:
+    """Score every system on ``articles`` (gold-labelled). Line systems label a list
+    of articles at once (a model batches them); text systems read the page's HTML."""
+    results = []
+    for name, system in line_systems.items():
+        result = SystemResult(name)
+        for article, labels in zip(articles, system(articles), strict=True):
+            result.pages.append(score_page(article, from_labels(article, labels)))
+            result.gold_labels += [line.label or "other" for line in article.lines]
+            result.predicted_labels += list(labels)
+        results.append(result)
+    for name, text_system in (TEXT_SYSTEMS if text_systems is None else text_systems).items():
+        result = SystemResult(name)
+        for article in articles:
+            html = html_by_id.get(article.id)
+            if html is None:
+                continue  # text dumps: nothing for an HTML extractor to read
+            result.pages.append(score_page(article, text_system(html, article)))
+        results.append(result)
+    return results
+
+
+def load_real_pages(pages_dir: str | Path, annotations_dir: str | Path) -> tuple[list[Article], dict[str, str]]:
+    """The gold-labelled real pages and their HTML, by article id. Raises
+    AnnotationError if an annotation no longer matches its page."""
+    from vnnews.ingest import IngestOptions, iter_articles
+    from vnnews.labels import apply_gold, load_gold
+
+    gold = load_gold(annotations_dir)
+    articles, html = [], {}
+    for article in iter_articles([pages_dir], IngestOptions()):
+        if article.id not in gold:
+            continue
+        articles.append(apply_gold(article, gold))
+        if article.meta.get("format") == "html":
+            html[article.id] = Path(article.source).read_bytes().decode(article.meta.get("encoding") or "utf-8", errors="replace")
+    if not articles:
+        raise ValueError(f"no page of {pages_dir} has an annotation in {annotations_dir}")
+    return articles, html
+
+
+def write_report(out_dir: str | Path, text: str, results: Sequence[SystemResult], extra: dict[str, Any]) -> None:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "extraction.md").write_text(text, encoding="utf-8")
+    payload = {**extra, "systems": {r.name: [vars(p) for p in r.pages] for r in results}}
+    (out / "extraction.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,414 @@
+"""The page labeller: every line of a page labelled with the whole page in view.
+
+A line-at-a-time classifier cannot tell the article's headline from a related
+headline, or the lead from a teaser: the difference is in the page. This model
+reads the page:
+
+1. each line is encoded once by a PhoBERT-format encoder (word-segmented,
+   explicitly truncated to ``max_line_chars`` characters and ``max_line_tokens``
+   tokens, mean-pooled);
+2. its layout features (:mod:`vnnews.layout`: position, shape, repetition in the
+   page and across the site's pages, the page's own title/lead candidates, DOM
+   features for HTML) are projected and added;
+3. a bidirectional LSTM runs over the page's lines, so each label sees the page;
+4. decoding keeps one title block and one lead block (the most probable of each).
+
+Pages longer than ``window_lines`` are read in windows overlapping by
+``window_overlap`` lines (a line's probabilities are averaged over the windows
+that hold it): memory is bounded by the window, never by the page, and nothing is
+cut off.
+
+It is a ``transformers`` model of its own (``PageLabelerConfig``/``PageLabeler``):
+``save_pretrained`` writes config.json (label maps, encoder config, settings,
+segmenter, feature names) + model.safetensors + the tokenizer;
+``from_pretrained`` loads it back (safetensors only, no remote code: the class is
+this one); ``push_to_hub`` publishes it. ``PageLabeler.from_encoder`` starts a new
+one from any PhoBERT-format checkpoint or Hub id (``vinai/phobert-base-v2``).
+Training lives apart, in :mod:`vnnews.labeler_training`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import TokenClassifierOutput
+
+from vnnews.cache import TextCache
+from vnnews.ingest import Article
+from vnnews.labels import LABELS
+from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
+
+log = logging.getLogger(__name__)
+
+PAGE_MODEL_TYPE = "vnnews-page-labeler"
+TOKEN_CACHE_BYTES = 64 << 20
+
+
+class PageLabelerConfig(PretrainedConfig):
+    """Everything needed to rebuild the model and encode pages as in training."""
+
+    model_type = PAGE_MODEL_TYPE
+
+    def __init__(
+        self,
+        encoder: dict[str, Any] | None = None,
+        labels: Sequence[str] = LABELS,
+        feature_names: Sequence[str] = FEATURE_NAMES,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        dropout: float = 0.1,
+        segmenter: str = "underthesea",
+        tone_style: str | None = "new",
+        max_line_tokens: int = 32,
+        max_line_chars: int = 400,
+        window_lines: int = 256,
+        window_overlap: int = 64,
+        class_weights: Sequence[float] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.encoder = dict(encoder or {})
+        self.labels = list(labels)
+        self.feature_names = list(feature_names)
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.segmenter = segmenter
+        self.tone_style = tone_style
+        self.max_line_tokens = max_line_tokens
+        self.max_line_chars = max_line_chars
+        self.window_lines = window_lines
+        self.window_overlap = window_overlap
+        self.class_weights = list(class_weights) if class_weights is not None else None
+        kwargs.setdefault("id2label", dict(enumerate(self.labels)))
+        kwargs.setdefault("label2id", {label: i for i, label in enumerate(self.labels)})
+        super().__init__(**kwargs)
+        if window_overlap * 2 >= window_lines:
+            raise ValueError(f"window_overlap ({window_overlap}) must be less than half of window_lines ({window_lines})")
+
+
+@dataclass(frozen=True)
+class LinePrediction:
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+
+
+@dataclass
+class EncodedPage:
+    """A page as the model reads it: token ids and layout features of every line."""
+
+    ids: list[list[int]]
+    features: list[list[float]]
+
+
+def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """(start, end) of overlapping windows covering ``n`` lines; one window if it fits."""
+    if n <= size:
+        return [(0, n)]
+    step = size - overlap
+    starts = list(range(0, n - size, step)) + [n - size]
+    return [(s, s + size) for s in starts]
+
+
+@functools.lru_cache(maxsize=8)
+def _segmenter(name: str, tone_style: str | None) -> Any:
+    from vnnews.text import get_segmenter
+
+    return get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
+
+
+class LineTokenizer:
+    """Line text -> token ids, the one encoding of training and inference: at most
+    ``max_line_chars`` characters are segmented (a 1 MB line costs no more than a
+    long paragraph), at most ``max_line_tokens`` ids kept, special tokens included."""
+
+    def __init__(self, tokenizer: Any, config: PageLabelerConfig) -> None:
+        self.tokenizer = tokenizer
+        self.max_chars = config.max_line_chars
+        self.max_tokens = config.max_line_tokens
+        self.segment = _segmenter(config.segmenter, config.tone_style)
+        self._ids = TextCache(self._encode, TOKEN_CACHE_BYTES)
+
+    def _encode(self, text: str) -> list[int]:
+        words = self.segment.segment(text[: self.max_chars])
+        ids = self.tokenizer.encode(words, add_special_tokens=False)[: self.max_tokens - 2]
+        return self.tokenizer.build_inputs_with_special_tokens(ids)
+
+    def __call__(self, text: str) -> list[int]:
+        return self._ids(text)
+
+
+def collate(items: Sequence[tuple[list[list[int]], list[list[float]], list[int] | None]], pad_id: int) -> dict[str, torch.Tensor]:
+    """Tensors for a batch of windows: every line of every window in one encoder
+    batch (``input_ids``/``attention_mask``), their slots in the padded page grid
+    (``line_index``), the features and mask of the grid, and labels (-100 = none)."""
+    n_pages, n_lines = len(items), max((len(ids) for ids, _, _ in items), default=0)
+    lines = [line for ids, _, _ in items for line in ids]
+    width = max((len(x) for x in lines), default=1)
+    input_ids = torch.full((len(lines), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(lines), width), dtype=torch.long)
+    for row, ids in enumerate(lines):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention[row, : len(ids)] = 1
+    features = torch.zeros((n_pages, n_lines, N_FEATURES))
+    mask = torch.zeros((n_pages, n_lines), dtype=torch.bool)
+    labels = torch.full((n_pages, n_lines), -100, dtype=torch.long)
+    index = []
+    for p, (ids, feats, labs) in enumerate(items):
+        k = len(ids)
+        if k:
+            features[p, :k] = torch.tensor(feats, dtype=torch.float)
+        mask[p, :k] = True
+        if labs is not None:
+            labels[p, :k] = torch.tensor(labs, dtype=torch.long)
+        index += [p * n_lines + i for i in range(k)]
+    batch = {
+        "input_ids": input_ids,
+        "attention_mask": attention,
+        "line_index": torch.tensor(index, dtype=torch.long),
+        "features": features,
+        "line_mask": mask,
+    }
+    if any(labs is not None for _, _, labs in items):
+        batch["labels"] = labels
+    return batch
+
+
+class PageLabeler(PreTrainedModel):
+    """Labels every line of a page (see the module docstring)."""
+
+    config_class = PageLabelerConfig
+    base_model_prefix = "page_labeler"
+    main_input_name = "input_ids"
+
+    def __init__(self, config: PageLabelerConfig) -> None:
+        super().__init__(config)
+        if list(config.feature_names) != list(FEATURE_NAMES):
+            raise ValueError(
+                "this model was trained with other layout features than this version of vnnews computes "
+                f"({len(config.feature_names)} vs {len(FEATURE_NAMES)}); retrain it or install the vnnews version that made it"
+            )
+        encoder_config = AutoConfig.for_model(**config.encoder)
+        self.encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False)
+        width = encoder_config.hidden_size
+        d = config.hidden_size
+        self.line_proj = nn.Linear(width, d)
+        self.feature_proj = nn.Linear(N_FEATURES, d)
+        self.mix = nn.Sequential(nn.GELU(), nn.Dropout(config.dropout), nn.LayerNorm(d))
+        self.sequence = nn.LSTM(d, d // 2, num_layers=config.num_layers, batch_first=True, bidirectional=True)
+        self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d, len(config.labels)))
+        self.tokenizer: Any = None  # attached by from_pretrained / from_encoder
+        self.identity: dict[str, str | None] = {"id": None, "revision": None}
+        self.post_init()
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            module.weight.data.normal_(0.0, 0.02)
+            if module.bias is not None:
+                module.bias.data.zero_()
+        elif isinstance(module, nn.Embedding):
+            module.weight.data.normal_(0.0, 0.02)
+        elif isinstance(module, nn.LayerNorm):
+            module.weight.data.fill_(1.0)
+            module.bias.data.zero_()
+
+    # ------------------------------------------------------------ creation and loading
+    @classmethod
+    def from_encoder(
+        cls, encoder: str, labels: Sequence[str] = LABELS, revision: str | None = None, **settings: Any
+    ) -> PageLabeler:
+        """A new, untrained page labeller whose line encoder is the PhoBERT-format
+        checkpoint ``encoder`` (a directory or Hub id), with its tokenizer."""
+        from vnnews.training import load_kwargs, load_tokenizer
+
+        tokenizer = load_tokenizer(encoder, revision)
+        base = AutoModel.from_pretrained(encoder, add_pooling_layer=False, **load_kwargs(revision))
+        config = PageLabelerConfig(encoder=base.config.to_dict(), labels=labels, **settings)
+        model = cls(config)
+        model.encoder = base
+        model.tokenizer = tokenizer
+        return model
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, device: str | None = None, **kwargs: Any) -> PageLabeler:  # type: ignore[override]
+        """Load a saved page labeller (directory or Hub id) with its tokenizer, ready
+        to label: safetensors only, no remote code; on ``device`` (default: CUDA
+        where available, bf16 on a GPU that supports it)."""
+        from vnnews.training import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+
+        revision = kwargs.pop("revision", None)
+        for key, value in load_kwargs(revision).items():
+            kwargs.setdefault(key, value)
+        config = kwargs.get("config") or PretrainedConfig.get_config_dict(str(pretrained_model_name_or_path), **({"revision": revision} if revision else {}))[0]
+        model_type = config.get("model_type") if isinstance(config, dict) else config.model_type
+        if model_type != PAGE_MODEL_TYPE:
+            raise ValueError(f"{pretrained_model_name_or_path} is not a vnnews page labeller (model_type {model_type!r}, expected {PAGE_MODEL_TYPE!r})")
+        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
+        model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
+        prepared, _ = prepare_for_inference(model, device)
+        return prepared
+
+    def save_pretrained(self, save_directory: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Weights (safetensors) and config.json, plus the tokenizer, so the directory
+        loads on its own."""
+        kwargs.setdefault("safe_serialization", True)
+        result = super().save_pretrained(save_directory, *args, **kwargs)
+        if self.tokenizer is not None:
+            self.tokenizer.save_pretrained(str(save_directory))
+        return result
+
+    # ------------------------------------------------------------ the network
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        line_index: torch.Tensor,
+        features: torch.Tensor,
+        line_mask: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        **_: Any,
+    ) -> TokenClassifierOutput:
+        n_pages, n_lines = line_mask.shape
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        grid = hidden.new_zeros((n_pages * n_lines, pooled.shape[-1]))
+        grid[line_index] = pooled
+        x = self.line_proj(grid.view(n_pages, n_lines, -1)) + self.feature_proj(features.to(hidden.dtype))
+        x = self.mix(x)
+        lengths = line_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.sequence(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=n_lines)
+        logits = self.head(out)
+        loss = None
+        if labels is not None:
+            weight = torch.tensor(self.config.class_weights, device=logits.device, dtype=torch.float) if self.config.class_weights else None
+            loss = nn.functional.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), weight=weight, ignore_index=-100)
+        return TokenClassifierOutput(loss=loss, logits=logits)
+
+    # ------------------------------------------------------------ labelling pages
+    @property
+    def line_tokenizer(self) -> LineTokenizer:
+        if getattr(self, "_line_tokenizer", None) is None:
+            if self.tokenizer is None:
+                raise ValueError("no tokenizer attached: load the model with PageLabeler.from_pretrained or from_encoder")
+            self._line_tokenizer = LineTokenizer(self.tokenizer, self.config)
+        return self._line_tokenizer
+
+    def encode(self, articles: Sequence[Article], workers: int = 0, site_index: SiteIndex | None = None) -> list[EncodedPage]:
+        """Token ids and layout features of every line, per article. Repetition across
+        pages is counted among ``articles`` themselves (pages of one site in a batch
+        see each other's menus) unless ``site_index`` is given. ``workers`` is
+        accepted for the classifier interface; encoding runs in this process."""
+        index = site_index if site_index is not None else SiteIndex(articles)
+        tok = self.line_tokenizer
+        return [EncodedPage([tok(t) for t in a.texts], page_features(a, index)) for a in articles]
+
+    @torch.inference_mode()
+    def predict(
+        self, articles: Article | Sequence[Article], batch_size: int = 8, encoded: Sequence[EncodedPage] | None = None
+    ) -> Any:
+        """Label, confidence and probabilities of every line, per article (one article
+        in, one list out). ``batch_size`` counts windows of up to ``window_lines`` lines."""
+        single = isinstance(articles, Article)
+        pages = [articles] if single else list(articles)
+        encoded = list(encoded) if encoded is not None else self.encode(pages)
+        cfg = self.config
+        jobs = [(p, s, e) for p, page in enumerate(encoded) for s, e in windows(len(page.ids), cfg.window_lines, cfg.window_overlap) if e > s]
+        sums = [torch.zeros((len(page.ids), len(cfg.labels))) for page in encoded]
+        counts = [torch.zeros(len(page.ids)) for page in encoded]
+        pad = self.tokenizer.pad_token_id if self.tokenizer is not None else 1
+        for start in range(0, len(jobs), max(1, batch_size)):
+            chunk = jobs[start : start + batch_size]
+            items = [(encoded[p].ids[s:e], encoded[p].features[s:e], None) for p, s, e in chunk]
+            batch = {k: v.to(self.device) for k, v in collate(items, pad).items()}
+            probs = torch.softmax(self(**batch).logits.float(), dim=-1).cpu()
+            for row, (p, s, e) in enumerate(chunk):
+                sums[p][s:e] += probs[row, : e - s]
+                counts[p][s:e] += 1
+        out = []
+        for p in range(len(encoded)):
+            probs = sums[p] / counts[p].clamp(min=1).unsqueeze(-1)
+            labels = decode(probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()))
+            out.append(
+                [
+                    LinePrediction(label, float(probs[i, cfg.labels.index(label)]), {lab: float(x) for lab, x in zip(cfg.labels, probs[i], strict=True)})
+                    for i, label in enumerate(labels)
+                ]
+            )
+        return out[0] if single else out
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.config.labels)
+
+    def close(self) -> None:
+        """Nothing to stop (the classifier interface has it for its worker pool)."""
+
+
+def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
+    blocks, start = [], None
+    for i, label in enumerate([*labels, ""]):
+        if label == wanted and start is None:
+            start = i
+        elif label != wanted and start is not None:
+            blocks.append((start, i))
+            start = None
+    return blocks
+
+
+def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> str:
+    ranked = probs[i].argsort(descending=True)
+    return labels[int(next(j for j in ranked if int(j) != k))]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | None = None, title_candidates: Sequence[str] = ()) -> list[str]:
+    """Argmax labels, then one title block and one lead block: where the model sees
+    several, the block with the largest summed probability stays (for the lead,
+    the best block after the title) and the other lines take their next best label.
+    When the page names its title (``title_candidates``: h1, og:title, JSON-LD) and a
+    line of the title block is exactly that title, the block is that line and a
+    kicker ending in ":" just before it: a byline or a restated headline next to
+    the title is not part of it."""
+    best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
+    for wanted in ("title", "lead"):
+        if wanted not in labels:
+            continue
+        k = labels.index(wanted)
+        blocks = _blocks(best, wanted)
+        if len(blocks) <= 1:
+            continue
+        title_end = next((e for s, e in _blocks(best, "title")), 0) if wanted == "lead" else 0
+        candidates = [b for b in blocks if b[0] >= title_end] or blocks
+        keep = max(candidates, key=lambda b: float(probs[b[0] : b[1], k].sum()))
+        for s, e in blocks:
+            if (s, e) == keep:
+                continue
+            for i in range(s, e):
+                best[i] = _next_best(probs, labels, i, k)
+    if texts is not None and title_candidates and "title" in labels:
+        k = labels.index("title")
+        named = {_norm(c) for c in title_candidates if c}
+        for s, e in _blocks(best, "title"):
+            exact = [i for i in range(s, e) if _norm(texts[i]) in named]
+            if not exact or e - s == 1:
+                continue
+            keep_from = exact[0] - 1 if exact[0] > s and texts[exact[0] - 1].rstrip().endswith(":") else exact[0]
+            for i in range(s, e):
+                if not keep_from <= i <= exact[0]:
+                    best[i] = _next_best(probs, labels, i, k)
+    return best
