@@ -76,3 +76,13 @@ def trained_summarizer(tiny_vit5, pages_dataset, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("runs") / "summ"
     return out, train_summarizer(tiny_config(tiny_vit5, pages_dataset, out))
+
+
+@pytest.fixture(scope="session")
+def trained_labeler(tiny_phobert, pages_dataset, tmp_path_factory):
+    """A tiny page labeller trained for a few steps: (directory, metrics)."""
+    from tests.test_labeler_training import tiny_config
+    from vnnews.labeler_training import train_labeler
+
+    out = tmp_path_factory.mktemp("runs") / "labeler"
+    return out, train_labeler(tiny_config(tiny_phobert, pages_dataset, out))

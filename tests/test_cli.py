@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,24 @@ def test_infer_writes_output_and_says_what_is_wrong(tmp_path, raw_dir, capsys):
     assert main(["infer", str(tmp_path / "missing.txt"), "--classifier", "weak", "--output", str(tmp_path / "z.jsonl"), "--no-progress"]) == 1
     assert "0 done, 0 skipped (already done), 1 failed" in capsys.readouterr().err
     assert "no such file" in (tmp_path / "z.jsonl.errors.jsonl").read_text(encoding="utf-8")
+
+
+def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_labeler, tmp_path, capsys):
+    out, _ = trained_labeler
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    pages, annotations = real / "pages" / "giadinh.net.vn", real / "annotations" / "giadinh.net.vn"
+    args = ["evaluate", "extraction", "--model", str(out), "--pages", str(pages), "--annotations", str(annotations), "--out", str(tmp_path / "e")]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    for system in ("| model | 2 |", "| rules (weak labeller) | 2 |", "| trafilatura | 2 |", "| jusText | 2 |", "| readability-lxml | 2 |"):
+        assert system in text
+    assert (tmp_path / "e" / "extraction.md").exists() and (tmp_path / "e" / "extraction.json").exists()
+    assert main(["evaluate", "extraction", "--leave-one-site-out"]) == 2
+    assert "give --config" in capsys.readouterr().err
+    assert main(["evaluate", "extraction", "--model", str(out), "--pages", str(tmp_path / "none"), "--annotations", str(annotations)]) == 2
+    assert "no page of" in capsys.readouterr().err
+
+
+def test_train_labeler_names_a_missing_dataset(tmp_path, capsys):
+    assert main(["train", "labeler", "--config", "configs/labeler/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
+    assert f"dataset {tmp_path / 'nope'} not found" in capsys.readouterr().err and not (tmp_path / "run").exists()

@@ -21,8 +21,10 @@ def _config(tmp_path, *overrides):
         f"dataset.annotations_dir={ANNOTATIONS_DIR}",
         "dataset.num_proc=1",
         "classifier.training.max_steps=3",
-        "classifier.max_train_examples=200",
-        "classifier.max_eval_examples=100",
+        "classifier.max_train_pages=40",
+        "classifier.max_eval_pages=10",
+        f"real_pages={RAW_DIR.parent / 'real' / 'pages'}",
+        f"real_annotations={RAW_DIR.parent / 'real' / 'annotations'}",
         "summarizer.training.max_steps=2",
         "summarizer.max_train_examples=16",
         "summarizer.max_eval_examples=4",
@@ -44,7 +46,7 @@ def test_pipeline_configs_resolve_to_one_work_dir():
     assert config.classifier.base_model == "vinai/phobert-base-v2" and config.summarizer.base_model == "VietAI/vit5-base"
     tiny = resolve(load_config(PipelineConfig, "configs/pipeline/tiny.yaml"))
     assert tiny.classifier.base_model == "build/demo/tiny-phobert"
-    assert tiny.classifier.settings.max_length == 128  # from the included configs/classifier/tiny.yaml
+    assert tiny.classifier.settings.window_lines == 192  # from the included configs/labeler/tiny.yaml
     assert tiny.dataset.compose_pages and tiny.dataset.max_records_per_file == 600
 
 
@@ -55,9 +57,10 @@ def test_main_job_runs_every_stage_and_writes_the_report(tmp_path, capsys):
     stages = json.loads((work / "stages.json").read_text(encoding="utf-8"))["done"]
     assert list(stages) == list(STAGES)
     report = (work / "report.md").read_text(encoding="utf-8")
-    for heading in ("## Stages", "## Dataset", "## Line classifier", "## Summarizer", "## Batch inference"):
+    for heading in ("## Stages", "## Dataset", "## Line labelling", "## Extraction on real pages, beside trafilatura", "## Summarizer", "## Batch inference"):
         assert heading in report
     assert "| weak labeller |" in report and "| lead-3 |" in report  # baselines beside the models
+    assert "| trafilatura | 34 |" in report and "| readability-lxml |" in report and "#### dantri.com.vn" in report  # real pages, per site
     assert "eval/classifier/confusion_matrix.png" in report and (work / "eval" / "classifier" / "confusion_matrix.png").exists()
     assert "| generated summary |" in report and "| real lead (gold) |" in report
     assert report.count("| # | label | conf. | gold | text |") == 2  # two articles line by line, gold beside

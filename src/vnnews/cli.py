@@ -174,9 +174,11 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from vnnews.classifier import ClassifierConfig, train_classifier
     from vnnews.config import ConfigError, load_config
+    from vnnews.labeler_training import LabelerConfig, train_labeler
     from vnnews.summarizer import SummarizerConfig, train_summarizer
 
     config_class, train, subset = {
+        "labeler": (LabelerConfig, train_labeler, "pages"),
         "classifier": (ClassifierConfig, train_classifier, "segments"),
         "summarizer": (SummarizerConfig, train_summarizer, "summarization"),
     }[args.task]
@@ -195,16 +197,43 @@ def cmd_train(args: argparse.Namespace) -> int:
     ev = metrics["eval"]
     if args.task == "classifier":
         print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")
+    elif args.task == "labeler":
+        print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_pages']} pages)")
+        print("on real pages, beside trafilatura: vnnews evaluate extraction --model " + config.output_dir)
     else:
         print(f"ROUGE-1/2/L {ev['rouge1']:.2f}/{ev['rouge2']:.2f}/{ev['rougeL']:.2f} (compat {ev['compat_rouge1']:.2f}/{ev['compat_rouge2']:.2f}/{ev['compat_rougeL']:.2f}) on {metrics['eval_split']} ({metrics['eval_articles']} articles)")
     print(f"model, tokenizer, config, metrics and card in {config.output_dir}")
     return 0
 
 
+def _evaluate_extraction(args: argparse.Namespace) -> str:
+    from vnnews.config import load_config
+    from vnnews.extraction_eval import evaluate_extraction, leave_one_family_out, leave_one_site_out
+    from vnnews.labeler_training import LabelerConfig
+
+    if args.leave_one_site_out or args.leave_one_family_out:
+        if not args.config:
+            raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/labeler/tiny.yaml)")
+        config = load_config(LabelerConfig, args.config, args.overrides)
+        if args.dataset:
+            config.dataset_dir = args.dataset
+        if args.leave_one_family_out:
+            return leave_one_family_out(config, args.out or str(Path(config.output_dir) / "lofo"))
+        return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"))
+    if args.overrides:
+        raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
+    return evaluate_extraction(args.model or [], args.pages, args.annotations, args.out, baselines=not args.no_baselines)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from vnnews.evaluation import evaluate_classifier, evaluate_summarizer, leave_one_page_out
 
     try:
+        if args.task == "extraction":
+            print(_evaluate_extraction(args))
+            return 0
+        if isinstance(args.model, list):
+            args.model = args.model[0] if args.model else None
         if args.task == "summarizer":
             if not args.model or not args.dataset:
                 return _fail("give --model DIR and --dataset DIR")
@@ -404,32 +433,42 @@ def build_parser() -> argparse.ArgumentParser:
         "(summarizer, predict_with_generate), seeded, and resumed "
         "from OUTPUT/checkpoints after an interruption. Writes a self-contained model directory with its card. "
         "Multi-GPU: accelerate launch -m vnnews train classifier --config FILE.",
-        epilog="Example: vnnews train classifier --config configs/classifier/tiny.yaml training.epochs=1 output_dir=runs/x",
+        epilog="Example: vnnews train labeler --config configs/labeler/tiny.yaml training.epochs=1 output_dir=runs/x",
     )
-    p.add_argument("task", choices=["classifier", "summarizer"], help="which model")
-    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml, configs/summarizer/*.yaml)")
+    p.add_argument("task", choices=["labeler", "classifier", "summarizer"], help="which model: the page labeller, the line-pair classifier or the summarizer")
+    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/labeler/*.yaml, configs/classifier/*.yaml, configs/summarizer/*.yaml)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "evaluate",
-        help="score a model and its baselines on a dataset split (or leave-one-page-out on the gold pages)",
+        help="score a model and its baselines: extraction on real pages, a dataset split, or leave-one-out runs",
         description="Summarizer: ROUGE-1/2/L (Vietnamese syllables and compat tokenization), mean length, predictions.jsonl "
         "and examples, beside lead-1, lead-3 and TextRank-3. Classifier: "
         "per-class precision/recall/F1, macro-F1 and word-weighted content precision/recall/F1 for the model, "
         "with the baselines all-content, jusText (Vietnamese stoplist) and the weak labeller in the same table; a "
-        "confusion matrix PNG. --leave-one-page-out trains one model per gold page without it (needs --config).",
+        "confusion matrix PNG. --leave-one-page-out trains one model per gold page without it (needs --config). "
+        "Extraction: on real pages with gold labels (default data/real), per site and pooled: bag-of-tokens "
+        "precision/recall/F1 of title+lead+body, titles exact, leads found, per-label F1, for each --model, the rules, "
+        "trafilatura, jusText and readability-lxml; --leave-one-site-out and --leave-one-family-out train page "
+        "labellers (needs --config).",
+        epilog="Example: vnnews evaluate extraction --model build/demo/classifier --out build/eval-real",
     )
-    p.add_argument("task", choices=["classifier", "summarizer"], help="which model")
-    p.add_argument("--model", metavar="DIR", help="trained model directory or Hub id")
+    p.add_argument("task", choices=["extraction", "classifier", "summarizer"], help="what to score")
+    p.add_argument("--model", metavar="DIR", action="append", help="trained model directory or Hub id (extraction: repeat to compare)")
     p.add_argument("--dataset", metavar="DIR", help="dataset built by build-dataset")
     p.add_argument("--split", default="test", help="split to score (default test)")
     p.add_argument("--out", metavar="DIR", help="where to write evaluation.md/.json and the PNG (default MODEL/eval-SPLIT)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-articles", type=int, metavar="N", help="score only the first N articles (by id) of the split")
     p.add_argument("--leave-one-page-out", action="store_true", help="train and score one model per gold page")
-    p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for --leave-one-page-out")
+    p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out / -site-out / -family-out")
+    p.add_argument("--pages", default="data/real/pages", metavar="DIR", help="extraction: real pages (default data/real/pages)")
+    p.add_argument("--annotations", default="data/real/annotations", metavar="DIR", help="extraction: their gold labels (default data/real/annotations)")
+    p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
+    p.add_argument("--leave-one-site-out", action="store_true", help="extraction: per site, train a labeller self-training on the other sites")
+    p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it and score on it")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(

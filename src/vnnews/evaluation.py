@@ -42,6 +42,24 @@ def articles_from_segments(ds: Any) -> list[Article]:
     ]
 
 
+def split_articles(dataset_dir: str, split: str) -> list[Article]:
+    """The labelled pages of a split, sorted by id: from the ``pages`` subset (lines
+    with tag paths and the page's title/lead candidates, what the page labeller
+    reads), or rebuilt from ``segments`` for datasets built before it existed."""
+    from vnnews.dataset import load_subset
+    from vnnews.dataset.features import article_from_page_row
+
+    if (Path(dataset_dir) / "pages").exists():
+        pages = load_subset(dataset_dir, "pages")
+        if split not in pages:
+            raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(pages)})")
+        return sorted((article_from_page_row(r) for r in pages[split]), key=lambda a: a.id)
+    segments = load_subset(dataset_dir, "segments")
+    if split not in segments:
+        raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(segments)})")
+    return articles_from_segments(segments[split])
+
+
 def score_systems(articles: Sequence[Article], systems: dict[str, Callable[[Article], list[str]]], fine: set[str]) -> list[SystemScores]:
     """Score each system's labels against the articles' labels."""
     texts = [t for a in articles for t in a.texts]
@@ -130,16 +148,13 @@ def evaluate_classifier(
     """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir`` (its first
     ``max_articles`` articles by id, when given); return the Markdown report."""
     from vnnews.baselines import LINE_BASELINES
-    from vnnews.classifier import LineClassifier
     from vnnews.dataset import load_subset
+    from vnnews.extraction_eval import load_line_labeller
 
-    segments = load_subset(dataset_dir, "segments")
-    if split not in segments:
-        raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(segments)})")
-    articles = articles_from_segments(segments[split])[:max_articles]
+    articles = split_articles(dataset_dir, split)[:max_articles]
     if not articles:
         raise ValueError(f"split {split!r} of {dataset_dir} is empty")
-    classifier = LineClassifier.from_pretrained(model_dir)
+    classifier = load_line_labeller(model_dir)
     predictions = classifier.predict(articles, batch_size=batch_size)
     by_id = {a.id: [p.label for p in preds] for a, preds in zip(articles, predictions, strict=True)}
     systems = {"model": lambda a: by_id[a.id], **LINE_BASELINES}

@@ -265,3 +265,133 @@ def write_report(out_dir: str | Path, text: str, results: Sequence[SystemResult]
     (out / "extraction.md").write_text(text, encoding="utf-8")
     payload = {**extra, "systems": {r.name: [vars(p) for p in r.pages] for r in results}}
     (out / "extraction.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the command
+def load_line_labeller(name_or_path: str, device: str | None = None, revision: str | None = None) -> Any:
+    """A trained line labeller of either kind, by what its config.json says: the page
+    labeller (``vnnews-page-labeler``) or the line-pair classifier."""
+    from transformers import PretrainedConfig
+
+    from vnnews.page_model import PAGE_MODEL_TYPE, PageLabeler
+
+    kwargs = {"revision": revision} if revision else {}
+    model_type = PretrainedConfig.get_config_dict(str(name_or_path), **kwargs)[0].get("model_type")
+    if model_type == PAGE_MODEL_TYPE:
+        return PageLabeler.from_pretrained(name_or_path, device=device, revision=revision)
+    from vnnews.classifier import LineClassifier
+
+    return LineClassifier.from_pretrained(name_or_path, device=device, revision=revision)
+
+
+def model_system(model: Any) -> Callable[[Sequence[Article]], list[list[str]]]:
+    def label(articles: Sequence[Article]) -> list[list[str]]:
+        return [[p.label for p in preds] for preds in model.predict(list(articles))]
+
+    return label
+
+
+def rules_system(articles: Sequence[Article]) -> list[list[str]]:
+    from vnnews.labels import weak_label
+
+    return [weak_label(a) for a in articles]  # type: ignore[misc]
+
+
+def evaluate_extraction(
+    models: Sequence[str],
+    pages_dir: str | Path = "data/real/pages",
+    annotations_dir: str | Path = "data/real/annotations",
+    out_dir: str | Path | None = None,
+    baselines: bool = True,
+) -> str:
+    """Every model in ``models`` (directories or Hub ids), the rules and, with
+    ``baselines``, trafilatura, jusText and readability-lxml, on the gold-labelled
+    real pages; writes extraction.md/.json to ``out_dir`` (when given) and returns
+    the Markdown."""
+    articles, html = load_real_pages(pages_dir, annotations_dir)
+    systems: dict[str, Callable[[Sequence[Article]], list[list[str]]]] = {}
+    for path in models:
+        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(load_line_labeller(path))
+    systems["rules (weak labeller)"] = rules_system
+    results = evaluate_pages(articles, html, systems, TEXT_SYSTEMS if baselines else {})
+    title = f"Extraction on {len(articles)} real pages ({pages_dir})"
+    notes = [f"Models: {', '.join(models) or 'none'}. Gold: {annotations_dir}."]
+    text = render(results, title, notes)
+    if out_dir is not None:
+        write_report(out_dir, text, results, {"models": list(models), "pages": str(pages_dir)})
+    return text
+
+
+def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str | Path, out_dir: str | Path) -> str:
+    """For each site of the real pages: train a page labeller that self-trains on the
+    *other* sites' pages (their text only, never their gold labels) and score it on
+    the site it never saw; all sites in one table beside the baselines."""
+    from dataclasses import replace
+
+    from vnnews.labeler_training import train_labeler
+    from vnnews.page_model import PageLabeler
+
+    articles, html = load_real_pages(pages_dir, annotations_dir)
+    sites = sorted({site_of(a) for a in articles})
+    predicted: dict[str, list[str]] = {}
+    out = Path(out_dir)
+    for site in sites:
+        run = replace(
+            config,
+            output_dir=str(out / "runs" / site),
+            self_training=replace(config.self_training, pages=[str(pages_dir)], exclude_sites=[site]),
+        )
+        train_labeler(run)
+        model = PageLabeler.from_pretrained(run.output_dir)
+        held = [a for a in articles if site_of(a) == site]
+        for article, preds in zip(held, model.predict(held), strict=True):
+            predicted[article.id] = [p.label for p in preds]
+    systems = {"model (leave-one-site-out)": lambda arts: [predicted[a.id] for a in arts], "rules (weak labeller)": rules_system}
+    results = evaluate_pages(articles, html, systems)
+    text = render(results, f"Leave-one-site-out on {len(articles)} real pages, {len(sites)} sites, base {config.base_model}",
+                  ["Each site is scored by a model that self-trained on the other sites' pages (text only) and never saw this one."])
+    write_report(out, text, results, {"base_model": config.base_model, "sites": sites})
+    return text
+
+
+def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[str] | None = None) -> str:
+    """For each composed layout family: train without it, score on its pages of the
+    evaluation split (a layout never trained on): macro-F1 over title, lead, body,
+    caption, boilerplate and word-weighted content precision/recall/F1."""
+    from dataclasses import replace
+
+    from vnnews.dataset.compose import FAMILIES
+    from vnnews.labeler_training import _load_pages, train_labeler
+    from vnnews.metrics import content_scores
+    from vnnews.page_model import PageLabeler
+
+    out = Path(out_dir)
+    rows = ["| family left out | pages | macro-F1 (title, lead, body, caption, boilerplate) | content precision | content recall | content F1 |", "|---|---:|---:|---:|---:|---:|"]
+    payload = {}
+    all_gold: list[str] = []
+    all_pred: list[str] = []
+    all_texts: list[str] = []
+    for family in families or FAMILIES:
+        run = replace(config, output_dir=str(out / "runs" / family), exclude_families=[family])
+        train_labeler(run)
+        _, held = _load_pages(run)
+        model = PageLabeler.from_pretrained(run.output_dir)
+        gold = [line.label or "other" for a in held for line in a.lines]
+        pred = [p.label for preds in model.predict(held) for p in preds]
+        texts = [t for a in held for t in a.texts]
+        scores = content_scores(texts, gold, pred)
+        macro = coarse5_macro_f1(gold, pred)
+        payload[family] = {"pages": len(held), "macro_f1_coarse5": macro, "content": vars(scores)}
+        rows.append(f"| {family} | {len(held)} | {macro:.3f} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
+        all_gold += gold
+        all_pred += pred
+        all_texts += texts
+    pooled = content_scores(all_texts, all_gold, all_pred)
+    rows.append(f"| **all, pooled** | | {coarse5_macro_f1(all_gold, all_pred):.3f} | {pooled.precision:.3f} | {pooled.recall:.3f} | {pooled.f1:.3f} |")
+    text = "\n".join([f"# Leave-one-layout-family-out, base {config.base_model}, dataset {config.dataset_dir}", "", *rows, "",
+                      "Each row: a model trained without that family, scored on that family's pages of the evaluation split.",
+                      "Content: title, lead, body, subheading lines, precision/recall weighted by words per line.", ""])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "leave-one-family-out.md").write_text(text, encoding="utf-8")
+    (out / "leave-one-family-out.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return text

@@ -64,6 +64,7 @@ class LabelerConfig(RecipeConfig):
     output_dir: str = "runs/labeler"
     settings: LabelerSettings = field(default_factory=LabelerSettings)
     class_weighting: Literal["none", "inverse_sqrt", "inverse"] = "inverse_sqrt"
+    encoder_learning_rate: float | None = None  # the pretrained line encoder's rate (None: training.learning_rate for all)
     dom_dropout: float = 0.3  # share of training pages read without DOM and candidate features
     exclude_families: list[str] = field(default_factory=list)
     self_training: SelfTraining = field(default_factory=SelfTraining)
@@ -192,9 +193,21 @@ def train_labeler(config: LabelerConfig) -> dict[str, Any]:
         args = training_arguments(
             config.training, checkpoints, "macro_f1", "page-labeler", remove_unused_columns=False, label_names=["labels"]
         )
+        optimizers: tuple[Any, Any] = (None, None)
+        if config.encoder_learning_rate is not None:  # a pretrained encoder learns slowly, the layers above from scratch
+            encoder = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+            rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+            optimizers = (
+                torch.optim.AdamW(
+                    [{"params": encoder, "lr": config.encoder_learning_rate}, {"params": rest, "lr": config.training.learning_rate}],
+                    weight_decay=config.training.weight_decay,
+                ),
+                None,
+            )
         trainer = Trainer(
             model=model,
             args=args,
+            optimizers=optimizers,
             train_dataset=WindowDataset(items, config.dom_dropout, config.training.seed),
             eval_dataset=WindowDataset(eval_items),
             data_collator=collator,

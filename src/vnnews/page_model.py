@@ -316,10 +316,11 @@ class PageLabeler(PreTrainedModel):
 
     @torch.inference_mode()
     def predict(
-        self, articles: Article | Sequence[Article], batch_size: int = 8, encoded: Sequence[EncodedPage] | None = None
+        self, articles: Article | Sequence[Article], batch_size: int = 512, encoded: Sequence[EncodedPage] | None = None
     ) -> Any:
         """Label, confidence and probabilities of every line, per article (one article
-        in, one list out). ``batch_size`` counts windows of up to ``window_lines`` lines."""
+        in, one list out). ``batch_size``: lines per forward pass; windows of up to
+        ``window_lines`` lines are packed together up to it (one window at least)."""
         single = isinstance(articles, Article)
         pages = [articles] if single else list(articles)
         encoded = list(encoded) if encoded is not None else self.encode(pages)
@@ -328,8 +329,13 @@ class PageLabeler(PreTrainedModel):
         sums = [torch.zeros((len(page.ids), len(cfg.labels))) for page in encoded]
         counts = [torch.zeros(len(page.ids)) for page in encoded]
         pad = self.tokenizer.pad_token_id if self.tokenizer is not None else 1
-        for start in range(0, len(jobs), max(1, batch_size)):
-            chunk = jobs[start : start + batch_size]
+        chunks: list[list[tuple[int, int, int]]] = []
+        for job in jobs:  # windows packed up to ``batch_size`` lines per forward pass (at least one window)
+            if chunks and sum(e - s for _, s, e in chunks[-1]) + job[2] - job[1] <= batch_size:
+                chunks[-1].append(job)
+            else:
+                chunks.append([job])
+        for chunk in chunks:
             items = [(encoded[p].ids[s:e], encoded[p].features[s:e], None) for p, s, e in chunk]
             batch = {k: v.to(self.device) for k, v in collate(items, pad).items()}
             probs = torch.softmax(self(**batch).logits.float(), dim=-1).cpu()

@@ -1,7 +1,8 @@
 """The main job: every stage, in order, from one config.
 
-build dataset -> (tiny base models) -> train classifier -> train summarizer ->
-evaluate both -> batch inference -> report. Each stage is the library function
+build dataset -> (tiny base models) -> train the page labeller -> train summarizer ->
+evaluate both (the labeller also on real pages, beside trafilatura) -> batch
+inference -> report. Each stage is the library function
 its own subcommand runs, so the job is glue and nothing else; its config nests
 the stages' configs (configs/pipeline/*.yaml) and points them at one working
 directory. ``tiny: true`` builds PhoBERT- and ViT5-format tiny models from the
@@ -23,16 +24,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vnnews.classifier import ClassifierConfig
 from vnnews.config import to_dict
 from vnnews.dataset import DatasetConfig
 from vnnews.inference import InferenceConfig
+from vnnews.labeler_training import LabelerConfig
 from vnnews.summarizer import SummarizerConfig
 
 log = logging.getLogger(__name__)
 
 ARTICLES = "articles.jsonl"  # the batch job's output, in the working directory
-STAGES = ("dataset", "base_models", "train_classifier", "train_summarizer", "evaluate_classifier", "evaluate_summarizer", "infer", "report")
+STAGES = (
+    "dataset", "base_models", "train_classifier", "train_summarizer", "evaluate_classifier", "evaluate_extraction",
+    "evaluate_summarizer", "infer", "report",
+)
 
 
 @dataclass
@@ -47,7 +51,9 @@ class PipelineConfig:
     infer_inputs: list[str] = field(default_factory=lambda: ["data/raw"])  # what the batch job cleans
     tiny: bool = True  # build tiny offline base models; false: the Hub models named in classifier/summarizer
     dataset: DatasetConfig = field(default_factory=lambda: DatasetConfig(compose_pages=True))
-    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    classifier: LabelerConfig = field(default_factory=LabelerConfig)  # the page labeller: every line's label
+    real_pages: str = "data/real/pages"  # real pages with gold labels: extraction beside trafilatura
+    real_annotations: str = "data/real/annotations"
     summarizer: SummarizerConfig = field(default_factory=SummarizerConfig)
     inference: InferenceConfig = field(default_factory=InferenceConfig)
     evaluate_split: str = "test"
@@ -142,13 +148,21 @@ def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None])
         from vnnews.tiny import make_tiny_classifier, make_tiny_summarizer
 
         stage("base_models", lambda: (make_tiny_classifier(config.classifier.base_model), make_tiny_summarizer(config.summarizer.base_model)))
-    from vnnews.classifier import train_classifier
+    from vnnews.extraction_eval import evaluate_extraction
+    from vnnews.labeler_training import train_labeler
     from vnnews.summarizer import train_summarizer
 
-    stage("train_classifier", lambda: train_classifier(config.classifier))
+    stage("train_classifier", lambda: train_labeler(config.classifier))
     stage("train_summarizer", lambda: train_summarizer(config.summarizer))
     split, n_eval = config.evaluate_split, config.evaluate_max_articles
     stage("evaluate_classifier", lambda: evaluate_classifier(config.classifier.output_dir, str(work / "dataset"), split, str(work / "eval" / "classifier"), max_articles=n_eval))
+    if Path(config.real_pages).is_dir():
+        stage(
+            "evaluate_extraction",
+            lambda: evaluate_extraction([config.classifier.output_dir], config.real_pages, config.real_annotations, work / "eval" / "extraction"),
+        )
+    else:
+        log.warning("real pages %s not found: no extraction table in the report", config.real_pages)
     stage("evaluate_summarizer", lambda: evaluate_summarizer(config.summarizer.output_dir, str(work / "dataset"), split, str(work / "eval" / "summarizer"), max_articles=n_eval))
     stage("infer", lambda: run_inference(config.infer_inputs, work / ARTICLES, config.inference, resume=True))  # its own parts resume
     report = work / "report.md"

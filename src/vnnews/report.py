@@ -66,7 +66,7 @@ def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[
     out = [
         "# vnnews main job report",
         "",
-        f"vnnews {__version__} on {device_description()}. Classifier base `{config.classifier.base_model}`, summarizer base "
+        f"vnnews {__version__} on {device_description()}. Page labeller base `{config.classifier.base_model}`, summarizer base "
         f"`{config.summarizer.base_model}`" + (" (tiny models with random initial weights, built from the bundled corpus: the "
         "figures show the pipeline works end to end, not what PhoBERT/ViT5 reach)." if config.tiny else "."),
         "",
@@ -83,9 +83,13 @@ def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[
         stats_table(work / "dataset"),
         "```",
         "",
-        "## Line classifier",
+        "## Line labelling (composed test pages)",
         "",
         _included(work / "eval" / "classifier" / "evaluation.md", base),
+        "",
+        "## Extraction on real pages, beside trafilatura",
+        "",
+        _included(work / "eval" / "extraction" / "extraction.md", base),
         "",
         "## Summarizer",
         "",

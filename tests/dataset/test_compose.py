@@ -1,7 +1,10 @@
+import re
 from collections import Counter
 
+import pytest
+
 from vnnews.dataset import DatasetConfig, build_dataset, load_subset
-from vnnews.dataset.compose import compose_page
+from vnnews.dataset.compose import FAMILIES, build_page, compose_page, make_site, render_html, split_signature, _rng
 from vnnews.ingest import Article, Line
 from vnnews.labels import LABELS
 
@@ -16,25 +19,66 @@ def structured(i: int) -> Article:
 OTHERS = [(f"Tiêu đề khác {k} về xã hội", f"Sapo khác {k} kể chuyện dài dòng.") for k in range(20)]
 
 
+def words(texts):
+    return [w for t in texts for w in re.findall(r"\w+", t)]
+
+
 def test_composed_page_keeps_the_article_and_adds_labelled_boilerplate():
     seen: Counter[str] = Counter()
-    for i in range(200):
+    families, formats = Counter(), Counter()
+    for i in range(240):
         src = structured(i)
         page = compose_page(src, OTHERS)
         assert page.label_source == "composed" and page.id == src.id
         assert set(page.labels) <= set(LABELS)
-        # the article's own content is all there, in order, with its labels
-        content = [(line.text, line.label) for line in page.lines if line.label in ("lead", "body")]
-        assert content == [(line.text, line.label) for line in src.lines if line.label in ("lead", "body")]
-        assert any(line.label == "caption" and line.text.startswith(f"Ảnh minh hoạ bài {i}.") for line in page.lines)
+        # the article's body is all there, in order (sentences grouped into paragraphs; photo
+        # stories add "(Ảnh: ...)" credits, listicles short item lines)
+        body = [line.text for line in page.lines if line.label == "body"]
+        source_words = words(src.texts_labelled("body"))
+        assert all(w in words(body) for w in source_words)
+        assert any(line.label == "lead" and line.text.endswith(src.texts_labelled("lead")[0]) for line in page.lines)
+        assert [line.text for line in page.lines if line.label == "title"][-1] == src.texts[0]
         seen.update(page.labels)
-    for label in ("navigation", "dateline", "byline", "image", "related", "advertisement", "other"):
+        families[page.meta["family"]] += 1
+        formats[page.meta["format"]] += 1
+    for label in ("navigation", "dateline", "byline", "image", "related", "advertisement", "other", "caption", "subheading"):
         assert seen[label] > 0, label
+    assert set(families) == set(FAMILIES) and formats["html"] > formats["text"] > 0
+
+
+def test_html_pages_carry_exact_labels_and_dom_features():
+    page = next(p for p in (compose_page(structured(i), OTHERS) for i in range(50)) if p.meta["format"] == "html")
+    assert all(line.tag_path for line in page.lines)
+    assert all("data-vnnews-label" not in line.tag_path for line in page.lines)
+    title = next(line for line in page.lines if line.label == "title" and line.text == "Tiêu đề bài số %s về kinh tế" % page.id[1:])
+    assert title.tag_path.split("/")[-1].split(".")[0] in ("h1", "h2", "div")
+    assert page.meta["candidates"]["title"] or not page.meta["candidates"]["lead"]
+
+
+def test_each_family_has_its_markers():
+    rng = _rng("x", "t")
+    site = make_site(3)
+    blocks = {f: build_page(structured(7), OTHERS, site, f, _rng("x", f)).blocks for f in FAMILIES}
+    assert sum(b.role == "menu" for b in blocks["portal"]) > sum(b.role == "menu" for b in blocks["mobile"])
+    assert any(b.role == "topbar" and b.label == "navigation" for b in blocks["portal"])  # the headline again, not the title
+    assert any(b.label == "body" and "(Ảnh:" in b.text for b in blocks["photo"])  # narrative paragraphs with credits are body
+    assert any(b.role.startswith("comment") and b.label == "other" for b in blocks["comments"])
+    assert "<html" in render_html(build_page(structured(7), OTHERS, site, "classic", rng), site, "T", "L", rng)
+
+
+def test_signature_lines_closing_a_record_are_bylines():
+    assert split_signature(["Câu một.", "Câu hai.", "Minh Tâm"]) == (["Câu một.", "Câu hai."], ["Minh Tâm"])
+    assert split_signature(["Câu một.", "Theo TTXVN"]) == (["Câu một."], ["Theo TTXVN"])
+    assert split_signature(["Câu một.", "Câu hai kết thúc."]) == (["Câu một.", "Câu hai kết thúc."], [])
 
 
 def test_composition_is_deterministic():
     assert compose_page(structured(1), OTHERS).lines == compose_page(structured(1), OTHERS).lines
     assert compose_page(structured(1), OTHERS).lines != compose_page(structured(2), OTHERS).lines
+
+
+def test_families_can_be_chosen():
+    assert {compose_page(structured(i), OTHERS, families=["photo"]).meta["family"] for i in range(20)} == {"photo"}
 
 
 def test_build_dataset_composes_structured_records(tmp_path):
@@ -49,8 +93,17 @@ def test_build_dataset_composes_structured_records(tmp_path):
     seg = load_subset(tmp_path / "ds", "segments")
     names = seg["train"].features["label"].names
     labels = Counter(names[x] for s in seg for x in seg[s]["label"])
-    assert labels["related"] > 0 and labels["navigation"] > 0 and labels["body"] == 40 * 6
+    assert labels["related"] > 0 and labels["navigation"] > 0 and labels["body"] >= 40 * 2
     sources = {seg["train"].features["label_source"].names[x] for s in seg for x in seg[s]["label_source"]}
     assert sources == {"composed"}
     summ = load_subset(tmp_path / "ds", "summarization")
     assert sum(len(summ[s]) for s in summ) == 40  # summaries unaffected by composition
+    pages = load_subset(tmp_path / "ds", "pages")
+    assert sum(len(pages[s]) for s in pages) == 40
+    row = pages["train"][0]
+    assert row["family"] in FAMILIES and row["site"].endswith(".vn") and len(row["texts"]) == len(row["labels"]) == len(row["tag_paths"])
+
+
+def test_unknown_family_is_refused():
+    with pytest.raises(ValueError, match="compose_families"):
+        DatasetConfig(compose_families=["newspaper"])

@@ -160,7 +160,7 @@ class RuleLabeller:
 
 @dataclass
 class Models:
-    classifier: Any = None  # LineClassifier, RuleLabeller or None
+    classifier: Any = None  # PageLabeler, LineClassifier, RuleLabeller or None
     summarizer: Any = None  # Summarizer or None
 
     def identities(self) -> dict[str, str | None]:
@@ -177,9 +177,9 @@ def load_models(config: InferenceConfig, device: str | None = None) -> Models:
         if config.classifier == WEAK:
             models.classifier = RuleLabeller()
         else:
-            from vnnews.classifier import LineClassifier
+            from vnnews.extraction_eval import load_line_labeller
 
-            models.classifier = LineClassifier.from_pretrained(config.classifier, device=device, revision=config.classifier_revision)
+            models.classifier = load_line_labeller(config.classifier, device=device, revision=config.classifier_revision)
     if summarize:
         from vnnews.summarizer import Summarizer
 

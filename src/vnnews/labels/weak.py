@@ -7,23 +7,30 @@ the gold seeds is in docs/weak-labeler.md (``vnnews weak-label --evaluate``).
 
 Rules, first match wins (the name in brackets is what ``explain`` returns):
 
+0. [image] an HTML image line (tag path ending in ``img``): its text is alt text.
 1. [navigation] a known menu/section phrase ("Trang chủ ...", "Xem nhiều",
    "Tin bài liên quan", "Phiên bản di động", "Theo dõi ... trên", "aa").
 2. [other] a known widget message ("Xin chờ trong giây lát...", "Có lỗi xảy ra").
 3. [image] an image file name ("1hai 0936.jpg") or an alt slug: lower-case ASCII
    text without diacritics in a Vietnamese page.
+   [navigation] (HTML) a short line made of links, before the title.
 4. [advertisement] an advertising phrase ("Quảng cáo", "Tài trợ", "hotline").
 5. [byline] "Nguồn: ..." / "Theo <source>" lines, and short lines of 2-4
    capitalised words with no digits or punctuation (an author's name).
 6. [related] from the start of a related block to the end of the page: the block
-   starts at a related-list heading, at a title printed twice (on two lines or
-   twice on one line), or at a "[Video]" link.
+   starts, after the title, at a related-list heading, at a title printed twice
+   (on two lines, never the page's own headline or an image's alt text; or twice
+   on one line: "X X" or "truncated X, then X"), or at a "[Video]" link.
 7. [dateline] a short line made of a date and time ("21:00 | 08/11/2021 GMT+7").
-8. [caption] "(Ảnh: ...)", "Ảnh: ...", or the line after an image line.
+8. [caption] "(Ảnh: ...)", "Ảnh: ...", or the line after an image line. In HTML, a
+   credit makes a caption only inside a figure, a table or a caption block: a
+   photo story's paragraphs end "(Ảnh: ...)" and are body.
 9. [image] a line repeating the title further down (photo alt text), or a short
    unpunctuated line right before a caption.
-10. [title] the first short unpunctuated line of the page (plus the next line if
-    this one is a kicker ending in ":"), [lead] the first long line after it.
+10. [title] the line the page names as its title (h1, og:title, JSON-LD), else
+    the first ``<h1>``, else the first short unpunctuated line among the first 8
+    (plus the next line if this one is a kicker ending in ":"); [lead] the first
+    long line after it (in HTML, the line matching the page's description first).
 11. [body] long or sentence-final lines before the related block;
     [subheading] short unpunctuated lines between body lines; [other] the rest.
 """
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from vnnews.ingest import Article
 
@@ -83,12 +91,39 @@ def _is_name(text: str) -> bool:
 
 def _doubled(text: str) -> bool:
     """A related link that prints its title twice on one line: "X X", or a
-    truncated copy before the full one ("Đổi mới, nâng cao ... Đổi mới, nâng cao ...")."""
+    truncated copy before the full one ("Đổi mới, nâng cao ... Đổi mới, nâng cao
+    hiệu quả ..."): the words before the second start are a prefix of the words
+    from it. Four words repeating somewhere inside a long paragraph are not enough."""
     words = text.split()
-    head = words[:4]
     if len(words) < 8:
         return False
-    return any(words[p : p + 4] == head for p in range(4, len(words) - 3))
+    head = words[:4]
+    for p in range(4, len(words) - 3):
+        if words[p : p + 4] == head and words[p : p + p] == words[:p]:
+            return True
+    return False
+
+
+_TAG_RE = re.compile(r"^[a-z0-9]+")
+_CAPTION_BLOCK_RE = re.compile(r"(^|/)(figure|figcaption|td|th|em|i)([.#/]|$)")
+
+
+def _tags(tag_path: str | None) -> list[str]:
+    return [m.group(0) if (m := _TAG_RE.match(e)) else "" for e in (tag_path or "").split("/")]
+
+
+def _is_image_line(line: Any) -> bool:
+    return bool(line.tag_path) and _tags(line.tag_path)[-1] == "img"
+
+
+def _in_caption_block(tag_path: str) -> bool:
+    """Inside a figure, a table cell, an italic block, or an element whose class says caption."""
+    near = "/".join(tag_path.split("/")[-2:]).lower()
+    return bool(_CAPTION_BLOCK_RE.search(tag_path)) or "caption" in near
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _vietnamese(article: Article) -> bool:
@@ -111,8 +146,35 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
         if labels[i] is None:
             labels[i], rules[i] = label, rule
 
+    lines = article.lines
+    html = any(line.tag_path for line in lines)
+    links = [line.link_density or 0.0 for line in lines]
+    candidates = article.meta.get("candidates") or {}
+    named = {_norm(c) for c in candidates.get("title", []) if c}
+
+    # 0: an HTML image line is an image, whatever its alt text says.
+    for i, line in enumerate(lines):
+        if _is_image_line(line):
+            set_(i, "image", "image line")
+
+    # 10 (found first: the related block starts after it): the title the page names
+    # (h1, og:title, JSON-LD), else its first <h1>; in HTML, links before it are menus.
+    title_rule = ""
+    title_at = next((i for i in range(n) if named and not _is_image_line(lines[i]) and _norm(texts[i]) in named), None)
+    if title_at is not None:
+        title_rule = "the page's named title"
+    else:
+        title_at = next((i for i in range(n) if _tags(lines[i].tag_path)[-1:] == ["h1"]), None)
+        title_rule = "first <h1>" if title_at is not None else ""
+    if title_at is not None:
+        for i in range(title_at):
+            if links[i] >= 0.5:
+                set_(i, "navigation", "links before the title")
+
     # 1-5: lines recognisable on their own.
     for i, (t, f) in enumerate(zip(texts, folded, strict=True)):
+        if i == title_at:
+            continue  # the document's own word beats a phrase rule
         if f in NAVIGATION_PHRASES or f.startswith("trang chu ") or _FOLLOW_RE.match(f):
             set_(i, "navigation", "navigation phrase")
         elif any(f.startswith(p) for p in OTHER_PHRASES):
@@ -126,13 +188,38 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
         elif (_SOURCE_RE.match(f) and len(t.split()) <= 6) or _is_name(t):
             set_(i, "byline", "source line or author name")
 
+    # 10, fallback: the first short line near the top (text dumps, pages without <h1>).
+    if title_at is None:
+        title_at = next(
+            (
+                i
+                for i in range(min(n, 8))
+                if labels[i] is None
+                and len(texts[i]) < 150
+                and not texts[i].endswith(".")
+                and links[i] < 0.5
+                and not (len(texts[i]) <= 40 and _DATELINE_RE.match(texts[i]) and _DATE_RE.search(texts[i]))
+            ),
+            None,
+        )
+        title_rule = "first short line"
+
     # 6: the related block runs from its first sign to the end of the page.
+    title_text = texts[title_at] if title_at is not None else None
     start = n
-    for i in range(n):
+    for i in range(title_at + 1 if title_at is not None and title_rule != "first short line" else 0, n):
         if folded[i] in RELATED_HEADINGS or texts[i].startswith("[Video]") or _doubled(texts[i]):
             start = i
             break
-        if i + 1 < n and texts[i] == texts[i + 1] and len(texts[i]) > 20:
+        if (
+            i + 1 < n
+            and texts[i] == texts[i + 1]
+            and len(texts[i]) > 20
+            and not _is_image_line(lines[i])
+            and not _is_image_line(lines[i + 1])
+            and texts[i] != title_text
+            and _norm(texts[i]) not in named
+        ):
             start = i
             break
     for i in range(start, n):
@@ -144,15 +231,14 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
             set_(i, "dateline", "date and time")
 
     # 8-9: captions and the image lines that go with them.
-    title_at = next(
-        (i for i in range(min(start, 8)) if labels[i] is None and len(texts[i]) < 150 and not texts[i].endswith(".")),
-        None,
-    )
+    def captionish(i: int) -> bool:
+        return not lines[i].tag_path or _in_caption_block(lines[i].tag_path)
+
     for i in range(start):
         f = folded[i]
-        if "(anh:" in f or f.startswith("anh:") or "(anh minh hoa" in f:
+        if ("(anh:" in f or f.startswith("anh:") or "(anh minh hoa" in f) and captionish(i):
             set_(i, "caption", "photo credit")
-        elif i > 0 and labels[i - 1] == "image" and len(texts[i]) < 300:
+        elif i > 0 and labels[i - 1] == "image" and len(texts[i]) < 300 and captionish(i):
             set_(i, "caption", "line after an image")
     for i in range(start):
         if title_at is not None and i > title_at and texts[i] == texts[title_at]:
@@ -160,17 +246,29 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
         elif i + 1 < start and labels[i + 1] == "caption" and len(texts[i]) < 150 and not _SENTENCE_END_RE.search(texts[i]):
             set_(i, "image", "line before a caption")
     for i in range(start):  # an alt line found late still claims its caption
-        if i > 0 and labels[i - 1] == "image" and labels[i] is None and len(texts[i]) < 300:
+        if i > 0 and labels[i - 1] == "image" and labels[i] is None and len(texts[i]) < 300 and captionish(i):
             set_(i, "caption", "line after an image")
 
-    # 10: title block and lead, near the top only.
+    # 10: title block and lead.
     if title_at is not None and labels[title_at] is None:
-        set_(title_at, "title", "first short line")
+        set_(title_at, "title", title_rule)
         if texts[title_at].endswith(":") and title_at + 1 < start and labels[title_at + 1] is None:
             set_(title_at + 1, "title", "headline after a kicker")
-        lead_at = next((i for i in range(title_at + 1, min(start, title_at + 6)) if labels[i] is None), None)
-        if lead_at is not None and len(texts[lead_at]) >= 80:
-            set_(lead_at, "lead", "first long line after the title")
+        described = [
+            i
+            for i in range(title_at + 1, min(start, title_at + 10))
+            if labels[i] is None and any(_norm(d) and _norm(d)[:60] in _norm(texts[i]) for d in candidates.get("lead", []))
+        ]
+        if described:
+            set_(described[0], "lead", "the page's description")
+        else:
+            lead_at = next((i for i in range(title_at + 1, min(start, title_at + 6)) if labels[i] is None), None)
+            if lead_at is not None and len(texts[lead_at]) >= 80:
+                set_(lead_at, "lead", "first long line after the title")
+    if html:
+        for i in range(start):  # a line that is all link, after the title: a related item
+            if links[i] >= 0.9 and (title_at is None or i > title_at):
+                set_(i, "related", "linked line after the title")
 
     # 11: the article body.
     bodyish = [labels[i] is None and (len(texts[i]) >= 80 or bool(_SENTENCE_END_RE.search(texts[i]))) for i in range(n)]

@@ -168,6 +168,13 @@ class BadRequest(Exception):
 
 
 # ---------------------------------------------------------------- the service
+def _line_windows(classifier: Any) -> bool:
+    """Whether the service cuts pages into windows for this labeller: the line-pair
+    classifier, yes; the page labeller reads a page in its own overlapping windows
+    (bounded memory), and the rules read it whole."""
+    return hasattr(getattr(classifier, "encoder", None), "encode_article")
+
+
 @dataclass(frozen=True)
 class _Window:
     """Lines ``start:end`` of a page: the classifier batcher's unit of work."""
@@ -222,7 +229,7 @@ class Service:
         other requests get theirs in between, and a timed-out page stops at the next
         window. The rule labeller reads whole pages."""
         assert self.models is not None
-        size = self.config.max_lines_per_call if hasattr(self.models.classifier, "encoder") else None
+        size = self.config.max_lines_per_call if _line_windows(self.models.classifier) else None
         per_page = []
         for article in articles:
             n = len(article.lines)
@@ -241,7 +248,7 @@ class Service:
     def _classify(self, windows: list[_Window]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
         assert self.models is not None
         classifier = self.models.classifier
-        if hasattr(classifier, "encoder"):  # a model: encode each window in its page's context
+        if _line_windows(classifier):  # the line-pair classifier: encode each window in its page's context
             encoded = [classifier.encoder.encode_article(w.article, w.start, w.end) for w in windows]
             parts = [Article(w.article.id, w.article.source, w.article.lines[w.start : w.end]) for w in windows]
             done = label_articles(parts, classifier, self.config.classify_batch_size, encoded=encoded)

@@ -1,0 +1,65 @@
+from pathlib import Path
+
+from vnnews.extraction_eval import (
+    Extraction,
+    bag_scores,
+    coarse5_macro_f1,
+    evaluate_pages,
+    from_labels,
+    load_real_pages,
+    render,
+    score_page,
+    trafilatura_system,
+)
+from vnnews.ingest import Article, Line
+from vnnews.labels import validate_annotations
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / "data" / "real"
+
+
+def gold_page() -> Article:
+    lines = [Line("Trang chủ", label="navigation"), Line("Tiêu đề bài", label="title"), Line("Sapo của bài viết.", label="lead"),
+             Line("Thân bài một.", label="body"), Line("Ảnh: chú thích", label="caption"), Line("Tin khác", label="related")]
+    return Article("site.vn/a", "site.vn/a.html", lines, {}, "gold")
+
+
+def test_bag_of_tokens_ignores_case_punctuation_and_tone_style():
+    assert bag_scores("Hoà bình, HOÀ BÌNH!", "hòa bình hoà bình") == (1.0, 1.0, 1.0)
+    p, r, f1 = bag_scores("a b c d", "a b")
+    assert (p, r) == (0.5, 1.0) and abs(f1 - 2 / 3) < 1e-9
+
+
+def test_page_scores_title_exact_and_lead_found():
+    page = gold_page()
+    perfect = score_page(page, from_labels(page, [line.label for line in page.lines]))
+    assert (perfect.f1, perfect.title_exact, perfect.lead_found) == (1.0, True, True)
+    no_lead = score_page(page, from_labels(page, ["navigation", "title", "body", "body", "caption", "related"]))
+    assert no_lead.lead_found is False and no_lead.f1 == 1.0  # the lead's words are still article text
+    text_only = score_page(page, Extraction(text="Tiêu đề bài. Thân bài một."))
+    assert text_only.title_exact is None and text_only.lead_found is None and text_only.recall < 1.0
+
+
+def test_render_has_a_table_per_site_and_per_label_f1():
+    page = gold_page()
+    results = evaluate_pages([page], {}, {"perfect": lambda arts: [[ln.label for ln in a.lines] for a in arts]}, {})
+    text = render(results, "t")
+    assert "## site.vn" in text and "| perfect | 1 | 1.000 | 1.000 | 1.000 | 1/1 | 1/1 |" in text and "Per-label F1" in text
+    assert coarse5_macro_f1(["title", "body", "navigation"], ["title", "body", "navigation"]) == 1.0
+
+
+def test_real_pages_are_annotated_and_valid():
+    assert validate_annotations(REAL / "pages", REAL / "annotations") == []
+    articles, html = load_real_pages(REAL / "pages", REAL / "annotations")
+    sites = {a.id.split("/")[0] for a in articles}
+    assert len(articles) >= 20 and len(sites) >= 2 and set(html) == {a.id for a in articles}
+    assert all(sum(line.label == "title" for line in a.lines) == 1 for a in articles)
+    assert (REAL / "README.md").read_text().count("| `") >= len(articles)  # a source line per page
+
+
+def test_trafilatura_reads_a_real_page():
+    articles, html = load_real_pages(REAL / "pages" / "dantri.com.vn" / "m2016", REAL / "annotations" / "dantri.com.vn" / "m2016")
+    article = articles[0]
+    extraction = trafilatura_system(html[article.id], article)
+    score = score_page(article, extraction)
+    assert extraction.title and score.f1 > 0.5

@@ -1,0 +1,65 @@
+from pathlib import Path
+
+import pytest
+
+from vnnews.config import load_config
+from vnnews.labeler_training import LabelerConfig, WindowDataset, _load_pages, train_labeler
+from vnnews.layout import DOM_FEATURES, FEATURE_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny_config(base: Path, dataset: Path, out: Path, *overrides: str) -> LabelerConfig:
+    return load_config(
+        LabelerConfig,
+        ROOT / "configs" / "labeler" / "tiny.yaml",
+        [f"base_model={base}", f"dataset_dir={dataset}", f"output_dir={out}", "training.max_steps=4", "training.batch_size=4", *overrides],
+    )
+
+
+def test_trained_labeller_is_a_self_contained_model_directory(trained_labeler):
+    from vnnews.page_model import PageLabeler
+
+    out, metrics = trained_labeler
+    for name in ("config.json", "model.safetensors", "vocab.txt", "bpe.codes", "README.md", "training_config.yaml", "metrics.json"):
+        assert (out / name).exists(), name
+    assert 0.0 <= metrics["eval"]["macro_f1"] <= 1.0 and metrics["train_windows"] > 0
+    card = (out / "README.md").read_text()
+    assert "page labeller" in card and "vnnews evaluate extraction" in card
+    model = PageLabeler.from_pretrained(out)
+    assert model.config.class_weights and len(model.config.class_weights) == len(model.labels)
+
+
+def test_every_config_of_the_recipe_loads():
+    for path in sorted((ROOT / "configs" / "labeler").glob("*.yaml")):
+        config = load_config(LabelerConfig, path, [])
+        assert config.settings.window_overlap * 2 < config.settings.window_lines, path
+
+
+def test_leaving_families_out_trains_without_them_and_evaluates_on_them(tiny_phobert, pages_dataset, tmp_path):
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "exclude_families=[photo,live]", "eval_split=train")
+    train, held = _load_pages(config)
+    assert train and held
+    assert all(a.meta["family"] not in ("photo", "live") for a in train)
+    assert {a.meta["family"] for a in held} <= {"photo", "live"}
+
+
+def test_dom_dropout_zeroes_dom_and_candidate_features_only():
+    row = [1.0] * len(FEATURE_NAMES)
+    ds = WindowDataset([([[0, 1]], [row], [2])], dom_dropout=1.0)
+    item = ds[0]
+    for j, name in enumerate(FEATURE_NAMES):
+        assert item["features"][0][j] == (0.0 if name in DOM_FEATURES else 1.0), name
+
+
+def test_self_training_adds_confident_lines_from_real_pages(tiny_phobert, pages_dataset, tmp_path):
+    pages = ROOT / "data" / "real" / "pages" / "kenh14.vn"
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "st", f"self_training.pages=[{pages}]", "self_training.min_confidence=0.05")
+    metrics = train_labeler(config)
+    assert metrics["self_training_lines"] > 0
+    assert (tmp_path / "st" / "checkpoints-self-training").exists()
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="dom_dropout"):
+        LabelerConfig(dom_dropout=2.0)

@@ -1,0 +1,54 @@
+from vnnews.ingest import Article, Line, article_from_content
+from vnnews.layout import DOM_FEATURES, FEATURE_NAMES, N_FEATURES, SiteIndex, page_features, site_key
+
+PAGE = """<html><head><meta property="og:title" content="Khởi công nhà ga T3">
+<meta name="description" content="Công trình nhà ga T3 sẽ nâng công suất sân bay."></head><body>
+<nav class="menu"><ul><li><a href="/">Thời sự</a></li><li><a href="/tg">Thế giới</a></li></ul></nav>
+<article class="photo-story"><h1 class="title">Khởi công nhà ga T3</h1>
+<h2 class="sapo">(Dân trí) - Công trình nhà ga T3 sẽ nâng công suất sân bay lên 50 triệu khách.</h2>
+<div class="e-body"><p>Chiều 24/12, dự án nhà ga T3 đã khởi công (Ảnh: Hải Long).</p>
+<figure class="image"><img src="a.jpg" alt="Khởi công nhà ga T3 - 1"><figcaption>Thủ tướng phát biểu.</figcaption></figure></div></article>
+</body></html>"""
+
+
+def f(article: Article, index: int, name: str, site: SiteIndex | None = None) -> float:
+    return page_features(article, site)[index][FEATURE_NAMES.index(name)]
+
+
+def test_one_vector_per_line_and_html_features():
+    page = article_from_content("p", "p", html=PAGE)
+    rows = page_features(page)
+    assert len(rows) == len(page.lines) and all(len(r) == N_FEATURES for r in rows)
+    texts = page.texts
+    title, lead, para, img, caption = (texts.index(t) for t in (
+        "Khởi công nhà ga T3", texts[3], "Chiều 24/12, dự án nhà ga T3 đã khởi công (Ảnh: Hải Long).", "Khởi công nhà ga T3 - 1", "Thủ tướng phát biểu."))
+    assert f(page, title, "h1") == 1 and f(page, title, "title_exact") == 1 and f(page, title, "title_match") == 1
+    assert f(page, lead, "h2") == 1 and f(page, lead, "lead_cover") > 0.9 and f(page, lead, "near_class_lead") == 1
+    assert f(page, img, "image_line") == 1 and f(page, img, "title_match") > 0.8
+    assert f(page, caption, "figcaption") == 1 and f(page, caption, "near_class_caption") == 1
+    # a paragraph in a "photo-story" container: its region says photo, its own element does not
+    assert f(page, para, "class_caption") == 1 and f(page, para, "near_class_caption") == 0
+    assert f(page, para, "photo_credit") == 1 and f(page, para, "paragraph") == 1
+    assert f(page, 0, "link_density") == 1 and f(page, 0, "in_list") == 1 and f(page, 0, "in_structure") == 1
+
+
+def test_text_dumps_have_no_dom_or_candidate_features():
+    page = article_from_content("t", "t", text="Trang chủ\nTiêu đề bài\nMột đoạn thân bài dài dòng, kết thúc bằng dấu chấm.")
+    for row in page_features(page):
+        assert all(row[FEATURE_NAMES.index(name)] == 0 for name in DOM_FEATURES)
+    assert f(page, 2, "sentence_end") == 1 and f(page, 0, "menu_phrase") == 1
+
+
+def test_repetition_in_the_page_and_across_a_sites_pages():
+    a = Article("site/a", "site/a.txt", [Line("Trang chủ"), Line("Bài A, câu riêng."), Line("Liên hệ quảng cáo"), Line("Liên hệ quảng cáo")])
+    b = Article("site/b", "site/b.txt", [Line("Trang chủ"), Line("Bài B, câu khác."), Line("Liên hệ quảng cáo")])
+    other = Article("other/c", "other/c.txt", [Line("Trang chủ")])
+    index = SiteIndex([a, b, other])
+    assert site_key(a) == site_key(b) == "site" != site_key(other)
+    assert f(a, 0, "site_repeat", index) == 1.0 and f(a, 1, "site_repeat", index) == 0.0 and f(a, 0, "has_site", index) == 1
+    assert f(other, 0, "site_repeat", index) == 0.0 and f(other, 0, "has_site", index) == 0  # alone on its site
+    assert f(a, 2, "repeat_adjacent") == 1 and f(a, 2, "repeat_in_page") > 0 and f(a, 1, "repeat_in_page") == 0
+
+
+def test_empty_page_has_no_rows():
+    assert page_features(Article("e", "e", [])) == []

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+import torch
+
+from vnnews.ingest import Article, Line, article_from_content
+from vnnews.labels import LABELS
+from vnnews.page_model import PAGE_MODEL_TYPE, PageLabeler, decode, windows
+
+
+@pytest.fixture(scope="module")
+def labeller(tiny_phobert):
+    torch.manual_seed(0)
+    return PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).eval()
+
+
+def page(n: int, prefix: str = "Dòng") -> Article:
+    return Article(f"p{n}", "t", [Line(f"{prefix} số {i} của trang, có dấu chấm.") for i in range(n)])
+
+
+def test_windows_cover_every_line_with_overlap():
+    assert windows(5, 16, 4) == [(0, 5)]
+    spans = windows(40, 16, 4)
+    assert spans[0] == (0, 16) and spans[-1] == (24, 40)
+    covered = set()
+    for (s, e), (s2, _) in zip(spans, spans[1:] + [(40, 40)]):
+        covered |= set(range(s, e))
+        assert e - s == 16 and (s2 >= e - 4 or s2 == 40 or s2 >= s)  # overlapping, never a gap
+    assert covered == set(range(40))
+
+
+def test_save_and_load_round_trip(labeller, tmp_path):
+    pages = [page(3), page(40, "Câu")]
+    before = labeller.predict(pages)
+    labeller.save_pretrained(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["model_type"] == PAGE_MODEL_TYPE and config["labels"] == list(LABELS) and config["segmenter"] == "underthesea"
+    assert "auto_map" not in config  # loads with this class, never remote code
+    assert (tmp_path / "m" / "model.safetensors").exists() and (tmp_path / "m" / "vocab.txt").exists()
+    loaded = PageLabeler.from_pretrained(tmp_path / "m", device="cpu")
+    after = loaded.predict(pages)
+    assert [[p.label for p in x] for x in before] == [[p.label for p in x] for x in after]
+    assert all(abs(a.confidence - b.confidence) < 1e-5 for x, y in zip(before, after) for a, b in zip(x, y))
+
+
+def test_refuses_a_directory_that_is_not_a_page_labeller(tiny_phobert):
+    with pytest.raises(ValueError, match="not a vnnews page labeller"):
+        PageLabeler.from_pretrained(tiny_phobert)
+
+
+def test_bad_pages_are_labelled_never_a_crash(labeller):
+    empty, one = Article("e", "e", []), page(1)
+    huge_line = Article("h", "h", [Line("Tiêu đề"), Line("chữ " * 250_000), Line("Hết.")])  # a 1 MB line
+    long_page = page(5000)
+    out = labeller.predict([empty, one, huge_line, long_page], batch_size=64)
+    assert [len(x) for x in out] == [0, 1, 3, 5000]
+    assert all(p.label in LABELS and 0.0 <= p.confidence <= 1.0 for x in out for p in x)
+    # the long line is cut before segmentation: its ids are bounded by the settings
+    assert len(labeller.encode([huge_line])[0].ids[1]) <= labeller.config.max_line_tokens
+
+
+def test_a_page_is_read_in_windows_each_bounded(labeller, monkeypatch):
+    seen = []
+    forward = type(labeller).forward
+
+    def spy(self, **batch):
+        seen.append(batch["line_mask"].shape[1])
+        return forward(self, **batch)
+
+    monkeypatch.setattr(type(labeller), "forward", lambda self, **b: spy(self, **b))
+    labeller.predict(page(100), batch_size=16)
+    assert seen and max(seen) <= labeller.config.window_lines  # never the whole page at once
+
+
+def test_decode_keeps_one_title_block_and_trims_it_to_the_named_title():
+    labels = list(LABELS)
+    t, l, b, by = (labels.index(x) for x in ("title", "lead", "body", "byline"))
+    probs = torch.full((6, len(labels)), 0.01)
+    for i, (k, p) in enumerate([(t, 0.6), (t, 0.9), (t, 0.5), (l, 0.9), (b, 0.9), (t, 0.55)]):
+        probs[i, k] = p
+    probs[2, by] = 0.4  # the line after the title reads like a title, but less than a byline-ish title
+    probs[5, b] = 0.5
+    texts = ["Kicker:", "Tiêu đề thật", "Nguyễn Văn A - Theo TTXVN", "Sapo.", "Thân bài.", "Tiêu đề thật - 1"]
+    assert decode(probs, labels)[:6] == ["title", "title", "title", "lead", "body", "body"]  # one title block
+    trimmed = decode(probs, labels, texts, ["Tiêu đề thật"])
+    assert trimmed == ["title", "title", "byline", "lead", "body", "body"]  # the kicker stays, the byline goes
+
+
+def test_html_page_is_labelled_with_its_features(labeller):
+    html = "<html><head><meta property='og:title' content='Tin A'></head><body><h1>Tin A</h1><p>Đoạn một.</p></body></html>"
+    article = article_from_content("h", "h", html=html)
+    (preds,) = labeller.predict([article])
+    assert len(preds) == 2 and set(preds[0].probabilities) == set(LABELS)
