@@ -73,3 +73,20 @@ def save_models(shape: str, workdir: Path, segmenter: str = "underthesea", max_s
     model.save_pretrained(str(workdir / "summarizer"))
     tokenizer.save_pretrained(str(workdir / "summarizer"))
     return workdir / "classifier", workdir / "summarizer"
+
+
+def page_labeler_of_shape(shape: str, workdir: Path, **settings: Any) -> Any:
+    """A PageLabeler whose line encoder has the shape (random weights), with the tiny tokenizer."""
+    from transformers import AutoTokenizer, RobertaConfig
+
+    from vnnews.page_model import PageLabeler, PageLabelerConfig
+    from vnnews.tiny import make_tiny_classifier
+
+    base = make_tiny_classifier(Path(workdir) / "tiny-phobert")
+    if CLASSIFIER_SHAPES[shape] is None:
+        model = PageLabeler.from_encoder(str(base), **settings)
+    else:
+        encoder = RobertaConfig(max_position_embeddings=258, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2, **CLASSIFIER_SHAPES[shape])
+        model = PageLabeler(PageLabelerConfig(encoder=encoder.to_dict(), **settings))
+        model.tokenizer = AutoTokenizer.from_pretrained(str(base))
+    return model

@@ -1,6 +1,8 @@
-"""Benchmark: line classifier throughput (inference lines/s, optional training tokens/s).
+"""Benchmark: line labelling throughput (inference lines/s, optional training tokens/s).
 
-    python benchmarks/classifier_speed.py --shape tiny
+    python benchmarks/classifier_speed.py --shape tiny                 # the line-pair classifier
+    python benchmarks/classifier_speed.py --shape tiny --model page    # the page labeller (each line encoded once)
+    python benchmarks/classifier_speed.py --shape base --model page --lines 1000
     python benchmarks/classifier_speed.py --shape base --lines 1000
     python benchmarks/classifier_speed.py --shape base --device cuda --dtype bf16 --lines 50000 --batch-size 512 --train
 
@@ -9,8 +11,10 @@ tiny = the `make-tiny` checkpoint, base = PhoBERT-base (768 hidden, 12 layers),
 large = PhoBERT-large (1024 hidden, 24 layers). The tokenizer is the tiny one learned
 from the bundled corpus. Lines are VietNews validation articles composed into pages
 (real lengths and neighbours). Inference goes through LineClassifier.predict
-(length-sorted dynamic batches across articles); "cold" includes word segmentation,
-"warm" repeats the call with segmentation cached, i.e. the model and tokenizer alone.
+(length-sorted dynamic batches across articles) or PageLabeler.predict (each line
+encoded once, at most --line-tokens tokens, then the BiLSTM over the page's windows);
+"cold" includes word segmentation and, for the page labeller, layout features;
+"warm" repeats the call with segmentation cached.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ def pages(n_lines: int) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
+    parser.add_argument("--model", choices=["pair", "page"], default="pair", help="line-pair classifier or page labeller")
+    parser.add_argument("--line-tokens", type=int, default=32, help="page labeller: max tokens per line")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--lines", type=int, default=3000)
@@ -61,14 +67,20 @@ def main() -> None:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
     with tempfile.TemporaryDirectory() as tmp:
-        model, tokenizer = classifier_of_shape(args.shape, Path(tmp))
-    model = model.to(dtype)
-    clf = LineClassifier(model, tokenizer, ClassifierSettings(), device=device)
+        if args.model == "page":
+            from _models import page_labeler_of_shape
+
+            page_model = page_labeler_of_shape(args.shape, Path(tmp), max_line_tokens=args.line_tokens)
+            model, tokenizer = page_model, page_model.tokenizer
+        else:
+            model, tokenizer = classifier_of_shape(args.shape, Path(tmp))
+    model = model.to(dtype).eval().to(device)
+    clf = model if args.model == "page" else LineClassifier(model, tokenizer, ClassifierSettings(), device=device)
     articles = pages(args.lines)
     n = sum(len(a.lines) for a in articles)
     params = sum(p.numel() for p in model.parameters()) / 1e6
     print(f"machine: {describe()}; device: {device}; torch {torch.__version__}")
-    print(f"shape: {args.shape} ({params:.1f}M parameters), dtype {args.dtype}, batch {args.batch_size}, {len(articles)} pages, {n} lines")
+    print(f"model: {args.model}, shape: {args.shape} ({params:.1f}M parameters), dtype {args.dtype}, batch {args.batch_size}, {len(articles)} pages, {n} lines")
 
     def timed() -> float:
         if device == "cuda":
@@ -86,7 +98,9 @@ def main() -> None:
     if device == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 
-    if args.train:
+    if args.train and args.model == "page":
+        print("training: not measured for the page labeller by this script (see docs/benchmarks.md)")
+    elif args.train:
         encoded = sorted((ids for a in articles for ids in clf.encoder.encode_article(a)), key=len)
         model.train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)

@@ -63,3 +63,40 @@ def test_trafilatura_reads_a_real_page():
     extraction = trafilatura_system(html[article.id], article)
     score = score_page(article, extraction)
     assert extraction.title and score.f1 > 0.5
+
+
+def test_leave_one_family_out_scores_each_family_on_a_model_without_it(tiny_phobert, pages_dataset, tmp_path):
+    from tests.test_labeler_training import tiny_config
+    from vnnews.extraction_eval import leave_one_family_out
+
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "eval_split=train")
+    text = leave_one_family_out(config, tmp_path / "lofo", families=["photo"])
+    assert "| photo |" in text and (tmp_path / "lofo" / "leave-one-family-out.json").exists()
+    assert (tmp_path / "lofo" / "runs" / "photo" / "model.safetensors").exists()
+
+
+def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
+    import vnnews.labeler_training as recipe
+    from tests.test_labeler_training import tiny_config
+    from vnnews.extraction_eval import leave_one_site_out
+
+    seen = []
+    original = recipe._pseudo_labels
+
+    def spy(model, config):
+        seen.append(tuple(config.exclude_sites))
+        pages, labels = original(model, config)
+        assert all(not a.id.startswith(config.exclude_sites[0] + "/") for a in pages)
+        return pages, labels
+
+    monkeypatch.setattr(recipe, "_pseudo_labels", spy)
+    import shutil
+
+    pages, annotations = tmp_path / "pages", tmp_path / "ann"
+    for site in ("giadinh.net.vn", "kenh14.vn"):
+        shutil.copytree(REAL / "pages" / site, pages / site)
+        shutil.copytree(REAL / "annotations" / site, annotations / site)
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "self_training.min_confidence=0.01")
+    text = leave_one_site_out(config, pages, annotations, tmp_path / "loso")
+    assert sorted(seen) == [("giadinh.net.vn",), ("kenh14.vn",)]
+    assert "| model (leave-one-site-out) | 4 |" in text and "## kenh14.vn" in text

@@ -21,6 +21,7 @@ def test_push_to_hub_uploads_card_then_subsets_without_network(tmp_path, raw_dir
         ("card", "org/vnnews-seeds", "README.md"),
         ("subset", "org/vnnews-seeds", "segments", ["test", "train", "validation"]),
         ("subset", "org/vnnews-seeds", "summarization", ["test", "train", "validation"]),
+        ("subset", "org/vnnews-seeds", "pages", ["test", "train", "validation"]),
     ]
     assert "https://huggingface.co/datasets/org/vnnews-seeds" in capsys.readouterr().out
 

@@ -58,11 +58,13 @@ def _hub_base_model(card: str) -> str:
 
 def _model_kind(model_dir: Path) -> str:
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") == "vnnews-page-labeler":
+        return "page labeller"
     if "vnnews_classifier" in config:
         return "classifier"
     if "vnnews_summarizer" in config:
         return "summarizer"
-    raise ValueError(f"{model_dir} is not a model trained by vnnews (no vnnews_classifier/vnnews_summarizer in config.json)")
+    raise ValueError(f"{model_dir} is not a model trained by vnnews (no vnnews page labeller, classifier or summarizer settings in config.json)")
 
 
 def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -125,7 +127,7 @@ def stage_dataset(dataset_dir: str | os.PathLike[str], out_dir: str | os.PathLik
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy2(dataset_dir / "README.md", out / "README.md")
     written = [out / "README.md"]
-    for subset in SUBSETS:
+    for subset in (s for s in SUBSETS if (dataset_dir / s).exists()):  # datasets built before `pages` lack it
         for split, ds in load_subset(dataset_dir, subset).items():
             path = out / subset / f"{split}-00000-of-00001.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +150,6 @@ def push_dataset(dataset_dir: str | os.PathLike[str], repo_id: str, private: boo
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     api.upload_file(path_or_fileobj=str(card), path_in_repo="README.md", repo_id=repo_id, repo_type="dataset")
-    for subset in SUBSETS:
+    for subset in (s for s in SUBSETS if (dataset_dir / s).exists()):
         load_subset(dataset_dir, subset).push_to_hub(repo_id, config_name=subset, private=private, token=token)
     return f"https://huggingface.co/datasets/{repo_id}"

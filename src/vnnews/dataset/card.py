@@ -27,7 +27,7 @@ def _metadata() -> dict[str, Any]:
                 "config_name": subset,
                 "data_files": [{"split": split, "path": f"{subset}/{split}-*"} for split in SPLITS],
             }
-            for subset in ("segments", "summarization")
+            for subset in ("segments", "summarization", "pages")
         ],
     }
 
@@ -37,9 +37,9 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
     lines = [
         "# vnnews dataset",
         "",
-        "Lines of Vietnamese news pages labelled by their role on the page (`segments`), and",
-        "article bodies paired with their lead paragraph (`summarization`). Built by",
-        "vnnews `vnnews build-dataset`.",
+        "Lines of Vietnamese news pages labelled by their role on the page (`segments`), whole",
+        "labelled pages with their HTML features (`pages`), and article bodies paired with their",
+        "lead paragraph (`summarization`). Built by vnnews `vnnews build-dataset`.",
         "",
         "## Counts",
         "",
@@ -68,7 +68,8 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
         "",
         "`gold`: annotated by a person; `structured`: from records with title/lead/body/captions",
         "fields; `weak`: rule-based labels (see docs/weak-labeler.md in vnnews for their quality);",
-        "`composed`: structured records wrapped in generated page boilerplate (labels exact by construction).",
+        "`composed`: structured records placed in generated pages of many layout families, rendered as",
+        "HTML or text dumps (labels exact by construction).",
         "",
         "## Fields",
         "",
@@ -79,6 +80,12 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
         "",
         "`summarization`: `article_id`, `title`, `document` (body and subheading lines, one per line), "
         "`summary` (the lead), `label_source`. Articles without a lead or a body are left out.",
+        "",
+        "`pages`: one row per page, what the page labeller trains on: `article_id`, `site`, `family` "
+        "(the composed layout family: classic, portal, magazine, photo, live, listicle, comments, mobile; "
+        "`seed` for gold pages), `format` (html or text), `texts`, `tag_paths`, `link_densities`, `labels` "
+        "(one per line), `label_source`, `candidates_json` (the title and lead the page's HTML names: h1, "
+        "og:title, meta description, JSON-LD).",
         "",
         "## Splits",
         "",
