@@ -100,3 +100,12 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
     text = leave_one_site_out(config, pages, annotations, tmp_path / "loso")
     assert sorted(seen) == [("giadinh.net.vn",), ("kenh14.vn",)]
     assert "| model (leave-one-site-out) | 4 |" in text and "## kenh14.vn" in text
+
+
+def test_pages_read_as_text_dumps_lose_dom_and_candidates():
+    from vnnews.extraction_eval import as_text_dump
+
+    articles, _ = load_real_pages(REAL / "pages" / "kenh14.vn", REAL / "annotations" / "kenh14.vn")
+    dump = as_text_dump(articles[0])
+    assert dump.texts == articles[0].texts and dump.labels == articles[0].labels
+    assert all(line.tag_path is None and line.link_density is None for line in dump.lines) and "candidates" not in dump.meta

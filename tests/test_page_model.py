@@ -23,7 +23,7 @@ def test_windows_cover_every_line_with_overlap():
     spans = windows(40, 16, 4)
     assert spans[0] == (0, 16) and spans[-1] == (24, 40)
     covered = set()
-    for (s, e), (s2, _) in zip(spans, spans[1:] + [(40, 40)]):
+    for (s, e), (s2, _) in zip(spans, spans[1:] + [(40, 40)], strict=False):
         covered |= set(range(s, e))
         assert e - s == 16 and (s2 >= e - 4 or s2 == 40 or s2 >= s)  # overlapping, never a gap
     assert covered == set(range(40))
@@ -40,7 +40,7 @@ def test_save_and_load_round_trip(labeller, tmp_path):
     loaded = PageLabeler.from_pretrained(tmp_path / "m", device="cpu")
     after = loaded.predict(pages)
     assert [[p.label for p in x] for x in before] == [[p.label for p in x] for x in after]
-    assert all(abs(a.confidence - b.confidence) < 1e-5 for x, y in zip(before, after) for a, b in zip(x, y))
+    assert all(abs(a.confidence - b.confidence) < 1e-5 for x, y in zip(before, after, strict=False) for a, b in zip(x, y, strict=False))
 
 
 def test_refuses_a_directory_that_is_not_a_page_labeller(tiny_phobert):

@@ -344,7 +344,7 @@ def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
 
     from vnnews.config import to_dict
     from vnnews.metrics import classification_report
-    from vnnews.training import device_description, last_checkpoint, save_model_dir, training_arguments
+    from vnnews.training import device_description, save_model_dir, train_resumable, training_arguments
 
     set_seed(config.training.seed)
     out = Path(config.output_dir)
@@ -381,11 +381,7 @@ def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
         compute_metrics=_compute_metrics,
         compute_loss_func=weighted_loss,
     )
-    resume = last_checkpoint(checkpoints)
-    if resume:
-        log.warning("resuming from %s", resume)
-    log.info("training on %s, %d lines, evaluating on %d", device_description(), len(train_ds), len(eval_ds))
-    train_output = trainer.train(resume_from_checkpoint=resume)
+    train_output = train_resumable(trainer, checkpoints, f"{len(train_ds)} lines, evaluating on {len(eval_ds)}")
     prediction = trainer.predict(eval_ds)
     predicted = prediction.predictions.argmax(-1)
     report = classification_report([LABELS[i] for i in prediction.label_ids], [LABELS[i] for i in predicted], LABELS)

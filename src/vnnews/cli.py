@@ -222,7 +222,7 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
         return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"))
     if args.overrides:
         raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
-    return evaluate_extraction(args.model or [], args.pages, args.annotations, args.out, baselines=not args.no_baselines)
+    return evaluate_extraction(args.model or [], args.pages, args.annotations, args.out, baselines=not args.no_baselines, text_dumps=args.as_text)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -466,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", default="data/real/pages", metavar="DIR", help="extraction: real pages (default data/real/pages)")
     p.add_argument("--annotations", default="data/real/annotations", metavar="DIR", help="extraction: their gold labels (default data/real/annotations)")
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
+    p.add_argument("--as-text", action="store_true", help="extraction: the line labellers read the pages as text dumps (no DOM, no candidates)")
     p.add_argument("--leave-one-site-out", action="store_true", help="extraction: per site, train a labeller self-training on the other sites")
     p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")

@@ -148,7 +148,6 @@ def evaluate_classifier(
     """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir`` (its first
     ``max_articles`` articles by id, when given); return the Markdown report."""
     from vnnews.baselines import LINE_BASELINES
-    from vnnews.dataset import load_subset
     from vnnews.extraction_eval import load_line_labeller
 
     articles = split_articles(dataset_dir, split)[:max_articles]

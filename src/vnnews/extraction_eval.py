@@ -297,24 +297,38 @@ def rules_system(articles: Sequence[Article]) -> list[list[str]]:
     return [weak_label(a) for a in articles]  # type: ignore[misc]
 
 
+def as_text_dump(article: Article) -> Article:
+    """``article`` as a text dump would give it: the same lines, no tag paths, link
+    densities or title/lead candidates."""
+    from vnnews.ingest import Line
+
+    lines = [Line(line.text, label=line.label) for line in article.lines]
+    meta = {k: v for k, v in article.meta.items() if k != "candidates"}
+    return Article(article.id, article.source, lines, meta, article.label_source)
+
+
 def evaluate_extraction(
     models: Sequence[str],
     pages_dir: str | Path = "data/real/pages",
     annotations_dir: str | Path = "data/real/annotations",
     out_dir: str | Path | None = None,
     baselines: bool = True,
+    text_dumps: bool = False,
 ) -> str:
     """Every model in ``models`` (directories or Hub ids), the rules and, with
     ``baselines``, trafilatura, jusText and readability-lxml, on the gold-labelled
     real pages; writes extraction.md/.json to ``out_dir`` (when given) and returns
-    the Markdown."""
+    the Markdown. ``text_dumps``: the line labellers read the pages as text dumps
+    (no DOM, no candidates), the HTML extractors still read the HTML."""
     articles, html = load_real_pages(pages_dir, annotations_dir)
+    if text_dumps:
+        articles = [as_text_dump(a) for a in articles]
     systems: dict[str, Callable[[Sequence[Article]], list[list[str]]]] = {}
     for path in models:
         systems[f"model {path}" if len(models) > 1 else "model"] = model_system(load_line_labeller(path))
     systems["rules (weak labeller)"] = rules_system
     results = evaluate_pages(articles, html, systems, TEXT_SYSTEMS if baselines else {})
-    title = f"Extraction on {len(articles)} real pages ({pages_dir})"
+    title = f"Extraction on {len(articles)} real pages ({pages_dir})" + (", line labellers reading them as text dumps" if text_dumps else "")
     notes = [f"Models: {', '.join(models) or 'none'}. Gold: {annotations_dir}."]
     text = render(results, title, notes)
     if out_dir is not None:

@@ -173,7 +173,7 @@ def train_labeler(config: LabelerConfig) -> dict[str, Any]:
     from vnnews.config import to_dict
     from vnnews.metrics import classification_report
     from vnnews.page_model import PageLabeler, collate
-    from vnnews.training import device_description, last_checkpoint, save_model_dir, training_arguments
+    from vnnews.training import device_description, save_model_dir, train_resumable, training_arguments
 
     set_seed(config.training.seed)
     out = Path(config.output_dir)
@@ -213,12 +213,7 @@ def train_labeler(config: LabelerConfig) -> dict[str, Any]:
             data_collator=collator,
             compute_metrics=_compute_metrics,
         )
-        resume = last_checkpoint(checkpoints)
-        if resume:
-            log.warning("resuming from %s", resume)
-        log.info("training on %s: %d windows, evaluating on %d", device_description(), len(items), len(eval_items))
-        result = trainer.train(resume_from_checkpoint=resume)
-        return trainer, result
+        return trainer, train_resumable(trainer, checkpoints, f"{len(items)} windows, evaluating on {len(eval_items)}")
 
     trainer, result = run(train_items, out / "checkpoints")
     pseudo_lines = 0

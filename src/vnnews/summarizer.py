@@ -194,7 +194,7 @@ def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
 
     from vnnews.config import to_dict
     from vnnews.dataset import load_subset
-    from vnnews.training import device_description, last_checkpoint, save_model_dir, training_arguments
+    from vnnews.training import device_description, save_model_dir, train_resumable, training_arguments
 
     set_seed(config.training.seed)
     summ = load_subset(config.dataset_dir, "summarization")
@@ -244,11 +244,7 @@ def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
     )
-    resume = last_checkpoint(Path(config.output_dir) / "checkpoints")
-    if resume:
-        log.warning("resuming from %s", resume)
-    log.info("training on %s, %d articles, evaluating on %d", device_description(), len(train_ds), len(eval_ds))
-    output = trainer.train(resume_from_checkpoint=resume)
+    output = train_resumable(trainer, Path(config.output_dir) / "checkpoints", f"{len(train_ds)} articles, evaluating on {len(eval_ds)}")
     scores = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items() if "rouge" in k}
     metrics = {
         "eval": scores,

@@ -215,6 +215,19 @@ def last_checkpoint(checkpoints_dir: str | os.PathLike[str]) -> str | None:
     return get_last_checkpoint(str(path)) if path.is_dir() else None
 
 
+def train_resumable(trainer: Any, checkpoints_dir: str | os.PathLike[str], what: str) -> Any:
+    """``trainer.train()``, continuing from the newest checkpoint in ``checkpoints_dir``
+    when an interrupted run left one; ``what`` says what is trained on, for the log."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    resume = last_checkpoint(checkpoints_dir)
+    if resume:
+        log.warning("resuming from %s", resume)
+    log.info("training on %s, %s", device_description(), what)
+    return trainer.train(resume_from_checkpoint=resume)
+
+
 def load_kwargs(revision: str | None = None) -> dict[str, Any]:
     """Arguments for every ``from_pretrained``: safetensors only, never remote code."""
     kwargs: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False}

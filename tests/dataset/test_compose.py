@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from vnnews.dataset import DatasetConfig, build_dataset, load_subset
-from vnnews.dataset.compose import FAMILIES, build_page, compose_page, make_site, render_html, split_signature, _rng
+from vnnews.dataset.compose import FAMILIES, _rng, build_page, compose_page, make_site, render_html, split_signature
 from vnnews.ingest import Article, Line
 from vnnews.labels import LABELS
 

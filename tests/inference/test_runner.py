@@ -172,3 +172,15 @@ def test_two_cpu_processes_under_accelerate_launch(tmp_path, raw_dir, records_fi
     assert "45 done, 0 skipped (already done), 2 failed" in proc.stderr
     assert len(read_errors(tmp_path / "out.jsonl.errors.jsonl")) == 2
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["models"]["classifier"] == "weak"
+
+
+def test_the_page_labeller_labels_real_html_pages_in_a_batch_job(tmp_path, trained_labeler):
+    out = tmp_path / "real.jsonl"
+    pages = ROOT / "data" / "real" / "pages" / "kenh14.vn"
+    result = run_inference([pages], out, InferenceConfig(classifier=str(trained_labeler[0]), progress=False, classify_batch_size=64))
+    records = list(read_records(out))
+    assert result.done == 2 and len(records) == 2
+    for rec in records:
+        assert rec["models"]["classifier"] == str(trained_labeler[0]) and rec["label_origin"] == "model"
+        assert all(line["label"] and 0.0 < line["confidence"] <= 1.0 for line in rec["lines"])
+        assert sum(line["label"] == "title" for line in rec["lines"]) <= 1 or rec["title"]  # one title block at most

@@ -157,3 +157,17 @@ def test_app_from_env_for_multi_worker_servers(monkeypatch, tmp_path):
         r = client.post("/v1/classify", json={"lines": ["Trang chủ", "Theo dõi Báo Quốc tế trên"]})
         assert r.status_code == 200 and [x["confidence"] for x in r.json()["lines"]] == [None, None]
         assert client.post("/v1/classify", json=[{"text": "a"}] * 4).status_code == 422
+
+
+def test_the_service_runs_the_page_labeller(trained_labeler):
+    from tests.conftest import ROOT
+
+    srv = Server("--classifier", str(trained_labeler[0]), "max_wait_ms=5")
+    try:
+        html = (ROOT / "data" / "real" / "pages" / "giadinh.net.vn" / "hoa-chat-trong-thit-ga.html").read_text(encoding="utf-8")
+        response = httpx.post(srv.url + "/v1/process", json={"html": html}, timeout=120)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["lines"]) > 50 and all(line["label"] for line in body["lines"])
+    finally:
+        srv.stop()

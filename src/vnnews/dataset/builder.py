@@ -238,22 +238,15 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
                 num_proc=map_proc,
                 desc=f"Segments ({split})",
             )
-            subsets["summarization"][split] = part.map(
-                _to_summaries,
-                batched=True,
-                remove_columns=part.column_names,
-                features=SUMMARIZATION_FEATURES,
-                num_proc=map_proc,
-                desc=f"Summarization ({split})",
-            )
-            subsets["pages"][split] = part.map(
-                _to_pages,
-                batched=True,
-                remove_columns=part.column_names,
-                features=PAGE_FEATURES,
-                num_proc=map_proc,
-                desc=f"Pages ({split})",
-            )
+            for name, to_rows in (("summarization", _to_summaries), ("pages", _to_pages)):
+                subsets[name][split] = part.map(
+                    to_rows,
+                    batched=True,
+                    remove_columns=part.column_names,
+                    features=SUBSET_FEATURES[name],
+                    num_proc=map_proc,
+                    desc=f"{name.capitalize()} ({split})",
+                )
         counts = {name: {split: len(ds) for split, ds in splits.items()} for name, splits in subsets.items()}
         for name, splits in subsets.items():
             # datasets 5.2 writes no shard for an empty split and cannot load it back

@@ -12,7 +12,7 @@ clean body (body and subheading lines, one per line), summary = the lead.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import datasets

@@ -94,7 +94,15 @@ def write_weak_label_report(
         "",
         "- Advertisements without an advertising phrase (product blurbs) fall into the related block.",
         "- A caption with no photo credit and no image line before it reads as body text.",
-        "- Only the first 8 lines are searched for a title; a page with a long menu before the headline loses it.",
+        "- In a text dump (no HTML), only the first 8 lines are searched for a title: a dump with a long",
+        "  menu before the headline loses it. In HTML the title is the one the page names (h1, og:title,",
+        "  JSON-LD), wherever it sits, and the links before it are menus.",
+        "- In HTML, a photo credit makes a caption only inside a figure, a table or a caption block: a",
+        "  caption in a plain <div> (kenh14's photo articles) reads as body.",
+        "",
+        "On the 34 real pages of data/real (five sites, HTML) the rules reach bag-of-tokens F1 0.975",
+        "(`vnnews evaluate extraction`, docs/classifier.md); they were fixed while reading those pages,",
+        "so that figure is in-sample.",
         "",
     ]
     text = "\n".join(parts)
