@@ -38,6 +38,9 @@ def test_save_and_load_round_trip(labeller, tmp_path):
     assert "auto_map" not in config  # loads with this class, never remote code
     assert (tmp_path / "m" / "model.safetensors").exists() and (tmp_path / "m" / "vocab.txt").exists()
     loaded = PageLabeler.from_pretrained(tmp_path / "m", device="cpu")
+    from transformers import AutoModel
+
+    assert type(AutoModel.from_pretrained(tmp_path / "m")) is PageLabeler  # registered like any architecture
     after = loaded.predict(pages)
     assert [[p.label for p in x] for x in before] == [[p.label for p in x] for x in after]
     assert all(abs(a.confidence - b.confidence) < 1e-5 for x, y in zip(before, after, strict=False) for a, b in zip(x, y, strict=False))

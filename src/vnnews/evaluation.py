@@ -161,7 +161,7 @@ def evaluate_classifier(
     out = Path(out_dir or Path(model_dir) / f"eval-{split}")
     gold = [label for a in articles for label in a.labels]
     plot_confusion(gold, [label for a in articles for label in by_id[a.id]], out / "confusion_matrix.png", f"{Path(model_dir).name} on {split}")
-    title = f"Line classifier {model_dir} on {dataset_dir} ({split}: {len(articles)} articles, {len(gold)} lines)"
+    title = f"Line labelling: {model_dir} on {dataset_dir} ({split}: {len(articles)} articles, {len(gold)} lines)"
     return _write(out, title, scores, "model", {"model": model_dir, "dataset": dataset_dir, "split": split})
 
 

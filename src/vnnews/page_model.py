@@ -418,3 +418,10 @@ def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | No
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
     return best
+
+
+# ``AutoConfig``/``AutoModel`` know the class once vnnews is imported (as for any library's
+# own architecture): ``AutoModel.from_pretrained(dir)`` gives a PageLabeler, and loading the
+# tokenizer of a saved labeller does not warn about an unknown model type.
+AutoConfig.register(PAGE_MODEL_TYPE, PageLabelerConfig, exist_ok=True)
+AutoModel.register(PageLabelerConfig, PageLabeler, exist_ok=True)
