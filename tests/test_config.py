@@ -66,3 +66,26 @@ def test_shipped_dataset_configs_load(tmp_path):
     assert load_config(DatasetConfig, ROOT / "configs" / "dataset" / "vietnews.yaml").split_ratios.train == 0.9
     with pytest.raises(ValueError, match="sum to 1"):
         load_config(DatasetConfig, None, ["split_ratios.train=0.5"])
+
+
+def test_floats_in_exponent_form_and_values_with_hashes_are_read_as_written(tmp_path):
+    from vnnews.config import load_config, parse_overrides
+    from vnnews.labeler_training import LabelerConfig
+
+    config = load_config(LabelerConfig, None, ["training.learning_rate=3e-5", "output_dir=runs/exp #3"])
+    assert config.training.learning_rate == 3e-5 and config.output_dir == "runs/exp #3"
+    assert parse_overrides(["a=[1, 2]", "b=x y"]) == {"a": [1, 2], "b": "x y"}
+    with pytest.raises(ConfigError, match="learning_rate: expected float"):
+        load_config(LabelerConfig, None, ["training.learning_rate=fast"])
+
+
+def test_include_is_relative_to_the_including_file(tmp_path, monkeypatch):
+    from vnnews.config import load_config
+    from vnnews.labeler_training import LabelerConfig
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "base.yaml").write_text("output_dir: from-base\ntraining: {epochs: 7}\n", encoding="utf-8")
+    (tmp_path / "a" / "run.yaml").write_text("include: base.yaml\ntraining: {seed: 3}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # not the config's folder
+    config = load_config(LabelerConfig, tmp_path / "a" / "run.yaml")
+    assert config.output_dir == "from-base" and config.training.epochs == 7 and config.training.seed == 3

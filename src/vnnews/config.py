@@ -5,10 +5,11 @@ Every stage declares its knobs as a dataclass (defaults included), so a typo in
 a YAML file or an override is an error that names the known keys, not a
 silently ignored setting. Values in overrides are parsed as YAML ("0.1" is a
 float, "null" is None, "[a, b]" is a list), and dotted keys reach into nested
-mappings (``split_ratios.train=0.9``). A mapping with an ``include: FILE`` key
-starts from that YAML file (a stage's own config, e.g. configs/classifier/tiny.yaml)
-and its other keys override it, so a pipeline config reuses stage configs instead
-of copying them.
+mappings (``split_ratios.train=0.9``); a value with "#" keeps it ("runs/exp #3"),
+and a float may be written "3e-5". A mapping with an ``include: FILE`` key starts
+from that YAML file (a stage's own config, e.g. ../labeler/tiny.yaml, relative to
+the including file) and its other keys override it, so a pipeline config reuses
+stage configs instead of copying them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override {item!r}: value is not valid YAML ({exc})") from None
+        if "#" in raw and (value is None or isinstance(value, str)):
+            value = raw.strip()  # "runs/exp #3" is a path, not "runs/exp" and a YAML comment
         node = result
         parts = key.strip().split(".")
         for part in parts[:-1]:
@@ -80,17 +83,29 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
 INCLUDE_KEY = "include"
 
 
-def resolve_includes(data: Any, seen: tuple[str, ...] = ()) -> Any:
+def include_path(target: str, base_dir: str | os.PathLike[str] | None) -> Path:
+    """Where ``include: target`` points: relative to the including file's folder, else
+    (configs written before includes were relative) to the working directory."""
+    path = Path(target)
+    if path.is_absolute() or base_dir is None:
+        return path
+    beside = Path(base_dir) / path
+    return beside if beside.exists() or not path.exists() else path
+
+
+def resolve_includes(data: Any, seen: tuple[str, ...] = (), base_dir: str | os.PathLike[str] | None = None) -> Any:
     """Replace every mapping holding ``include: FILE`` by FILE's mapping with the
-    mapping's other keys merged over it (recursively; a cycle is an error)."""
+    mapping's other keys merged over it (recursively; a cycle is an error). FILE is
+    relative to the folder of the file that includes it (``base_dir``)."""
     if not isinstance(data, Mapping):
         return data
-    data = {k: resolve_includes(v, seen) for k, v in data.items()}
+    data = {k: resolve_includes(v, seen, base_dir) for k, v in data.items()}
     if INCLUDE_KEY in data:
-        target = str(data.pop(INCLUDE_KEY))
-        if target in seen:
-            raise ConfigError(f"config include cycle: {' -> '.join((*seen, target))}")
-        data = deep_merge(resolve_includes(read_yaml(target), (*seen, target)), data)
+        path = include_path(str(data.pop(INCLUDE_KEY)), base_dir)
+        key = str(path.resolve()) if path.exists() else str(path)
+        if key in seen:
+            raise ConfigError(f"config include cycle: {' -> '.join((*seen, key))}")
+        data = deep_merge(resolve_includes(read_yaml(path), (*seen, key), path.parent), data)
     return data
 
 
@@ -126,6 +141,11 @@ def _check_type(key: str, value: Any, hint: Any) -> Any:
         return [_check_type(f"{key}[]", v, args[0]) if args else v for v in value]
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str):
+        try:  # YAML 1.1 reads "3e-5" (no dot) as a string
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{key}: expected float, got {value!r}") from None
     if isinstance(hint, type) and not isinstance(value, hint) or (hint in (int, float) and isinstance(value, bool)):
         raise ConfigError(f"{key}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
     return value
@@ -153,7 +173,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
 def load_config(cls: type[T], path: str | os.PathLike[str] | None = None, overrides: Sequence[str] = ()) -> T:
     """The config of type ``cls``: its defaults, then the YAML file at ``path``, then ``overrides``."""
     data = read_yaml(path) if path else {}
-    return from_dict(cls, resolve_includes(deep_merge(data, parse_overrides(overrides))))
+    return from_dict(cls, resolve_includes(deep_merge(data, parse_overrides(overrides)), base_dir=Path(path).parent if path else None))
 
 
 def to_dict(config: Any) -> dict[str, Any]:
