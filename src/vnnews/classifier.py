@@ -77,10 +77,9 @@ class LinePrediction:
 # ---------------------------------------------------------------- encoding
 @functools.lru_cache(maxsize=8)
 def _segment_fn(name: str, tone_style: str | None) -> Any:
-    from vnnews.text import get_segmenter
+    from vnnews.text.segment import model_segmenter
 
-    segmenter = get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
-    return TextCache(segmenter.segment, SEGMENT_CACHE_BYTES)
+    return TextCache(model_segmenter(name, tone_style).segment, SEGMENT_CACHE_BYTES)
 
 
 def add_context_tokens(tokenizer: Any, model: Any | None = None) -> None:

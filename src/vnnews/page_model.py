@@ -29,9 +29,7 @@ Training lives apart, in :mod:`vnnews.labeler_training`.
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +43,8 @@ from vnnews.cache import TextCache
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
+from vnnews.text.normalize import word_key
+from vnnews.text.segment import model_segmenter
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +118,6 @@ def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
-@functools.lru_cache(maxsize=8)
-def _segmenter(name: str, tone_style: str | None) -> Any:
-    from vnnews.text import get_segmenter
-
-    return get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
-
-
 class LineTokenizer:
     """Line text -> token ids, the one encoding of training and inference: at most
     ``max_line_chars`` characters are segmented (a 1 MB line costs no more than a
@@ -134,7 +127,7 @@ class LineTokenizer:
         self.tokenizer = tokenizer
         self.max_chars = config.max_line_chars
         self.max_tokens = config.max_line_tokens
-        self.segment = _segmenter(config.segmenter, config.tone_style)
+        self.segment = model_segmenter(config.segmenter, config.tone_style)
         self._ids = TextCache(self._encode, TOKEN_CACHE_BYTES)
 
     def _encode(self, text: str) -> list[int]:
@@ -378,10 +371,6 @@ def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> st
     return labels[int(next(j for j in ranked if int(j) != k))]
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | None = None, title_candidates: Sequence[str] = ()) -> list[str]:
     """Argmax labels, then one title block and one lead block: where the model sees
     several, the block with the largest summed probability stays (for the lead,
@@ -408,9 +397,9 @@ def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | No
                 best[i] = _next_best(probs, labels, i, k)
     if texts is not None and title_candidates and "title" in labels:
         k = labels.index("title")
-        named = {_norm(c) for c in title_candidates if c}
+        named = {word_key(c) for c in title_candidates if c}
         for s, e in _blocks(best, "title"):
-            exact = [i for i in range(s, e) if _norm(texts[i]) in named]
+            exact = [i for i in range(s, e) if word_key(texts[i]) in named]
             if not exact or e - s == 1:
                 continue
             keep_from = exact[0] - 1 if exact[0] > s and texts[exact[0] - 1].rstrip().endswith(":") else exact[0]

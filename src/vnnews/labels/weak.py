@@ -42,6 +42,7 @@ import unicodedata
 from typing import Any
 
 from vnnews.ingest import Article
+from vnnews.text.normalize import word_key
 
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
 
@@ -122,10 +123,6 @@ def _in_caption_block(tag_path: str) -> bool:
     return bool(_CAPTION_BLOCK_RE.search(tag_path)) or "caption" in near
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def _vietnamese(article: Article) -> bool:
     return any(not c.isascii() for line in article.lines[:50] for c in line.text)
 
@@ -150,7 +147,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     html = any(line.tag_path for line in lines)
     links = [line.link_density or 0.0 for line in lines]
     candidates = article.meta.get("candidates") or {}
-    named = {_norm(c) for c in candidates.get("title", []) if c}
+    named = {word_key(c) for c in candidates.get("title", []) if c}
 
     # 0: an HTML image line is an image, whatever its alt text says.
     for i, line in enumerate(lines):
@@ -160,7 +157,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     # 10 (found first: the related block starts after it): the title the page names
     # (h1, og:title, JSON-LD), else its first <h1>; in HTML, links before it are menus.
     title_rule = ""
-    title_at = next((i for i in range(n) if named and not _is_image_line(lines[i]) and _norm(texts[i]) in named), None)
+    title_at = next((i for i in range(n) if named and not _is_image_line(lines[i]) and word_key(texts[i]) in named), None)
     if title_at is not None:
         title_rule = "the page's named title"
     else:
@@ -218,7 +215,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
             and not _is_image_line(lines[i])
             and not _is_image_line(lines[i + 1])
             and texts[i] != title_text
-            and _norm(texts[i]) not in named
+            and word_key(texts[i]) not in named
         ):
             start = i
             break
@@ -257,7 +254,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
         described = [
             i
             for i in range(title_at + 1, min(start, title_at + 10))
-            if labels[i] is None and any(_norm(d) and _norm(d)[:60] in _norm(texts[i]) for d in candidates.get("lead", []))
+            if labels[i] is None and any(word_key(d) and word_key(d)[:60] in word_key(texts[i]) for d in candidates.get("lead", []))
         ]
         if described:
             set_(described[0], "lead", "the page's description")

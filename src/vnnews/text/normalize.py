@@ -139,3 +139,13 @@ def normalize(text: str, tone_style: ToneStyle | None = "new", keep_newlines: bo
         text = normalize_tone_marks(text, tone_style)
     lines = [_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines) if keep_newlines else " ".join(line for line in lines if line)
+
+
+_KEY_RE = re.compile(r"\w+")
+
+
+def word_key(text: str) -> str:
+    """The words of ``text``, lower-cased, punctuation dropped: two texts with the same
+    key say the same thing ("Tiêu đề: thật!" and "tiêu đề thật"), for matching a line
+    against a title the page names."""
+    return " ".join(_KEY_RE.findall(text.lower()))

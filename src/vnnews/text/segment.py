@@ -10,6 +10,7 @@ inference segments exactly as training did.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
@@ -112,3 +113,10 @@ def get_segmenter(name: str = "underthesea", **options: object) -> Segmenter:
     except KeyError:
         raise ValueError(f"unknown segmenter {name!r}; choose one of {available_segmenters()}") from None
     return factory(**options)
+
+
+@functools.lru_cache(maxsize=8)
+def model_segmenter(name: str, tone_style: str | None) -> Segmenter:
+    """The segmenter a model's stored settings name, built once per process: the
+    tone style applies to underthesea (the others take text as it is)."""
+    return get_segmenter(name, tone_style=tone_style) if name == "underthesea" else get_segmenter(name)
