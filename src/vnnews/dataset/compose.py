@@ -12,7 +12,8 @@ code as a real one (:func:`vnnews.ingest.readers._lines_from_html`).
 Layout families (``FAMILIES``), after the failures seen on real pages:
 - ``classic``: breadcrumb, title, dateline, byline, lead, body with photos, an
   inline related box, related lists, tags;
-- ``portal``: a menu of 30 to 150 lines, the headline repeated in a sticky top bar,
+- ``portal``: a menu of 52 to 150 lines (the site's menu, then its full "mega menu"
+  again), the headline repeated in a sticky top bar,
   "most read" sidebars, a long footer;
 - ``magazine``: kicker, cover image whose alt text is the headline, long body with
   subheadings and many photos, "(Ảnh: ...)" inside paragraphs;
@@ -43,6 +44,7 @@ from vnnews.ingest import Article, Line
 
 FAMILIES: tuple[str, ...] = ("classic", "portal", "magazine", "photo", "live", "listicle", "comments", "mobile")
 N_SITES = 24
+MAX_MENU_LINES = 150
 LABEL_ATTR = "data-vnnews-label"
 
 SECTIONS = ("Thời sự", "Thế giới", "Kinh tế", "Xã hội", "Pháp luật", "Văn hoá", "Thể thao", "Giáo dục", "Sức khoẻ", "Công nghệ", "Đời sống", "Du lịch", "Giải trí", "Bất động sản", "Xe", "Khoa học")
@@ -260,8 +262,18 @@ def build_page(article: Article, others: Sequence[tuple[str, str]], site: Site, 
     page = Page()
     if family != "mobile" and rng.random() < 0.6:
         page.add("image", rng.choice((f"Logo {site.name}", site.name, "logo")), "img", "header")
-    page.add("navigation", rng.choice(("Đăng nhập", "Trang chủ", "Tìm kiếm", "Menu")), "menu", "header")
-    _menu(page, site, rng, {"portal": "big", "mobile": "slim"}.get(family, rng.choice(("big", "small", "small", "slim"))))
+    # the menu's size: its own random stream, so the rest of the page is drawn as before
+    menu_rng = _rng(article.id, "menu")
+    no_menu = family != "portal" and menu_rng.random() < 0.08  # an article page with no menu at all (0 lines)
+    if not no_menu:
+        page.add("navigation", rng.choice(("Đăng nhập", "Trang chủ", "Tìm kiếm", "Menu")), "menu", "header")
+        size = {"portal": "big", "mobile": "slim"}.get(family, rng.choice(("big", "small", "small", "slim")))
+        start = len(page.blocks)
+        _menu(page, site, rng, size)
+        if size == "big" and (family == "portal" or menu_rng.random() < 0.3):
+            # the full "mega menu" again, as dantri.com.vn prints it under its menu: up to 150 lines
+            _menu(page, site, menu_rng, "big")
+            del page.blocks[start + MAX_MENU_LINES :]
     if family == "portal" or rng.random() < 0.1:
         page.add("navigation", title, "topbar", "topbar")  # the headline again, in a sticky bar
     section = rng.choice(site.menu)
