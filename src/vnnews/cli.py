@@ -427,9 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "train",
-        help="fine-tune a model (classifier or summarizer) from a YAML config",
+        help="train a model (page labeller, line-pair classifier or summarizer) from a YAML config",
         description="Fine-tune with the Hugging Face Trainer: CPU or CUDA picked automatically, bf16 where the GPU "
-        "supports it (fp16 refused for T5), best checkpoint by macro-F1 (classifier, class-weighted loss) or ROUGE-L "
+        "supports it (fp16 refused for T5), best checkpoint by macro-F1 (labeller and classifier, class-weighted loss) or ROUGE-L "
         "(summarizer, predict_with_generate), seeded, and resumed "
         "from OUTPUT/checkpoints after an interruption. Writes a self-contained model directory with its card. "
         "Multi-GPU: accelerate launch -m vnnews train classifier --config FILE.",
