@@ -19,7 +19,6 @@ title (jusText has none); none of them has a lead field.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,12 +29,10 @@ from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.metrics import classification_report
 from vnnews.text import normalize
+from vnnews.text.normalize import word_key
 
 CONTENT = ("title", "lead", "body", "subheading")
 LEAD_FOUND_F1 = 0.8
-_TOKEN_RE = re.compile(r"\w+")
-
-
 @dataclass
 class Extraction:
     """What a system made of one page."""
@@ -67,7 +64,7 @@ class SystemResult:
 
 def tokens(text: str) -> Counter[str]:
     """The bag of syllables of ``text`` (normalised, lower-cased, punctuation dropped)."""
-    return Counter(_TOKEN_RE.findall(normalize(text, tone_style="new").lower()))
+    return Counter(_words(text))
 
 
 def bag_scores(predicted: str, gold: str) -> tuple[float, float, float]:
@@ -80,7 +77,7 @@ def bag_scores(predicted: str, gold: str) -> tuple[float, float, float]:
 
 
 def _words(text: str) -> list[str]:
-    return _TOKEN_RE.findall(normalize(text, tone_style="new").lower())
+    return word_key(normalize(text, tone_style="new")).split()
 
 
 def _same(a: str, b: str) -> bool:

@@ -113,6 +113,11 @@ def _tags(tag_path: str | None) -> list[str]:
     return [m.group(0) if (m := _TAG_RE.match(e)) else "" for e in (tag_path or "").split("/")]
 
 
+def _is_dateline(text: str) -> bool:
+    """A short line made of a date and time ("21:00 | 08/11/2021 GMT+7")."""
+    return len(text) <= 40 and bool(_DATELINE_RE.match(text)) and bool(_DATE_RE.search(text))
+
+
 def _is_image_line(line: Any) -> bool:
     return bool(line.tag_path) and _tags(line.tag_path)[-1] == "img"
 
@@ -148,16 +153,17 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     links = [line.link_density or 0.0 for line in lines]
     candidates = article.meta.get("candidates") or {}
     named = {word_key(c) for c in candidates.get("title", []) if c}
+    images = [_is_image_line(line) for line in lines]
 
     # 0: an HTML image line is an image, whatever its alt text says.
-    for i, line in enumerate(lines):
-        if _is_image_line(line):
+    for i in range(n):
+        if images[i]:
             set_(i, "image", "image line")
 
     # 10 (found first: the related block starts after it): the title the page names
     # (h1, og:title, JSON-LD), else its first <h1>; in HTML, links before it are menus.
     title_rule = ""
-    title_at = next((i for i in range(n) if named and not _is_image_line(lines[i]) and word_key(texts[i]) in named), None)
+    title_at = next((i for i in range(n) if named and not images[i] and word_key(texts[i]) in named), None)
     if title_at is not None:
         title_rule = "the page's named title"
     else:
@@ -195,7 +201,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
                 and len(texts[i]) < 150
                 and not texts[i].endswith(".")
                 and links[i] < 0.5
-                and not (len(texts[i]) <= 40 and _DATELINE_RE.match(texts[i]) and _DATE_RE.search(texts[i]))
+                and not _is_dateline(texts[i])
             ),
             None,
         )
@@ -212,8 +218,8 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
             i + 1 < n
             and texts[i] == texts[i + 1]
             and len(texts[i]) > 20
-            and not _is_image_line(lines[i])
-            and not _is_image_line(lines[i + 1])
+            and not images[i]
+            and not images[i + 1]
             and texts[i] != title_text
             and word_key(texts[i]) not in named
         ):
@@ -224,7 +230,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
 
     # 7: datelines (before the related block: times inside it are related).
     for i in range(start):
-        if len(texts[i]) <= 40 and _DATELINE_RE.match(texts[i]) and _DATE_RE.search(texts[i]):
+        if _is_dateline(texts[i]):
             set_(i, "dateline", "date and time")
 
     # 8-9: captions and the image lines that go with them.
