@@ -6,7 +6,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup clean
+.PHONY: demo test lint setup clean
 
 # The main job; with the Hub reachable: make demo PIPELINE=configs/pipeline/phobert-vit5-base.yaml
 PIPELINE ?= configs/pipeline/tiny.yaml
@@ -16,6 +16,9 @@ demo: $(VENV)/.installed  ## the main job on the bundled corpus: dataset, both m
 
 test: $(VENV)/.installed  ## the test suite
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed  ## ruff, as CI runs it
+	$(BIN)/ruff check .
 
 setup: $(VENV)/.installed
 

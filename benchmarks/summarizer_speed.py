@@ -51,7 +51,7 @@ def main() -> None:
 
     import torch
 
-    from vnnews.summarizer import Summarizer
+    from vnnews.models.summarizer import Summarizer
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,30 +59,20 @@ def tiny_vit5(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_classifier(tiny_phobert, pages_dataset, tmp_path_factory):
-    """A tiny line classifier trained for a few steps: (directory, metrics)."""
-    from tests.test_classifier import tiny_config
-    from vnnews.classifier import train_classifier
-
-    out = tmp_path_factory.mktemp("runs") / "clf"
-    return out, train_classifier(tiny_config(tiny_phobert, pages_dataset, out))
-
-
-@pytest.fixture(scope="session")
 def trained_summarizer(tiny_vit5, pages_dataset, tmp_path_factory):
     """A tiny summarizer trained for a few steps: (directory, metrics)."""
-    from tests.test_summarizer import tiny_config
-    from vnnews.summarizer import train_summarizer
+    from tests.recipes.test_summarizer import tiny_config
+    from vnnews.recipes.summarizer import train_summarizer
 
     out = tmp_path_factory.mktemp("runs") / "summ"
     return out, train_summarizer(tiny_config(tiny_vit5, pages_dataset, out))
 
 
 @pytest.fixture(scope="session")
-def trained_labeler(tiny_phobert, pages_dataset, tmp_path_factory):
-    """A tiny page labeller trained for a few steps: (directory, metrics)."""
-    from tests.test_labeler_training import tiny_config
-    from vnnews.labeler_training import train_labeler
+def trained_classifier(tiny_phobert, pages_dataset, tmp_path_factory):
+    """A tiny classifier (page labeller) trained for a few steps: (directory, metrics)."""
+    from tests.recipes.test_classifier import tiny_config
+    from vnnews.recipes.classifier import train_classifier
 
-    out = tmp_path_factory.mktemp("runs") / "labeler"
-    return out, train_labeler(tiny_config(tiny_phobert, pages_dataset, out))
+    out = tmp_path_factory.mktemp("runs") / "classifier"
+    return out, train_classifier(tiny_config(tiny_phobert, pages_dataset, out))

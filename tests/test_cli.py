@@ -7,7 +7,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "train", "evaluate", "infer", "pipeline", "serve", "push"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "evaluate", "infer", "pipeline", "serve", "push"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():
@@ -81,7 +81,7 @@ def test_usage_errors_exit_2(argv):
 
 def test_model_commands_name_what_is_missing(tmp_path, capsys):
     assert main(["train", "classifier", "--config", "configs/classifier/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
-    assert f"dataset {tmp_path / 'nope'} not found: build it with `vnnews build-dataset" in capsys.readouterr().err
+    assert f"dataset {tmp_path / 'nope'} has no `pages` subset: build it with `vnnews build-dataset" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
     assert main(["evaluate", "summarizer", "--dataset", str(tmp_path)]) == 2
     assert "give --model DIR and --dataset DIR" in capsys.readouterr().err
@@ -111,8 +111,8 @@ def test_infer_writes_output_and_says_what_is_wrong(tmp_path, raw_dir, capsys):
     assert "no such file" in (tmp_path / "z.jsonl.errors.jsonl").read_text(encoding="utf-8")
 
 
-def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_labeler, tmp_path, capsys):
-    out, _ = trained_labeler
+def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_classifier, tmp_path, capsys):
+    out, _ = trained_classifier
     real = Path(__file__).resolve().parents[1] / "data" / "real"
     pages, annotations = real / "pages" / "giadinh.net.vn", real / "annotations" / "giadinh.net.vn"
     args = ["evaluate", "extraction", "--model", str(out), "--pages", str(pages), "--annotations", str(annotations), "--out", str(tmp_path / "e")]
@@ -127,6 +127,6 @@ def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_labeler
     assert "no page of" in capsys.readouterr().err
 
 
-def test_train_labeler_names_a_missing_dataset(tmp_path, capsys):
-    assert main(["train", "labeler", "--config", "configs/labeler/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
-    assert f"dataset {tmp_path / 'nope'} not found" in capsys.readouterr().err and not (tmp_path / "run").exists()
+def test_train_labeler_is_the_classifier_and_names_a_missing_dataset(tmp_path, capsys):
+    assert main(["train", "labeler", "--config", "configs/classifier/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
+    assert f"dataset {tmp_path / 'nope'} has no `pages` subset" in capsys.readouterr().err and not (tmp_path / "run").exists()

@@ -70,22 +70,46 @@ def test_shipped_dataset_configs_load(tmp_path):
 
 def test_floats_in_exponent_form_and_values_with_hashes_are_read_as_written(tmp_path):
     from vnnews.config import load_config, parse_overrides
-    from vnnews.labeler_training import LabelerConfig
+    from vnnews.recipes.classifier import ClassifierConfig
 
-    config = load_config(LabelerConfig, None, ["training.learning_rate=3e-5", "output_dir=runs/exp #3"])
+    config = load_config(ClassifierConfig, None, ["training.learning_rate=3e-5", "output_dir=runs/exp #3"])
     assert config.training.learning_rate == 3e-5 and config.output_dir == "runs/exp #3"
     assert parse_overrides(["a=[1, 2]", "b=x y"]) == {"a": [1, 2], "b": "x y"}
     with pytest.raises(ConfigError, match="learning_rate: expected float"):
-        load_config(LabelerConfig, None, ["training.learning_rate=fast"])
+        load_config(ClassifierConfig, None, ["training.learning_rate=fast"])
 
 
 def test_include_is_relative_to_the_including_file(tmp_path, monkeypatch):
     from vnnews.config import load_config
-    from vnnews.labeler_training import LabelerConfig
+    from vnnews.recipes.classifier import ClassifierConfig
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "base.yaml").write_text("output_dir: from-base\ntraining: {epochs: 7}\n", encoding="utf-8")
     (tmp_path / "a" / "run.yaml").write_text("include: base.yaml\ntraining: {seed: 3}\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # not the config's folder
-    config = load_config(LabelerConfig, tmp_path / "a" / "run.yaml")
+    config = load_config(ClassifierConfig, tmp_path / "a" / "run.yaml")
     assert config.output_dir == "from-base" and config.training.epochs == 7 and config.training.seed == 3
+
+
+def test_every_config_under_configs_loads():
+    """Each YAML file under configs/ loads into its stage's config (includes resolved)."""
+    from pathlib import Path
+
+    from vnnews.inference import InferenceConfig
+    from vnnews.pipeline import PipelineConfig
+    from vnnews.recipes.classifier import ClassifierConfig
+    from vnnews.recipes.summarizer import SummarizerConfig
+    from vnnews.serving import ServeConfig
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    classes = {"dataset": DatasetConfig, "classifier": ClassifierConfig, "summarizer": SummarizerConfig, "inference": InferenceConfig, "serve": ServeConfig, "pipeline": PipelineConfig}
+    files = sorted(root.rglob("*.yaml"))
+    assert {p.parent.name for p in files} == set(classes)
+    for path in files:
+        overrides = ["classifier=weak"] if path.parent.name == "serve" else []  # the service is told its model on the command line
+        config = load_config(classes[path.parent.name], path, overrides)
+        assert config is not None, path
+    large = load_config(ClassifierConfig, root / "classifier" / "phobert-large.yaml")
+    assert large.base_model == "vinai/phobert-large" and large.settings.hidden_size == 256  # the base's settings, included
+    assert large.training.trainer_args == {"gradient_checkpointing": True}
+    assert load_config(SummarizerConfig, root / "summarizer" / "vit5-large.yaml").max_source_length == 1024

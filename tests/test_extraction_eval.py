@@ -66,7 +66,7 @@ def test_trafilatura_reads_a_real_page():
 
 
 def test_leave_one_family_out_scores_each_family_on_a_model_without_it(tiny_phobert, pages_dataset, tmp_path):
-    from tests.test_labeler_training import tiny_config
+    from tests.recipes.test_classifier import tiny_config
     from vnnews.extraction_eval import leave_one_family_out
 
     config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "eval_split=train")
@@ -76,8 +76,8 @@ def test_leave_one_family_out_scores_each_family_on_a_model_without_it(tiny_phob
 
 
 def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
-    import vnnews.labeler_training as recipe
-    from tests.test_labeler_training import tiny_config
+    import vnnews.recipes.classifier as recipe
+    from tests.recipes.test_classifier import tiny_config
     from vnnews.extraction_eval import leave_one_site_out
 
     seen = []

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from vnnews.cli import main
-from vnnews.hub import card_problems, push_dataset
+from vnnews.hub import push_dataset
 
 
 def test_push_to_hub_uploads_card_then_subsets_without_network(tmp_path, raw_dir, monkeypatch, capsys):
@@ -43,7 +43,8 @@ def test_push_model_dry_run_writes_exactly_what_would_be_uploaded(tmp_path, trai
     assert "model.safetensors" in names and "config.json" in names and "README.md" in names and "bpe.codes" in names
     assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names) and "checkpoints" not in names
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert 'LineClassifier.from_pretrained("org/vnnews-clf")' in card and "PATH_OR_HUB_ID" not in card
+    assert 'PageLabeler.from_pretrained("org/vnnews-clf")' in card and "PATH_OR_HUB_ID" not in card
+    assert "library_name: vnnews" in card and "model-index" in card
     assert "base_model:" not in card.split("\n---\n", 1)[0]  # a local tiny base is not a Hub id
     assert "nothing uploaded" in capsys.readouterr().out
     assert main(["push", "model", str(model_dir), "--repo-id", "org/x", "--dry-run", str(out)]) == 2  # not empty
@@ -57,10 +58,14 @@ def test_push_model_uploads_the_staged_files_in_one_commit(tmp_path, trained_sum
     monkeypatch.setenv("HF_TOKEN", "hf_secret_token_value")
     calls = []
 
-    def upload_folder(self, folder_path, repo_id, repo_type, commit_message):
-        calls.append(("upload", repo_id, repo_type, sorted(p.name for p in Path(folder_path).iterdir())))
+    def upload_folder(self, folder_path, repo_id, repo_type, commit_message, revision, allow_patterns, create_pr):
+        calls.append(("upload", repo_id, repo_type, sorted(p.name for p in Path(folder_path).iterdir() if p.name in allow_patterns)))
 
-    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: calls.append(("create", repo_id, kw["repo_type"], kw["private"])))
+    def create_repo(self, repo_id, **kw):
+        calls.append(("create", repo_id, kw["repo_type"], kw["private"]))
+        return type("RepoUrl", (), {"repo_id": repo_id})()
+
+    monkeypatch.setattr(HfApi, "create_repo", create_repo)
     monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
     assert main(["push", "model", str(trained_summarizer[0]), "--repo-id", "org/vnnews-sum", "--private"]) == 0
     assert calls[0] == ("create", "org/vnnews-sum", "model", True)
@@ -70,17 +75,12 @@ def test_push_model_uploads_the_staged_files_in_one_commit(tmp_path, trained_sum
     assert "hf_secret_token_value" not in out.out + out.err
 
 
-def test_push_refuses_an_incomplete_model_card(tmp_path, trained_classifier, capsys):
-    import shutil
-
-    model_dir = tmp_path / "model"
-    shutil.copytree(trained_classifier[0], model_dir, ignore=shutil.ignore_patterns("checkpoints"))
-    card = (model_dir / "README.md").read_text(encoding="utf-8")
-    (model_dir / "README.md").write_text(card.split("## Usage")[0], encoding="utf-8")
-    assert main(["push", "model", str(model_dir), "--repo-id", "org/x", "--dry-run", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert "a Python snippet under '## Usage'" in err and "a limitations section" in err
-    assert card_problems(card) == []
+def test_push_refuses_what_is_not_a_vnnews_model(tmp_path, tiny_phobert, capsys):
+    assert main(["push", "model", str(tiny_phobert), "--repo-id", "org/x", "--dry-run", str(tmp_path / "o")]) == 2
+    assert "is not a vnnews classifier" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["push", "model", str(tmp_path / "empty"), "--repo-id", "org/x", "--dry-run", str(tmp_path / "o2")]) == 2
+    assert "no model.safetensors" in capsys.readouterr().err
 
 
 def test_push_dataset_dry_run_writes_card_and_parquet(tmp_path, raw_dir, capsys):

@@ -21,8 +21,8 @@ def _config(tmp_path, *overrides):
         f"dataset.annotations_dir={ANNOTATIONS_DIR}",
         "dataset.num_proc=1",
         "classifier.training.max_steps=3",
-        "classifier.max_train_pages=40",
-        "classifier.max_eval_pages=10",
+        "classifier.max_train_examples=40",
+        "classifier.max_eval_examples=10",
         f"real_pages={RAW_DIR.parent / 'real' / 'pages'}",
         f"real_annotations={RAW_DIR.parent / 'real' / 'annotations'}",
         "summarizer.training.max_steps=2",
@@ -46,7 +46,7 @@ def test_pipeline_configs_resolve_to_one_work_dir():
     assert config.classifier.base_model == "vinai/phobert-base-v2" and config.summarizer.base_model == "VietAI/vit5-base"
     tiny = resolve(load_config(PipelineConfig, "configs/pipeline/tiny.yaml"))
     assert tiny.classifier.base_model == "build/demo/tiny-phobert"
-    assert tiny.classifier.settings.window_lines == 192  # from the included configs/labeler/tiny.yaml
+    assert tiny.classifier.settings.window_lines == 192  # from the included configs/classifier/tiny.yaml
     assert tiny.dataset.compose_pages and tiny.dataset.max_records_per_file == 600
 
 

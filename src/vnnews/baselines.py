@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from functools import lru_cache
 
+from vnnews.extras import require
 from vnnews.ingest import Article
 from vnnews.labels import weak_label
 
@@ -21,7 +22,7 @@ def all_content(article: Article) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _vietnamese_stoplist() -> frozenset[str]:
-    import justext
+    justext = require("justext", "eval", "the jusText baseline")
 
     return frozenset(justext.get_stoplist("Vietnamese"))
 
@@ -30,7 +31,7 @@ def justext_labels(article: Article) -> list[str]:
     """jusText over the page rebuilt as one <p> per line: ``body`` for paragraphs it
     keeps (good), ``other`` for those it drops. jusText only knows content vs
     boilerplate, so compare it on the coarse content columns."""
-    import justext
+    justext = require("justext", "eval", "the jusText baseline")
 
     page = "<html><body>" + "".join(f"<p>{html.escape(t)}</p>" for t in article.texts) + "</body></html>"
     paragraphs = justext.justext(page.encode("utf-8"), _vietnamese_stoplist(), encoding="utf-8")
@@ -61,7 +62,7 @@ def textrank(document: str, n: int = 3) -> str:
     import math
     import re
 
-    import networkx as nx
+    nx = require("networkx", "eval", "the TextRank baseline")
 
     from vnnews.text import split_sentences
 

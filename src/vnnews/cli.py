@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from vnnews import __version__
 
@@ -171,23 +172,43 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from vnnews.classifier import ClassifierConfig, train_classifier
-    from vnnews.config import ConfigError, load_config
-    from vnnews.labeler_training import LabelerConfig, train_labeler
-    from vnnews.summarizer import SummarizerConfig, train_summarizer
+def cmd_make_replica(args: argparse.Namespace) -> int:
+    from vnnews.outputs import check_output
+    from vnnews.replicas import REPLICAS, make_replica, replica_problems
 
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        return _fail(f"{out} is not empty; give a new or empty directory")
+    try:
+        check_output(out, args.corpus or [], "replica directory")
+        make_replica(args.name, out, args.corpus or None, seed=args.seed)
+    except (ValueError, FileExistsError, OSError) as exc:
+        return _fail(str(exc))
+    problems = replica_problems(args.name, out)
+    if problems:  # cannot happen unless transformers changes how it writes configs
+        return _fail(f"{out} differs from {REPLICAS[args.name].hub_id}: {'; '.join(problems)}")
+    replica = REPLICAS[args.name]
+    print(f"{args.name} replica written to {out}: config.json and tokenizer of {replica.hub_id} ({replica.tokenizer_size:,} ids), random weights")
+    print(f"use it where the Hub id goes: base_model={out}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from vnnews.config import ConfigError, load_config
+    from vnnews.recipes.classifier import ClassifierConfig, train_classifier
+    from vnnews.recipes.summarizer import SummarizerConfig, train_summarizer
+
+    task = "classifier" if args.task in ("classifier", "labeler") else "summarizer"
     config_class, train, subset = {
-        "labeler": (LabelerConfig, train_labeler, "pages"),
-        "classifier": (ClassifierConfig, train_classifier, "segments"),
+        "classifier": (ClassifierConfig, train_classifier, "pages"),
         "summarizer": (SummarizerConfig, train_summarizer, "summarization"),
-    }[args.task]
+    }[task]
     try:
         config = load_config(config_class, args.config, args.overrides)
     except (ConfigError, ValueError, TypeError) as exc:
         return _fail(str(exc))
     if not Path(config.dataset_dir, subset).exists():
-        return _fail(f"dataset {config.dataset_dir} not found: build it with `vnnews build-dataset ... --out {config.dataset_dir}`")
+        return _fail(f"dataset {config.dataset_dir} has no `{subset}` subset: build it with `vnnews build-dataset ... --out {config.dataset_dir}`")
     try:
         metrics = train(config)
     except (ValueError, FileNotFoundError, OSError) as exc:
@@ -195,9 +216,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", "0")) != 0:  # under accelerate launch: the first process reports
         return 0
     ev = metrics["eval"]
-    if args.task == "classifier":
-        print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_lines']} lines)")
-    elif args.task == "labeler":
+    if task == "classifier":
         print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_pages']} pages)")
         print("on real pages, beside trafilatura: vnnews evaluate extraction --model " + config.output_dir)
     else:
@@ -209,12 +228,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _evaluate_extraction(args: argparse.Namespace) -> str:
     from vnnews.config import load_config
     from vnnews.extraction_eval import evaluate_extraction, leave_one_family_out, leave_one_site_out
-    from vnnews.labeler_training import LabelerConfig
+    from vnnews.recipes.classifier import ClassifierConfig
 
     if args.leave_one_site_out or args.leave_one_family_out:
         if not args.config:
-            raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/labeler/tiny.yaml)")
-        config = load_config(LabelerConfig, args.config, args.overrides)
+            raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/classifier/tiny.yaml)")
+        config = load_config(ClassifierConfig, args.config, args.overrides)
         if args.dataset:
             config.dataset_dir = args.dataset
         if args.leave_one_family_out:
@@ -226,32 +245,19 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vnnews.evaluation import evaluate_classifier, evaluate_summarizer, leave_one_page_out
+    from vnnews.evaluation import evaluate_classifier, evaluate_summarizer
 
     try:
         if args.task == "extraction":
             print(_evaluate_extraction(args))
             return 0
-        if isinstance(args.model, list):
-            args.model = args.model[0] if args.model else None
-        if args.task == "summarizer":
-            if not args.model or not args.dataset:
-                return _fail("give --model DIR and --dataset DIR")
-            text = evaluate_summarizer(args.model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
-        elif args.leave_one_page_out:
-            from vnnews.classifier import ClassifierConfig
-            from vnnews.config import load_config
-
-            if not args.config:
-                return _fail("--leave-one-page-out trains models: give --config (e.g. configs/classifier/tiny.yaml)")
-            config = load_config(ClassifierConfig, args.config, args.overrides)
-            if args.dataset:
-                config.dataset_dir = args.dataset
-            text = leave_one_page_out(config, args.out or str(Path(config.output_dir) / "lopo"))
-        else:
-            if not args.model or not args.dataset:
-                return _fail("give --model DIR and --dataset DIR (or --leave-one-page-out --config FILE)")
-            text = evaluate_classifier(args.model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
+        if args.overrides:
+            return _fail(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with the leave-one-out runs of `evaluate extraction`)")
+        model = args.model[0] if args.model else None
+        if not model or not args.dataset:
+            return _fail("give --model DIR and --dataset DIR")
+        evaluate = evaluate_summarizer if args.task == "summarizer" else evaluate_classifier
+        text = evaluate(model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     print(text)
@@ -303,7 +309,7 @@ def cmd_push(args: argparse.Namespace) -> int:
                 print(f"{path.stat().st_size:>12,}  {path.relative_to(args.dry_run)}")
             print(f"dry run: {len(stage)} files, {total:,} bytes would go to {args.repo_id} ({'private' if args.private else 'public'}); nothing uploaded. Files in {args.dry_run}")
             return 0
-        url = hub.push_model(args.dir, args.repo_id, private=args.private) if args.what == "model" else hub.push_dataset(args.dir, args.repo_id, private=args.private)
+        url = hub.push_model(args.dir, args.repo_id, private=args.private, revision=args.revision) if args.what == "model" else hub.push_dataset(args.dir, args.repo_id, private=args.private)
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
         return _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - network, authentication, Hub errors: one line, the traceback with -v
@@ -317,6 +323,10 @@ def cmd_push(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- serve
 def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError, load_config
+    from vnnews.extras import require
+
+    for module in ("fastapi", "uvicorn", "prometheus_client"):
+        require(module, "serve", "vnnews serve")
     from vnnews.serving import ServeConfig, create_app
 
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, host=args.host, port=args.port) + args.overrides
@@ -344,6 +354,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one ``_add_<command>`` per subcommand, in the order ``--help`` lists them."""
     parser = argparse.ArgumentParser(
         prog="vnnews",
         description="Turn scraped Vietnamese news pages into clean, structured articles and summaries.",
@@ -354,7 +365,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument("-q", "--quiet", action="store_true", help="log errors only (no skipped-input warnings)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_build_dataset(sub)
+    _add_stats(sub)
+    _add_ingest(sub)
+    _add_weak_label(sub)
+    _add_validate_annotations(sub)
+    _add_make_tiny(sub)
+    _add_make_replica(sub)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_infer(sub)
+    _add_pipeline(sub)
+    _add_serve(sub)
+    _add_push(sub)
+    return parser
 
+
+def _add_build_dataset(sub: Any) -> None:
     p = sub.add_parser(
         "build-dataset",
         help="build the Hugging Face dataset (segments + summarization) from pages and records",
@@ -374,10 +401,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true", help="create the Hub repository as private")
     p.set_defaults(func=cmd_build_dataset)
 
+
+def _add_stats(sub: Any) -> None:
     p = sub.add_parser("stats", help="print the statistics of a built dataset", description="Print articles, rows, labels and label sources per split of a dataset built by build-dataset.")
     p.add_argument("dataset", metavar="DIR")
     p.set_defaults(func=cmd_stats)
 
+
+def _add_ingest(sub: Any) -> None:
     p = sub.add_parser(
         "ingest",
         help="read pages and records into normalised articles (JSONL), for inspection",
@@ -389,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tone-style", choices=["new", "old"], default="new", help="tone-mark placement: new (hoá) or old (hóa); default new")
     p.set_defaults(func=cmd_ingest)
 
+
+def _add_weak_label(sub: Any) -> None:
     p = sub.add_parser(
         "weak-label",
         help="label pages with the rule-based weak labeller, or --evaluate it against the gold seeds",
@@ -404,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default=None, metavar="FILE", help="write the report here (e.g. docs/weak-labeler.md)")
     p.set_defaults(func=cmd_weak_label)
 
+
+def _add_validate_annotations(sub: Any) -> None:
     p = sub.add_parser(
         "validate-annotations",
         help="check that every gold annotation matches its raw page and uses known labels",
@@ -413,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", default="data/annotations", help="annotations (default data/annotations)")
     p.set_defaults(func=cmd_validate_annotations)
 
+
+def _add_make_tiny(sub: Any) -> None:
     p = sub.add_parser(
         "make-tiny",
         help="build a tiny offline checkpoint in the Hub model's format (for tests and the CPU demo)",
@@ -422,36 +459,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
     p.add_argument("out", metavar="OUT")
-    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default data/raw)")
+    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default: the bundled seed pages)")
     p.set_defaults(func=cmd_make_tiny)
 
+
+def _add_make_replica(sub: Any) -> None:
+    from vnnews.replicas import REPLICAS
+
+    p = sub.add_parser(
+        "make-replica",
+        help="write a random-weight checkpoint identical in format to a Hub base model (offline runs of the real path)",
+        description="Write NAME's replica to OUT: config.json with the published model's architecture values, tokenizer "
+        "files of its format, size and special-token ids (pieces learned from the bundled pages or --corpus, padded to "
+        "the published size), random weights in safetensors. Everything that runs on the Hub model runs on the replica "
+        "(speed, memory, the code path), offline; its predictions mean nothing. "
+        + "; ".join(f"{name} = {r.hub_id}" for name, r in REPLICAS.items()) + ".",
+        epilog="Example: vnnews make-replica phobert-base-v2 build/replicas/phobert-base-v2 && "
+        "vnnews train classifier --config configs/classifier/phobert-base-v2.yaml base_model=build/replicas/phobert-base-v2 training.max_steps=2",
+    )
+    p.add_argument("name", choices=sorted(REPLICAS), help="which base model")
+    p.add_argument("out", metavar="OUT", help="a new or empty directory")
+    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer's pieces from (default: the bundled seed pages)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
+    p.set_defaults(func=cmd_make_replica)
+
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser(
         "train",
-        help="train a model (page labeller, line-pair classifier or summarizer) from a YAML config",
+        help="train the classifier (page labeller) or the summarizer from a YAML config",
         description="Fine-tune with the Hugging Face Trainer: CPU or CUDA picked automatically, bf16 where the GPU "
-        "supports it (fp16 refused for T5), best checkpoint by macro-F1 (labeller and classifier, class-weighted loss) or ROUGE-L "
-        "(summarizer, predict_with_generate), seeded, and resumed "
-        "from OUTPUT/checkpoints after an interruption. Writes a self-contained model directory with its card. "
-        "Multi-GPU: accelerate launch -m vnnews train classifier --config FILE.",
-        epilog="Example: vnnews train labeler --config configs/labeler/tiny.yaml training.epochs=1 output_dir=runs/x",
+        "supports it (fp16 refused for T5), best checkpoint by macro-F1 (classifier, class-weighted loss) or ROUGE-L "
+        "(summarizer, predict_with_generate), seeded, and resumed from OUTPUT/checkpoints after an interruption. "
+        "Writes a self-contained model directory with its card; pushes it when the config says "
+        "training.push_to_hub=true training.hub_model_id=ORG/NAME. Any TrainingArguments field is a training.KEY "
+        "(lr_scheduler_type, gradient_checkpointing, optim, eval_steps, torch_compile, deepspeed, fsdp, "
+        "report_to=tensorboard...). The same steps as train/train_classifier.py and train/train_summarizer.py; "
+        "several GPUs: accelerate launch -m vnnews train classifier --config FILE.",
+        epilog="Example: vnnews train classifier --config configs/classifier/tiny.yaml training.epochs=1 training.lr_scheduler_type=cosine output_dir=runs/x",
     )
-    p.add_argument("task", choices=["labeler", "classifier", "summarizer"], help="which model: the page labeller, the line-pair classifier or the summarizer")
-    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/labeler/*.yaml, configs/classifier/*.yaml, configs/summarizer/*.yaml)")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1)")
+    p.add_argument("task", choices=["classifier", "summarizer", "labeler"], help="which model: the classifier (page labeller; `labeler` is the same) or the summarizer")
+    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml, configs/summarizer/*.yaml)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1 training.learning_rate=3e-5)")
     p.set_defaults(func=cmd_train)
 
+
+def _add_evaluate(sub: Any) -> None:
     p = sub.add_parser(
         "evaluate",
         help="score a model and its baselines: extraction on real pages, a dataset split, or leave-one-out runs",
         description="Summarizer: ROUGE-1/2/L (Vietnamese syllables and compat tokenization), mean length, predictions.jsonl "
-        "and examples, beside lead-1, lead-3 and TextRank-3. Classifier: "
+        "and examples, beside lead-1, lead-3 and TextRank-3. Classifier, on a dataset split: "
         "per-class precision/recall/F1, macro-F1 and word-weighted content precision/recall/F1 for the model, "
         "with the baselines all-content, jusText (Vietnamese stoplist) and the weak labeller in the same table; a "
-        "confusion matrix PNG. --leave-one-page-out trains one model per gold page without it (needs --config). "
+        "confusion matrix PNG. "
         "Extraction: on real pages with gold labels (default data/real), per site and pooled: bag-of-tokens "
         "precision/recall/F1 of title+lead+body, titles exact, leads found, per-label F1, for each --model, the rules, "
         "trafilatura, jusText and readability-lxml; --leave-one-site-out and --leave-one-family-out train page "
-        "labellers (needs --config).",
+        "classifiers (needs --config).",
         epilog="Example: vnnews evaluate extraction --model build/demo/classifier --out build/eval-real",
     )
     p.add_argument("task", choices=["extraction", "classifier", "summarizer"], help="what to score")
@@ -461,8 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where to write evaluation.md/.json and the PNG (default MODEL/eval-SPLIT)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-articles", type=int, metavar="N", help="score only the first N articles (by id) of the split")
-    p.add_argument("--leave-one-page-out", action="store_true", help="train and score one model per gold page")
-    p.add_argument("--config", metavar="FILE", help="training config for --leave-one-page-out / -site-out / -family-out")
+    p.add_argument("--config", metavar="FILE", help="extraction: classifier training config for --leave-one-site-out / --leave-one-family-out")
     p.add_argument("--pages", default="data/real/pages", metavar="DIR", help="extraction: real pages (default data/real/pages)")
     p.add_argument("--annotations", default="data/real/annotations", metavar="DIR", help="extraction: their gold labels (default data/real/annotations)")
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
@@ -472,6 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
 
+
+def _add_infer(sub: Any) -> None:
     p = sub.add_parser(
         "infer",
         help="batch inference: label every line and summarize, pages in, clean article records out",
@@ -491,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or saved datasets; key=value items override the config")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset)")
-    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="line classifier (trained directory or Hub id), or 'weak' for the rule labeller")
+    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="classifier (trained directory or Hub id), or 'weak' for the rule labeller")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer (trained directory or Hub id)")
     p.add_argument(
         "--stages",
@@ -507,11 +573,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.set_defaults(func=cmd_infer)
 
+
+def _add_pipeline(sub: Any) -> None:
     p = sub.add_parser(
         "pipeline",
         help="the main job: build the dataset, train and evaluate both models, run batch inference, write a report",
         description="Run every stage from one config (configs/pipeline/*.yaml) in one working directory: build the "
-        "dataset, build tiny base models (tiny: true, offline) or use the Hub models, train the line classifier and the "
+        "dataset, build tiny base models (tiny: true, offline) or use the Hub models, train the classifier and the "
         "summarizer, evaluate both against their baselines, run `infer` over the pages, and write WORK/report.md with "
         "the metrics and a few articles line by line. Finished stages are recorded in WORK/stages.json.",
         epilog="Examples:\n"
@@ -525,6 +593,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="start over: delete the working directory first, if an earlier `vnnews pipeline` made it (never one vnnews did not make)")
     p.set_defaults(func=cmd_pipeline)
 
+
+def _add_serve(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
         help="HTTP service: classify, summarize and process pages, micro-batched; a page at / to try it",
@@ -536,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: vnnews serve --classifier runs/classifier-tiny --summarizer runs/summarizer-tiny --port 8000 timeout_s=30",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="line classifier (or 'weak' for the rule labeller)")
+    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="classifier (trained directory or Hub id), or 'weak' for the rule labeller")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
@@ -544,11 +614,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (max_batch=16 timeout_s=10)")
     p.set_defaults(func=cmd_serve)
 
+
+def _add_push(sub: Any) -> None:
     p = sub.add_parser(
         "push",
         help="publish a trained model or a built dataset to the Hugging Face Hub (--dry-run: write what would go)",
-        description="Upload a model directory written by `vnnews train` (safetensors weights, configs, tokenizer, metrics, "
-        "training config, and its card with the usage snippet pointing at REPO_ID; never checkpoints or pickles) or a "
+        description="Upload a model directory written by `vnnews train` (loaded and re-saved by its model class, as "
+        "`model.push_to_hub(REPO_ID)` would: safetensors weights, configs, tokenizer, metrics, training config, and its "
+        "card with the usage snippet pointing at REPO_ID; never checkpoints or pickles) or a "
         "dataset written by `vnnews build-dataset` (its card, then each subset as a config). The card is checked first: "
         "front matter, metrics table, training data, usage, limitations. The token comes from HF_TOKEN or `hf auth login` "
         "and is never printed. --dry-run DIR writes the files that would be uploaded into DIR and uploads nothing.",
@@ -560,9 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     p.add_argument("--private", action="store_true", help="create the repository as private")
+    p.add_argument("--revision", metavar="BRANCH", help="model: push to this branch (created when missing) instead of main")
     p.add_argument("--dry-run", metavar="OUT", help="write the files that would be uploaded into OUT; upload nothing")
     p.set_defaults(func=cmd_push)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -579,7 +652,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    return args.func(args)
+    from vnnews.extras import MissingExtra
+
+    try:
+        return args.func(args)
+    except MissingExtra as exc:  # an optional dependency: one line naming the extra
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ stage configs instead of copying them.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import types
 import typing
@@ -109,7 +110,7 @@ def resolve_includes(data: Any, seen: tuple[str, ...] = (), base_dir: str | os.P
     return data
 
 
-def _check_type(key: str, value: Any, hint: Any) -> Any:
+def check_type(key: str, value: Any, hint: Any) -> Any:
     """Light type check with the coercions YAML users expect (int where float is asked)."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -123,7 +124,7 @@ def _check_type(key: str, value: Any, hint: Any) -> Any:
             if arg is type(None):
                 continue
             try:
-                return _check_type(key, value, arg)
+                return check_type(key, value, arg)
             except ConfigError as exc:
                 errors.append(str(exc))
         raise ConfigError(errors[0] if errors else f"{key}: bad value {value!r}")
@@ -134,11 +135,11 @@ def _check_type(key: str, value: Any, hint: Any) -> Any:
     if origin in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key}: expected a mapping, got {value!r}")
-        return {k: _check_type(f"{key}.{k}", v, args[1]) if args else v for k, v in value.items()}
+        return {k: check_type(f"{key}.{k}", v, args[1]) if args else v for k, v in value.items()}
     if origin in (list, tuple, Sequence):
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        return [_check_type(f"{key}[]", v, args[0]) if args else v for v in value]
+        return [check_type(f"{key}[]", v, args[0]) if args else v for v in value]
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint is float and isinstance(value, str):
@@ -155,10 +156,17 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; known keys: {', '.join(sorted(fields))}")
+    extra = getattr(cls, "__config_extra__", None)  # a dict field that takes the keys the class does not name
+    if unknown and not extra:
+        close = difflib.get_close_matches(unknown[0], sorted(fields), n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; {hint}known keys: {', '.join(sorted(fields))}")
     hints = typing.get_type_hints(cls)
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
+    if unknown and extra:
+        check = getattr(cls, "check_extra", lambda key, value: value)  # validates with the full dotted key
+        kwargs[extra] = {k: check(prefix + k, v) for k, v in {**dict(data.get(extra) or {}), **{k: data[k] for k in unknown}}.items()}
+        data = {k: v for k, v in data.items() if k not in unknown and k != extra}
     for name, value in data.items():
         hint = hints[name]
         if dataclasses.is_dataclass(hint) and isinstance(hint, type):
@@ -166,7 +174,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
                 raise ConfigError(f"{prefix}{name}: expected a mapping, got {value!r}")
             kwargs[name] = from_dict(hint, value, prefix=f"{prefix}{name}.")
         else:
-            kwargs[name] = _check_type(prefix + name, value, hint)
+            kwargs[name] = check_type(prefix + name, value, hint)
     return cls(**kwargs)
 
 

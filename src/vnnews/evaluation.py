@@ -1,22 +1,22 @@
 """Evaluation reports: a model and its baselines on the same data, in one table.
 
-``evaluate_classifier`` scores a line classifier on a split of a built dataset
-(or, with ``leave_one_page_out``, trains one model per gold page without that
-page and scores each on the page it did not see). Output: evaluation.md (the
-table and per-class figures), evaluation.json, confusion_matrix.png.
+``evaluate_classifier`` scores the classifier on a split of a built dataset beside
+its baselines (real pages beside trafilatura: :mod:`vnnews.extraction_eval`).
+Output: evaluation.md (the table and per-class figures), evaluation.json,
+confusion_matrix.png.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vnnews.ingest import Article, Line
+from vnnews.extras import require
+from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.metrics import ClassificationReport, ContentScores, classification_report, content_scores
 
@@ -28,36 +28,18 @@ class SystemScores:
     content: ContentScores
 
 
-def articles_from_segments(ds: Any) -> list[Article]:
-    """Rebuild labelled articles (lines in order) from ``segments`` rows."""
-    names, source_names = ds.features["label"].names, ds.features["label_source"].names
-    lines: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    sources: dict[str, str] = {}
-    for aid, idx, text, label, source in zip(ds["article_id"], ds["line_index"], ds["text"], ds["label"], ds["label_source"], strict=True):
-        lines[aid].append((idx, text, names[label]))
-        sources[aid] = source_names[source]
-    return [
-        Article(aid, aid, [Line(text, label=label) for _, text, label in sorted(rows)], {}, sources[aid])
-        for aid, rows in sorted(lines.items())
-    ]
-
-
 def split_articles(dataset_dir: str, split: str) -> list[Article]:
-    """The labelled pages of a split, sorted by id: from the ``pages`` subset (lines
-    with tag paths and the page's title/lead candidates, what the page labeller
-    reads), or rebuilt from ``segments`` for datasets built before it existed."""
+    """The labelled pages of a split, sorted by id, from the ``pages`` subset (lines
+    with tag paths and the page's title/lead candidates: what the classifier reads)."""
     from vnnews.dataset import load_subset
     from vnnews.dataset.features import article_from_page_row
 
-    if (Path(dataset_dir) / "pages").exists():
-        pages = load_subset(dataset_dir, "pages")
-        if split not in pages:
-            raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(pages)})")
-        return sorted((article_from_page_row(r) for r in pages[split]), key=lambda a: a.id)
-    segments = load_subset(dataset_dir, "segments")
-    if split not in segments:
-        raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(segments)})")
-    return articles_from_segments(segments[split])
+    if not (Path(dataset_dir) / "pages").exists():
+        raise ValueError(f"{dataset_dir} has no `pages` subset: rebuild it with `vnnews build-dataset` (datasets built before vnnews 0.2 lack it)")
+    pages = load_subset(dataset_dir, "pages")
+    if split not in pages:
+        raise ValueError(f"split {split!r} not in {dataset_dir} (has {list(pages)})")
+    return sorted((article_from_page_row(r) for r in pages[split]), key=lambda a: a.id)
 
 
 def score_systems(articles: Sequence[Article], systems: dict[str, Callable[[Article], list[str]]], fine: set[str]) -> list[SystemScores]:
@@ -87,7 +69,7 @@ def plot_confusion(gold: Sequence[str], predicted: Sequence[str], path: str | os
     """Confusion matrix (rows: gold, columns: predicted, row-normalised) as a PNG.
     Drawn on a bare Figure (no pyplot): a library must not switch the caller's
     matplotlib backend (a notebook's inline plots would stop showing)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "eval", "the confusion-matrix plot").Figure
     from sklearn.metrics import confusion_matrix
 
     matrix = confusion_matrix(gold, predicted, labels=list(LABELS))
@@ -148,12 +130,12 @@ def evaluate_classifier(
     """Score ``model_dir`` and the baselines on ``split`` of ``dataset_dir`` (its first
     ``max_articles`` articles by id, when given); return the Markdown report."""
     from vnnews.baselines import LINE_BASELINES
-    from vnnews.extraction_eval import load_line_labeller
+    from vnnews.models import load_classifier
 
     articles = split_articles(dataset_dir, split)[:max_articles]
     if not articles:
         raise ValueError(f"split {split!r} of {dataset_dir} is empty")
-    classifier = load_line_labeller(model_dir)
+    classifier = load_classifier(model_dir)
     predictions = classifier.predict(articles, batch_size=batch_size)
     by_id = {a.id: [p.label for p in preds] for a, preds in zip(articles, predictions, strict=True)}
     systems = {"model": lambda a: by_id[a.id], **LINE_BASELINES}
@@ -165,36 +147,6 @@ def evaluate_classifier(
     return _write(out, title, scores, "model", {"model": model_dir, "dataset": dataset_dir, "split": split})
 
 
-def leave_one_page_out(config: Any, out_dir: str) -> str:
-    """Train one classifier per gold page of ``config.dataset_dir`` without that page
-    (composed pages plus the other gold pages), label the page it did not see, and
-    score all held-out pages together against the baselines."""
-    from vnnews.baselines import LINE_BASELINES
-    from vnnews.classifier import LineClassifier, train_classifier
-    from vnnews.dataset import load_subset
-
-    segments = load_subset(config.dataset_dir, "segments")
-    gold_pages: list[Article] = []
-    for split in segments:
-        ds = segments[split]
-        gold_id = ds.features["label_source"].str2int("gold")
-        gold_pages += articles_from_segments(ds.filter(lambda s, g=gold_id: s == g, input_columns="label_source"))
-    if not gold_pages:
-        raise ValueError(f"no gold pages in {config.dataset_dir}")
-    out = Path(out_dir)
-    predicted: dict[str, list[str]] = {}
-    for page in sorted(gold_pages, key=lambda a: a.id):
-        run = replace(config, holdout_article=page.id, output_dir=str(out / "runs" / page.id.replace("/", "_")))
-        train_classifier(run)
-        predicted[page.id] = [p.label for p in LineClassifier.from_pretrained(run.output_dir).predict(page)]
-    systems = {"model (leave-one-page-out)": lambda a: predicted[a.id], **LINE_BASELINES}
-    scores = score_systems(gold_pages, systems, fine={"model (leave-one-page-out)", "weak labeller"})
-    gold = [label for a in gold_pages for label in a.labels]
-    plot_confusion(gold, [label for a in gold_pages for label in predicted[a.id]], out / "confusion_matrix.png", "leave-one-page-out, gold pages")
-    title = f"Leave-one-page-out on the {len(gold_pages)} gold pages ({len(gold)} lines), base {config.base_model}"
-    return _write(out, title, scores, "model (leave-one-page-out)", {"base_model": config.base_model, "pages": [a.id for a in gold_pages]})
-
-
 def evaluate_summarizer(
     model_dir: str, dataset_dir: str, split: str = "test", out_dir: str | None = None, batch_size: int = 16, max_articles: int | None = None, **generation: Any
 ) -> str:
@@ -203,7 +155,8 @@ def evaluate_summarizer(
     predictions.jsonl and a few examples side by side; returns the Markdown."""
     from vnnews.baselines import SUMMARY_BASELINES
     from vnnews.dataset import load_subset
-    from vnnews.summarizer import Summarizer, rouge_scores
+    from vnnews.models.summarizer import Summarizer
+    from vnnews.recipes.summarizer import rouge_scores
 
     summ = load_subset(dataset_dir, "summarization")
     if split not in summ:

@@ -19,17 +19,21 @@ title (jusText has none); none of them has a lead field.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vnnews.extras import require
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.metrics import classification_report
 from vnnews.text import normalize
 from vnnews.text.normalize import word_key
+
+log = logging.getLogger(__name__)
 
 CONTENT = ("title", "lead", "body", "subheading")
 LEAD_FOUND_F1 = 0.8
@@ -111,7 +115,7 @@ def score_page(article: Article, extraction: Extraction) -> PageScore:
 
 # ---------------------------------------------------------------- text extractors
 def trafilatura_system(html: str, article: Article) -> Extraction:
-    import trafilatura
+    trafilatura = require("trafilatura", "eval", "the trafilatura baseline")
 
     doc = trafilatura.bare_extraction(html, with_metadata=True)
     text = (doc.text if doc is not None else "") or ""
@@ -121,7 +125,8 @@ def trafilatura_system(html: str, article: Article) -> Extraction:
 
 def readability_system(html: str, article: Article) -> Extraction:
     import lxml.html
-    from readability import Document
+
+    Document = require("readability", "readability", "the readability-lxml baseline").Document
 
     doc = Document(html)
     summary = doc.summary(html_partial=True)
@@ -131,7 +136,7 @@ def readability_system(html: str, article: Article) -> Extraction:
 
 
 def justext_system(html: str, article: Article) -> Extraction:
-    import justext
+    justext = require("justext", "eval", "the jusText baseline")
 
     from vnnews.baselines import _vietnamese_stoplist
 
@@ -144,6 +149,20 @@ TEXT_SYSTEMS: dict[str, Callable[[str, Article], Extraction]] = {
     "jusText": justext_system,
     "readability-lxml": readability_system,
 }
+
+
+def available_text_systems() -> dict[str, Callable[[str, Article], Extraction]]:
+    """The reference extractors installed here. readability-lxml has an extra of its own
+    (``vnnews[readability]``): pip 23.2 crashes resolving its ``lxml[html-clean]`` beside
+    jusText's ``lxml[html_clean]``, so ``vnnews[eval]`` leaves it out and the table goes
+    without it, saying so in the log."""
+    import importlib.util
+
+    systems = dict(TEXT_SYSTEMS)
+    if importlib.util.find_spec("readability") is None:
+        log.warning("readability-lxml is not installed (pip install 'vnnews[readability]'): its baseline is left out")
+        del systems["readability-lxml"]
+    return systems
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -265,22 +284,6 @@ def write_report(out_dir: str | Path, text: str, results: Sequence[SystemResult]
 
 
 # ---------------------------------------------------------------- the command
-def load_line_labeller(name_or_path: str, device: str | None = None, revision: str | None = None) -> Any:
-    """A trained line labeller of either kind, by what its config.json says: the page
-    labeller (``vnnews-page-labeler``) or the line-pair classifier."""
-    from transformers import PretrainedConfig
-
-    from vnnews.page_model import PAGE_MODEL_TYPE, PageLabeler
-
-    kwargs = {"revision": revision} if revision else {}
-    model_type = PretrainedConfig.get_config_dict(str(name_or_path), **kwargs)[0].get("model_type")
-    if model_type == PAGE_MODEL_TYPE:
-        return PageLabeler.from_pretrained(name_or_path, device=device, revision=revision)
-    from vnnews.classifier import LineClassifier
-
-    return LineClassifier.from_pretrained(name_or_path, device=device, revision=revision)
-
-
 def model_system(model: Any) -> Callable[[Sequence[Article]], list[list[str]]]:
     def label(articles: Sequence[Article]) -> list[list[str]]:
         return [[p.label for p in preds] for preds in model.predict(list(articles))]
@@ -317,14 +320,16 @@ def evaluate_extraction(
     real pages; writes extraction.md/.json to ``out_dir`` (when given) and returns
     the Markdown. ``text_dumps``: the line labellers read the pages as text dumps
     (no DOM, no candidates), the HTML extractors still read the HTML."""
+    from vnnews.models import load_classifier
+
     articles, html = load_real_pages(pages_dir, annotations_dir)
     if text_dumps:
         articles = [as_text_dump(a) for a in articles]
     systems: dict[str, Callable[[Sequence[Article]], list[list[str]]]] = {}
     for path in models:
-        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(load_line_labeller(path))
+        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(load_classifier(path))
     systems["rules (weak labeller)"] = rules_system
-    results = evaluate_pages(articles, html, systems, TEXT_SYSTEMS if baselines else {})
+    results = evaluate_pages(articles, html, systems, available_text_systems() if baselines else {})
     title = f"Extraction on {len(articles)} real pages ({pages_dir})" + (", line labellers reading them as text dumps" if text_dumps else "")
     notes = [f"Models: {', '.join(models) or 'none'}. Gold: {annotations_dir}."]
     text = render(results, title, notes)
@@ -339,8 +344,8 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
     the site it never saw; all sites in one table beside the baselines."""
     from dataclasses import replace
 
-    from vnnews.labeler_training import train_labeler
-    from vnnews.page_model import PageLabeler
+    from vnnews.models.page_labeler import PageLabeler
+    from vnnews.recipes.classifier import train_classifier
 
     articles, html = load_real_pages(pages_dir, annotations_dir)
     sites = sorted({site_of(a) for a in articles})
@@ -352,7 +357,7 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
             output_dir=str(out / "runs" / site),
             self_training=replace(config.self_training, pages=[str(pages_dir)], exclude_sites=[site]),
         )
-        train_labeler(run)
+        train_classifier(run)
         model = PageLabeler.from_pretrained(run.output_dir)
         held = [a for a in articles if site_of(a) == site]
         for article, preds in zip(held, model.predict(held), strict=True):
@@ -372,9 +377,9 @@ def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[st
     from dataclasses import replace
 
     from vnnews.dataset.compose import FAMILIES
-    from vnnews.labeler_training import _load_pages, train_labeler
     from vnnews.metrics import content_scores
-    from vnnews.page_model import PageLabeler
+    from vnnews.models.page_labeler import PageLabeler
+    from vnnews.recipes.classifier import load_pages, train_classifier
 
     out = Path(out_dir)
     rows = ["| family left out | pages | macro-F1 (title, lead, body, caption, boilerplate) | content precision | content recall | content F1 |", "|---|---:|---:|---:|---:|---:|"]
@@ -384,8 +389,8 @@ def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[st
     all_texts: list[str] = []
     for family in families or FAMILIES:
         run = replace(config, output_dir=str(out / "runs" / family), exclude_families=[family])
-        train_labeler(run)
-        _, held = _load_pages(run)
+        train_classifier(run)
+        _, held = load_pages(run)
         model = PageLabeler.from_pretrained(run.output_dir)
         gold = [line.label or "other" for a in held for line in a.lines]
         pred = [p.label for preds in model.predict(held) for p in preds]

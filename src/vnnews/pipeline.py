@@ -27,8 +27,8 @@ from typing import Any
 from vnnews.config import to_dict
 from vnnews.dataset import DatasetConfig
 from vnnews.inference import InferenceConfig
-from vnnews.labeler_training import LabelerConfig
-from vnnews.summarizer import SummarizerConfig
+from vnnews.recipes.classifier import ClassifierConfig
+from vnnews.recipes.summarizer import SummarizerConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class PipelineConfig:
     infer_inputs: list[str] = field(default_factory=lambda: ["data/raw"])  # what the batch job cleans
     tiny: bool = True  # build tiny offline base models; false: the Hub models named in classifier/summarizer
     dataset: DatasetConfig = field(default_factory=lambda: DatasetConfig(compose_pages=True))
-    classifier: LabelerConfig = field(default_factory=LabelerConfig)  # the page labeller: every line's label
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)  # the page labeller: every line's label
     real_pages: str = "data/real/pages"  # real pages with gold labels: extraction beside trafilatura
     real_annotations: str = "data/real/annotations"
     summarizer: SummarizerConfig = field(default_factory=SummarizerConfig)
@@ -149,10 +149,10 @@ def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None])
 
         stage("base_models", lambda: (make_tiny_classifier(config.classifier.base_model), make_tiny_summarizer(config.summarizer.base_model)))
     from vnnews.extraction_eval import evaluate_extraction
-    from vnnews.labeler_training import train_labeler
-    from vnnews.summarizer import train_summarizer
+    from vnnews.recipes.classifier import train_classifier
+    from vnnews.recipes.summarizer import train_summarizer
 
-    stage("train_classifier", lambda: train_labeler(config.classifier))
+    stage("train_classifier", lambda: train_classifier(config.classifier))
     stage("train_summarizer", lambda: train_summarizer(config.summarizer))
     split, n_eval = config.evaluate_split, config.evaluate_max_articles
     stage("evaluate_classifier", lambda: evaluate_classifier(config.classifier.output_dir, str(work / "dataset"), split, str(work / "eval" / "classifier"), max_articles=n_eval))
@@ -167,7 +167,7 @@ def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None])
     stage("infer", lambda: run_inference(config.infer_inputs, work / ARTICLES, config.inference, resume=True))  # its own parts resume
     report = work / "report.md"
     stages_info = stages.data["done"]
-    stage("report", lambda: write_report(config, report, {k: v["seconds"] for k, v in stages_info.items()}))
+    stage("report", lambda: write_report(config, report, {k: v["seconds"] for k, v in stages_info.items()}, work / ARTICLES))
     return PipelineResult(work, report, seconds)
 
 

@@ -45,20 +45,20 @@ def article_lines_table(record: dict[str, Any], gold: list[str] | None) -> list[
     return rows
 
 
-def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[str, float]) -> Path:
-    """Write ``path`` (Markdown) from the working directory of a pipeline run."""
+def write_report(config: Any, path: str | os.PathLike[str], stage_seconds: dict[str, float], articles_path: str | os.PathLike[str]) -> Path:
+    """Write ``path`` (Markdown) from the working directory of a pipeline run, whose
+    batch job wrote ``articles_path``."""
     from vnnews import __version__
     from vnnews.dataset import stats_table
     from vnnews.inference import default_errors_path, read_errors, read_records
     from vnnews.labels import load_gold
-    from vnnews.pipeline import ARTICLES
-    from vnnews.training import device_description
+    from vnnews.models.loading import device_description
 
     path = Path(path)
     work = Path(config.work_dir)
     base = path.parent
     gold = load_gold(config.dataset.annotations_dir) if config.dataset.annotations_dir else {}
-    articles_path = work / ARTICLES
+    articles_path = Path(articles_path)
     errors_path = default_errors_path(articles_path)
     records = list(read_records(articles_path))
     errors = read_errors(errors_path)

@@ -40,7 +40,7 @@ def test_weak_job_writes_records_and_names_failures(tmp_path, raw_dir, records_f
     ids = _ids(out)
     assert len(ids) == len(set(ids)) == 45 and result.done == 45
     page = next(r for r in read_records(out) if r["id"] == "000_40151c7d04a83f24")
-    assert page["title"] and page["body"] and page["label_origin"] == "weak"
+    assert page["title"] and page["body"] and page["label_source"] == "weak"
     assert {line["label"] for line in page["lines"]} >= {"title", "body", "navigation"}
     assert page["models"]["classifier"] == "weak" and page["summary"] is None
     errors = read_errors(result.errors_path)
@@ -103,7 +103,7 @@ def test_classify_and_summarize_with_tiny_models(tmp_path, raw_dir, trained_clas
     assert result.done == 5
     for rec in records:
         assert all(line["label"] and 0.0 < line["confidence"] <= 1.0 for line in rec["lines"])
-        assert rec["label_origin"] == "model"
+        assert rec["label_source"] == "model"
         assert rec["models"]["classifier"] == str(trained_classifier[0])
         assert rec["models"]["classifier_revision"].startswith("sha256:")
         assert rec["timings"]["classify_s"] > 0 and rec["timings"]["segment_s"] > 0
@@ -118,7 +118,7 @@ def test_summarize_only_over_a_saved_dataset_uses_its_labels(tmp_path, pages_dat
     run_inference([pages_dataset], out, config)
     records = list(read_records(out))
     assert len(records) == 62
-    assert {r["label_origin"] for r in records} == {"composed", "gold"}
+    assert {r["label_source"] for r in records} == {"composed", "gold"}
     with_body = [r for r in records if r["body"]]
     assert with_body and all(isinstance(r["summary"], str) for r in with_body)
     assert all(r["title"] for r in records)
@@ -174,13 +174,13 @@ def test_two_cpu_processes_under_accelerate_launch(tmp_path, raw_dir, records_fi
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["models"]["classifier"] == "weak"
 
 
-def test_the_page_labeller_labels_real_html_pages_in_a_batch_job(tmp_path, trained_labeler):
+def test_the_page_labeller_labels_real_html_pages_in_a_batch_job(tmp_path, trained_classifier):
     out = tmp_path / "real.jsonl"
     pages = ROOT / "data" / "real" / "pages" / "kenh14.vn"
-    result = run_inference([pages], out, InferenceConfig(classifier=str(trained_labeler[0]), progress=False, classify_batch_size=64))
+    result = run_inference([pages], out, InferenceConfig(classifier=str(trained_classifier[0]), progress=False, classify_batch_size=64))
     records = list(read_records(out))
     assert result.done == 2 and len(records) == 2
     for rec in records:
-        assert rec["models"]["classifier"] == str(trained_labeler[0]) and rec["label_origin"] == "model"
+        assert rec["models"]["classifier"] == str(trained_classifier[0]) and rec["label_source"] == "model"
         assert all(line["label"] and 0.0 < line["confidence"] <= 1.0 for line in rec["lines"])
         assert sum(line["label"] == "title" for line in rec["lines"]) <= 1 or rec["title"]  # one title block at most

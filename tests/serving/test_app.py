@@ -159,10 +159,10 @@ def test_app_from_env_for_multi_worker_servers(monkeypatch, tmp_path):
         assert client.post("/v1/classify", json=[{"text": "a"}] * 4).status_code == 422
 
 
-def test_the_service_runs_the_page_labeller(trained_labeler):
+def test_the_service_runs_the_page_labeller(trained_classifier):
     from tests.conftest import ROOT
 
-    srv = Server("--classifier", str(trained_labeler[0]), "max_wait_ms=5")
+    srv = Server("--classifier", str(trained_classifier[0]), "max_wait_ms=5")
     try:
         html = (ROOT / "data" / "real" / "pages" / "giadinh.net.vn" / "hoa-chat-trong-thit-ga.html").read_text(encoding="utf-8")
         response = httpx.post(srv.url + "/v1/process", json={"html": html}, timeout=120)

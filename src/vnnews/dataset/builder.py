@@ -45,7 +45,7 @@ from vnnews.dataset.features import (
     summarization_row,
 )
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
-from vnnews.ingest import IngestError, IngestOptions, Unit, duplicate_error, plan_shards, read_file
+from vnnews.ingest import IngestError, IngestOptions, Unit, first_of_each_id, plan_shards, read_file
 from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, weak_label_article
 from vnnews.outputs import recover_dir
 
@@ -150,15 +150,9 @@ def _read_errors(errors_dir: Path) -> list[IngestError]:
 
 
 def _drop_duplicates(articles: datasets.Dataset) -> tuple[datasets.Dataset, list[IngestError]]:
-    first: dict[str, int] = {}
-    keep, errors = [], []
-    sources = articles["source"]
-    for i, article_id in enumerate(articles["article_id"]):
-        if article_id in first:
-            errors.append(duplicate_error(article_id, sources[i], sources[first[article_id]]))
-        else:
-            first[article_id] = i
-            keep.append(i)
+    ids, sources = articles["article_id"], articles["source"]
+    errors: list[IngestError] = []
+    keep = list(first_of_each_id(range(len(ids)), ids.__getitem__, sources.__getitem__, errors.append))
     return (articles.select(keep) if errors else articles), errors
 
 

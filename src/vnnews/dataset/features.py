@@ -158,14 +158,16 @@ def segment_rows(row: dict[str, Any], context_window: int) -> Iterator[dict[str,
 
 def summarization_row(row: dict[str, Any]) -> dict[str, Any] | None:
     """The summarization example of one article, or None without a lead or a body."""
+    from vnnews.models.summarizer import summary_source
+
     pick = lambda *wanted: [t for t, lab in zip(row["texts"], row["labels"], strict=True) if lab in wanted]  # noqa: E731
-    lead, document = pick("lead"), pick("body", "subheading")
+    lead, document = pick("lead"), summary_source(row["texts"], row["labels"])
     if not lead or not document:
         return None
     return {
         "article_id": row["article_id"],
         "title": " ".join(pick("title")),
-        "document": "\n".join(document),
+        "document": document,
         "summary": " ".join(lead),
         "label_source": row["label_source"],
     }

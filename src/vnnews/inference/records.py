@@ -14,6 +14,7 @@ from typing import Any
 import datasets
 
 from vnnews.ingest import Article
+from vnnews.models.summarizer import SOURCE_LABELS, summary_source
 
 _STR = datasets.Value("string")
 _F32 = datasets.Value("float32")
@@ -30,7 +31,7 @@ RECORD_FEATURES = datasets.Features(
         "dateline": _STR,
         "lines": datasets.List({"text": _STR, "label": _STR, "confidence": _F32}),
         "summary": _STR,
-        "label_origin": _STR,  # "model", "weak" (rules), or the input's own labels ("gold", "structured", ...)
+        "label_source": _STR,  # where the labels come from: "model", "weak" (rules), or the input (as Article.label_source: "gold", "structured", ...)
         "models": {"classifier": _STR, "classifier_revision": _STR, "summarizer": _STR, "summarizer_revision": _STR},
         "timings": {"ingest_s": _F32, "segment_s": _F32, "classify_s": _F32, "summarize_s": _F32},
     }
@@ -38,7 +39,7 @@ RECORD_FEATURES = datasets.Features(
 
 ERROR_FIELDS = ("id", "source", "line", "cause")
 
-BODY_LABELS = ("body", "subheading")
+BODY_LABELS = SOURCE_LABELS  # the record's body is what the summarizer reads
 
 
 def _joined(article: Article, labels: Sequence[str | None], *wanted: str) -> str | None:
@@ -47,11 +48,8 @@ def _joined(article: Article, labels: Sequence[str | None], *wanted: str) -> str
 
 
 def summary_document(article: Article, labels: Sequence[str | None] | None) -> str:
-    """What the summarizer reads: body and subheading lines, one per line. An
-    article without labels counts as clean text already (summarize-only jobs)."""
-    if labels is None or all(lab is None for lab in labels):
-        return "\n".join(article.texts)
-    return "\n".join(t for t, lab in zip(article.texts, labels, strict=True) if lab in BODY_LABELS)
+    """What the summarizer reads of ``article`` (:func:`vnnews.models.summarizer.summary_source`)."""
+    return summary_source(article.texts, labels)
 
 
 def line_entries(
@@ -68,7 +66,7 @@ def article_record(
     article: Article,
     labels: Sequence[str | None] | None,
     confidences: Sequence[float | None] | None,
-    label_origin: str | None,
+    label_source: str | None,
     summary: str | None,
     models: dict[str, str | None],
     timings: dict[str, float],
@@ -92,7 +90,7 @@ def article_record(
         "dateline": _joined(article, labels, "dateline"),
         "lines": lines,
         "summary": summary,
-        "label_origin": label_origin,
+        "label_source": label_source,
         "models": {key: models.get(key) for key in RECORD_FEATURES["models"]},
         "timings": {key: round(float(timings.get(key, 0.0)), 6) for key in RECORD_FEATURES["timings"]},
     }

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -95,8 +95,8 @@ class InferenceResult:
 def check_settings(config: Any, positive: Sequence[str], non_negative: Sequence[str] = ()) -> None:
     """Validate a job's or service's settings when the config is loaded, naming the
     key: sizes >= 1, counts >= 0, generation overrides, the device."""
-    from vnnews.summarizer import check_generation
-    from vnnews.training import check_device
+    from vnnews.models.loading import check_device
+    from vnnews.models.summarizer import check_generation
 
     for name in positive:
         if getattr(config, name) < 1:
@@ -160,7 +160,7 @@ class RuleLabeller:
 
 @dataclass
 class Models:
-    classifier: Any = None  # PageLabeler, LineClassifier, RuleLabeller or None
+    classifier: Any = None  # PageLabeler, RuleLabeller or None
     summarizer: Any = None  # Summarizer or None
 
     def identities(self) -> dict[str, str | None]:
@@ -177,11 +177,11 @@ def load_models(config: InferenceConfig, device: str | None = None) -> Models:
         if config.classifier == WEAK:
             models.classifier = RuleLabeller()
         else:
-            from vnnews.extraction_eval import load_line_labeller
+            from vnnews.models import load_classifier
 
-            models.classifier = load_line_labeller(config.classifier, device=device, revision=config.classifier_revision)
+            models.classifier = load_classifier(config.classifier, device=device, revision=config.classifier_revision)
     if summarize:
-        from vnnews.summarizer import Summarizer
+        from vnnews.models.summarizer import Summarizer
 
         models.summarizer = Summarizer.from_pretrained(config.summarizer, device=device, revision=config.summarizer_revision)
     return models
@@ -205,11 +205,18 @@ class Labelled:
 
 
 def label_articles(
-    articles: Sequence[Article], classifier: Any, batch_size: int = 128, segment_workers: int = 0, encoded: Sequence[Sequence[list[int]]] | None = None
+    articles: Sequence[Article],
+    classifier: Any,
+    batch_size: int = 128,
+    segment_workers: int = 0,
+    encoded: Sequence[Any] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Labelled:
-    """Labels for every line of ``articles`` in shared length-sorted batches: from
-    the classifier, the rule labeller, or (``classifier`` None) the input's own labels.
-    ``encoded``: the classifier's ids for these lines, when already made."""
+    """Labels for every line of ``articles`` in shared batches: from the classifier,
+    the rule labeller, or (``classifier`` None) the input's own labels. ``encoded``:
+    the classifier's encoding of these pages, when already made; ``should_stop``:
+    asked between the classifier's steps, which raise ``Cancelled`` once it says yes
+    (the service's callers have gone)."""
     n = len(articles)
     if classifier is None:
         return Labelled([a.labels if a.label_source else None for a in articles], [None] * n, [a.label_source for a in articles])
@@ -219,9 +226,9 @@ def label_articles(
         return Labelled(labels, confidences, [WEAK] * n, classify_s=time.perf_counter() - t0)  # type: ignore[arg-type]
     t0 = time.perf_counter()
     if encoded is None:
-        encoded = classifier.encode(articles, workers=segment_workers)
+        encoded = classifier.encode(articles, should_stop=should_stop)
     t1 = time.perf_counter()
-    predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded)
+    predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded, should_stop=should_stop)
     t2 = time.perf_counter()
     return Labelled(
         [[p.label for p in preds] for preds in predictions],

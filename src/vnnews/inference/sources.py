@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from vnnews.ingest import Article, IngestOptions, Line, Unit, duplicate_error, plan_shards, read_file
+from vnnews.ingest import Article, IngestOptions, Line, Unit, first_of_each_id, plan_shards, read_file
 from vnnews.ingest.readers import ErrorHandler
 
 
@@ -83,7 +83,6 @@ def plan_share(inputs: Sequence[str | os.PathLike[str]], rank: int = 0, world_si
 def input_articles(share: Share, options: IngestOptions, on_error: ErrorHandler) -> Iterator[Article]:
     """This process's articles, streamed. An id seen twice is an error for the
     second article (ids key resumption)."""
-    seen: dict[str, str] = {}
 
     def units() -> Iterator[Article]:
         for path in share.datasets:
@@ -91,12 +90,7 @@ def input_articles(share: Share, options: IngestOptions, on_error: ErrorHandler)
         for path, rel, k, n in share.units:
             yield from read_file(path, rel, options, on_error, part=(k, n))
 
-    for article in units():
-        if article.id in seen:
-            on_error(duplicate_error(article.id, article.source, seen[article.id]))
-            continue
-        seen[article.id] = article.source
-        yield article
+    yield from first_of_each_id(units(), lambda a: a.id, lambda a: a.source, on_error)
 
 
 def _count_lines(path: Path, max_records: int | None) -> int:

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from vnnews.ingest import IngestError, first_of_each_id
 from vnnews.outputs import commit_dir, commit_file, is_ours, mark_dir, read_claim, remove_ours, write_file, write_json
 
 OutputFormat = Literal["jsonl", "parquet", "dataset"]
@@ -308,13 +309,12 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
         if include_output and store.output.exists():
             sources.append(read_records(store.output))
         sources.append(part_records())
-        for source in sources:
-            for r in source:
-                if r["id"] in seen:
-                    duplicates.append({"id": r["id"], "source": r["source"], "line": None, "cause": f"duplicate article id {r['id']!r}: kept the first"})
-                    continue
-                seen.add(r["id"])
-                yield r
+        def later_copy(error: IngestError) -> None:
+            duplicates.append({"id": error.article_id, "source": error.source, "line": None, "cause": error.cause + ", kept the first"})
+
+        for r in first_of_each_id((r for source in sources for r in source), lambda r: r["id"], lambda r: r["source"], later_copy):
+            seen.add(r["id"])
+            yield r
 
     # the records go to a scratch output first; the errors are known once they have streamed by
     n_records = _write_records(records(), scratch, fmt)

@@ -8,6 +8,7 @@ from vnnews.ingest.readers import (
     Unit,
     article_from_content,
     duplicate_error,
+    first_of_each_id,
     iter_articles,
     iter_files,
     plan_shards,
@@ -29,6 +30,7 @@ __all__ = [
     "plan_shards",
     "Unit",
     "duplicate_error",
+    "first_of_each_id",
     "read_file",
     "structured_lines",
 ]

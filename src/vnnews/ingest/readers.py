@@ -17,7 +17,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml.etree import LxmlError
 
@@ -25,6 +25,8 @@ from vnnews.ingest.article import Article, IngestError, Line
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
 from vnnews.ingest.html import html_to_lines
 from vnnews.text.normalize import ToneStyle, normalize
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -333,14 +335,8 @@ def iter_articles(
     ids key gold annotations, splits and resumable jobs downstream.
     """
     on_error = on_error or _log_error
-    seen: dict[str, str] = {}
-    for path, rel in iter_files(inputs, on_error):
-        for article in read_file(path, rel, options, on_error):
-            if article.id in seen:
-                on_error(duplicate_error(article.id, article.source, seen[article.id]))
-                continue
-            seen[article.id] = article.source
-            yield article
+    articles = (article for path, rel in iter_files(inputs, on_error) for article in read_file(path, rel, options, on_error))
+    yield from first_of_each_id(articles, lambda a: a.id, lambda a: a.source, on_error)
 
 
 # JSONL files larger than this are cut into interleaved parts, one per shard.
@@ -367,4 +363,21 @@ def plan_shards(
 
 
 def duplicate_error(article_id: str, source: str, first_source: str) -> IngestError:
-    return IngestError(source, f"duplicate article id {article_id!r} (first seen in {first_source})")
+    return IngestError(source, f"duplicate article id {article_id!r} (first seen in {first_source})", article_id=article_id)
+
+
+def first_of_each_id(
+    items: Iterable[T], id_of: Callable[[T], str], source_of: Callable[[T], str], on_duplicate: Callable[[IngestError], None]
+) -> Iterator[T]:
+    """The first item of each id, in order; every later one is reported to
+    ``on_duplicate`` (with where the first was seen) and skipped. The one rule for
+    duplicate ids, everywhere (ingestion, dataset building, batch jobs, merging
+    their parts): ids key gold annotations, splits and resumable jobs downstream."""
+    seen: dict[str, str] = {}
+    for item in items:
+        key = id_of(item)
+        if key in seen:
+            on_duplicate(duplicate_error(key, source_of(item), seen[key]))
+            continue
+        seen[key] = source_of(item)
+        yield item

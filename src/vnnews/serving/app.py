@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -64,7 +65,7 @@ class ServeConfig:
     max_line_chars: int = 20_000  # characters in one line of a page
     max_lines: int = 5_000  # lines in one page
     max_document_chars: int = 200_000  # characters in one document to summarize
-    max_lines_per_call: int = 2_048  # lines in one classifier call (a huge page takes several; others interleave)
+    max_lines_per_call: int = 2_048  # lines of pages batched into one classifier call (a longer page is a call of its own)
     # Slow and idle clients (uvicorn): time for a request to arrive whole (408 past it),
     # connections + requests in flight before new requests get 503, idle keep-alive.
     read_timeout_s: float = 10.0
@@ -150,7 +151,7 @@ class ProcessOut(BaseModel):
     dateline: str | None
     lines: list[LineOut]
     summary: str | None
-    label_origin: str | None
+    label_source: str | None
     models: dict[str, str | None]
     timings: dict[str, float]
 
@@ -168,22 +169,6 @@ class BadRequest(Exception):
 
 
 # ---------------------------------------------------------------- the service
-def _line_windows(classifier: Any) -> bool:
-    """Whether the service cuts pages into windows for this labeller: the line-pair
-    classifier, yes; the page labeller reads a page in its own overlapping windows
-    (bounded memory), and the rules read it whole."""
-    return hasattr(getattr(classifier, "encoder", None), "encode_article")
-
-
-@dataclass(frozen=True)
-class _Window:
-    """Lines ``start:end`` of a page: the classifier batcher's unit of work."""
-
-    article: Article
-    start: int
-    end: int
-
-
 class Service:
     """The models behind their micro-batchers."""
 
@@ -195,7 +180,7 @@ class Service:
         self.options = IngestOptions(tone_style=config.tone_style)
         self.classify = MicroBatcher(
             self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
-            cost=lambda window: max(1, window.end - window.start), max_cost=config.max_lines_per_call,
+            cost=lambda article: max(1, len(article.lines)), max_cost=config.max_lines_per_call, cancellable=True,
         )
         self.summarize = MicroBatcher(
             self._summarize, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("summarizer", n), max_cost=config.summarize_batch_size
@@ -223,37 +208,16 @@ class Service:
             log.error("could not load the models: %s", self.load_error)
 
     async def classify_pages(self, articles: list[Article]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
-        """Labels of every line of ``articles``. A model labels a page in windows of
-        at most ``max_lines_per_call`` lines (each read in the whole page's context,
-        so the labels are those of one pass): a huge page takes several model calls,
-        other requests get theirs in between, and a timed-out page stops at the next
-        window. The rule labeller reads whole pages."""
-        assert self.models is not None
-        size = self.config.max_lines_per_call if _line_windows(self.models.classifier) else None
-        per_page = []
-        for article in articles:
-            n = len(article.lines)
-            starts = range(0, max(n, 1), size) if size else [0]
-            per_page.append([_Window(article, start, min(start + size, n) if size else n) for start in starts])
-        results = iter(await self.classify([w for windows in per_page for w in windows]))
-        out = []
-        for windows in per_page:
-            parts = [next(results) for _ in windows]
-            if len(parts) == 1:
-                out.append(parts[0])
-            else:
-                out.append(([x for lab, _, _ in parts for x in lab or []], [x for _, conf, _ in parts for x in conf or []], parts[0][2]))
-        return out
+        """Labels of every line of ``articles``. Pages from concurrent requests share
+        classifier calls of up to ``max_lines_per_call`` lines (a longer page is a call
+        of its own; the classifier reads it in its overlapping windows)."""
+        return await self.classify(articles)
 
-    def _classify(self, windows: list[_Window]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+    def _classify(
+        self, articles: list[Article], should_stop: Callable[[], bool] | None = None
+    ) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
         assert self.models is not None
-        classifier = self.models.classifier
-        if _line_windows(classifier):  # the line-pair classifier: encode each window in its page's context
-            encoded = [classifier.encoder.encode_article(w.article, w.start, w.end) for w in windows]
-            parts = [Article(w.article.id, w.article.source, w.article.lines[w.start : w.end]) for w in windows]
-            done = label_articles(parts, classifier, self.config.classify_batch_size, encoded=encoded)
-        else:
-            done = label_articles([w.article for w in windows], classifier, self.config.classify_batch_size)
+        done = label_articles(articles, self.models.classifier, self.config.classify_batch_size, should_stop=should_stop)
         return list(zip(done.labels, done.confidences, done.origins, strict=True))
 
     def _summarize(self, documents: list[str]) -> list[str | None]:

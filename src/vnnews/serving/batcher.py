@@ -11,13 +11,16 @@ A model call holds at most ``max_cost`` of work (``cost(item)``: lines of a page
 say), so a huge request is cut into several calls; between calls, the items of
 callers that have gone (timed out, disconnected) are dropped. A request past its
 deadline therefore stops costing model time at the next call boundary instead of
-starving the requests behind it.
+starving the requests behind it. With ``cancellable=True``, ``fn`` is also given
+``should_stop()`` (true once every caller of the call has gone), to stop inside a
+long call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +49,7 @@ class MicroBatcher(Generic[In, Out]):
         on_batch: Callable[[int], None] | None = None,
         cost: Callable[[In], int] | None = None,
         max_cost: int | None = None,
+        cancellable: bool = False,
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be >= 1, got {max_batch}")
@@ -56,6 +60,7 @@ class MicroBatcher(Generic[In, Out]):
         self.max_wait = max_wait_ms / 1000
         self.executor = executor or concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnnews-model")
         self.on_batch = on_batch
+        self.cancellable = cancellable
         self._queue: asyncio.Queue[_Pending[In, Out]] | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -114,8 +119,14 @@ class MicroBatcher(Generic[In, Out]):
                     continue
                 if self.on_batch:
                     self.on_batch(len(call))
+                items = [p.items[i] for p, i in call]
+                if self.cancellable:
+                    callers = [p.future for p, _ in call]
+                    work = functools.partial(self.fn, items, should_stop=lambda callers=callers: all(f.done() for f in callers))
+                else:
+                    work = functools.partial(self.fn, items)
                 try:
-                    outputs = await loop.run_in_executor(self.executor, self.fn, [p.items[i] for p, i in call])
+                    outputs = await loop.run_in_executor(self.executor, work)
                 except Exception as exc:  # noqa: BLE001 - every caller of the call gets the error
                     for p, _ in call:
                         if not p.future.done():

@@ -24,13 +24,14 @@ segmenter, feature names) + model.safetensors + the tokenizer;
 ``from_pretrained`` loads it back (safetensors only, no remote code: the class is
 this one); ``push_to_hub`` publishes it. ``PageLabeler.from_encoder`` starts a new
 one from any PhoBERT-format checkpoint or Hub id (``vinai/phobert-base-v2``).
-Training lives apart, in :mod:`vnnews.labeler_training`.
+Training lives apart, in :mod:`vnnews.recipes.classifier`; the directory format
+(tokenizer, training config, metrics, card) in :mod:`vnnews.models.directory`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,8 @@ from vnnews.cache import TextCache
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
+from vnnews.models.card import VIETNEWS, card_data, render
+from vnnews.models.directory import VnnewsModelMixin
 from vnnews.text.normalize import word_key
 from vnnews.text.segment import model_segmenter
 
@@ -50,6 +53,10 @@ log = logging.getLogger(__name__)
 
 PAGE_MODEL_TYPE = "vnnews-page-labeler"
 TOKEN_CACHE_BYTES = 64 << 20
+
+
+class Cancelled(Exception):
+    """Raised by ``encode``/``predict`` when their ``should_stop`` says the work is no longer wanted."""
 
 
 class PageLabelerConfig(PretrainedConfig):
@@ -175,7 +182,7 @@ def collate(items: Sequence[tuple[list[list[int]], list[list[float]], list[int] 
     return batch
 
 
-class PageLabeler(PreTrainedModel):
+class PageLabeler(VnnewsModelMixin, PreTrainedModel):
     """Labels every line of a page (see the module docstring)."""
 
     config_class = PageLabelerConfig
@@ -200,6 +207,7 @@ class PageLabeler(PreTrainedModel):
         self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d, len(config.labels)))
         self.tokenizer: Any = None  # attached by from_pretrained / from_encoder
         self.identity: dict[str, str | None] = {"id": None, "revision": None}
+        self.training_record: dict[str, Any] = {}
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -220,7 +228,7 @@ class PageLabeler(PreTrainedModel):
     ) -> PageLabeler:
         """A new, untrained page labeller whose line encoder is the PhoBERT-format
         checkpoint ``encoder`` (a directory or Hub id), with its tokenizer."""
-        from vnnews.training import load_kwargs, load_tokenizer
+        from vnnews.models.loading import load_kwargs, load_tokenizer
 
         tokenizer = load_tokenizer(encoder, revision)
         base = AutoModel.from_pretrained(encoder, add_pooling_layer=False, **load_kwargs(revision))
@@ -235,7 +243,7 @@ class PageLabeler(PreTrainedModel):
         """Load a saved page labeller (directory or Hub id) with its tokenizer, ready
         to label: safetensors only, no remote code; on ``device`` (default: CUDA
         where available, bf16 on a GPU that supports it)."""
-        from vnnews.training import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+        from vnnews.models.loading import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
 
         revision = kwargs.pop("revision", None)
         for key, value in load_kwargs(revision).items():
@@ -247,17 +255,80 @@ class PageLabeler(PreTrainedModel):
         model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
+        model.load_training_record(str(pretrained_model_name_or_path), revision)
         prepared, _ = prepare_for_inference(model, device)
         return prepared
 
     def save_pretrained(self, save_directory: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Weights (safetensors) and config.json, plus the tokenizer, so the directory
-        loads on its own."""
+        """The model directory (:mod:`vnnews.models.directory`): weights (safetensors)
+        and config.json, the tokenizer, training config, metrics and card, so the
+        directory loads and publishes on its own."""
+        for unsupported in ("push_to_hub", "repo_id"):
+            if kwargs.pop(unsupported, None):
+                raise ValueError(f"save_pretrained({unsupported}=...): call model.push_to_hub(repo_id) instead")
+        return self.write_directory(save_directory, **kwargs)
+
+    def _save_weights(self, out: Any, **kwargs: Any) -> None:
         kwargs.setdefault("safe_serialization", True)
-        result = super().save_pretrained(save_directory, *args, **kwargs)
-        if self.tokenizer is not None:
-            self.tokenizer.save_pretrained(str(save_directory))
-        return result
+        PreTrainedModel.save_pretrained(self, str(out), **kwargs)
+
+    def build_card(self, repo_id: str | None = None) -> Any:
+        """The card: what the model does, its measured metrics (model-index), training
+        data, usage with vnnews and limitations."""
+        config = self.training_record.get("config") or {}
+        metrics = self.training_record.get("metrics") or {}
+        report = (metrics.get("eval") or {})
+        c = self.config
+        base = config.get("base_model") or (c.encoder or {}).get("_name_or_path") or "a PhoBERT-format encoder"
+        results = [(k, name, report[k]) for k, name in (("macro_f1", "macro-F1 (lines)"), ("accuracy", "accuracy (lines)")) if k in report]
+        data = card_data(config, "token-classification", "Line labelling of news pages", results, ["phobert", "boilerplate-removal", "web-extraction", "vietnamese", "news"], "vnnews classifier (page labeller)")
+        families = ", ".join(f"{k} {v}" for k, v in sorted((metrics.get("families") or {}).items())) or "not recorded"
+        table = _metrics_table(report, c.labels) if report else "No evaluation recorded (an untrained or hand-built model)."
+        body = f"""# vnnews classifier (page labeller)
+
+Labels every line of a Vietnamese news page ({", ".join(f"`{label}`" for label in c.labels)}) with the whole
+page in view: each line is encoded once by `{base}` (word-segmented with `{c.segmenter}`, at most
+{c.max_line_chars} characters and {c.max_line_tokens} tokens), joined with its layout features (position, shape,
+repetition in the page and across the site's pages, the page's own title and lead candidates, DOM features for
+HTML), and a bidirectional LSTM reads the page's lines; decoding keeps one title block and one lead block.
+Pages longer than {c.window_lines} lines are read in windows overlapping by {c.window_overlap} lines.
+
+## Evaluation ({metrics.get("eval_split", "not recorded")}, {metrics.get("eval_pages", 0)} composed pages)
+
+{table}
+
+On real pages and against trafilatura: `vnnews evaluate extraction --model PATH_OR_HUB_ID` (the project's
+docs/classifier.md has the figures of the published recipe).
+
+## Training data
+
+{metrics.get("train_pages", 0)} pages, {metrics.get("train_windows", 0)} windows; layout families: {families}.
+Composed pages wrap VietNews articles ({VIETNEWS}) in generated sites and layouts, rendered as HTML or text dumps;
+seed pages are hand-labelled. DOM and candidate features were dropped on {float(config.get("dom_dropout", 0.0)):.0%} of
+training pages. Self-training lines: {metrics.get("self_training_lines", 0)}. Full config: `training_config.yaml`.
+
+## Usage
+
+```python
+# pip install vnnews
+from vnnews.ingest import iter_articles
+from vnnews.models import PageLabeler
+
+model = PageLabeler.from_pretrained("PATH_OR_HUB_ID")   # vnnews' own class: no remote code
+pages = list(iter_articles(["page.html"]))
+for line, pred in zip(pages[0].lines, model.predict(pages)[0]):
+    print(pred.label, round(pred.confidence, 2), line.text[:60])
+```
+
+Or the whole job: `vnnews infer pages/ -o articles.jsonl classifier=PATH_OR_HUB_ID`. A stock transformers
+`pipeline()` cannot run this model: it needs vnnews' segmentation and layout features.
+
+## Intended use and limitations
+
+The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of Vietnamese news pages. It never
+saw a real page in training (unless self-training was on); sites laid out unlike any composed family may score lower.
+"""
+        return render(data, body, repo_id)
 
     # ------------------------------------------------------------ the network
     def forward(
@@ -298,25 +369,41 @@ class PageLabeler(PreTrainedModel):
             self._line_tokenizer = LineTokenizer(self.tokenizer, self.config)
         return self._line_tokenizer
 
-    def encode(self, articles: Sequence[Article], workers: int = 0, site_index: SiteIndex | None = None) -> list[EncodedPage]:
+    def encode(
+        self, articles: Sequence[Article], site_index: SiteIndex | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> list[EncodedPage]:
         """Token ids and layout features of every line, per article. Repetition across
         pages is counted among ``articles`` themselves (pages of one site in a batch
-        see each other's menus) unless ``site_index`` is given. ``workers`` is
-        accepted for the classifier interface; encoding runs in this process."""
+        see each other's menus) unless ``site_index`` is given. ``should_stop`` is
+        asked every 256 lines; ``Cancelled`` is raised once it says yes."""
         index = site_index if site_index is not None else SiteIndex(articles)
         tok = self.line_tokenizer
-        return [EncodedPage([tok(t) for t in a.texts], page_features(a, index)) for a in articles]
+        out = []
+        for article in articles:
+            ids = []
+            for i, text in enumerate(article.texts):
+                if should_stop is not None and i % 256 == 0 and should_stop():
+                    raise Cancelled("the callers of this work have gone")
+                ids.append(tok(text))
+            out.append(EncodedPage(ids, page_features(article, index)))
+        return out
 
     @torch.inference_mode()
     def predict(
-        self, articles: Article | Sequence[Article], batch_size: int = 512, encoded: Sequence[EncodedPage] | None = None
+        self,
+        articles: Article | Sequence[Article],
+        batch_size: int = 512,
+        encoded: Sequence[EncodedPage] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Any:
         """Label, confidence and probabilities of every line, per article (one article
         in, one list out). ``batch_size``: lines per forward pass; windows of up to
-        ``window_lines`` lines are packed together up to it (one window at least)."""
+        ``window_lines`` lines are packed together up to it (one window at least).
+        ``should_stop`` is asked between forward passes; ``Cancelled`` is raised once
+        it says yes (a service whose callers have gone stops within one pass)."""
         single = isinstance(articles, Article)
         pages = [articles] if single else list(articles)
-        encoded = list(encoded) if encoded is not None else self.encode(pages)
+        encoded = list(encoded) if encoded is not None else self.encode(pages, should_stop=should_stop)
         cfg = self.config
         jobs = [(p, s, e) for p, page in enumerate(encoded) for s, e in windows(len(page.ids), cfg.window_lines, cfg.window_overlap) if e > s]
         sums = [torch.zeros((len(page.ids), len(cfg.labels))) for page in encoded]
@@ -329,6 +416,8 @@ class PageLabeler(PreTrainedModel):
             else:
                 chunks.append([job])
         for chunk in chunks:
+            if should_stop is not None and should_stop():
+                raise Cancelled("the callers of this work have gone")
             items = [(encoded[p].ids[s:e], encoded[p].features[s:e], None) for p, s, e in chunk]
             batch = {k: v.to(self.device) for k, v in collate(items, pad).items()}
             probs = torch.softmax(self(**batch).logits.float(), dim=-1).cpu()
@@ -353,6 +442,19 @@ class PageLabeler(PreTrainedModel):
 
     def close(self) -> None:
         """Nothing to stop (the classifier interface has it for its worker pool)."""
+
+
+def _metrics_table(report: dict[str, Any], labels: Sequence[str]) -> str:
+    """Per-label precision/recall/F1 of a ``ClassificationReport.to_dict()``."""
+    rows = ["| label | precision | recall | F1 | lines |", "|---|---:|---:|---:|---:|"]
+    per = report.get("per_class") or {}
+    for label in labels:
+        if label in per:
+            r = per[label]
+            rows.append(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
+    rows.append(f"| **macro** | | | **{report.get('macro_f1', 0.0):.3f}** | |")
+    rows.append(f"| accuracy | | | {report.get('accuracy', 0.0):.3f} | |")
+    return "\n".join(rows)
 
 
 def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:

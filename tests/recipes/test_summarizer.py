@@ -7,7 +7,8 @@ from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSe
 from vnnews.cli import main
 from vnnews.config import load_config
 from vnnews.dataset import load_subset
-from vnnews.summarizer import Summarizer, SummarizerConfig, _tokenize, train_summarizer
+from vnnews.models.summarizer import Summarizer
+from vnnews.recipes.summarizer import SummarizerConfig, _tokenize, train_summarizer
 
 
 def tiny_config(tiny_vit5, pages_dataset, out, *overrides):
@@ -75,7 +76,7 @@ def test_training_writes_model_generation_config_and_card(trained):
 
 def test_interrupted_training_resumes(trained, tiny_vit5, pages_dataset, caplog):
     out, _ = trained
-    with caplog.at_level(logging.WARNING, logger="vnnews.summarizer"):
+    with caplog.at_level(logging.WARNING, logger="vnnews.models.summarizer"):
         train_summarizer(tiny_config(tiny_vit5, pages_dataset, out, "training.max_steps=6"))
     assert any("resuming from" in r.getMessage() and "checkpoint-4" in r.getMessage() for r in caplog.records)
 

@@ -3,24 +3,24 @@ from pathlib import Path
 import pytest
 
 from vnnews.config import load_config
-from vnnews.labeler_training import LabelerConfig, WindowDataset, _load_pages, train_labeler
 from vnnews.layout import DOM_FEATURES, FEATURE_NAMES
+from vnnews.recipes.classifier import ClassifierConfig, WindowDataset, load_pages, train_classifier
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def tiny_config(base: Path, dataset: Path, out: Path, *overrides: str) -> LabelerConfig:
+def tiny_config(base: Path, dataset: Path, out: Path, *overrides: str) -> ClassifierConfig:
     return load_config(
-        LabelerConfig,
-        ROOT / "configs" / "labeler" / "tiny.yaml",
+        ClassifierConfig,
+        ROOT / "configs" / "classifier" / "tiny.yaml",
         [f"base_model={base}", f"dataset_dir={dataset}", f"output_dir={out}", "training.max_steps=4", "training.batch_size=4", *overrides],
     )
 
 
-def test_trained_labeller_is_a_self_contained_model_directory(trained_labeler):
-    from vnnews.page_model import PageLabeler
+def test_trained_classifier_is_a_self_contained_model_directory(trained_classifier):
+    from vnnews.models.page_labeler import PageLabeler
 
-    out, metrics = trained_labeler
+    out, metrics = trained_classifier
     for name in ("config.json", "model.safetensors", "vocab.txt", "bpe.codes", "README.md", "training_config.yaml", "metrics.json"):
         assert (out / name).exists(), name
     assert 0.0 <= metrics["eval"]["macro_f1"] <= 1.0 and metrics["train_windows"] > 0
@@ -31,14 +31,14 @@ def test_trained_labeller_is_a_self_contained_model_directory(trained_labeler):
 
 
 def test_every_config_of_the_recipe_loads():
-    for path in sorted((ROOT / "configs" / "labeler").glob("*.yaml")):
-        config = load_config(LabelerConfig, path, [])
+    for path in sorted((ROOT / "configs" / "classifier").glob("*.yaml")):
+        config = load_config(ClassifierConfig, path, [])
         assert config.settings.window_overlap * 2 < config.settings.window_lines, path
 
 
 def test_leaving_families_out_trains_without_them_and_evaluates_on_them(tiny_phobert, pages_dataset, tmp_path):
     config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "exclude_families=[photo,live]", "eval_split=train")
-    train, held = _load_pages(config)
+    train, held = load_pages(config)
     assert train and held
     assert all(a.meta["family"] not in ("photo", "live") for a in train)
     assert {a.meta["family"] for a in held} <= {"photo", "live"}
@@ -55,11 +55,11 @@ def test_dom_dropout_zeroes_dom_and_candidate_features_only():
 def test_self_training_adds_confident_lines_from_real_pages(tiny_phobert, pages_dataset, tmp_path):
     pages = ROOT / "data" / "real" / "pages" / "kenh14.vn"
     config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "st", f"self_training.pages=[{pages}]", "self_training.min_confidence=0.05")
-    metrics = train_labeler(config)
+    metrics = train_classifier(config)
     assert metrics["self_training_lines"] > 0
     assert (tmp_path / "st" / "checkpoints-self-training").exists()
 
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="dom_dropout"):
-        LabelerConfig(dom_dropout=2.0)
+        ClassifierConfig(dom_dropout=2.0)

@@ -5,7 +5,7 @@ import torch
 
 from vnnews.ingest import Article, Line, article_from_content
 from vnnews.labels import LABELS
-from vnnews.page_model import PAGE_MODEL_TYPE, PageLabeler, decode, windows
+from vnnews.models.page_labeler import PAGE_MODEL_TYPE, PageLabeler, decode, windows
 
 
 @pytest.fixture(scope="module")

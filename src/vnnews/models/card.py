@@ -1,0 +1,62 @@
+"""Model cards: huggingface_hub's ``ModelCard`` with vnnews metadata.
+
+``library_name: vnnews``: the models read input that a stock ``pipeline()`` would
+not prepare (word segmentation, page layout features, the summarizer's prefix), so
+the card points to vnnews' own loading code, never to a transformers pipeline.
+The metadata carries the licence, the base model (when it is a Hub id), the
+training datasets given in the config and a ``model-index`` with the metrics
+training measured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from vnnews.models.directory import PLACEHOLDER, is_hub_id
+
+VIETNEWS = "VietNews (Nguyen et al., 2019; github.com/ThanhChinhBK/vietnews): its licence terms apply to models trained on it"
+
+
+def card_data(
+    config: dict[str, Any],
+    task_type: str,
+    task_name: str,
+    results: list[tuple[str, str, float]],
+    tags: list[str],
+    model_name: str,
+) -> ModelCardData:
+    """Front matter: ``results`` are (metric type, metric name, value) on the config's evaluation split."""
+    base = str(config.get("base_model") or "")
+    datasets = [d for d in config.get("datasets") or [] if is_hub_id(d)]
+    dataset_name = datasets[0] if datasets else "vnnews dataset (local)"
+    eval_results = [
+        EvalResult(
+            task_type=task_type,
+            task_name=task_name,
+            dataset_type=datasets[0] if datasets else "vnnews",
+            dataset_name=dataset_name,
+            dataset_split=str(config.get("eval_split") or "validation"),
+            metric_type=metric_type,
+            metric_name=metric_name,
+            metric_value=round(float(value), 4),
+        )
+        for metric_type, metric_name, value in results
+    ]
+    return ModelCardData(
+        language=["vi"],
+        license=config.get("license") or "apache-2.0",
+        library_name="vnnews",
+        tags=["vnnews", *tags],
+        base_model=base if is_hub_id(base) else None,
+        datasets=datasets or None,
+        model_name=model_name,
+        eval_results=eval_results or None,
+    )
+
+
+def render(data: ModelCardData, body: str, repo_id: str | None) -> ModelCard:
+    """The card: front matter, then ``body`` with the usage snippet naming ``repo_id``."""
+    text = body.replace(PLACEHOLDER, repo_id) if repo_id else body
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{text.strip()}\n")

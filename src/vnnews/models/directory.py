@@ -1,0 +1,151 @@
+"""The model-directory format, written in one place.
+
+A vnnews model directory holds, beside the weights and config.json its model class
+writes: the tokenizer files, ``training_config.yaml`` (the recipe's config, local
+paths removed), ``metrics.json`` (what training measured) and ``README.md`` (the
+model card, built from those two with huggingface_hub's ``ModelCard``). Both model
+classes (:class:`~vnnews.models.PageLabeler`, :class:`~vnnews.models.Summarizer`)
+inherit :class:`VnnewsModelMixin`, so saving, loading the training record back,
+staging for the Hub and pushing behave the same for both, and ``save_pretrained``
+after ``from_pretrained`` gives back the same directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TRAINING_CONFIG = "training_config.yaml"
+METRICS = "metrics.json"
+CARD = "README.md"
+PLACEHOLDER = "PATH_OR_HUB_ID"
+# What goes to the Hub: weights (safetensors only), configs, tokenizer files, card,
+# metrics and training config. Never checkpoints/, pickles or evaluation output.
+HUB_FILE_SUFFIXES = (".json", ".safetensors", ".txt", ".codes", ".model", ".yaml", ".md")
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+def is_hub_id(name: str) -> bool:
+    """``org/name`` that is not a local path: what a card may name as a base model."""
+    return bool(_HUB_ID.fullmatch(name)) and not Path(name).exists()
+
+
+def public_config(value: Any) -> Any:
+    """The training config as it may be published: local paths (dataset, output,
+    a local base model, unlabelled pages) become ``<local>``; Hub ids stay."""
+    if isinstance(value, dict):
+        return {k: public_config(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public_config(v) for v in value]
+    if isinstance(value, str) and value and not is_hub_id(value):
+        looks_local = value.startswith(("/", "./", "../", "~")) or os.sep in value or Path(value).exists()
+        if looks_local and not re.fullmatch(r"[\w.-]+", value):
+            return "<local>"
+    return value
+
+
+def _read_optional(name_or_path: str, filename: str, revision: str | None) -> str | None:
+    """A small file of a local directory or Hub repo; None when it has none."""
+    local = Path(name_or_path) / filename
+    if Path(name_or_path).is_dir():
+        return local.read_text(encoding="utf-8") if local.is_file() else None
+    from transformers.utils import cached_file
+
+    try:
+        path = cached_file(name_or_path, filename, revision=revision, _raise_exceptions_for_missing_entries=False)
+    except OSError:
+        return None
+    return Path(path).read_text(encoding="utf-8") if path else None
+
+
+class VnnewsModelMixin:
+    """Training record, card, directory writing and Hub push shared by the model classes.
+
+    A class using it provides ``tokenizer``, ``_save_weights(out)`` and
+    ``build_card(repo_id) -> ModelCard``."""
+
+    tokenizer: Any
+    # {"config": the recipe's config as a dict, "metrics": what training measured}; empty for an untrained model
+    training_record: dict[str, Any]
+
+    def set_training_record(self, config: dict[str, Any], metrics: dict[str, Any]) -> None:
+        """Attach what the recipe knows (its config, the metrics), written by ``save_pretrained``."""
+        self.training_record = {"config": public_config(config), "metrics": metrics}
+
+    def load_training_record(self, name_or_path: str, revision: str | None = None) -> None:
+        config = _read_optional(str(name_or_path), TRAINING_CONFIG, revision)
+        metrics = _read_optional(str(name_or_path), METRICS, revision)
+        self.training_record = {"config": yaml.safe_load(config) if config else {}, "metrics": json.loads(metrics) if metrics else {}}
+
+    def _save_weights(self, out: Path, **kwargs: Any) -> None:  # pragma: no cover - every class overrides it
+        raise NotImplementedError
+
+    def build_card(self, repo_id: str | None = None) -> Any:  # pragma: no cover - every class overrides it
+        raise NotImplementedError
+
+    def write_directory(
+        self, save_directory: str | os.PathLike[str], repo_id: str | None = None, weights: bool = True, **weight_kwargs: Any
+    ) -> Path:
+        """The one writer of the model-directory format (see the module docstring).
+        ``weight_kwargs`` go to the weights' writer (the Trainer passes ``state_dict``);
+        ``weights=False`` writes the rest only, after ``Trainer.save_model`` wrote the
+        weights (it gathers sharded FSDP/DeepSpeed weights first)."""
+        out = Path(save_directory)
+        out.mkdir(parents=True, exist_ok=True)
+        if weights:
+            self._save_weights(out, **weight_kwargs)
+        if self.tokenizer is not None:
+            self.tokenizer.save_pretrained(str(out))
+        record = getattr(self, "training_record", None) or {}
+        if record.get("config"):
+            (out / TRAINING_CONFIG).write_text(yaml.safe_dump(record["config"], allow_unicode=True, sort_keys=False), encoding="utf-8")
+        if record.get("metrics"):
+            (out / METRICS).write_text(json.dumps(record["metrics"], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        self.build_card(repo_id).save(str(out / CARD))
+        return out
+
+    def stage_for_hub(self, out_dir: str | os.PathLike[str], repo_id: str) -> list[Path]:
+        """Write into ``out_dir`` exactly what ``push_to_hub(repo_id)`` uploads (the card's
+        usage snippet names ``repo_id``); return the files."""
+        out = self.write_directory(out_dir, repo_id=repo_id)
+        return sorted(p for p in out.iterdir() if p.is_file() and p.suffix in HUB_FILE_SUFFIXES)
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        *,
+        private: bool | None = None,
+        revision: str | None = None,
+        token: str | None = None,
+        commit_message: str | None = None,
+        create_pr: bool = False,
+    ) -> str:
+        """Publish the model to the Hub in one commit: the directory ``save_pretrained``
+        writes, with the card naming ``repo_id``. ``revision``: a branch, created when
+        missing. The token comes from ``token``, ``HF_TOKEN`` or a ``hf auth login``
+        session, through huggingface_hub; vnnews never prints or stores it. Returns
+        the commit's URL."""
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+        repo_id = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True).repo_id
+        if revision:
+            api.create_branch(repo_id, branch=revision, repo_type="model", exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="vnnews-push-") as tmp:
+            files = self.stage_for_hub(tmp, repo_id)
+            commit = api.upload_folder(
+                folder_path=tmp,
+                repo_id=repo_id,
+                repo_type="model",
+                revision=revision,
+                allow_patterns=[p.name for p in files],
+                commit_message=commit_message or f"Upload {type(self).__name__} with vnnews",
+                create_pr=create_pr,
+            )
+        return str(getattr(commit, "commit_url", commit))

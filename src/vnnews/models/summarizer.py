@@ -1,0 +1,246 @@
+"""The summarizer model: writes an article's lead (sapo) from its body.
+
+Input is ``prefix + document`` (VietAI's fine-tuned checkpoints expect
+"vietnews: "), truncated explicitly to ``max_source_length`` tokens. The document
+is :func:`summary_source`: the one definition of what the summarizer reads, used by
+the dataset (training examples), batch inference and the service. Generation
+settings are saved with the model as its generation config and can be overridden
+per call. The model directory (tokenizer, training config, metrics, card) is
+written by :mod:`vnnews.models.directory`; training lives in
+:mod:`vnnews.recipes.summarizer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vnnews.models.card import VIETNEWS, card_data, render
+from vnnews.models.directory import VnnewsModelMixin
+from vnnews.models.loading import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+
+# The lines the summarizer reads: the article's body and subheadings, in order.
+SOURCE_LABELS = ("body", "subheading")
+
+
+def summary_source(texts: Sequence[str], labels: Sequence[str | None] | None) -> str:
+    """What the summarizer reads, in training and at inference: body and subheading
+    lines, one per line. Lines without labels count as clean text already
+    (summarize-only jobs over article text)."""
+    if labels is None or all(lab is None for lab in labels):
+        return "\n".join(texts)
+    return "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab in SOURCE_LABELS)
+
+
+SETTINGS_KEY = "vnnews_summarizer"
+
+
+@dataclass
+class GenerationSettings:
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    no_repeat_ngram_size: int = 3
+    length_penalty: float = 1.0
+    early_stopping: bool = True
+
+
+# Generation overrides users set, with the values they may take: (type, lowest, highest).
+_GENERATION_RANGES: dict[str, tuple[type, float | None, float | None]] = {
+    "num_beams": (int, 1, None),
+    "max_new_tokens": (int, 1, None),
+    "min_new_tokens": (int, 0, None),
+    "max_length": (int, 1, None),
+    "min_length": (int, 0, None),
+    "no_repeat_ngram_size": (int, 0, None),
+    "encoder_no_repeat_ngram_size": (int, 0, None),
+    "top_k": (int, 0, None),
+    "top_p": (float, 0.0, 1.0),
+    "temperature": (float, 0.0, None),
+    "repetition_penalty": (float, 0.0, None),
+    "length_penalty": (float, None, None),
+    "do_sample": (bool, None, None),
+    "max_time": (float, 0.0, None),
+}
+# Flags that change what generate() returns: a summary is one string per document.
+_GENERATION_FORBIDDEN = ("num_return_sequences", "return_dict_in_generate", "output_scores", "output_logits", "output_attentions", "output_hidden_states", "streamer")
+
+
+def check_generation(overrides: dict[str, Any], key: str = "generation") -> None:
+    """Refuse generation overrides that would make every summary fail: an unknown
+    key (with the close matches), a value of the wrong type or out of range, or a
+    flag that changes what ``generate`` returns. Raises ValueError naming the key."""
+    import difflib
+
+    from transformers import GenerationConfig
+
+    known = set(GenerationConfig().to_dict()) - {"transformers_version", "_from_model_config"}
+    for name, value in overrides.items():
+        where = f"{key}.{name}"
+        if name in _GENERATION_FORBIDDEN:
+            raise ValueError(f"{where}: not allowed (a summary is one string per document)")
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            raise ValueError(f"{where}: unknown generation setting" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        if name == "early_stopping":
+            if not (isinstance(value, bool) or value == "never"):
+                raise ValueError(f"{where}: expected true, false or 'never', got {value!r}")
+            continue
+        if name not in _GENERATION_RANGES:
+            continue
+        kind, low, high = _GENERATION_RANGES[name]
+        ok_type = isinstance(value, bool) if kind is bool else (isinstance(value, int) and not isinstance(value, bool)) if kind is int else (isinstance(value, (int, float)) and not isinstance(value, bool))
+        if not ok_type:
+            raise ValueError(f"{where}: expected {kind.__name__}, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high) or (name in ("temperature",) and value == 0):
+            bounds = f">= {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"{where}: must be {bounds}" + (" and not 0" if name == "temperature" else "") + f", got {value!r}")
+
+
+class Summarizer(VnnewsModelMixin):
+    """Writes a lead for each document. Load with ``from_pretrained`` from a directory
+    written by ``vnnews train summarizer`` or a Hub id; ``save_pretrained`` and
+    ``push_to_hub`` write and publish the full model directory."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, prefix: str = "", max_source_length: int = 1024, device: str | None = None, prepare: bool = True
+    ) -> None:
+        self.model, self.device = prepare_for_inference(model, device) if prepare else (model, str(model.device))
+        generation_config = getattr(self.model, "generation_config", None)
+        if generation_config is not None and generation_config.max_new_tokens is not None:
+            # transformers writes its default max_length=20 beside our max_new_tokens and
+            # then warns on every generate call; max_new_tokens is the setting that rules.
+            generation_config.max_length = None
+        self.identity: dict[str, str | None] = {"id": getattr(model.config, "_name_or_path", None) or None, "revision": None}
+        self.tokenizer = tokenizer
+        self.prefix = prefix
+        self.max_source_length = max_source_length
+        self.training_record: dict[str, Any] = {}
+
+    @classmethod
+    def from_base(
+        cls, base_model: str, prefix: str, max_source_length: int, generation: GenerationSettings, revision: str | None = None
+    ) -> Summarizer:
+        """A summarizer to fine-tune from a T5-format checkpoint or Hub id (``VietAI/vit5-base``):
+        the vnnews settings and the generation config set, kept on the CPU in fp32 for the Trainer."""
+        from transformers import AutoModelForSeq2SeqLM, GenerationConfig
+
+        tokenizer = load_tokenizer(base_model, revision)
+        model = AutoModelForSeq2SeqLM.from_pretrained(base_model, **load_kwargs(revision))
+        setattr(model.config, SETTINGS_KEY, {"prefix": prefix, "max_source_length": max_source_length})
+        model.generation_config = GenerationConfig(
+            **asdict(generation),
+            decoder_start_token_id=model.config.decoder_start_token_id,
+            eos_token_id=model.config.eos_token_id,
+            pad_token_id=model.config.pad_token_id,
+        )
+        summarizer = cls(model, tokenizer, prefix, max_source_length, prepare=False)
+        summarizer.identity = {"id": base_model, "revision": revision}
+        return summarizer
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> Summarizer:
+        """Load a trained summarizer (directory or Hub id): safetensors only, no remote
+        code, on ``device`` (default: CUDA where available, bf16 where supported)."""
+        from transformers import AutoModelForSeq2SeqLM
+
+        tokenizer = load_tokenizer(name_or_path, revision)
+        model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
+        stored = getattr(model.config, SETTINGS_KEY, None) or {}
+        summarizer = cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
+        summarizer.identity = model_identity(name_or_path, model, revision)
+        summarizer.load_training_record(str(name_or_path), revision)
+        return summarizer
+
+    def save_pretrained(self, save_directory: str | Path, **weight_kwargs: Any) -> Path:
+        """The model directory: weights (safetensors), config.json with the vnnews
+        settings, generation config, tokenizer, training config, metrics and card."""
+        return self.write_directory(save_directory, **weight_kwargs)
+
+    def _save_weights(self, out: Path, **kwargs: Any) -> None:
+        kwargs.setdefault("safe_serialization", True)
+        self.model.save_pretrained(str(out), **kwargs)
+
+    def summarize(self, documents: str | Sequence[str], batch_size: int = 16, **generation: Any) -> Any:
+        """Summaries of ``documents``, in order. Documents are sorted by length and
+        batched (little padding); ``generation`` overrides the saved generation config
+        (``num_beams=1, max_new_tokens=64``...). One document in, one string out."""
+        import torch
+
+        single = isinstance(documents, str)
+        docs = [documents] if single else list(documents)
+        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
+        out: list[str] = [""] * len(docs)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                enc = self.tokenizer(
+                    [self.prefix + docs[i] for i in idx], max_length=self.max_source_length, truncation=True, padding=True, return_tensors="pt"
+                ).to(self.device)
+                generated = self.model.generate(**enc, **generation)
+                for i, text in zip(idx, self.tokenizer.batch_decode(generated, skip_special_tokens=True), strict=True):
+                    out[i] = text.strip()
+        return out[0] if single else out
+
+    def build_card(self, repo_id: str | None = None) -> Any:
+        """The card: ROUGE (model-index), training data, input and generation settings, usage, limitations."""
+        config = self.training_record.get("config") or {}
+        metrics = self.training_record.get("metrics") or {}
+        s = metrics.get("eval") or {}
+        g = self.model.generation_config
+        base = config.get("base_model") or "a T5-format checkpoint"
+        results = [(k, name, s[k]) for k, name in (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L")) if k in s]
+        data = card_data(config, "summarization", "Lead (sapo) generation", results, ["vit5", "t5", "vietnamese", "news", "summarization"], "vnnews lead summarizer")
+        table = "\n".join(
+            [
+                "| tokenization | ROUGE-1 | ROUGE-2 | ROUGE-L |",
+                "|---|---:|---:|---:|",
+                f"| Vietnamese syllables | {s.get('rouge1', 0):.2f} | {s.get('rouge2', 0):.2f} | {s.get('rougeL', 0):.2f} |",
+                f"| compat (rouge_score default) | {s.get('compat_rouge1', 0):.2f} | {s.get('compat_rouge2', 0):.2f} | {s.get('compat_rougeL', 0):.2f} |",
+            ]
+        ) if s else "No evaluation recorded (an untrained or hand-built model)."
+        body = f"""# vnnews lead summarizer
+
+Writes the lead (sapo) of a Vietnamese news article from its body. Fine-tuned from `{base}` with vnnews
+(`vnnews train summarizer`).
+
+## Evaluation ({metrics.get("eval_split", "not recorded")}, {metrics.get("eval_articles", 0)} articles; ROUGE F x 100)
+
+{table}
+
+"Vietnamese syllables" keeps diacritics (vnnews' ROUGE module); "compat" is rouge_score's default tokenizer,
+which deletes letters with diacritics and inflates scores, reported for comparison with published figures.
+
+## Training data
+
+{metrics.get("train_articles", 0)} articles of a vnnews dataset (`summarization` subset: document = body, summary = lead),
+built from {VIETNEWS}. Full config: `training_config.yaml`.
+
+## Input and generation
+
+Input: `"{self.prefix}" + body` (body and subheading lines, one per line), truncated to {self.max_source_length} tokens.
+Generation config (generation_config.json, overridable per call): {g.num_beams} beams, max_new_tokens
+{g.max_new_tokens}, no_repeat_ngram_size {g.no_repeat_ngram_size}, length_penalty {g.length_penalty}.
+
+## Usage
+
+```python
+# pip install vnnews
+from vnnews.models import Summarizer
+
+summarizer = Summarizer.from_pretrained("PATH_OR_HUB_ID")
+print(summarizer.summarize(body_text))                  # the saved generation settings
+print(summarizer.summarize(body_text, num_beams=1))    # overridden
+```
+
+A stock `pipeline("summarization")` would not add the `"{self.prefix}"` prefix nor truncate like vnnews;
+use the class above or `vnnews infer`.
+
+## Limitations
+
+Abstractive: a summary can state things the body does not (check names and figures before publishing). Trained
+on VietNews-style articles; other genres and very long bodies (truncated at {self.max_source_length} tokens) will do
+worse. Not for use in fp16 (T5 overflows).
+"""
+        return render(data, body, repo_id)

@@ -1,0 +1,295 @@
+"""What the training recipes share: training knobs (every ``TrainingArguments``
+field, validated), precision choice, Trainer arguments and resuming.
+
+A recipe (:mod:`vnnews.recipes.classifier`, :mod:`vnnews.recipes.summarizer`) says
+what is specific to its task (data preparation, metrics, model class) and calls in
+here for the rest; the model directory it leaves is written by the model class
+(:mod:`vnnews.models`), never by the recipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import logging
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from vnnews.config import ConfigError, check_type
+from vnnews.models.loading import cuda_available, device_description
+
+log = logging.getLogger(__name__)
+
+Precision = Literal["auto", "bf16", "fp16", "fp32"]
+
+# TrainingArguments fields vnnews sets from its own knobs: one name per idea.
+VNNEWS_NAMES = {
+    "num_train_epochs": "epochs",
+    "per_device_train_batch_size": "batch_size",
+    "per_device_eval_batch_size": "eval_batch_size",
+    "warmup_steps": "warmup",
+    "warmup_ratio": "warmup",
+    "data_seed": "seed",
+    "bf16": "precision",
+    "fp16": "precision",
+    "train_sampling_strategy": "sampling",
+    "group_by_length": "sampling",
+}
+# Fields the recipe owns, with the reason a config may not set them.
+RECIPE_OWNED = {
+    "output_dir": "set output_dir at the top of the config: checkpoints go to OUTPUT/checkpoints",
+    "remove_unused_columns": "the recipe's data collator needs every column",
+    "label_names": "fixed by the recipe",
+    "predict_with_generate": "the summarizer recipe always evaluates with generate()",
+    "hub_token": "never put a token in a config: vnnews reads HF_TOKEN or the `hf auth login` session through huggingface_hub",
+    "hub_strategy": "vnnews pushes the finished model once, through its model class (card, settings, metrics), not the checkpoints",
+    "hub_always_push": "vnnews pushes the finished model once, through its model class",
+}
+# Read by vnnews after training (the model class pushes), not passed to the Trainer.
+HUB_FIELDS = ("push_to_hub", "hub_model_id", "hub_private_repo", "hub_revision")
+
+
+def arguments_fields(arguments_class: str) -> dict[str, Any]:
+    """Field name -> type hint of ``transformers.<arguments_class>``."""
+    import transformers
+
+    cls = getattr(transformers, arguments_class)
+    return {f.name: f.type for f in dataclasses.fields(cls) if f.init}
+
+
+def _check_enum(key: str, value: Any, hint: Any) -> None:
+    """Values of enum-typed fields (``lr_scheduler_type``, ``optim``...) are checked
+    at config time, with the choices, not when training starts."""
+    for arg in typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,):
+        if isinstance(arg, type) and issubclass(arg, enum.Enum) and isinstance(value, str):
+            choices = [m.value for m in arg]
+            if value not in choices:
+                close = difflib.get_close_matches(value, [str(c) for c in choices], n=3)
+                raise ConfigError(f"{key}: {value!r} is not one of {choices}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+
+
+def check_trainer_argument(key: str, value: Any, arguments_class: str = "TrainingArguments") -> Any:
+    """``value`` for TrainingArguments field ``key`` (the last part of a dotted config
+    key), type-checked; unknown keys, fields vnnews names otherwise and fields the
+    recipe owns raise ConfigError with the reason or the close matches."""
+    name = key.rsplit(".", 1)[-1]
+    if name in VNNEWS_NAMES:
+        raise ConfigError(f"{key}: vnnews sets TrainingArguments.{name} from training.{VNNEWS_NAMES[name]}; set that instead")
+    if name in RECIPE_OWNED:
+        raise ConfigError(f"{key}: not settable ({RECIPE_OWNED[name]})")
+    fields = arguments_fields(arguments_class)
+    if name not in fields:
+        known = sorted({*fields, *(f.name for f in dataclasses.fields(TrainingConfig))} - set(VNNEWS_NAMES) - set(RECIPE_OWNED))
+        close = difflib.get_close_matches(name, known, n=3)
+        raise ConfigError(
+            f"unknown config key '{key}': neither a vnnews training knob nor a field of transformers.{arguments_class}"
+            + (f"; did you mean {', '.join(close)}?" if close else "")
+        )
+    hint = fields[name]
+    _check_enum(key, value, hint)
+    return check_type(key, value, hint)
+
+
+@dataclass
+class TrainingConfig:
+    """Optimisation knobs common to every recipe (the ``training:`` block).
+
+    The named fields are vnnews' own, with its defaults and checks. Any other key is a
+    ``transformers.TrainingArguments`` field (``lr_scheduler_type: cosine``,
+    ``gradient_checkpointing: true``, ``optim: adamw_torch_fused``, ``eval_steps``,
+    ``torch_compile``, ``deepspeed``, ``fsdp``, ``report_to: tensorboard``...): checked
+    against TrainingArguments when the config is loaded and passed through as is
+    (kept in ``trainer_args``)."""
+
+    __config_extra__: ClassVar[str] = "trainer_args"
+    arguments_class: ClassVar[str] = "TrainingArguments"
+
+    epochs: float = 3.0
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    gradient_accumulation_steps: int = 1
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup: float = 0.06  # a ratio of the total steps when < 1, else a number of steps
+    seed: int = 42
+    precision: Precision = "auto"  # auto: bf16 on a GPU that supports it, else fp32
+    logging_steps: int = 50
+    save_total_limit: int = 2
+    max_steps: int = -1  # stop early (smoke runs); -1 trains for `epochs`
+    dataloader_num_workers: int = 0
+    # random, or group_by_length (less padding). For line classification keep random:
+    # line length predicts the label, so length-grouped batches are nearly one class
+    # and the model stalls (measured: docs/classifier.md).
+    sampling: Literal["random", "group_by_length"] = "random"
+    report_to: str | list[str] = "none"  # offline by default; "tensorboard" writes OUTPUT/checkpoints/runs
+    trainer_args: dict[str, Any] = field(default_factory=dict)  # every other TrainingArguments field
+
+    def __post_init__(self) -> None:
+        self.trainer_args = {k: self.check_extra(f"training.{k}", v) for k, v in self.trainer_args.items()}
+
+    @classmethod
+    def check_extra(cls, key: str, value: Any) -> Any:
+        """A key the dataclass does not name: a TrainingArguments field (the config loader calls this)."""
+        return check_trainer_argument(key, value, cls.arguments_class)
+
+    @property
+    def push(self) -> dict[str, Any] | None:
+        """Where to push the finished model (``push_to_hub: true`` + ``hub_model_id``),
+        as ``push_to_hub`` keyword arguments; None when not asked."""
+        args = self.trainer_args
+        if not args.get("push_to_hub"):
+            return None
+        if not args.get("hub_model_id"):
+            raise ConfigError("training.push_to_hub: true needs training.hub_model_id (e.g. my-org/vnnews-classifier)")
+        return {"repo_id": args["hub_model_id"], "private": args.get("hub_private_repo"), "revision": args.get("hub_revision")}
+
+
+@dataclass
+class Seq2SeqTrainingConfig(TrainingConfig):
+    """The summarizer's ``training:`` block: fields of ``Seq2SeqTrainingArguments``."""
+
+    arguments_class: ClassVar[str] = "Seq2SeqTrainingArguments"
+
+
+@dataclass
+class RecipeConfig:
+    """Knobs every recipe has; ClassifierConfig and SummarizerConfig extend it."""
+
+    base_model: str = ""
+    revision: str | None = None  # Hub revision (commit, tag or branch) of base_model
+    dataset_dir: str = "build/dataset"
+    output_dir: str = "runs/model"
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    max_train_examples: int | None = None  # subsample (seeded) for quick runs
+    max_eval_examples: int | None = None
+    eval_split: str = "validation"
+    num_proc: int | None = None  # processes for preprocessing the dataset
+    license: str = "apache-2.0"  # of the trained model, in its card; check the base model's and the data's terms
+    datasets: list[str] = field(default_factory=list)  # Hub ids of the training data, for the card (e.g. your pushed vnnews dataset)
+
+
+def subsample(ds: Any, n: int | None, seed: int) -> Any:
+    """At most ``n`` rows of ``ds``, drawn with ``seed`` (all of it when ``n`` is None)."""
+    return ds.shuffle(seed=seed).select(range(n)) if n and len(ds) > n else ds
+
+
+def choose_precision(requested: Precision, model_type: str = "") -> dict[str, bool]:
+    """TrainingArguments flags for ``requested`` precision on this machine.
+
+    "auto" takes bf16 where the GPU supports it and fp32 elsewhere. fp16 is refused
+    for T5-family models (their activations overflow in fp16) and without a GPU."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    bf16_ok = cuda and torch.cuda.is_bf16_supported()
+    if requested == "auto":
+        return {"bf16": bf16_ok, "fp16": False}
+    if requested == "bf16":
+        if not bf16_ok:
+            raise ValueError("precision bf16 needs a GPU that supports bfloat16 (Ampere or newer); use precision=auto or fp32")
+        return {"bf16": True, "fp16": False}
+    if requested == "fp16":
+        if model_type in ("t5", "mt5", "umt5", "longt5"):
+            raise ValueError(f"precision fp16 is refused for {model_type} models: T5 activations overflow in fp16; use bf16 or fp32")
+        if not cuda:
+            raise ValueError("precision fp16 needs a CUDA GPU; use precision=auto or fp32")
+        return {"bf16": False, "fp16": True}
+    return {"bf16": False, "fp16": False}
+
+
+def training_arguments(
+    cfg: TrainingConfig,
+    checkpoints_dir: str | os.PathLike[str],
+    metric: str,
+    model_type: str = "",
+    arguments_class: Any = None,
+    **extra: Any,
+) -> Any:
+    """Trainer arguments: evaluate and save every epoch, keep the best checkpoint by
+    ``metric`` (higher is better), seeded, no external loggers unless ``report_to``;
+    then the config's other TrainingArguments fields over these defaults (hub
+    fields excepted: the model class pushes the finished model)."""
+    import transformers
+
+    cls = arguments_class or getattr(transformers, cfg.arguments_class)
+    reporters = [cfg.report_to] if isinstance(cfg.report_to, str) else list(cfg.report_to)
+    if "tensorboard" in reporters:
+        from vnnews.extras import require
+
+        require("tensorboard", "tensorboard", "training.report_to: tensorboard")
+    passthrough = {k: v for k, v in cfg.trainer_args.items() if k not in HUB_FIELDS}
+    defaults = dict(
+        output_dir=str(checkpoints_dir),
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.eval_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        learning_rate=cfg.learning_rate,
+        weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        eval_strategy="epoch" if cfg.max_steps < 0 else "steps",
+        save_strategy="epoch" if cfg.max_steps < 0 else "steps",
+        eval_steps=None if cfg.max_steps < 0 else cfg.max_steps,
+        save_steps=None if cfg.max_steps < 0 else cfg.max_steps,
+        load_best_model_at_end=True,
+        metric_for_best_model=metric,
+        greater_is_better=True,
+        save_total_limit=cfg.save_total_limit,
+        logging_strategy="steps",
+        logging_steps=cfg.logging_steps,
+        train_sampling_strategy=cfg.sampling,
+        report_to=cfg.report_to,
+        use_cpu=not cuda_available(),
+        dataloader_num_workers=cfg.dataloader_num_workers,
+        ddp_find_unused_parameters=False,  # every parameter takes part in every step
+        **choose_precision(cfg.precision, model_type),
+    )
+    return cls(**{**defaults, **passthrough, **extra})
+
+
+def last_checkpoint(checkpoints_dir: str | os.PathLike[str]) -> str | None:
+    """The newest checkpoint in ``checkpoints_dir``, to resume an interrupted run."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    path = Path(checkpoints_dir)
+    return get_last_checkpoint(str(path)) if path.is_dir() else None
+
+
+def train_resumable(trainer: Any, checkpoints_dir: str | os.PathLike[str], what: str) -> Any:
+    """``trainer.train()``, continuing from the newest checkpoint in ``checkpoints_dir``
+    when an interrupted run left one; ``what`` says what is trained on, for the log."""
+    resume = last_checkpoint(checkpoints_dir)
+    if resume:
+        log.warning("resuming from %s", resume)
+    log.info("training on %s, %s", device_description(), what)
+    return trainer.train(resume_from_checkpoint=resume)
+
+
+def save_and_push(trainer: Any, model: Any, config: Any, metrics: dict[str, Any]) -> None:
+    """The end of every recipe: the model directory in ``config.output_dir`` and, when
+    the config asks (``training.push_to_hub`` + ``hub_model_id``), the push.
+
+    ``Trainer.save_model`` writes the weights (gathering FSDP/DeepSpeed shards first)
+    through the model class; the first process then writes the rest of the directory
+    (tokenizer, training config, metrics, card) through the same class and pushes."""
+    from vnnews.config import to_dict
+
+    model.set_training_record(to_dict(config), metrics)
+    out = Path(config.output_dir)
+    trainer.save_model(str(out))
+    if trainer.is_world_process_zero():
+        (out / "training_args.bin").unlink(missing_ok=True)  # the Trainer's pickle; training_config.yaml says it all
+        model.write_directory(out, weights=False)
+        push = config.training.push
+        if push:
+            url = model.push_to_hub(**push)
+            log.warning("pushed to %s", url)
+    trainer.accelerator.wait_for_everyone()
