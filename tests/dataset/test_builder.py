@@ -71,6 +71,7 @@ def test_card_manifest_and_round_trip(seed_dataset):
     card = (out / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\n") and "config_name: segments" in card and "path: segments/train-*" in card
     assert "| related | boilerplate |" in card and "| articles |" in card
+    assert "license: other" in card and "## Sources and licences" in card and "| `raw` |" in card
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert manifest["rows"] == result.counts and manifest["skipped_inputs"] == 0
     again = datasets.load_from_disk(str(out / "segments"))
@@ -170,3 +171,11 @@ def test_gold_annotation_that_no_longer_matches_is_reported(tmp_path, raw_dir, a
         f.write("\nDòng thêm vào sau khi gán nhãn\n")
     with pytest.raises(ValueError, match="gold annotation does not match"):
         build_dataset([raw], tmp_path / "out", DatasetConfig(annotations_dir=str(annotations_dir), num_proc=1))
+
+
+def test_the_card_attributes_vietnews_and_its_terms(tmp_path):
+    from vnnews.dataset.card import sources_table
+
+    rows = "\n".join(sources_table(["../shared/corpora/vietnews/train.jsonl.gz", "my-pages/"]))
+    assert "VNDS: A Vietnamese Dataset for Summarization" in rows and "github.com/ThanhChinhBK/vietnews" in rows
+    assert "copyright stays with their publishers" in rows and "| `my-pages` |" in rows

@@ -63,3 +63,26 @@ def test_self_training_adds_confident_lines_from_real_pages(tiny_phobert, pages_
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="dom_dropout"):
         ClassifierConfig(dom_dropout=2.0)
+
+
+def test_training_pushes_the_finished_model_once_through_its_class(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
+    from huggingface_hub import HfApi
+
+    uploads = []
+
+    def create_repo(self, repo_id, **kw):
+        return type("RepoUrl", (), {"repo_id": repo_id})()
+
+    def upload_folder(self, folder_path, **kw):
+        uploads.append((kw["repo_id"], kw["revision"], sorted(kw["allow_patterns"]), (Path(folder_path) / "README.md").read_text()))
+        return "https://huggingface.co/org/clf/commit/1"
+
+    monkeypatch.setattr(HfApi, "create_repo", create_repo)
+    monkeypatch.setattr(HfApi, "create_branch", lambda self, *a, **kw: None)
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "p", "training.push_to_hub=true", "training.hub_model_id=org/clf", "training.hub_revision=exp1")
+    train_classifier(config)
+    assert len(uploads) == 1  # the finished model, not every checkpoint
+    repo, revision, files, card = uploads[0]
+    assert (repo, revision) == ("org/clf", "exp1") and "model.safetensors" in files and "metrics.json" in files
+    assert 'PageLabeler.from_pretrained("org/clf")' in card and "library_name: vnnews" in card

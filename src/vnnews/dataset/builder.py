@@ -69,6 +69,7 @@ class DatasetConfig:
     compose_html_share: float = 0.6  # share of composed pages rendered as HTML (the rest as text dumps)
     max_records_per_file: int | None = None  # read only the first N records of each JSONL file (samples, demos)
     num_proc: int | None = None  # worker processes; None: one per CPU core
+    license: str = "other"  # the dataset card's licence: "other" (mixed sources, each listed with its terms) or an SPDX id you hold
 
     def __post_init__(self) -> None:
         if self.context_window < 0:
@@ -253,7 +254,7 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
         label_stats = _label_stats(subsets["segments"])
     result = BuildResult(out_dir, counts, article_counts, errors, time.perf_counter() - started)
     _write_manifest(partial, inputs, config, result, label_stats)
-    write_card(partial, result, config, label_stats)
+    write_card(partial, result, config, label_stats, [str(i) for i in inputs])
     commit_dir(partial, out_dir, written_by_command="vnnews build-dataset")
     return result
 

@@ -16,9 +16,32 @@ if TYPE_CHECKING:
     from vnnews.dataset.builder import BuildResult, DatasetConfig
 
 
-def _metadata() -> dict[str, Any]:
+VIETNEWS_SOURCE = (
+    "VietNews (Van-Hau Nguyen, Thanh-Chinh Nguyen, Minh-Tien Nguyen, Nguyen Xuan Hoai: \"VNDS: A Vietnamese "
+    "Dataset for Summarization\", NICS 2019; github.com/ThanhChinhBK/vietnews): articles of Vietnamese online "
+    "newspapers. Its repository states no licence that vnnews knows of and the articles' copyright stays with "
+    "their publishers: check the terms before redistributing, and cite the paper"
+)
+
+
+def sources_table(inputs: list[str]) -> list[str]:
+    """One row per input: what it is and under which terms it may be used."""
+    rows = ["| input | what | terms |", "|---|---|---|"]
+    for item in inputs:
+        name = Path(item).name
+        if "vietnews" in item.lower():
+            rows.append(f"| `{name}` | {VIETNEWS_SOURCE} | research use as the source allows; not vnnews' to relicense |")
+        else:
+            rows.append(f"| `{name}` | pages or records given to `vnnews build-dataset` by whoever built this dataset | theirs: state them here before publishing |")
+    return rows
+
+
+def _metadata(config: DatasetConfig | None = None) -> dict[str, Any]:
+    license = config.license if config is not None else "other"
     return {
         "language": ["vi"],
+        "license": license,
+        **({"license_name": "mixed-sources", "license_details": "Each input keeps its own terms: see 'Sources and licences'."} if license == "other" else {}),
         "pretty_name": "vnnews: Vietnamese news page lines and lead summaries",
         "task_categories": ["text-classification", "summarization"],
         "tags": ["vietnamese", "news", "boilerplate-removal", "content-extraction"],
@@ -32,8 +55,8 @@ def _metadata() -> dict[str, Any]:
     }
 
 
-def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any]) -> str:
-    header = "---\n" + yaml.safe_dump(_metadata(), allow_unicode=True, sort_keys=False) + "---\n"
+def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any], inputs: list[str] | None = None) -> str:
+    header = "---\n" + yaml.safe_dump(_metadata(config), allow_unicode=True, sort_keys=False) + "---\n"
     lines = [
         "# vnnews dataset",
         "",
@@ -109,6 +132,12 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
         '# load_dataset("ORG/NAME", "segments")',
         "```",
         "",
+        "## Sources and licences",
+        "",
+        *sources_table(inputs or []),
+        "",
+        "Labels, splits and composed page layouts are vnnews' work (Apache-2.0 code); the text is the sources'.",
+        "",
         "## Limitations",
         "",
         "- Weakly labelled lines carry the rules' errors; prefer `label_source == gold` for evaluation.",
@@ -119,5 +148,5 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
     return header + "\n".join(lines)
 
 
-def write_card(out: Path, result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any]) -> None:
-    (out / "README.md").write_text(render_card(result, config, label_stats), encoding="utf-8")
+def write_card(out: Path, result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any], inputs: list[str] | None = None) -> None:
+    (out / "README.md").write_text(render_card(result, config, label_stats, inputs), encoding="utf-8")

@@ -96,6 +96,8 @@ class VnnewsModelMixin:
         ``weight_kwargs`` go to the weights' writer (the Trainer passes ``state_dict``);
         ``weights=False`` writes the rest only, after ``Trainer.save_model`` wrote the
         weights (it gathers sharded FSDP/DeepSpeed weights first)."""
+        if getattr(self, "export", None):
+            raise ValueError("this model was loaded from an export (ONNX/CTranslate2): copy its directory, or export the trained model again")
         out = Path(save_directory)
         out.mkdir(parents=True, exist_ok=True)
         if weights:

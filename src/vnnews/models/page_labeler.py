@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -252,12 +253,36 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         model_type = config.get("model_type") if isinstance(config, dict) else config.model_type
         if model_type != PAGE_MODEL_TYPE:
             raise ValueError(f"{pretrained_model_name_or_path} is not a vnnews page labeller (model_type {model_type!r}, expected {PAGE_MODEL_TYPE!r})")
+        if isinstance(config, dict) and config.get("vnnews_export"):
+            return cls._from_export(str(pretrained_model_name_or_path), config, revision)
         model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
         model.load_training_record(str(pretrained_model_name_or_path), revision)
         prepared, _ = prepare_for_inference(model, device)
         return prepared
+
+    @classmethod
+    def _from_export(cls, path: str, config: dict[str, Any], revision: str | None) -> PageLabeler:
+        """A directory written by ``vnnews export`` (ONNX line encoder + torch head), on the CPU."""
+        from safetensors.torch import load_file
+        from transformers.utils import cached_file
+
+        from vnnews.models.export import HEAD_FILE, ONNX_FILE, OnnxLinePooler
+        from vnnews.models.loading import load_tokenizer
+
+        kwargs = {"revision": revision} if revision else {}
+        settings = {k: v for k, v in config.items() if k not in ("vnnews_export", "model_type", "transformers_version", "architectures")}
+        with torch.device("meta"):  # the torch encoder is never built: ONNX Runtime runs it
+            model = cls(PageLabelerConfig(**settings))
+        model.encoder = OnnxLinePooler(cached_file(path, ONNX_FILE, **kwargs))
+        model.load_state_dict(load_file(cached_file(path, HEAD_FILE, **kwargs)), strict=False, assign=True)
+        model.tokenizer = load_tokenizer(path, revision)
+        model.export = config["vnnews_export"]
+        onnx = Path(path) / ONNX_FILE
+        model.identity = {"id": path, "revision": revision or (config["vnnews_export"].get("weights") if onnx.is_file() else None)}
+        model.load_training_record(path, revision)
+        return model.eval()
 
     def save_pretrained(self, save_directory: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """The model directory (:mod:`vnnews.models.directory`): weights (safetensors)
@@ -342,12 +367,10 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         **_: Any,
     ) -> TokenClassifierOutput:
         n_pages, n_lines = line_mask.shape
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-        grid = hidden.new_zeros((n_pages * n_lines, pooled.shape[-1]))
+        pooled = self.pool_lines(input_ids, attention_mask)
+        grid = pooled.new_zeros((n_pages * n_lines, pooled.shape[-1]))
         grid[line_index] = pooled
-        x = self.line_proj(grid.view(n_pages, n_lines, -1)) + self.feature_proj(features.to(hidden.dtype))
+        x = self.line_proj(grid.view(n_pages, n_lines, -1)) + self.feature_proj(features.to(pooled.dtype))
         x = self.mix(x)
         lengths = line_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
@@ -359,6 +382,15 @@ saw a real page in training (unless self-training was on); sites laid out unlike
             weight = torch.tensor(self.config.class_weights, device=logits.device, dtype=torch.float) if self.config.class_weights else None
             loss = nn.functional.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), weight=weight, ignore_index=-100)
         return TokenClassifierOutput(loss=loss, logits=logits)
+
+    def pool_lines(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """One vector per line: the encoder's token states averaged over the line's
+        tokens (what an ONNX export computes in ONNX Runtime, ``OnnxLinePooler``)."""
+        if getattr(self.encoder, "pooled_output", False):
+            return self.encoder(input_ids, attention_mask).to(self.line_proj.weight.dtype)
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
     # ------------------------------------------------------------ labelling pages
     @property

@@ -107,6 +107,7 @@ class Summarizer(VnnewsModelMixin):
         self, model: Any, tokenizer: Any, prefix: str = "", max_source_length: int = 1024, device: str | None = None, prepare: bool = True
     ) -> None:
         self.model, self.device = prepare_for_inference(model, device) if prepare else (model, str(model.device))
+        self.export: dict[str, Any] | None = None
         generation_config = getattr(self.model, "generation_config", None)
         if generation_config is not None and generation_config.max_new_tokens is not None:
             # transformers writes its default max_length=20 beside our max_new_tokens and
@@ -142,15 +143,39 @@ class Summarizer(VnnewsModelMixin):
     @classmethod
     def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> Summarizer:
         """Load a trained summarizer (directory or Hub id): safetensors only, no remote
-        code, on ``device`` (default: CUDA where available, bf16 where supported)."""
-        from transformers import AutoModelForSeq2SeqLM
+        code, on ``device`` (default: CUDA where available, bf16 where supported). A
+        directory written by ``vnnews export --format ct2`` runs on CTranslate2."""
+        from transformers import AutoModelForSeq2SeqLM, PretrainedConfig
 
+        config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
+        if config.get("vnnews_export"):
+            return cls._from_export(str(name_or_path), config, device, revision)
         tokenizer = load_tokenizer(name_or_path, revision)
         model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
         stored = getattr(model.config, SETTINGS_KEY, None) or {}
         summarizer = cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
         summarizer.identity = model_identity(name_or_path, model, revision)
         summarizer.load_training_record(str(name_or_path), revision)
+        return summarizer
+
+    @classmethod
+    def _from_export(cls, path: str, config: dict[str, Any], device: str | None, revision: str | None) -> Summarizer:
+        from transformers import GenerationConfig
+
+        from vnnews.models.export import CT2_DIR, Ct2Generator
+
+        local = Path(path)
+        if not local.is_dir():  # a Hub id: the CTranslate2 files are a folder of the repo
+            from huggingface_hub import snapshot_download
+
+            local = Path(snapshot_download(path, revision=revision))
+        tokenizer = load_tokenizer(str(local))
+        generator = Ct2Generator(local / CT2_DIR, GenerationConfig.from_pretrained(str(local)), tokenizer, device=device or "cpu", name=path)
+        stored = config.get(SETTINGS_KEY) or {}
+        summarizer = cls(generator, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), prepare=False)
+        summarizer.export = config["vnnews_export"]
+        summarizer.identity = {"id": path, "revision": revision or config["vnnews_export"].get("weights")}
+        summarizer.load_training_record(str(local), None)
         return summarizer
 
     def save_pretrained(self, save_directory: str | Path, **weight_kwargs: Any) -> Path:

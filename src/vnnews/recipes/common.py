@@ -131,6 +131,8 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         self.trainer_args = {k: self.check_extra(f"training.{k}", v) for k, v in self.trainer_args.items()}
+        if self.trainer_args.get("push_to_hub") and not self.trainer_args.get("hub_model_id"):  # found now, not after training
+            raise ConfigError("training.push_to_hub: true needs training.hub_model_id (e.g. my-org/vnnews-classifier)")
 
     @classmethod
     def check_extra(cls, key: str, value: Any) -> Any:
@@ -144,8 +146,6 @@ class TrainingConfig:
         args = self.trainer_args
         if not args.get("push_to_hub"):
             return None
-        if not args.get("hub_model_id"):
-            raise ConfigError("training.push_to_hub: true needs training.hub_model_id (e.g. my-org/vnnews-classifier)")
         return {"repo_id": args["hub_model_id"], "private": args.get("hub_private_repo"), "revision": args.get("hub_revision")}
 
 

@@ -295,35 +295,8 @@ def _one_or_many(model: type[BaseModel], max_items: int) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": max_items}]}}}}
 
 
-def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
-    """The ASGI app. ``models`` skips loading (tests, notebooks)."""
-    from vnnews import __version__
-    from vnnews.serving.limits import BodySizeLimit
-
-    metrics = ServiceMetrics()
-    service = Service(config, metrics, models)
-    if models is not None:
-        metrics.ready.set(1)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> Any:
-        service.classify.start()
-        service.summarize.start()
-        loader = asyncio.create_task(service.load())
-        yield
-        loader.cancel()
-        await service.classify.stop()
-        await service.summarize.stop()
-
-    app = FastAPI(
-        title="vnnews",
-        version=__version__,
-        description="Clean, structured articles and summaries from Vietnamese news pages.",
-        lifespan=lifespan,
-        responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 504: {"model": ErrorOut}},
-    )
-    app.state.service = service
-    page_body, doc_body = _one_or_many(PageIn, config.max_items), _one_or_many(DocumentIn, config.max_items)
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error is ``{"error": ...}`` naming the field or the cause; 422 for bad input."""
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -345,6 +318,11 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     @app.exception_handler(BadRequest)
     async def _bad(request: Request, exc: BadRequest) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=422)
+
+
+def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> None:
+    """/v1/classify, /v1/summarize, /v1/process: one object or a list, micro-batched, bounded by ``timeout_s``."""
+    page_body, doc_body = _one_or_many(PageIn, config.max_items), _one_or_many(DocumentIn, config.max_items)
 
     async def guarded(work: Any) -> Any:
         if not service.ready:
@@ -415,6 +393,10 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
 
         return await guarded(work())
 
+
+def _add_status_routes(app: FastAPI, service: Service, metrics: ServiceMetrics) -> None:
+    """Probes, Prometheus metrics, the label set and the page at /."""
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         """The process is up and serving HTTP."""
@@ -446,6 +428,38 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
 
         return {"labels": list(LABELS), "coarse": dict(COARSE)}
 
+
+def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
+    """The ASGI app. ``models`` skips loading (tests, notebooks)."""
+    from vnnews import __version__
+    from vnnews.serving.limits import BodySizeLimit
+
+    metrics = ServiceMetrics()
+    service = Service(config, metrics, models)
+    if models is not None:
+        metrics.ready.set(1)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        service.classify.start()
+        service.summarize.start()
+        loader = asyncio.create_task(service.load())
+        yield
+        loader.cancel()
+        await service.classify.stop()
+        await service.summarize.stop()
+
+    app = FastAPI(
+        title="vnnews",
+        version=__version__,
+        description="Clean, structured articles and summaries from Vietnamese news pages.",
+        lifespan=lifespan,
+        responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 504: {"model": ErrorOut}},
+    )
+    app.state.service = service
+    _add_error_handlers(app)
+    _add_model_routes(app, service, config)
+    _add_status_routes(app, service, metrics)
     metrics.endpoints = {route.path for route in app.routes}  # bounded label values for /metrics
     # outermost first: metrics see every response, the size limit rejects before parsing
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)

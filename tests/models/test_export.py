@@ -1,0 +1,110 @@
+"""Exports for CPU runtimes: the same labels and summaries as torch, loaded where a trained model loads."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from vnnews.ingest import iter_articles
+from vnnews.models import PageLabeler, Summarizer
+from vnnews.models.export import export_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return list(iter_articles([ROOT / "data" / "raw", ROOT / "data" / "real" / "pages" / "kenh14.vn"]))
+
+
+@pytest.fixture(scope="module")
+def exports(trained_classifier, trained_summarizer, tmp_path_factory):
+    root = tmp_path_factory.mktemp("exports")
+    return {
+        ("classifier", q): export_model(trained_classifier[0], root / f"clf-{q}", quantize=q) for q in ("none", "int8")
+    } | {
+        ("summarizer", q): export_model(trained_summarizer[0], root / f"sum-{q}", quantize=q) for q in ("none", "int8")
+    }
+
+
+def test_the_float32_onnx_export_labels_like_torch(trained_classifier, exports, pages):
+    import numpy as np
+
+    torch_model = PageLabeler.from_pretrained(trained_classifier[0], device="cpu")
+    onnx_model = PageLabeler.from_pretrained(exports["classifier", "none"])
+    assert type(onnx_model.encoder).__name__ == "OnnxLinePooler" and onnx_model.export["format"] == "onnx"
+    expected, got = torch_model.predict(pages), onnx_model.predict(pages)
+    assert [[p.label for p in page] for page in got] == [[p.label for p in page] for page in expected]
+    worst = max(abs(a.probabilities[k] - b.probabilities[k]) for pa, pb in zip(expected, got) for a, b in zip(pa, pb) for k in a.probabilities)
+    assert worst < 1e-4, worst
+    assert np.isfinite(worst)
+
+
+def test_the_int8_onnx_export_agrees_with_torch(trained_classifier, exports, pages):
+    torch_labels = [p.label for page in PageLabeler.from_pretrained(trained_classifier[0], device="cpu").predict(pages) for p in page]
+    int8_labels = [p.label for page in PageLabeler.from_pretrained(exports["classifier", "int8"]).predict(pages) for p in page]
+    agreement = sum(a == b for a, b in zip(torch_labels, int8_labels, strict=True)) / len(torch_labels)
+    assert agreement >= 0.95, agreement  # docs/benchmarks.md has the figure
+
+
+def test_the_float32_ct2_export_writes_the_torch_summaries(trained_summarizer, exports, raw_dir):
+    docs = ["\n".join(a.texts[3:12]) for a in iter_articles([raw_dir])]
+    torch_model = Summarizer.from_pretrained(str(trained_summarizer[0]), device="cpu")
+    ct2_model = Summarizer.from_pretrained(str(exports["summarizer", "none"]))
+    assert ct2_model.export["format"] == "ct2" and ct2_model.prefix == torch_model.prefix
+    # greedy decoding itself (transformers counts the decoder start token in no_repeat_ngram_size
+    # history, CTranslate2 does not: they differ when a model emits <pad> first, as tiny ones do)
+    settings = {"num_beams": 1, "max_new_tokens": 12, "no_repeat_ngram_size": 0}
+    assert ct2_model.summarize(docs, **settings) == torch_model.summarize(docs, **settings)
+
+
+def test_an_export_is_self_contained_and_says_what_it_came_from(exports, trained_classifier):
+    out = exports["classifier", "int8"]
+    names = {p.name for p in out.iterdir()}
+    assert {"line_encoder.onnx", "head.safetensors", "config.json", "README.md", "vocab.txt", "bpe.codes"} <= names
+    info = json.loads((out / "config.json").read_text())["vnnews_export"]
+    assert info["source"]["id"] == str(trained_classifier[0]) and info["quantize"] == "int8" and info["weights"].startswith("sha256:")
+    assert f"from `{trained_classifier[0]}`" in (out / "README.md").read_text()
+    summ = exports["summarizer", "int8"]
+    assert {"generation_config.json", "config.json", "README.md", "ctranslate2"} <= {p.name for p in summ.iterdir()}
+    assert (summ / "ctranslate2" / "model.bin").exists()
+
+
+def test_batch_inference_and_the_service_take_exports(exports, trained_classifier, trained_summarizer, raw_dir, tmp_path):
+    from vnnews.inference import InferenceConfig, read_records, run_inference
+
+    def job(classifier, summarizer, name):
+        run_inference([raw_dir], tmp_path / name, InferenceConfig(classifier=str(classifier), summarizer=str(summarizer), progress=False, generation={"max_new_tokens": 6, "num_beams": 1}))
+        return {r["id"]: r for r in read_records(tmp_path / name)}
+
+    exported = job(exports["classifier", "none"], exports["summarizer", "none"], "exported.jsonl")
+    trained = job(trained_classifier[0], trained_summarizer[0], "trained.jsonl")
+    assert exported.keys() == trained.keys() and len(exported) == 5
+    for key, record in exported.items():
+        assert [line["label"] for line in record["lines"]] == [line["label"] for line in trained[key]["lines"]]
+        assert record["summary"] == trained[key]["summary"]
+        assert record["models"]["classifier"] == str(exports["classifier", "none"])
+
+
+def test_export_refuses_what_it_cannot_do(exports, trained_classifier, tmp_path):
+    with pytest.raises(FileExistsError, match="not empty"):
+        export_model(trained_classifier[0], exports["classifier", "none"])
+    with pytest.raises(ValueError, match="a classifier exports to onnx, not ct2"):
+        export_model(trained_classifier[0], tmp_path / "x", format="ct2")
+    with pytest.raises(ValueError, match="already an export"):
+        export_model(exports["classifier", "int8"], tmp_path / "y")
+    with pytest.raises(ValueError, match="loaded from an export"):
+        PageLabeler.from_pretrained(exports["classifier", "int8"]).save_pretrained(tmp_path / "z")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_a_missing_runtime_names_its_extra(exports, monkeypatch):
+    from vnnews.extras import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[onnx\]'"):
+        PageLabeler.from_pretrained(exports["classifier", "int8"])
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)
+    with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[ct2\]'"):
+        Summarizer.from_pretrained(str(exports["summarizer", "int8"]))
