@@ -36,7 +36,7 @@ def test_the_float32_onnx_export_labels_like_torch(trained_classifier, exports, 
     assert type(onnx_model.encoder).__name__ == "OnnxLinePooler" and onnx_model.export["format"] == "onnx"
     expected, got = torch_model.predict(pages), onnx_model.predict(pages)
     assert [[p.label for p in page] for page in got] == [[p.label for p in page] for page in expected]
-    worst = max(abs(a.probabilities[k] - b.probabilities[k]) for pa, pb in zip(expected, got) for a, b in zip(pa, pb) for k in a.probabilities)
+    worst = max(abs(a.probabilities[k] - b.probabilities[k]) for pa, pb in zip(expected, got, strict=True) for a, b in zip(pa, pb, strict=True) for k in a.probabilities)
     assert worst < 1e-4, worst
     assert np.isfinite(worst)
 
