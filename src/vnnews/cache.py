@@ -58,6 +58,23 @@ class TextCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def __contains__(self, text: str) -> bool:
+        with self._lock:
+            return text in self._data
+
+    def put(self, text: str, value: V) -> None:
+        """Remember ``value`` for ``text`` (computed elsewhere: a worker process)."""
+        size = approx_bytes(text) + approx_bytes(value)
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if text not in self._data:
+                self._data[text] = (value, size)
+                self.bytes += size
+                while self.bytes > self.max_bytes:
+                    _, (_, freed) = self._data.popitem(last=False)
+                    self.bytes -= freed
+
     def __getstate__(self) -> dict[str, Any]:  # sent to worker processes empty
         return {"fn": self.fn, "max_bytes": self.max_bytes}
 

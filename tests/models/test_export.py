@@ -108,3 +108,25 @@ def test_a_missing_runtime_names_its_extra(exports, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)
     with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[ct2\]'"):
         Summarizer.from_pretrained(str(exports["summarizer", "int8"]))
+
+
+def test_the_service_serves_exports(exports, raw_dir):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from vnnews.serving import ServeConfig, create_app
+
+    config = ServeConfig(classifier=str(exports["classifier", "int8"]), summarizer=str(exports["summarizer", "int8"]), generation={"max_new_tokens": 6})
+    page = next(raw_dir.glob("*.txt")).read_text(encoding="utf-8")
+    with TestClient(create_app(config)) as client:
+        deadline = time.time() + 120
+        while client.get("/readyz").status_code != 200 and time.time() < deadline:
+            time.sleep(0.2)
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["models"]["classifier"] == str(exports["classifier", "int8"])
+        r = client.post("/v1/process", json={"text": page})
+        s = client.post("/v1/summarize", json={"text": "Hà Nội hôm nay mưa lớn trên diện rộng.\nNhiều tuyến phố ngập sâu."})
+    assert r.status_code == 200, r.text
+    assert r.json()["lines"] and all(line["label"] for line in r.json()["lines"])
+    assert s.status_code == 200 and isinstance(s.json()["summary"], str), s.text

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -6,6 +7,8 @@ import torch
 from vnnews.ingest import Article, Line, article_from_content
 from vnnews.labels import LABELS
 from vnnews.models.page_labeler import PAGE_MODEL_TYPE, PageLabeler, decode, windows
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +97,19 @@ def test_html_page_is_labelled_with_its_features(labeller):
     article = article_from_content("h", "h", html=html)
     (preds,) = labeller.predict([article])
     assert len(preds) == 2 and set(preds[0].probabilities) == set(LABELS)
+
+
+def test_segmentation_in_worker_processes_gives_the_same_ids(tiny_phobert):
+    from vnnews.ingest import iter_articles
+
+    pages = list(iter_articles([ROOT / "data" / "raw"]))
+    model = PageLabeler.from_encoder(str(tiny_phobert))
+    here = model.encode(pages)
+    model._line_tokenizer = None
+    try:
+        spread = model.encode(pages, workers=2)
+        assert model._pool is not None  # the distinct lines went to the workers
+    finally:
+        model.close()
+    assert [p.ids for p in spread] == [p.ids for p in here]
+    assert [p.features for p in spread] == [p.features for p in here]

@@ -226,7 +226,7 @@ def label_articles(
         return Labelled(labels, confidences, [WEAK] * n, classify_s=time.perf_counter() - t0)  # type: ignore[arg-type]
     t0 = time.perf_counter()
     if encoded is None:
-        encoded = classifier.encode(articles, should_stop=should_stop)
+        encoded = classifier.encode(articles, should_stop=should_stop, workers=segment_workers)
     t1 = time.perf_counter()
     predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded, should_stop=should_stop)
     t2 = time.perf_counter()

@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 
 PAGE_MODEL_TYPE = "vnnews-page-labeler"
 TOKEN_CACHE_BYTES = 64 << 20
+# Padded tokens per encoder call (lines sorted by length, see PageLabeler.pool_lines): small
+# groups are fastest on a CPU (1,024: 156 lines/s against 95 at 8,192 for the int8 PhoBERT-base
+# export on 2 cores, docs/benchmarks.md); a GPU wants large ones.
+ENCODER_TOKENS = {"cpu": 1024, "cuda": 16384}
 
 
 class Cancelled(Exception):
@@ -145,6 +149,25 @@ class LineTokenizer:
 
     def __call__(self, text: str) -> list[int]:
         return self._ids(text)
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The distinct texts of ``texts`` not encoded yet, in order."""
+        return [t for t in dict.fromkeys(texts) if t not in self._ids]
+
+    def remember(self, texts: Sequence[str], ids: Sequence[list[int]]) -> None:
+        for text, x in zip(texts, ids, strict=True):
+            self._ids.put(text, x)
+
+
+_WORKER_TOKENIZER: list[LineTokenizer] = []  # the line tokenizer of a segmentation worker process
+
+
+def _init_worker(tokenizer: Any, config: dict[str, Any]) -> None:
+    _WORKER_TOKENIZER[:] = [LineTokenizer(tokenizer, PageLabelerConfig(**config))]
+
+
+def _encode_lines(texts: list[str]) -> list[list[int]]:
+    return [_WORKER_TOKENIZER[0]._encode(t) for t in texts]
 
 
 def collate(items: Sequence[tuple[list[list[int]], list[list[float]], list[int] | None]], pad_id: int) -> dict[str, torch.Tensor]:
@@ -385,7 +408,33 @@ saw a real page in training (unless self-training was on); sites laid out unlike
 
     def pool_lines(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """One vector per line: the encoder's token states averaged over the line's
-        tokens (what an ONNX export computes in ONNX Runtime, ``OnnxLinePooler``)."""
+        tokens. Lines go through the encoder sorted by length, in groups of at most
+        ``ENCODER_TOKENS`` padded tokens (by device), each group cut to its longest line: a page's
+        lines are mostly short (menus, captions) beside a few long paragraphs, and
+        padding every line to the longest one would make most of the compute padding.
+        The result does not depend on the grouping (attention and pooling are masked)."""
+        lengths = attention_mask.sum(1)
+        order = torch.argsort(lengths, descending=True).tolist()
+        budget = ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
+        pooled: torch.Tensor | None = None
+        start = 0
+        while start < len(order):
+            width = max(int(lengths[order[start]]), 1)
+            rows = order[start : start + max(1, budget // width)]
+            index = torch.tensor(rows, device=input_ids.device)
+            part = self._pool_group(input_ids[index, :width], attention_mask[index, :width])
+            if pooled is None:
+                pooled = part.new_zeros((len(order), part.shape[-1]))
+            pooled = pooled.index_copy(0, index, part)
+            start += len(rows)
+        if pooled is None:
+            width = self.line_proj.in_features
+            return self.line_proj.weight.new_zeros((0, width))
+        return pooled
+
+    def _pool_group(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled encoder states of a group of lines (ONNX Runtime computes the same
+        in an export: ``OnnxLinePooler``)."""
         if getattr(self.encoder, "pooled_output", False):
             return self.encoder(input_ids, attention_mask).to(self.line_proj.weight.dtype)
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
@@ -402,14 +451,29 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         return self._line_tokenizer
 
     def encode(
-        self, articles: Sequence[Article], site_index: SiteIndex | None = None, should_stop: Callable[[], bool] | None = None
+        self,
+        articles: Sequence[Article],
+        site_index: SiteIndex | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        workers: int = 0,
     ) -> list[EncodedPage]:
         """Token ids and layout features of every line, per article. Repetition across
         pages is counted among ``articles`` themselves (pages of one site in a batch
-        see each other's menus) unless ``site_index`` is given. ``should_stop`` is
-        asked every 256 lines; ``Cancelled`` is raised once it says yes."""
+        see each other's menus) unless ``site_index`` is given. A line seen before (a
+        site's menu on every page) is segmented once. ``workers`` > 0: the distinct new
+        lines are word-segmented and tokenized in that many processes (kept for the next
+        calls; ``close()`` stops them), the same function as in this process, so the
+        ids are the same. ``should_stop`` is asked every 256 lines; ``Cancelled`` is
+        raised once it says yes."""
         index = site_index if site_index is not None else SiteIndex(articles)
         tok = self.line_tokenizer
+        if workers > 0:
+            todo = tok.missing([t for a in articles for t in a.texts])
+            if len(todo) >= 64:
+                size = -(-len(todo) // (workers * 4))
+                parts = [todo[i : i + size] for i in range(0, len(todo), size)]
+                for part, ids in zip(parts, self._segment_pool(workers).map(_encode_lines, parts), strict=True):
+                    tok.remember(part, ids)
         out = []
         for article in articles:
             ids = []
@@ -472,8 +536,26 @@ saw a real page in training (unless self-training was on); sites laid out unlike
     def labels(self) -> list[str]:
         return list(self.config.labels)
 
+    def _segment_pool(self, workers: int) -> Any:
+        import concurrent.futures
+        import multiprocessing
+
+        pool = getattr(self, "_pool", None)
+        if pool is None or self._pool_size != workers:
+            self.close()
+            # spawn, not fork: the parent may hold torch, ONNX Runtime and server threads
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(self.tokenizer, self.config.to_dict())
+            )
+            self._pool_size = workers
+        return self._pool
+
     def close(self) -> None:
-        """Nothing to stop (the classifier interface has it for its worker pool)."""
+        """Stop the segmentation processes, if any were started."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown()
+            self._pool = None
 
 
 def _metrics_table(report: dict[str, Any], labels: Sequence[str]) -> str:
