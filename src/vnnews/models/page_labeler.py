@@ -414,7 +414,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         padding every line to the longest one would make most of the compute padding.
         The result does not depend on the grouping (attention and pooling are masked)."""
         lengths = attention_mask.sum(1)
-        order = torch.argsort(lengths, descending=True).tolist()
+        order = torch.argsort(lengths, descending=True, stable=True).tolist()  # stable: the same groups every run
         budget = ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
         pooled: torch.Tensor | None = None
         start = 0
