@@ -28,7 +28,13 @@ def test_the_classifier_script_is_the_library_recipe(tiny_phobert, pages_dataset
     library = train_classifier(load_config(ClassifierConfig, ROOT / "configs" / "classifier" / "tiny.yaml", _common(tiny_phobert, pages_dataset, tmp_path / "lib")))
     from_script = json.loads((script / "metrics.json").read_text())
     assert from_script["eval"] == library["eval"]  # same steps, same seed: the same model
-    assert (script / "model.safetensors").read_bytes() == (tmp_path / "lib" / "model.safetensors").read_bytes()
+    from safetensors.torch import load_file
+
+    a, b = load_file(str(script / "model.safetensors")), load_file(str(tmp_path / "lib" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    # equal up to float rounding: the intra-op thread count of the two processes may differ,
+    # and with it the order of a sum's terms
+    assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-5
 
 
 def test_the_summarizer_script_trains_and_saves(tiny_vit5, pages_dataset, tmp_path):
