@@ -41,8 +41,10 @@ def test_a_replica_matches_the_published_format(name, tmp_path, capsys):
     else:
         assert tokenizer.convert_tokens_to_ids("<extra_id_0>") == 36095 and tokenizer.eos_token_id == 1 and tokenizer.pad_token_id == 0
         assert AutoConfig.from_pretrained(str(out)).feed_forward_proj == "relu"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert main(["make-replica", name, str(out)]) == 2  # never written over
-    assert "is not empty" in capsys.readouterr().err
+    assert f"{out} is not empty; give a new or empty directory" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 @pytest.mark.slow

@@ -43,16 +43,7 @@ class TextCache(Generic[V]):
                 self._data.move_to_end(text)
                 return hit[0]
         value = self.fn(text)
-        size = approx_bytes(text) + approx_bytes(value)
-        if size > self.max_bytes // 8:
-            return value
-        with self._lock:
-            if text not in self._data:
-                self._data[text] = (value, size)
-                self.bytes += size
-                while self.bytes > self.max_bytes:
-                    _, (_, freed) = self._data.popitem(last=False)
-                    self.bytes -= freed
+        self.put(text, value)
         return value
 
     def __len__(self) -> int:
@@ -63,7 +54,8 @@ class TextCache(Generic[V]):
             return text in self._data
 
     def put(self, text: str, value: V) -> None:
-        """Remember ``value`` for ``text`` (computed elsewhere: a worker process)."""
+        """Remember ``value`` for ``text`` (computed here, or elsewhere: a worker process);
+        a value over an eighth of the budget is not kept, the oldest go when it is full."""
         size = approx_bytes(text) + approx_bytes(value)
         if size > self.max_bytes // 8:
             return

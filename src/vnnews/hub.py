@@ -9,8 +9,20 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub import HfApi
+
+
+def _trained_model(model_dir: str | os.PathLike[str]) -> Any:
+    """The model at ``model_dir`` loaded by its class on the CPU, to stage or push; ValueError
+    for a local directory without safetensors weights or that is not a vnnews model."""
+    from vnnews.models import load_model
+
+    model_dir = Path(model_dir)
+    if model_dir.exists() and not (model_dir / "model.safetensors").is_file():
+        raise ValueError(f"{model_dir} has no model.safetensors (vnnews publishes safetensors weights only)")
+    return load_model(str(model_dir), device="cpu")
 
 
 def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -18,12 +30,7 @@ def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | 
     by its class and staged as ``model.push_to_hub(repo_id)`` stages it (weights, configs,
     tokenizer, training config, metrics, the card naming ``repo_id``). ValueError for a
     directory that is not a vnnews model or has no safetensors weights."""
-    from vnnews.models import load_model
-
-    model_dir = Path(model_dir)
-    if model_dir.exists() and not (model_dir / "model.safetensors").is_file():
-        raise ValueError(f"{model_dir} has no model.safetensors (vnnews publishes safetensors weights only)")
-    return load_model(str(model_dir), device="cpu").stage_for_hub(out_dir, repo_id)
+    return _trained_model(model_dir).stage_for_hub(out_dir, repo_id)
 
 
 def push_model(
@@ -31,12 +38,7 @@ def push_model(
 ) -> str:
     """Upload a model directory written by ``vnnews train`` through its model class's
     ``push_to_hub``, in one commit. Returns the model's URL."""
-    from vnnews.models import load_model
-
-    model_dir = Path(model_dir)
-    if model_dir.exists() and not (model_dir / "model.safetensors").is_file():
-        raise ValueError(f"{model_dir} has no model.safetensors (vnnews publishes safetensors weights only)")
-    load_model(str(model_dir), device="cpu").push_to_hub(repo_id, private=private, token=token, revision=revision)
+    _trained_model(model_dir).push_to_hub(repo_id, private=private, token=token, revision=revision)
     return f"https://huggingface.co/{repo_id}" + (f"/tree/{revision}" if revision else "")
 
 

@@ -88,8 +88,11 @@ def test_batch_inference_and_the_service_take_exports(exports, trained_classifie
 
 
 def test_export_refuses_what_it_cannot_do(exports, trained_classifier, tmp_path):
-    with pytest.raises(FileExistsError, match="not empty"):
-        export_model(trained_classifier[0], exports["classifier", "none"])
+    existing = exports["classifier", "none"]
+    before = {p.name: p.read_bytes() for p in existing.iterdir() if p.is_file()}
+    with pytest.raises(FileExistsError, match="is not empty; give a new or empty directory"):
+        export_model(trained_classifier[0], existing)
+    assert {p.name: p.read_bytes() for p in existing.iterdir() if p.is_file()} == before  # the earlier export is intact
     with pytest.raises(ValueError, match="a classifier exports to onnx, not ct2"):
         export_model(trained_classifier[0], tmp_path / "x", format="ct2")
     with pytest.raises(ValueError, match="already an export"):

@@ -41,11 +41,6 @@ Format = Literal["onnx", "ct2"]
 Quantize = Literal["int8", "none"]
 
 
-def export_info(config: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``vnnews_export`` entry of a config.json dict (None: a trained, not exported, model)."""
-    return config.get(EXPORT_KEY) or None
-
-
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -148,7 +143,7 @@ def export_model(model_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
     format = format or ("onnx" if kind == "classifier" else "ct2")
     if (kind, format) not in (("classifier", "onnx"), ("summarizer", "ct2")):
         raise ValueError(f"a {kind} exports to {'onnx' if kind == 'classifier' else 'ct2'}, not {format}")
-    if export_info(model.training_record.get("config") or {}) or getattr(model, "export", None):
+    if getattr(model, "export", None):  # set by from_pretrained on a directory with config.json["vnnews_export"]
         raise ValueError(f"{model_dir} is already an export; export the trained model it came from")
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -248,7 +243,7 @@ class Ct2Generator:
         on_gpu = device.startswith("cuda")
         # On a CPU, beam search is many small steps: one thread per batch and several
         # batches at once beat several threads on one batch (2 cores, ViT5-base int8,
-        # beam 4: 0.46 against 0.30 articles/s, docs/benchmarks.md).
+        # beam 4: 0.464 against 0.316 articles/s, benchmarks/export_speed.py, docs/benchmarks.md).
         self.workers = 1 if on_gpu else (workers or min(4, os.cpu_count() or 1))
         self.translator = ct2.Translator(
             str(path), device="cuda" if on_gpu else "cpu", compute_type="default", intra_threads=1 if not on_gpu else 0, inter_threads=self.workers

@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 PAGE_MODEL_TYPE = "vnnews-page-labeler"
 TOKEN_CACHE_BYTES = 64 << 20
 # Padded tokens per encoder call (lines sorted by length, see PageLabeler.pool_lines): small
-# groups are fastest on a CPU (1,024: 156 lines/s against 95 at 8,192 for the int8 PhoBERT-base
-# export on 2 cores, docs/benchmarks.md); a GPU wants large ones.
+# groups are fastest on a CPU (int8 PhoBERT-base export on 2 cores: 148.8 lines/s at 1,024 against
+# 119.2 at 4,096, benchmarks/export_speed.py, docs/benchmarks.md); a GPU wants large ones.
 ENCODER_TOKENS = {"cpu": 1024, "cuda": 16384}
 
 
