@@ -1,7 +1,7 @@
 """Benchmark: the int8 exports against torch fp32, side by side in one run, on CPU.
 
     python benchmarks/export_speed.py classifier --shape base              # lines of the real pages (data/real)
-    python benchmarks/export_speed.py summarizer --shape base --articles 8
+    python benchmarks/export_speed.py summarizer --shape base --articles 32
     python benchmarks/export_speed.py accuracy                              # int8's cost on the trained tiny models
 
 classifier: the page labeller with a PhoBERT-base-v2 replica encoder (published config
@@ -234,14 +234,14 @@ def main() -> None:
     parser.add_argument("what", choices=["classifier", "summarizer", "accuracy"])
     parser.add_argument("--shape", choices=["tiny", "base", "large"], default="base")
     parser.add_argument("--max-lines", type=int, default=None, help="classifier: the first real pages up to this many lines (default: all)")
-    parser.add_argument("--batch-size", type=int, default=None, help="lines per forward pass (classifier, default 512) or articles per batch (summarizer, default 4)")
+    parser.add_argument("--batch-size", type=int, default=None, help="lines per forward pass (classifier, default 512) or articles per batch (summarizer, default 16 = summarize_batch_size of configs/inference/default.yaml)")
     parser.add_argument("--articles", type=int, default=8)
     parser.add_argument("--num-beams", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--max-source", type=int, default=1024)
     parser.add_argument("--demo", default=str(ROOT / "build" / "demo"), help="accuracy: the `make demo` working directory")
     args = parser.parse_args()
-    args.batch_size = args.batch_size or (512 if args.what == "classifier" else 4)
+    args.batch_size = args.batch_size or (512 if args.what == "classifier" else 16)
     import torch
 
     print(f"machine: {describe()}; torch {torch.__version__}, threads {torch.get_num_threads()}")

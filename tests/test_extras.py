@@ -8,7 +8,7 @@ import pytest
 from vnnews.cli import main
 from vnnews.extras import MissingExtra
 
-EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client", "justext", "trafilatura", "readability", "matplotlib", "networkx", "tensorboard")
+EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client", "justext", "trafilatura", "readability", "matplotlib", "networkx", "tensorboard", "ray")
 
 
 def test_batch_inference_imports_no_optional_dependency(tmp_path, trained_classifier, trained_summarizer, raw_dir):

@@ -286,11 +286,15 @@ def cmd_infer(args: argparse.Namespace) -> int:
     inputs, overrides = _split_overrides(args.inputs)
     if not inputs:
         return _fail("no INPUT given")
-    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size) + overrides
+    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
+    if args.ray_address is not None:
+        overrides.insert(0, f"ray.address={args.ray_address}")
     if args.no_progress:
         overrides.append("progress=false")
     try:
         config = load_config(InferenceConfig, args.config, overrides)
+        if args.ray_address is not None and config.engine != "ray":
+            return _fail("--ray-address is for the Ray engine: add --engine ray (or engine: ray in the config)")
         result = run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
@@ -583,12 +587,16 @@ def _add_infer(sub: Any) -> None:
         "timings. Streams in chunks with flat memory; results go to atomic part files (OUTPUT.parts/), so a killed job "
         "continues with --resume and every article ends up in OUTPUT exactly once. Articles that fail go to "
         "OUTPUT.errors.jsonl with their cause. Several processes: "
-        "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... (each takes a share; the first merges).",
+        "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... (each takes a share; the first merges). "
+        "Beyond one machine: --engine ray runs the same stages as a Ray Data pipeline (read tasks, classifier and "
+        "summarizer actor pools) on a Ray cluster (pip install 'vnnews[ray]'; docs/inference.md).",
         epilog="Examples:\n"
         "  vnnews infer data/raw --classifier runs/classifier-tiny --summarizer runs/summarizer-tiny --output build/articles.jsonl\n"
         "  vnnews infer pages/ --classifier ORG/vnnews-classifier --stages classify --output out.parquet chunk_size=512\n"
         "  vnnews infer clean.jsonl --summarizer runs/summarizer --output summaries/   # a saved dataset\n"
-        "  vnnews infer pages/ --classifier weak --output out.jsonl   # the rule labeller, no model",
+        "  vnnews infer pages/ --classifier weak --output out.jsonl   # the rule labeller, no model\n"
+        "  vnnews infer pages/ --classifier C --summarizer S -o out.parquet --engine ray ray.classify_actors=4\n"
+        "  vnnews infer /shared/pages --classifier C -o /shared/out.parquet --engine ray --ray-address auto   # on a cluster",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or saved datasets; key=value items override the config")
@@ -607,6 +615,16 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="start over: ignore OUTPUT and an interrupted job's parts; the old OUTPUT is replaced only once the new one is complete (only an OUTPUT vnnews wrote)")
     p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl); never an input, never a file vnnews did not write")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
+    p.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        help="local (default): this machine's processes; ray: a Ray Data pipeline over a Ray cluster, knobs ray.* in the config (needs vnnews[ray])",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="with --engine ray: the cluster to join (auto, or ray://HOST:10001); default: start Ray on this machine (= ray.address)",
+    )
     p.set_defaults(func=cmd_infer)
 
 

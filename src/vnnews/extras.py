@@ -3,7 +3,8 @@
 The core install (``pip install vnnews``) loads, trains and runs the models, builds
 datasets and runs batch inference. ``vnnews[serve]`` adds the HTTP service,
 ``vnnews[eval]`` the baselines and reference extractors of ``vnnews evaluate`` and
-``vnnews pipeline``, ``vnnews[tensorboard]`` ``training.report_to: tensorboard``;
+``vnnews pipeline``, ``vnnews[tensorboard]`` ``training.report_to: tensorboard``,
+``vnnews[onnx]``/``vnnews[ct2]`` the exports, ``vnnews[ray]`` ``vnnews infer --engine ray``;
 ``vnnews[all]`` all of them.
 """
 

@@ -66,7 +66,7 @@ def test_merge_keeps_each_id_once_and_collects_errors(tmp_path):
     store.start()
     store.write_part(_records(["a", "b"]), [{"id": None, "source": "bad.txt", "line": None, "cause": "not text"}])
     store.write_part(_records(["b", "c"]), [{"id": None, "source": "bad.txt", "line": None, "cause": "not text"}])
-    n, n_err = merge(store, default_errors_path(out), include_output=False)
+    n, n_err, _ = merge(store, default_errors_path(out), include_output=False)
     assert [r["id"] for r in read_records(out)] == ["a", "b", "c"] and n == 3
     errors = [json.loads(line) for line in default_errors_path(out).read_text(encoding="utf-8").splitlines()]
     assert n_err == 2
@@ -112,5 +112,5 @@ def test_errors_resolved_by_a_later_success_are_dropped(tmp_path):
     store.start()
     store.write_part([], [{"id": "a", "source": "s", "line": None, "cause": "RuntimeError: boom"}])
     store.write_part(_records(["a"]), [])  # the retry succeeded
-    _, n_err = merge(store, default_errors_path(out), include_output=False)
+    _, n_err, _ = merge(store, default_errors_path(out), include_output=False)
     assert n_err == 0 and default_errors_path(out).read_text(encoding="utf-8") == ""

@@ -134,3 +134,35 @@ def test_five_megabyte_page_is_read_whole(tmp_path):
     assert len(article.lines) == body.count("\n") + 1
     assert len(article.lines[-1].text) == len(one_line.strip())
     assert len(html_article.lines) == 3000
+
+
+def test_parquet_rows_are_read_as_jsonl_records_with_the_same_checks(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vnnews.ingest import read_file
+
+    rows = [
+        {"id": "t1", "text": "Dòng một\n\nDòng hai", "url": "https://example.vn/1"},
+        {"id": "h", "html": "<h1>Tiêu đề</h1><p>Thân bài</p>"},
+        {"title": "Tiêu đề", "lead": "Sapo hóa.", "body": ["Câu một.", "Câu hai."], "captions": ["Ảnh minh họa."]},
+        {"id": "empty"},  # none of the fields
+    ]
+    path = tmp_path / "recs.parquet"
+    columns = sorted({key for row in rows for key in row})  # every row has every column; null = absent
+    pq.write_table(pa.Table.from_pylist([{key: row.get(key) for key in columns} for row in rows]), path)
+    articles, errors = read([path])
+    assert [a.id for a in articles] == ["t1", "h", "recs-3"]
+    assert articles[0].texts == ["Dòng một", "Dòng hai"] and articles[0].meta["url"] == "https://example.vn/1"
+    assert articles[1].source == f"{path}:2" and articles[1].texts == ["Tiêu đề", "Thân bài"]
+    assert articles[2].label_source == "structured" and articles[2].texts_labelled("lead") == ["Sapo hoá."]
+    assert [(e.source, e.line, e.article_id) for e in errors] == [(str(path), 4, "empty")]
+    assert "none of the fields" in errors[0].cause
+    # every n-th row from the k-th, as JSONL parts are read
+    halves = [[a.id for a in read_file(path, part=(k, 2), on_error=lambda e: None)] for k in (0, 1)]
+    assert halves == [["t1", "recs-3"], ["h"]]
+    # a file that is not Parquet: one error naming it, the run goes on
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet at all")
+    articles, errors = read([bad, path])
+    assert len(articles) == 3 and errors[0].source == str(bad) and errors[0].cause.startswith("cannot read Parquet")

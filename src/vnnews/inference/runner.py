@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from vnnews.inference.records import article_record, error_record, summary_document
 from vnnews.inference.sources import estimate_total, input_articles, plan_share
@@ -33,6 +33,47 @@ from vnnews.outputs import OutputRefused, read_claim
 log = logging.getLogger(__name__)
 
 WEAK = "weak"  # --classifier weak: the rule labeller, no model
+
+
+@dataclass
+class RaySettings:
+    """Knobs of the Ray engine (``engine: ray``; :mod:`vnnews.inference.ray_engine`).
+    The local engine ignores them."""
+
+    address: str | None = None  # None: start a Ray instance on this machine; "auto": the cluster this machine is in; "ray://HOST:10001": a remote one
+    read_tasks: int | None = None  # input units read at once (None: Ray decides from the cluster's CPUs)
+    read_num_cpus: float = 0.5  # CPUs reserved per read task (ingestion is light next to the models)
+    classify_actors: int = 1  # actors holding the classifier, each loading it once
+    summarize_actors: int = 1  # actors holding the summarizer
+    # CPUs reserved per actor (torch runs as many threads); None: 1, or an equal share of what
+    # the reads leave when the cluster has too few CPUs for that (2 CPUs: 0.75 each)
+    classify_num_cpus: float | None = None
+    classify_num_gpus: float | None = None  # GPUs per classify actor; None: 1 where the cluster has GPUs, else 0
+    summarize_num_cpus: float | None = None
+    summarize_num_gpus: float | None = None
+    object_store_memory: int | None = None  # bytes; only for the Ray instance vnnews starts itself (None: Ray's default)
+    # Rows flow between stages and back to the driver in blocks of at most this size: a
+    # stage's results of one input block arrive together, so smaller blocks give finer
+    # progress and resume (Ray's default, 128 MiB, holds thousands of pages)
+    block_mib: float = 8.0
+    preserve_order: bool = False  # records in input order (a slow batch then holds back the ones behind it)
+
+    def __post_init__(self) -> None:
+        for name in ("classify_actors", "summarize_actors"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ray.{name} must be >= 1, got {getattr(self, name)}")
+        if self.read_tasks is not None and self.read_tasks < 1:
+            raise ValueError(f"ray.read_tasks must be >= 1 or null, got {self.read_tasks}")
+        if self.block_mib <= 0:
+            raise ValueError(f"ray.block_mib must be > 0, got {self.block_mib}")
+        if self.read_num_cpus <= 0:
+            raise ValueError(f"ray.read_num_cpus must be > 0, got {self.read_num_cpus}")
+        for name in ("classify_num_cpus", "summarize_num_cpus", "classify_num_gpus", "summarize_num_gpus"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"ray.{name} must be >= 0, got {value}")
+        if self.object_store_memory is not None and self.object_store_memory < 75 * 1024**2:
+            raise ValueError(f"ray.object_store_memory is in bytes and Ray needs at least 75 MiB (78643200), got {self.object_store_memory}")
 
 
 @dataclass
@@ -53,9 +94,13 @@ class InferenceConfig:
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
     device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
     progress: bool = True
+    engine: Literal["local", "ray"] = "local"  # local: this machine's processes; ray: a Ray Data pipeline (vnnews[ray])
+    ray: RaySettings = field(default_factory=RaySettings)
 
     def __post_init__(self) -> None:
         check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size"), ("segment_workers",))
+        if isinstance(self.ray, dict):  # InferenceConfig(ray={...}) from Python
+            self.ray = RaySettings(**self.ray)
 
     def resolved_stages(self) -> tuple[bool, bool]:
         """(classify, summarize), checked against the models given."""
@@ -169,9 +214,11 @@ class Models:
         return {"classifier": c.get("id"), "classifier_revision": c.get("revision"), "summarizer": s.get("id"), "summarizer_revision": s.get("revision")}
 
 
-def load_models(config: InferenceConfig, device: str | None = None) -> Models:
-    """The models the configured stages need, loaded once (safetensors only)."""
+def load_models(config: InferenceConfig, device: str | None = None, roles: Sequence[str] = ("classifier", "summarizer")) -> Models:
+    """The models the configured stages need, loaded once (safetensors only);
+    ``roles`` limits them (a Ray actor holds one stage's model only)."""
     classify, summarize = config.resolved_stages()
+    classify, summarize = classify and "classifier" in roles, summarize and "summarizer" in roles
     models = Models()
     if classify:
         if config.classifier == WEAK:
@@ -249,56 +296,104 @@ def summarize_documents(documents: Sequence[str], summarizer: Any, batch_size: i
     return summaries
 
 
-def process_chunk(articles: Sequence[Article], models: Models, config: InferenceConfig, ingest_s: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Records for ``articles``: lines classified in shared length-sorted batches,
-    bodies summarized likewise. Stage times are shared out over the articles (by
-    line count for segmentation and classification, by document length for
-    summaries) into each record's ``timings``. Returns (records, stage seconds)."""
+@dataclass
+class LabelledArticle:
+    """One article after the classify stage: its line labels, their origin, and the
+    stage times shared out to it so far (``ingest_s``, ``segment_s``, ``classify_s``)."""
+
+    article: Article
+    labels: list[str | None] | None
+    confidences: list[float | None] | None
+    origin: str | None
+    timings: dict[str, float]
+
+
+def classify_stage(
+    articles: Sequence[Article], classifier: Any, config: InferenceConfig, ingest_s: float | Sequence[float] = 0.0
+) -> list[LabelledArticle]:
+    """The classify stage of a batch job: lines of all ``articles`` classified in
+    shared length-sorted batches; the stage times are shared out over the articles
+    (ingestion evenly unless given per article, segmentation and classification by
+    line count)."""
+    labelled = label_articles(articles, classifier, config.classify_batch_size, config.segment_workers)
     n = len(articles)
-    labelled = label_articles(articles, models.classifier, config.classify_batch_size, config.segment_workers)
-    labels, confidences, origins = labelled.labels, labelled.confidences, labelled.origins
-    stage = {"ingest": ingest_s, "segment": labelled.segment_s, "classify": labelled.classify_s, "summarize": 0.0}
-    summaries: list[str | None] = [None] * n
-    documents = [summary_document(a, lab) for a, lab in zip(articles, labels, strict=True)]
-    if models.summarizer is not None:
-        t0 = time.perf_counter()
-        summaries = summarize_documents(documents, models.summarizer, config.summarize_batch_size, config.generation)
-        stage["summarize"] = time.perf_counter() - t0
     line_counts = [len(a.lines) for a in articles]
     shares = {
-        "ingest_s": _share(stage["ingest"], [1.0] * n),
-        "segment_s": _share(stage["segment"], line_counts),
-        "classify_s": _share(stage["classify"], line_counts),
-        "summarize_s": _share(stage["summarize"], [len(d) if models.summarizer is not None and s is not None else 0 for d, s in zip(documents, summaries, strict=True)]),
+        "ingest_s": _share(ingest_s, [1.0] * n) if isinstance(ingest_s, (int, float)) else [float(x) for x in ingest_s],
+        "segment_s": _share(labelled.segment_s, line_counts),
+        "classify_s": _share(labelled.classify_s, line_counts),
     }
-    identities = models.identities()
-    records = [
-        article_record(a, labels[i], confidences[i], origins[i], summaries[i], identities, {k: v[i] for k, v in shares.items()})
+    return [
+        LabelledArticle(a, labelled.labels[i], labelled.confidences[i], labelled.origins[i], {k: v[i] for k, v in shares.items()})
         for i, a in enumerate(articles)
     ]
-    return records, stage
+
+
+def summarize_stage(items: Sequence[LabelledArticle], summarizer: Any, config: InferenceConfig, identities: dict[str, str | None]) -> list[dict[str, Any]]:
+    """The summarize stage, and the records: each body (what the summarizer reads)
+    summarized in length-sorted batches (none when ``summarizer`` is None), its time
+    shared out by document length, then one record per article."""
+    documents = [summary_document(it.article, it.labels) for it in items]
+    summaries: list[str | None] = [None] * len(items)
+    seconds = 0.0
+    if summarizer is not None:
+        t0 = time.perf_counter()
+        summaries = summarize_documents(documents, summarizer, config.summarize_batch_size, config.generation)
+        seconds = time.perf_counter() - t0
+    shares = _share(seconds, [len(d) if s is not None else 0 for d, s in zip(documents, summaries, strict=True)])
+    return [
+        article_record(it.article, it.labels, it.confidences, it.origin, summaries[i], identities, {**it.timings, "summarize_s": shares[i]})
+        for i, it in enumerate(items)
+    ]
+
+
+def stage_seconds(records: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Seconds per stage of ``records``, summed from their timings."""
+    return {key[:-2]: sum(r["timings"][key] for r in records) for key in ("ingest_s", "segment_s", "classify_s", "summarize_s")}
+
+
+def process_chunk(articles: Sequence[Article], models: Models, config: InferenceConfig, ingest_s: float = 0.0) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Records for ``articles``: the classify stage then the summarize stage, each over
+    the whole chunk (see :func:`classify_stage`, :func:`summarize_stage`). Returns
+    (records, stage seconds)."""
+    records = summarize_stage(classify_stage(articles, models.classifier, config, ingest_s), models.summarizer, config, models.identities())
+    return records, stage_seconds(records)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def isolated(items: Sequence[T], run: Callable[[Sequence[T]], list[R]], article: Callable[[T], Article]) -> tuple[list[R], list[dict[str, Any]]]:
+    """``run(items)``, and when it fails, ``run`` on each item alone, so one bad
+    article goes to the errors output instead of taking its batch (or the job)
+    down. Returns (results of the items that worked, error records)."""
+    try:
+        return run(items), []
+    except Exception as exc:  # noqa: BLE001 - isolate the article that fails
+        if len(items) == 1:
+            a = article(items[0])
+            return [], [error_record(a.id, a.source, f"{type(exc).__name__}: {exc}")]
+        log.warning("batch of %d articles failed (%s); retrying them one at a time", len(items), exc)
+    results: list[R] = []
+    errors: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            results += run([item])
+        except Exception as exc:  # noqa: BLE001
+            a = article(item)
+            errors.append(error_record(a.id, a.source, f"{type(exc).__name__}: {exc}"))
+    return results, errors
 
 
 def _process_safely(articles: list[Article], models: Models, config: InferenceConfig, ingest_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, float]]:
-    """``process_chunk``, and when the chunk fails, each article alone, so one bad
-    article goes to the errors file instead of taking its chunk (or the job) down."""
-    try:
-        records, stage = process_chunk(articles, models, config, ingest_s)
-        return records, [], stage
-    except Exception as exc:  # noqa: BLE001 - isolate the article that fails
-        log.warning("chunk of %d articles failed (%s); retrying them one at a time", len(articles), exc)
-    records, errors = [], []
-    stage = {"ingest": ingest_s, "segment": 0.0, "classify": 0.0, "summarize": 0.0}
-    for article in articles:
-        try:
-            recs, st = process_chunk([article], models, config)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(error_record(article.id, article.source, f"{type(exc).__name__}: {exc}"))
-            continue
-        records += recs
-        for k in ("segment", "classify", "summarize"):
-            stage[k] += st[k]
-    return records, errors, stage
+    """Both stages over a chunk, each isolated (:func:`isolated`)."""
+    labelled, errors = isolated(articles, lambda batch: classify_stage(batch, models.classifier, config, ingest_s * len(batch) / len(articles)), lambda a: a)
+    identities = models.identities()
+    records, more = isolated(labelled, lambda batch: summarize_stage(batch, models.summarizer, config, identities), lambda it: it.article)
+    stage = stage_seconds(records)
+    stage["ingest"] = ingest_s
+    return records, errors + more, stage
 
 
 # ---------------------------------------------------------------- the job
@@ -393,6 +488,14 @@ def run_inference(
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
     if not output.parent.is_dir():
         raise FileNotFoundError(f"output directory {output.parent} does not exist")
+    if config.engine == "ray":
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise ValueError("engine=ray runs one driver that spreads the work over the Ray cluster: start it with `vnnews infer`, not under accelerate launch or torchrun")
+        if models is not None:
+            raise ValueError("models= (models loaded in this process) is for the local engine; the Ray engine's actors load their own")
+        from vnnews.extras import require
+
+        require("ray.data", "ray", "the Ray engine (engine: ray)")  # before anything is locked or written
     proc = process_info()
     store = PartStore(output, proc.rank)
     with contextlib.ExitStack() as held:
@@ -406,8 +509,15 @@ def run_inference(
         plan = proc.broadcast(plan)
         if plan.refusal:
             raise OutputRefused(plan.refusal)
-        models = models or load_models(config, config.device or proc.device)  # before anything is written
-        identities = models.identities()
+        engine = None
+        if config.engine == "ray":
+            from vnnews.inference.ray_engine import RayEngine
+
+            engine = held.enter_context(RayEngine(config))
+            identities = engine.identities()  # the models are loaded (and checked) before anything is written
+        else:
+            models = models or load_models(config, config.device or proc.device)  # before anything is written
+            identities = models.identities()
         if plan.previous_models is not None and plan.previous_models != identities:
             raise OutputRefused(
                 f"{output} holds results of other models ({_describe(plan.previous_models)}); this run has {_describe(identities)}: "
@@ -419,6 +529,8 @@ def run_inference(
         store.start()
         done = store.done_ids() | (read_ids(output) if plan.include_output and output.exists() else set())
         proc.barrier()
+        if engine is not None:
+            return engine.run(inputs, store, done, errors_path, plan.include_output)
         return _run(inputs, config, models, store, proc, done, errors_path, plan.include_output)
 
 
@@ -433,7 +545,6 @@ def _run(
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    output = store.output
     options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
     pending: list[dict[str, Any]] = []
     counts = {"done": 0, "skipped": 0, "failed": 0}
@@ -462,6 +573,22 @@ def _run(
     bar.close()
     if hasattr(models.classifier, "close"):
         models.classifier.close()  # encoding worker processes, if any
+    return finish_job(store, errors_path, include_output, counts, stage_total, started, proc)
+
+
+def finish_job(
+    store: PartStore,
+    errors_path: Path,
+    include_output: bool,
+    counts: dict[str, int],
+    stage_total: dict[str, float],
+    started: float,
+    proc: ProcessInfo | None = None,
+) -> InferenceResult:
+    """End one process's part of a job: mark it finished; the first process waits for
+    the others, merges every part into the output (atomically) and prints the closing
+    line with the done/skipped/failed counts."""
+    proc = proc or ProcessInfo()
     store.mark_finished(counts)
     merged = False
     if proc.rank == 0:
@@ -470,10 +597,12 @@ def _run(
             for k in all_counts:
                 all_counts[k] += rank_counts[k]
         t0 = time.perf_counter()  # waiting for the other ranks is not write time
-        merge(store, errors_path, include_output=include_output)
+        _, _, duplicates = merge(store, errors_path, include_output=include_output)
         stage_total["write"] += time.perf_counter() - t0
+        all_counts["done"] -= duplicates  # the same id from two shares: one copy kept, the other an error
+        all_counts["failed"] += duplicates
         counts, merged = all_counts, True
-    result = InferenceResult(output, errors_path, counts["done"], counts["skipped"], counts["failed"], time.perf_counter() - started, stage_total, merged)
+    result = InferenceResult(store.output, errors_path, counts["done"], counts["skipped"], counts["failed"], time.perf_counter() - started, stage_total, merged)
     if merged:
         print(result.summary_line(), file=sys.stderr)
     return result

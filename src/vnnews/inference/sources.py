@@ -1,6 +1,6 @@
 """The articles one process of a batch job reads.
 
-Inputs are anything ingestion reads (files, directories, JSONL, gzip) and saved
+Inputs are anything ingestion reads (files, directories, JSONL, Parquet, gzip) and saved
 datasets written by ``vnnews build-dataset`` (their ``segments`` subset, whose
 lines carry labels). With several processes, each takes its own share: files
 round-robin and every JSONL file in interleaved parts (the plan
@@ -105,9 +105,21 @@ def _count_lines(path: Path, max_records: int | None) -> int:
     return min(n, max_records) if max_records is not None else n
 
 
+def _count_rows(path: Path, max_records: int | None) -> int:
+    """Rows of a Parquet file, from its footer (0 when it cannot be read: the reader reports it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        n = pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException):
+        return 0
+    return min(n, max_records) if max_records is not None else n
+
+
 def estimate_total(share: Share, options: IngestOptions) -> int:
     """About how many articles this process will read (for the progress bar's ETA):
-    one per page file, one per JSONL line, the article count of a saved dataset."""
+    one per page file, one per JSONL line or Parquet row, the article count of a saved dataset."""
     total = 0
     for p in share.datasets:
         manifest = json.loads((Path(p) / "build.json").read_text(encoding="utf-8"))
@@ -116,6 +128,8 @@ def estimate_total(share: Share, options: IngestOptions) -> int:
         name = path.lower()
         if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
             total += _count_lines(Path(path), options.max_records) // n
+        elif name.endswith(".parquet"):
+            total += _count_rows(Path(path), options.max_records) // n
         else:
             total += 1
     return total

@@ -279,7 +279,7 @@ def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFor
     return count
 
 
-def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output: bool) -> tuple[int, int]:
+def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output: bool) -> tuple[int, int, int]:
     """Merge the parts (and the records of the existing output when ``include_output``:
     a resumed job) into the output and the errors file; then remove the parts.
 
@@ -288,7 +288,9 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
     failed in an earlier attempt and succeeded since) is dropped. The errors file
     is committed first and the output last, with this job's token in its claim:
     the output's commit is the moment the job is done, and parts still present
-    after it are known to be merged. Returns (records written, errors written)."""
+    after it are known to be merged. Returns (records written, errors written, later
+    copies dropped): processes and Ray read tasks see only their own share of the
+    input, so an id in two inputs can reach the parts twice."""
     previous_errors = read_errors(errors_path) if include_output else []
     job = store.job() or {}
     seen: set[str] = set()
@@ -329,4 +331,4 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
     claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models")}
     _commit(scratch, store.output, **claim)
     store.remove()
-    return n_records, len(errors)
+    return n_records, len(errors), len(duplicates)

@@ -1,5 +1,5 @@
 """Inputs to Articles: page dumps (.txt), HTML (.html/.htm), JSONL, directories
-(recursively) and gzip of any of these.
+(recursively) and gzip of any of these, and Parquet (rows read as JSONL records).
 
 Bad input never stops a run: an unreadable file, an empty page or a malformed
 JSONL line becomes an :class:`IngestError` (file, line, cause) passed to
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+PARQUET_SUFFIXES = (".parquet",)  # rows are records with the fields of a JSONL record (vnnews infer's output too)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
 STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
@@ -58,7 +59,7 @@ def _kind(path: Path) -> tuple[str | None, bool]:
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
-    for fmt, suffixes in (("txt", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES)):
+    for fmt, suffixes in (("txt", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("parquet", PARQUET_SUFFIXES)):
         if name.endswith(suffixes):
             return fmt, gz
     return None, gz
@@ -249,6 +250,33 @@ def _read_jsonl(
         on_error(IngestError(str(path), f"cannot read: {exc}"))
 
 
+def _read_parquet(path: Path, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)) -> Iterator[Article]:
+    """Rows of a Parquet file as JSONL records (same fields, same checks, a null
+    read as an absent field; row i is "line" i, counted from 1), streamed in record batches so memory stays flat.
+    ``part=(k, n)`` as for JSONL."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    k, n = part
+    lineno = 0
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=1000)
+        for batch in batches:
+            for record in batch.to_pylist():
+                lineno += 1
+                if options.max_records is not None and lineno > options.max_records:
+                    return
+                if (lineno - 1) % n != k:
+                    continue
+                record = {key: value for key, value in record.items() if value is not None}  # null: the field is absent
+                try:
+                    yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
+                except IngestError as exc:
+                    on_error(exc)
+    except (OSError, pa.ArrowException) as exc:
+        on_error(IngestError(str(path), f"cannot read Parquet: {exc}", lineno + 1 if lineno else None))
+
+
 def _not_regular(path: Path) -> str | None:
     """Why ``path`` cannot be read as a file (a FIFO would block a job forever), or None."""
     try:
@@ -299,7 +327,7 @@ def read_file(
     part: tuple[int, int] = (0, 1),
 ) -> Iterator[Article]:
     """The articles of one file; ``rel`` (its path under the input root) makes the
-    id, ``part=(k, n)`` reads every n-th record of a JSONL file from the k-th."""
+    id, ``part=(k, n)`` reads every n-th record of a JSONL or Parquet file from the k-th."""
     path = Path(path)
     options = options or IngestOptions()
     on_error = on_error or _log_error
@@ -314,8 +342,13 @@ def read_file(
     if fmt is None:
         on_error(IngestError(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally .gz)"))
         return
+    if fmt == "parquet" and gz:
+        on_error(IngestError(str(path), "a gzipped Parquet file: Parquet compresses its own columns; give the .parquet file"))
+        return
     if fmt == "jsonl":
         yield from _read_jsonl(path, gz, _stem_id(rel), options, on_error, part)
+    elif fmt == "parquet":
+        yield from _read_parquet(path, _stem_id(rel), options, on_error, part)
     elif part[0] == 0:
         try:
             yield _read_page(path, fmt, gz, _stem_id(rel), options)
@@ -353,7 +386,7 @@ def plan_shards(
     units: list[Unit] = []
     for path, rel in iter_files(inputs, on_error):
         name = path.name.lower()
-        big_jsonl = (name.endswith(".jsonl") or name.endswith(".jsonl.gz")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
+        big_jsonl = name.endswith((".jsonl", ".jsonl.gz", ".parquet")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1
         units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
     shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]

@@ -234,6 +234,13 @@ _CT2_ARGS = {
 _CT2_IGNORED = ("early_stopping", "do_sample", "max_length", "min_length")  # do_sample: top_k/top_p/temperature say it
 
 
+# On a CPU, sub-batches larger than this run slower per article: beam search reads every
+# hypothesis's cross-attention cache at each step, and small groups stay in the CPU caches
+# (2 cores, ViT5-base int8, beam 4, 16 articles: 4 per sub-batch 0.566 articles/s, 8 per
+# sub-batch 0.434; benchmarks/export_speed.py summarizer --batch-size, docs/benchmarks.md).
+CPU_SUB_BATCH = 4
+
+
 class Ct2Generator:
     """A CTranslate2 translator behind the ``generate`` call :class:`Summarizer` makes:
     token ids in, generated token ids out, the saved generation config as defaults."""
@@ -269,5 +276,7 @@ class Ct2Generator:
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **generation: Any) -> list[list[int]]:
         sources = [self.tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist()) for ids, mask in zip(input_ids, attention_mask, strict=True)]
         per_worker = -(-len(sources) // self.workers)  # the batch shared out over the workers
+        if not self.device.startswith("cuda"):
+            per_worker = min(per_worker, CPU_SUB_BATCH)
         results = self.translator.translate_batch(sources, max_batch_size=per_worker, **self.settings(generation))
         return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
