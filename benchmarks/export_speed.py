@@ -2,6 +2,7 @@
 
     python benchmarks/export_speed.py classifier --shape base              # lines of the real pages (data/real)
     python benchmarks/export_speed.py summarizer --shape base --articles 32
+    python benchmarks/export_speed.py summarizer --shape base --articles 32 --backends int8 --ct2-sub-batch 8
     python benchmarks/export_speed.py accuracy                              # int8's cost on the trained tiny models
 
 classifier: the page labeller with a PhoBERT-base-v2 replica encoder (published config
@@ -101,8 +102,13 @@ def run_classifier(model_dir: str, max_lines: int | None, batch_size: int) -> di
     }
 
 
-def run_summarizer(model_dir: str, articles: int, beams: int, new_tokens: int, batch_size: int) -> dict:
+def run_summarizer(model_dir: str, articles: int, beams: int, new_tokens: int, batch_size: int, sub_batch: int = 0) -> dict:
     from vnnews.models import Summarizer
+
+    if sub_batch:  # a CTranslate2 sub-batch cap other than the library's, to compare
+        import vnnews.models.export
+
+        vnnews.models.export.CPU_SUB_BATCH = sub_batch
 
     docs = bodies(articles)
     model = Summarizer.from_pretrained(model_dir, device="cpu")
@@ -164,14 +170,20 @@ def summarizer(args: argparse.Namespace) -> None:
         Summarizer.from_base(str(base), "vietnews: ", args.max_source, GenerationSettings()).save_pretrained(work / "torch")
         export_model(work / "torch", work / "int8", "ct2")
         print(f"made and exported the {args.shape} summarizer in {time.perf_counter() - t0:.0f}s")
-        common = [str(args.articles), str(args.num_beams), str(args.max_new_tokens), str(args.batch_size)]
-        rows = {name: child("summarizer", str(work / name), *common) for name in ("torch", "int8")}
-    print(f"\nsummarizer, shape {args.shape}, {args.articles} VietNews bodies, source <= {args.max_source} tokens, beam {args.num_beams}, {args.max_new_tokens} new tokens, batch {args.batch_size}\n")
+        common = [str(args.articles), str(args.num_beams), str(args.max_new_tokens), str(args.batch_size), str(args.ct2_sub_batch or 0)]
+        rows = {name: child("summarizer", str(work / name), *common) for name in args.backends}
+    from vnnews.models.export import CPU_SUB_BATCH
+
+    print(
+        f"\nsummarizer, shape {args.shape}, {args.articles} VietNews bodies, source <= {args.max_source} tokens, beam {args.num_beams}, "
+        f"{args.max_new_tokens} new tokens, batch {args.batch_size}, CTranslate2 sub-batches of at most {args.ct2_sub_batch or CPU_SUB_BATCH}\n"
+    )
     print("| backend | articles/s | seconds | peak RSS MiB |\n|---|---:|---:|---:|")
     for name, r in rows.items():
         label = "torch fp32" if name == "torch" else "CTranslate2 int8"
         print(f"| {label} | {r['articles_s']:.3f} | {r['seconds']:.1f} | {r['rss_mib']:,.0f} |")
-    print(f"\nint8 / torch: {rows['int8']['articles_s'] / rows['torch']['articles_s']:.1f}x")
+    if len(rows) == 2:
+        print(f"\nint8 / torch: {rows['int8']['articles_s'] / rows['torch']['articles_s']:.1f}x")
 
 
 def accuracy(args: argparse.Namespace) -> None:
@@ -226,7 +238,7 @@ def main() -> None:
         if kind == "classifier":
             result = run_classifier(rest[0], int(rest[1]) or None, int(rest[2]))
         else:
-            result = run_summarizer(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+            result = run_summarizer(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]), int(rest[5]))
         result["rss_mib"] = peak_rss_mib()
         print(json.dumps(result))
         return
@@ -239,6 +251,8 @@ def main() -> None:
     parser.add_argument("--num-beams", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--max-source", type=int, default=1024)
+    parser.add_argument("--backends", nargs="+", choices=["torch", "int8"], default=["torch", "int8"], help="summarizer: which to run (torch is the slow one)")
+    parser.add_argument("--ct2-sub-batch", type=int, default=None, help="summarizer: cap CTranslate2's CPU sub-batches at N articles instead of the library's CPU_SUB_BATCH")
     parser.add_argument("--demo", default=str(ROOT / "build" / "demo"), help="accuracy: the `make demo` working directory")
     args = parser.parse_args()
     args.batch_size = args.batch_size or (512 if args.what == "classifier" else 16)

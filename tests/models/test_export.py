@@ -59,6 +59,29 @@ def test_the_float32_ct2_export_writes_the_torch_summaries(trained_summarizer, e
     assert ct2_model.summarize(docs, **settings) == torch_model.summarize(docs, **settings)
 
 
+def test_ct2_on_cpu_runs_small_sub_batches_with_the_same_summaries(exports, raw_dir):
+    """A batch is shared out over the workers in sub-batches of at most CPU_SUB_BATCH
+    articles (faster on CPU: docs/benchmarks.md); the summaries are those of one
+    article at a time."""
+    from vnnews.models.export import CPU_SUB_BATCH
+
+    docs = ["\n".join(a.texts[i : i + 6]) for a in iter_articles([raw_dir]) for i in (2, 8)]  # 10 documents
+    model = Summarizer.from_pretrained(str(exports["summarizer", "none"]))
+    translator = model.model.translator
+    sizes = []
+
+    class Recording:
+        def translate_batch(self, sources, max_batch_size, **kw):
+            sizes.append(max_batch_size)
+            return translator.translate_batch(sources, max_batch_size=max_batch_size, **kw)
+
+    model.model.translator = Recording()
+    settings = {"num_beams": 1, "max_new_tokens": 8, "no_repeat_ngram_size": 0}
+    together = model.summarize(docs, batch_size=len(docs), **settings)
+    assert sizes == [min(CPU_SUB_BATCH, -(-len(docs) // model.model.workers))]
+    assert together == [model.summarize([d], batch_size=1, **settings)[0] for d in docs]
+
+
 def test_an_export_is_self_contained_and_says_what_it_came_from(exports, trained_classifier):
     out = exports["classifier", "int8"]
     names = {p.name for p in out.iterdir()}

@@ -143,7 +143,7 @@ class ClassifyActor:
 
     def __init__(self, config: InferenceConfig, identities: dict[str, str | None]) -> None:
         self.config = config
-        self.models = load_models(config, roles=("classifier",))
+        self.models = load_models(config, config.device, roles=("classifier",))
         _check_identity(self.models, identities, "classifier")
 
     def __call__(self, table: Any) -> Any:
@@ -179,7 +179,7 @@ class SummarizeActor:
     def __init__(self, config: InferenceConfig, identities: dict[str, str | None]) -> None:
         self.config = config
         self.identities = identities
-        self.models = load_models(config, roles=("summarizer",))
+        self.models = load_models(config, config.device, roles=("summarizer",))
         _check_identity(self.models, identities, "summarizer")
 
     def __call__(self, table: Any) -> Any:
@@ -315,28 +315,47 @@ class RayEngine:
         resources = ray.cluster_resources()
         parts = self.config.ray.read_tasks or max(1, int(resources.get("CPU", 1)))
         units = plan_units([str(p) for p in inputs], parts, lambda e: pending.append(error_record(e.article_id, e.source, e.cause, e.line)))
-        if units:
-            ds = self.dataset(units, done, resources)
-            for table in ds.iter_batches(batch_size=self.config.chunk_size, batch_format="pyarrow", prefetch_batches=1):
-                records, errors = [], []
-                for row in _rows(table):
-                    if row["kind"] == RECORD:
-                        records.append(json.loads(row["data"]))
-                    elif row["kind"] == ERROR:
-                        errors.append(json.loads(row["data"]))
-                    elif row["kind"] == SKIPPED:
-                        counts["skipped"] += 1
-                    else:
-                        raise RuntimeError(f"the pipeline left a row of kind {row['kind']!r} (id {row['id']!r}) unfinished")
-                t0 = time.perf_counter()
-                store.write_part(records, errors + pending)
-                stage_total["write"] += time.perf_counter() - t0
-                for k, v in stage_seconds(records).items():
-                    stage_total[k] += v
-                counts["done"] += len(records)
-                counts["failed"] += len(errors) + len(pending)
-                pending.clear()
+        rd = require("ray.data", "ray", "the Ray engine (engine: ray)")
+        context = rd.DataContext.get_current()
+        saved = (context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size)
+        try:
+            if units:
+                self._stream(units, done, resources, store, counts, stage_total, pending)
+        finally:  # the caller's Ray Data settings, as they were (a notebook, a script)
+            context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size = saved
         if pending:
             store.write_part([], pending)
             counts["failed"] += len(pending)
         return finish_job(store, errors_path, include_output, counts, stage_total, started)
+
+    def _stream(
+        self,
+        units: list[dict[str, Any]],
+        done: set[str],
+        resources: dict[str, float],
+        store: PartStore,
+        counts: dict[str, int],
+        stage_total: dict[str, float],
+        pending: list[dict[str, Any]],
+    ) -> None:
+        """Run the pipeline and store each batch that comes out as one atomic part."""
+        ds = self.dataset(units, done, resources)
+        for table in ds.iter_batches(batch_size=self.config.chunk_size, batch_format="pyarrow", prefetch_batches=1):
+            records, errors = [], []
+            for row in _rows(table):
+                if row["kind"] == RECORD:
+                    records.append(json.loads(row["data"]))
+                elif row["kind"] == ERROR:
+                    errors.append(json.loads(row["data"]))
+                elif row["kind"] == SKIPPED:
+                    counts["skipped"] += 1
+                else:
+                    raise RuntimeError(f"the pipeline left a row of kind {row['kind']!r} (id {row['id']!r}) unfinished")
+            t0 = time.perf_counter()
+            store.write_part(records, errors + pending)
+            stage_total["write"] += time.perf_counter() - t0
+            for k, v in stage_seconds(records).items():
+                stage_total[k] += v
+            counts["done"] += len(records)
+            counts["failed"] += len(errors) + len(pending)
+            pending.clear()

@@ -236,8 +236,7 @@ _CT2_IGNORED = ("early_stopping", "do_sample", "max_length", "min_length")  # do
 
 # On a CPU, sub-batches larger than this run slower per article: beam search reads every
 # hypothesis's cross-attention cache at each step, and small groups stay in the CPU caches
-# (2 cores, ViT5-base int8, beam 4, 16 articles: 4 per sub-batch 0.566 articles/s, 8 per
-# sub-batch 0.434; benchmarks/export_speed.py summarizer --batch-size, docs/benchmarks.md).
+# (benchmarks/export_speed.py summarizer --ct2-sub-batch N; figures in docs/benchmarks.md).
 CPU_SUB_BATCH = 4
 
 
