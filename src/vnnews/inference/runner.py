@@ -10,6 +10,10 @@ the input size, and a job can be killed at any moment and resumed.
 Under ``accelerate launch`` (or ``torchrun``) each process reads its own share of
 the input (:mod:`vnnews.inference.sources`), uses its own device, and writes its
 own parts; the first process merges them when all are finished.
+
+``engine: ray`` runs the same two stages (:func:`classify_stage`,
+:func:`summarize_stage`) in Ray actor pools and stores their results with the same
+part store (:mod:`vnnews.inference.ray_engine`).
 """
 
 from __future__ import annotations
