@@ -34,7 +34,7 @@ from infer_speed import write_pages  # noqa: E402
 
 
 def child(work: str, engine: str, workers: int, args: list[str]) -> None:
-    from vnnews.inference import InferenceConfig, RaySettings, run_inference
+    from vnnews.inference import InferenceConfig, RaySettings, read_records, run_inference
 
     opts = json.loads(args[0])
     ray = RaySettings(classify_actors=workers, summarize_actors=workers, object_store_memory=opts["object_store"]) if engine == "ray" else RaySettings()
@@ -52,7 +52,7 @@ def child(work: str, engine: str, workers: int, args: list[str]) -> None:
     t0 = time.perf_counter()
     result = run_inference([Path(work) / "pages.jsonl"], out, config)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"done": result.done, "failed": result.failed, "seconds": seconds}))
+    print(json.dumps({"done": result.done, "failed": result.failed, "seconds": seconds, "records": sum(1 for _ in read_records(out))}))
 
 
 def tree_rss_mib(pid: int) -> float:
@@ -120,13 +120,13 @@ def main() -> None:
         n_lines = write_pages(args.articles, work / "pages.jsonl")
         rows = [("local engine (1 process)", run(work, "local", 1, opts))]
         rows += [(f"Ray, {w} worker{'s' if w > 1 else ''} per stage", run(work, "ray", w, opts)) for w in args.workers]
-        same = len({(work / f"out-{'local' if i == 0 else 'ray'}-{1 if i == 0 else w}.jsonl").read_text(encoding='utf-8').count(chr(10)) for i, w in enumerate([1, *args.workers])}) == 1
     print(f"machine: {describe()}")
     print(f"{args.articles} pages ({n_lines} lines), {args.shape} models (random weights), beam {args.num_beams}, {args.max_new_tokens} new tokens, chunk {args.chunk_size}\n")
     print("| run | articles/s | seconds | peak RSS MiB (process tree) |\n|---|---:|---:|---:|")
     for name, r in rows:
         print(f"| {name} | {r['done'] / r['seconds']:.2f} | {r['seconds']:.1f} | {r['peak_rss_mib']:,.0f} |")
-    print(f"\nevery run wrote the same number of records: {same} ({rows[0][1]['done']} done, {rows[0][1]['failed']} failed)")
+    same = len({r["records"] for _, r in rows}) == 1
+    print(f"\nevery run wrote the same number of records: {same} ({rows[0][1]['records']} records, {rows[0][1]['failed']} failed)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ skips what its parts hold, and every article ends up in the output exactly once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import pickle
@@ -43,9 +44,9 @@ from vnnews.inference.runner import (
     stage_seconds,
     summarize_stage,
 )
-from vnnews.inference.sources import dataset_articles, is_saved_dataset
+from vnnews.inference.sources import Share, input_articles, is_saved_dataset
 from vnnews.inference.store import PartStore
-from vnnews.ingest import Article, IngestError, IngestOptions, first_of_each_id, plan_shards, read_file
+from vnnews.ingest import Article, IngestError, IngestOptions, plan_shards
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ ARTICLE, LABELLED, RECORD, ERROR, SKIPPED = "article", "labelled", "record", "er
 
 def _ray() -> Any:
     return require("ray", "ray", "the Ray engine (engine: ray)")
+
+
+def ray_data() -> Any:
+    """``ray.data``, or MissingExtra naming ``vnnews[ray]``."""
+    return require("ray.data", "ray", "the Ray engine (engine: ray)")
 
 
 # ---------------------------------------------------------------- rows
@@ -101,17 +107,14 @@ def _done_ids(ref: Any) -> frozenset[str]:
 
 
 def read_unit(row: dict[str, Any], options: IngestOptions, done_ref: Any) -> Iterator[dict[str, Any]]:
-    """The rows of one input unit: its articles (with the time spent reading each),
-    the ids already done as ``skipped``, and ingestion errors, streamed."""
-    unit = json.loads(row["unit"])
+    """The rows of one input unit (a :class:`Share` of the input, read as one local
+    process reads its share): its articles (with the time spent reading each), the
+    ids already done as ``skipped``, and ingestion errors, streamed."""
+    share = Share(**json.loads(row["unit"]))
     done = _done_ids(done_ref[0])
     pending: list[dict[str, Any]] = []
-    if unit["dataset"]:
-        articles: Iterator[Article] = dataset_articles(unit["path"], unit["k"], unit["n"])
-    else:
-        articles = read_file(unit["path"], unit["rel"], options, lambda e: pending.append(_error_row(e)), part=(unit["k"], unit["n"]))
     t0 = time.perf_counter()
-    for article in first_of_each_id(articles, lambda a: a.id, lambda a: a.source, lambda e: pending.append(_error_row(e))):
+    for article in input_articles(share, options, lambda e: pending.append(_error_row(e))):
         seconds = time.perf_counter() - t0
         yield from pending
         pending.clear()
@@ -120,14 +123,14 @@ def read_unit(row: dict[str, Any], options: IngestOptions, done_ref: Any) -> Ite
     yield from pending
 
 
-def plan_units(inputs: Sequence[str], parts: int, on_error: Any) -> list[dict[str, Any]]:
-    """The read units of a job: every file (JSONL and Parquet files over 1 MiB cut
-    into ``parts`` interleaved parts, as the local engine plans its processes'
-    shares) and every saved dataset in ``parts`` parts."""
+def plan_units(inputs: Sequence[str], parts: int, on_error: Any) -> list[Share]:
+    """The read units of a job, each a :class:`Share` read by one task: every file
+    (JSONL and Parquet files over 1 MiB cut into ``parts`` interleaved parts, as the
+    local engine plans its processes' shares) and every saved dataset in ``parts`` parts."""
     files = [p for p in inputs if not is_saved_dataset(p)]
-    units = [{"dataset": True, "path": str(p), "rel": None, "k": k, "n": parts} for p in inputs if is_saved_dataset(p) for k in range(parts)]
+    units = [Share([str(p)], [], k, parts) for p in inputs if is_saved_dataset(p) for k in range(parts)]
     for shard in plan_shards(files, parts, on_error=on_error) if files else []:
-        units += [{"dataset": False, "path": path, "rel": rel, "k": k, "n": n} for path, rel, k, n in shard]
+        units += [Share([], [unit]) for unit in shard]
     return units
 
 
@@ -275,11 +278,11 @@ class RayEngine:
             self._identities = job_identities(self.config)
         return self._identities
 
-    def dataset(self, units: list[dict[str, Any]], done: set[str], resources: dict[str, float]) -> Any:
+    def dataset(self, units: list[Share], done: set[str], resources: dict[str, float]) -> Any:
         """The pipeline, lazily: read -> classify -> summarize (or, without a
         summarizer, records written by plain tasks)."""
         ray = _ray()
-        rd = require("ray.data", "ray", "the Ray engine (engine: ray)")
+        rd = ray_data()
         config, settings = self.config, self.config.ray
         classify, summarize = config.resolved_stages()
         plan = plan_resources(settings, classify, summarize, resources, strict=self.started)
@@ -289,7 +292,7 @@ class RayEngine:
         context.target_max_block_size = int(settings.block_mib * 1024**2)
         options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
         done_ref = [ray.put(sorted(done))]  # in a list: Ray passes the reference, each worker fetches the ids once
-        items = [{"unit": json.dumps(u)} for u in units]
+        items = [{"unit": json.dumps(dataclasses.asdict(u))} for u in units]
         ds = rd.from_items(items, override_num_blocks=max(1, len(items)))
         read_compute = rd.TaskPoolStrategy(size=settings.read_tasks) if settings.read_tasks else None
         ds = ds.flat_map(read_unit, fn_kwargs={"options": options, "done_ref": done_ref}, compute=read_compute, num_cpus=settings.read_num_cpus)
@@ -315,8 +318,7 @@ class RayEngine:
         resources = ray.cluster_resources()
         parts = self.config.ray.read_tasks or max(1, int(resources.get("CPU", 1)))
         units = plan_units([str(p) for p in inputs], parts, lambda e: pending.append(error_record(e.article_id, e.source, e.cause, e.line)))
-        rd = require("ray.data", "ray", "the Ray engine (engine: ray)")
-        context = rd.DataContext.get_current()
+        context = ray_data().DataContext.get_current()
         saved = (context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size)
         try:
             if units:
@@ -330,7 +332,7 @@ class RayEngine:
 
     def _stream(
         self,
-        units: list[dict[str, Any]],
+        units: list[Share],
         done: set[str],
         resources: dict[str, float],
         store: PartStore,

@@ -497,9 +497,9 @@ def run_inference(
             raise ValueError("engine=ray runs one driver that spreads the work over the Ray cluster: start it with `vnnews infer`, not under accelerate launch or torchrun")
         if models is not None:
             raise ValueError("models= (models loaded in this process) is for the local engine; the Ray engine's actors load their own")
-        from vnnews.extras import require
+        from vnnews.inference.ray_engine import ray_data
 
-        require("ray.data", "ray", "the Ray engine (engine: ray)")  # before anything is locked or written
+        ray_data()  # installed? before anything is locked or written
     proc = process_info()
     store = PartStore(output, proc.rank)
     with contextlib.ExitStack() as held:
