@@ -132,7 +132,12 @@ def test_a_killed_job_resumed_has_every_article_once(tmp_path, ray_cluster, reco
 
 
 def test_unknown_and_bad_options_fail_with_a_clear_message(tmp_path, ray_cluster, raw_dir, capsys):
+    """Each refused run names its cause; the results of an earlier job stay as they were."""
     out = str(tmp_path / "out.jsonl")
+    run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False, engine="ray"))
+    capsys.readouterr()
+    earlier = (tmp_path / "out.jsonl").read_bytes()
+    assert earlier.count(b"\n") == 5
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--ray-address", "auto"]) == 2
     assert "--ray-address is for the Ray engine: add --engine ray" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--engine", "ray", "ray.clasify_actors=2"]) == 2
@@ -145,9 +150,9 @@ def test_unknown_and_bad_options_fail_with_a_clear_message(tmp_path, ray_cluster
         main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--engine", "dask"])
     assert "invalid choice: 'dask'" in capsys.readouterr().err
     missing = tmp_path / "no-such-model"
-    assert main(["infer", str(raw_dir), "--classifier", str(missing), "-o", out, "--engine", "ray", "--no-progress"]) == 2
+    assert main(["infer", str(raw_dir), "--classifier", str(missing), "-o", out, "--engine", "ray", "--no-progress", "--resume"]) == 2
     assert str(missing) in capsys.readouterr().err
-    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.parts").exists()
+    assert (tmp_path / "out.jsonl").read_bytes() == earlier and not (tmp_path / "out.jsonl.parts").exists()
 
 
 def test_the_resource_plan_fits_the_cluster_or_says_why():
