@@ -7,6 +7,10 @@ service's default limits, then for --seconds runs, all from loopback:
 - good requests (/v1/process with a VietNews page, /v1/summarize with its body);
 - bad ones (invalid JSON, non-UTF-8 bytes, a 100,000-deep JSON array, unknown fields);
 - huge ones (a 1.9 MB single-line page; a 5,000-line page; a body over the size limit);
+- hostile ones (issue 21): the attribute-amplification page (a 1 MB id over 120,000
+  paragraphs, 1.96 MB), text with lone surrogates in /v1/summarize items and
+  /v1/classify ids (valid JSON), a text/plain body, an over-long id, 1,200-deep unclosed
+  markup, a page that names a DOCTYPE internal subset;
 - slow clients that send their headers a byte at a time and never finish;
 - a /healthz probe every 0.2 s.
 Every loop is bounded in count and time and stops by itself. Prints requests
@@ -142,7 +146,26 @@ def main() -> None:
                             i += 1
                             await asyncio.sleep(0.5)
 
-                    await asyncio.gather(*(good(i) for i in range(args.good_clients)), bad(), huge())
+                    async def hostile() -> None:
+                        amplification = '<div id="' + "a" * 1_000_000 + '">' + "<p>x</p>" * 120_000 + "</div>"
+                        surrogate = json.dumps({"text": "Hà Nội \ud800 hôm nay"})  # json.dumps escapes it: valid JSON
+                        kinds = [
+                            {"json": {"html": amplification}},
+                            {"content": surrogate, "headers": {"content-type": "application/json"}, "path": "/v1/summarize"},
+                            {"content": json.dumps({"id": "\udfff", "text": "Tin"}), "headers": {"content-type": "application/json"}},
+                            {"content": b"Tin tuc hom nay", "headers": {"content-type": "text/plain"}},
+                            {"json": {"id": "x" * 300, "text": "Tin"}},
+                            {"json": {"html": "".join(f"<p><font><b>Đoạn {i} " for i in range(400))}},
+                            {"json": {"html": '<!DOCTYPE html [<!ENTITY a "b">]><p>Tin tức</p>'}},
+                        ]
+                        i = 0
+                        while time.time() < stop_at:
+                            kind = dict(kinds[i % len(kinds)])
+                            await call("hostile", kind.pop("path", "/v1/process"), **kind)
+                            i += 1
+                            await asyncio.sleep(0.2)
+
+                    await asyncio.gather(*(good(i) for i in range(args.good_clients)), bad(), huge(), hostile())
 
             threads = [threading.Thread(target=watch)] + [threading.Thread(target=slow) for _ in range(args.slow_clients)]
             for t in threads:
@@ -153,9 +176,9 @@ def main() -> None:
             alive = server.poll() is None
     served = sum(n for kind, c in codes.items() if kind != "healthz" for code, n in c.items() if code)
     print(f"machine: {describe()}")
-    print(f"shape: {args.shape}; {args.seconds:.0f} s; {args.good_clients} good clients, 1 bad, 1 huge, {args.slow_clients} slow; timeout_s {args.timeout_s}")
+    print(f"shape: {args.shape}; {args.seconds:.0f} s; {args.good_clients} good clients, 1 bad, 1 huge, 1 hostile, {args.slow_clients} slow; timeout_s {args.timeout_s}")
     print(f"requests answered: {served}; server still up at the end: {alive}")
-    for kind in ("good", "bad", "huge", "slow", "healthz"):
+    for kind in ("good", "bad", "huge", "hostile", "slow", "healthz"):
         print(f"  {kind:8s} " + ", ".join(f"{code or 'no answer'}: {n}" for code, n in sorted(codes[kind].items())))
     q = sorted(health)
     print(f"/healthz latency: median {statistics.median(q) * 1000:.0f} ms, p99 {q[int(0.99 * (len(q) - 1))] * 1000:.0f} ms, max {q[-1] * 1000:.0f} ms over {len(q)} probes")

@@ -130,3 +130,24 @@ def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_classif
 def test_train_labeler_is_the_classifier_and_names_a_missing_dataset(tmp_path, capsys):
     assert main(["train", "labeler", "--config", "configs/classifier/tiny.yaml", f"dataset_dir={tmp_path / 'nope'}", f"output_dir={tmp_path / 'run'}"]) == 2
     assert f"dataset {tmp_path / 'nope'} has no `pages` subset" in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+def test_no_follow_symlinks_skips_every_link_and_says_so(tmp_path, raw_dir, capsys):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_bytes((raw_dir / "000_40151c7d04a83f24.txt").read_bytes())
+    (pages / "b.txt").symlink_to(pages / "a.txt")
+    out = tmp_path / "out.jsonl"
+    assert main(["infer", str(pages), "--classifier", "weak", "-o", str(out), "--no-progress"]) == 0
+    assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == ["a", "b"]
+    assert main(["infer", str(pages), "--classifier", "weak", "-o", str(out), "--no-progress", "--overwrite", "--no-follow-symlinks"]) == 0
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"]
+    (error,) = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()]
+    assert error["source"] == str(pages / "b.txt") and "skipped (--no-follow-symlinks)" in error["cause"]
+    assert "skip every symbolic link" in _help("infer") and "skip every symbolic link" in _help("build-dataset")
+
+
+def _help(command: str) -> str:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices[command].format_help()

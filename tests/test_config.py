@@ -113,3 +113,21 @@ def test_every_config_under_configs_loads():
     assert large.base_model == "vinai/phobert-large" and large.settings.hidden_size == 256  # the base's settings, included
     assert large.training.trainer_args == {"gradient_checkpointing": True}
     assert load_config(SummarizerConfig, root / "summarizer" / "vit5-large.yaml").max_source_length == 1024
+
+
+def test_includes_and_configs_that_are_not_regular_files_are_refused(tmp_path):
+    import os
+
+    from vnnews.inference import InferenceConfig
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for target, kind in (("/dev/zero", "a device or socket"), (str(fifo), "a FIFO"), (str(tmp_path), "a directory")):
+        config = tmp_path / "c.yaml"
+        config.write_text(f"include: {target}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=f"config file {target} is not a regular file \\({kind}\\): give a YAML file"):
+            load_config(InferenceConfig, config)
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (2 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="a config is at most"):
+        load_config(InferenceConfig, big)

@@ -24,6 +24,12 @@ key=value arguments override it (split_ratios.train=0.9 num_proc=1).
 Docs: README.md, docs/labels.md, docs/benchmarks.md."""
 
 
+SYMLINKS_HELP = (
+    "skip every symbolic link inside input folders (reported in the errors). By default a link to a file inside "
+    "the folder is read; links leading outside it, links to directories and broken links are reported and skipped"
+)
+
+
 def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
     """Separate key=value overrides from input paths (an existing path always counts as input)."""
     paths, overrides = [], []
@@ -64,6 +70,8 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
     inputs, overrides = _split_overrides(args.inputs)
     if not inputs:
         return _fail("no INPUT given")
+    if args.no_follow_symlinks:
+        overrides.append("follow_symlinks=false")
     try:
         config = load_config(DatasetConfig, args.config, overrides)
     except (ConfigError, ValueError, TypeError) as exc:
@@ -291,6 +299,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.insert(0, f"ray.address={args.ray_address}")
     if args.no_progress:
         overrides.append("progress=false")
+    if args.no_follow_symlinks:
+        overrides.append("follow_symlinks=false")
     try:
         config = load_config(InferenceConfig, args.config, overrides)
         if args.ray_address is not None and config.engine != "ray":
@@ -418,6 +428,7 @@ def _add_build_dataset(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace DIR if an earlier build wrote it (a directory vnnews did not write is never replaced)")
     p.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the dataset to the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)")
     p.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
     p.set_defaults(func=cmd_build_dataset)
 
 
@@ -615,6 +626,7 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="start over: ignore OUTPUT and an interrupted job's parts; the old OUTPUT is replaced only once the new one is complete (only an OUTPUT vnnews wrote)")
     p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl); never an input, never a file vnnews did not write")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
+    p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
     p.add_argument(
         "--engine",
         choices=["local", "ray"],

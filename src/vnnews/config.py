@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import stat
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -66,12 +67,31 @@ def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, 
     return merged
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few kilobytes; more is not a config
+
+
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The mapping of one YAML config file (an ``include:`` target too). Only a regular
+    file of at most ``MAX_CONFIG_BYTES`` is read: ``/dev/zero`` would fill memory and a
+    FIFO would block forever."""
     path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise ConfigError(f"config file {path} is not a regular file ({kind}): give a YAML file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} has {info.st_size} bytes; a config is at most {MAX_CONFIG_BYTES}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
     if data is None:

@@ -29,6 +29,7 @@ dropped at random, so it also labels text dumps).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -36,6 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from vnnews.cancel import StopCheck, check_stop
 from vnnews.ingest import Article
 from vnnews.labels.weak import AD_PHRASES, NAVIGATION_PHRASES, RELATED_HEADINGS, fold
 
@@ -158,16 +160,22 @@ def _group_hits(words: set[str]) -> list[float]:
 def _dom_features(tag_path: str | None, link_density: float | None) -> list[float]:
     if not tag_path:
         return [0.0] * (len(FEATURE_NAMES) - FEATURE_NAMES.index("has_dom"))
+    ld = float(link_density or 0.0)
+    path = _path_features(tag_path)
+    return [1.0, ld, *path[:10], float(ld >= 0.99), *path[10:]]
+
+
+@functools.lru_cache(maxsize=8192)
+def _path_features(tag_path: str) -> tuple[float, ...]:
+    """The DOM features a tag path alone decides, computed once per distinct path (the
+    lines of a list share theirs): a page costs its distinct paths, not its lines."""
     elements = tag_path.split("/")
     tags = [re.split(r"[.#]", e, maxsplit=1)[0] for e in elements]
     last = tags[-1]
     block = next((t for t in reversed(tags) if t not in ("a", "span", "b", "strong", "i", "em", "img", "font", "u")), last)
     heading = _HEADING.match(block)
     level = int(heading.group(1)) if heading else 0
-    ld = float(link_density or 0.0)
-    return [
-        1.0,
-        ld,
+    return (
         float(level == 1),
         float(level == 2),
         float(level >= 3),
@@ -178,15 +186,16 @@ def _dom_features(tag_path: str | None, link_density: float | None) -> list[floa
         float(any(t in ("ul", "ol", "li", "dl") for t in tags)),
         float(block == "p"),
         float(any(t in STRUCTURE_TAGS for t in tags)),
-        float(ld >= 0.99),
+        # here the line's own all_link (link density >= 0.99) goes
         min(1.0, len(tags) / 30),
         *_group_hits(_class_words(elements)),  # any ancestor: the region the line is in
         *_group_hits(_class_words(elements[-2:])),  # the line's own element and its parent
-    ]
+    )
 
 
-def page_features(article: Article, site_index: SiteIndex | None = None) -> list[list[float]]:
-    """One vector of ``N_FEATURES`` numbers per line of ``article`` (see FEATURE_NAMES)."""
+def page_features(article: Article, site_index: SiteIndex | None = None, should_stop: StopCheck | None = None) -> list[list[float]]:
+    """One vector of ``N_FEATURES`` numbers per line of ``article`` (see FEATURE_NAMES).
+    ``should_stop`` is asked every 256 lines (:class:`vnnews.cancel.Cancelled` once it says yes)."""
     texts = article.texts
     n = len(texts)
     if n == 0:
@@ -203,6 +212,8 @@ def page_features(article: Article, site_index: SiteIndex | None = None) -> list
     best_title = max(range(n), key=lambda i: (title_scores[i], -i)) if title_cands and max(title_scores) >= 0.6 else None
     out = []
     for i, text in enumerate(texts):
+        if i % 256 == 0:
+            check_stop(should_stop)
         line = article.lines[i]
         f = fold(text)
         words = text.split()

@@ -110,8 +110,8 @@ def test_a_killed_job_resumed_has_every_article_once(tmp_path, ray_cluster, reco
     parts = tmp_path / "out.jsonl.parts"
     args = _cli(records_file, "--classifier", "weak", "--summarizer", trained_summarizer[0], "--output", out, "--chunk-size", 2,
                 "--no-progress", "--resume", "--engine", "ray", "--ray-address", ray_cluster,
-                "generation.num_beams=4", "generation.max_new_tokens=48", "generation.min_new_tokens=48",  # slow enough to be killed
-                "ray.block_mib=0.02")  # blocks of a few records: results reach the driver as they are made
+                "generation.num_beams=4", "generation.max_new_tokens=48", "generation.min_new_tokens=48")  # slow enough to be killed
+    # default block size (about a chunk): results reach the driver, and their parts the disk, as they are made
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     deadline = time.time() + 180
     while time.time() < deadline and proc.poll() is None and not (parts.exists() and list(parts.glob("part-*"))):
@@ -129,6 +129,18 @@ def test_a_killed_job_resumed_has_every_article_once(tmp_path, ray_cluster, reco
     skipped = int(done.stderr.split(" skipped")[0].rsplit(", ", 1)[-1])
     assert skipped >= 1 and f"{40 - skipped} done, {skipped} skipped (already done), 2 failed" in done.stderr
     assert not parts.exists() and len(read_errors(tmp_path / "out.jsonl.errors.jsonl")) == 2
+
+
+def test_blocks_hold_about_one_chunk_of_the_input(tmp_path):
+    from vnnews.inference.ray_engine import block_size, plan_units
+
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "text": "x" * 1000}) + "\n" for i in range(200)), encoding="utf-8")
+    units = plan_units([str(path)], 2, lambda e: None)
+    per_article = path.stat().st_size / 200
+    assert block_size(units, InferenceConfig(classifier="weak", chunk_size=64)) == int(2 * per_article * 64)
+    assert block_size(units, InferenceConfig(classifier="weak", chunk_size=1)) == 16 * 1024  # the floor
+    assert block_size(units, InferenceConfig(classifier="weak", ray=RaySettings(block_mib=0.5))) == 512 * 1024
 
 
 def test_unknown_and_bad_options_fail_with_a_clear_message(tmp_path, ray_cluster, raw_dir, capsys):

@@ -184,3 +184,43 @@ def test_the_page_labeller_labels_real_html_pages_in_a_batch_job(tmp_path, train
         assert rec["models"]["classifier"] == str(trained_classifier[0]) and rec["label_source"] == "model"
         assert all(line["label"] and 0.0 < line["confidence"] <= 1.0 for line in rec["lines"])
         assert sum(line["label"] == "title" for line in rec["lines"]) <= 1 or rec["title"]  # one title block at most
+
+
+# ---------------------------------------------------------------- hostile input in a job (issue 21)
+def test_a_gzip_bomb_beside_good_files_is_one_error_and_the_job_writes_the_rest(tmp_path, raw_dir):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("000_40151c7d04a83f24.txt", "001_e1cb3691e4f8cc6d.txt"):
+        (pages / name).write_bytes((raw_dir / name).read_bytes())
+    with gzip.open(pages / "bomb.txt.gz", "wb", compresslevel=9) as f:
+        for _ in range(48):
+            f.write(b"A" * (1 << 20))
+    out = tmp_path / "out.jsonl"
+    result = run_inference([pages], out, InferenceConfig(classifier="weak", progress=False, max_page_bytes=16 << 20))
+    assert sorted(_ids(out)) == ["000_40151c7d04a83f24", "001_e1cb3691e4f8cc6d"] and result.failed == 1
+    (error,) = read_errors(result.errors_path)
+    assert error["source"] == str(pages / "bomb.txt.gz") and error["cause"].startswith("larger than max_page_bytes=16777216 bytes once decompressed")
+
+
+def test_a_lone_surrogate_id_is_an_error_record_and_the_job_can_finish_and_resume(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"id": "a", "text": "Một"}\n{"id": "bad\\ud800", "text": "Hai"}\n{"id": "c", "text": "Ba"}\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    config = InferenceConfig(classifier="weak", progress=False)
+    result = run_inference([path], out, config)
+    assert _ids(out) == ["a", "c"] and result.failed == 1
+    (error,) = read_errors(result.errors_path)
+    assert error["id"] is None and error["line"] == 2 and "lone surrogate U+D800" in error["cause"]
+    again = run_inference([path], out, config, resume=True)  # once failed at the same record, every time
+    assert (again.done, again.skipped, again.failed) == (0, 2, 1) and _ids(out) == ["a", "c"]
+
+
+def test_resume_with_a_setting_that_changes_records_is_refused_naming_it(tmp_path, raw_dir):
+    out = tmp_path / "out.jsonl"
+    run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False, tone_style="new"))
+    before = out.read_bytes()
+    with pytest.raises(FileExistsError, match=r'tone_style="old" in this run, "new" in the job being resumed'):
+        run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False, tone_style="old"), resume=True)
+    assert out.read_bytes() == before and not out.with_name("out.jsonl.parts").exists()
+    again = run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False, tone_style="new", chunk_size=2), resume=True)
+    assert again.skipped == 5  # a setting that does not change records (chunk_size) may differ

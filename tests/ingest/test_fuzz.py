@@ -27,6 +27,14 @@ CRASHERS = {
     "lone_surrogate_json": ("sur.jsonl", b'{"id": "s", "text": "\\ud800"}\n'),
     "nul_in_html": ("nul.html", b"<p>a\x00b</p>"),
     "utf16_no_bom_odd": ("odd.txt", "Tin tức".encode("utf-16-le") + b"\x00"),
+    # issue 21: shapes that once crashed a job or blew up memory
+    "attribute_amplification": ("amp.html", b'<div id="' + b"a" * 100_000 + b'" class="' + b"c " * 30_000 + b'">' + b"<p>x</p>" * 3_000 + b"</div>"),
+    "lone_surrogate_id": ("sid.jsonl", b'{"id": "bad\\ud800", "text": "Tin"}\n{"id": "\\udfff", "html": "<p>x</p>"}\n'),
+    "gzip_bomb": ("bomb.html.gz", gzip.compress(b"<p>" + b"\0" * (40 << 20), compresslevel=9)),
+    "gzip_trailing_junk": ("junk.jsonl.gz", gzip.compress(b'{"id": "a", "text": "x"}\n') + b"\x00garbage"),
+    "doctype_subset": ("dtd.html", b'<!DOCTYPE html [<!ENTITY a "b">]><p>x</p>'),
+    "deep_unclosed_markup": ("font.html", b"<p><font><b>x " * 1_500),
+    "huge_json_integer": ("int.jsonl", b'{"id": 1' + b"0" * 5000 + b', "text": "x"}\n'),
 }
 
 
@@ -77,7 +85,7 @@ _json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["id", "text", "html", "title", "lead", "body", "captions", "url", "x"]), children, max_size=5),
     max_leaves=20,
 )
-_html_bits = st.lists(st.sampled_from(["<p>", "</p>", "<div class='a'>", "</div>", "<a href='#'>", "</a>", "<img alt='ảnh'>", "<br>", "<!--", "-->", "<script>", "</script>", "Tin tức", "Hà Nội", "&amp;", "&#xD800;", "\x00", "<h1>", "</h1>", "<meta charset='cp1258'>"]), max_size=60)
+_html_bits = st.lists(st.sampled_from(["<p>", "</p>", "<div class='a'>", "</div>", "<a href='#'>", "</a>", "<img alt='ảnh'>", "<br>", "<!--", "-->", "<script>", "</script>", "Tin tức", "Hà Nội", "&amp;", "&#xD800;", "\x00", "<h1>", "</h1>", "<meta charset='cp1258'>", "<div id='" + "a" * 5000 + "' class='" + "b " * 500 + "'>", "<!DOCTYPE x [", "]>", "\ud800"]), max_size=60)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

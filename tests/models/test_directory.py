@@ -86,3 +86,18 @@ def test_an_untrained_model_saves_a_card_without_metrics(tiny_phobert, tmp_path)
     assert not (tmp_path / "m" / "metrics.json").exists()
     assert "No evaluation recorded" in (tmp_path / "m" / "README.md").read_text()
     assert PageLabeler.from_pretrained(tmp_path / "m", device="cpu").training_record == {"config": {}, "metrics": {}}
+
+
+def test_nothing_pushed_names_a_path_of_the_training_machine(trained_classifier, trained_summarizer, tmp_path):
+    """Trained with absolute paths (the fixtures' temporary directories): config.json kept
+    the encoder's ``_name_or_path`` and metrics.json the best checkpoint's path."""
+    from vnnews.hub import stage_model
+
+    for source in (trained_classifier[0], trained_summarizer[0]):
+        machine = {str(source.parent.parent), str(source), str(Path.cwd()), str(Path.home())}
+        assert any(str(source.parent.parent) in p.read_text(encoding="utf-8", errors="replace") for p in source.glob("*.json")), "fixture lost its paths"
+        staged = stage_model(source, "org/model", tmp_path / source.name)
+        for path in staged:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not [m for m in machine if m and m != "/" and m in text], path.name
+        assert load_model(str(tmp_path / source.name), device="cpu") is not None  # still loads

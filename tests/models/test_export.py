@@ -1,6 +1,7 @@
 """Exports for CPU runtimes: the same labels and summaries as torch, loaded where a trained model loads."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -149,10 +150,41 @@ def test_the_service_serves_exports(exports, raw_dir):
         deadline = time.time() + 120
         while client.get("/readyz").status_code != 200 and time.time() < deadline:
             time.sleep(0.2)
-        ready = client.get("/readyz").json()
-        assert ready["status"] == "ready" and ready["models"]["classifier"] == str(exports["classifier", "int8"])
+        assert client.get("/readyz").json() == {"status": "ready"}
+        assert client.get("/v1/models").json()["models"]["classifier"] == str(exports["classifier", "int8"])
         r = client.post("/v1/process", json={"text": page})
         s = client.post("/v1/summarize", json={"text": "Hà Nội hôm nay mưa lớn trên diện rộng.\nNhiều tuyến phố ngập sâu."})
     assert r.status_code == 200, r.text
     assert r.json()["lines"] and all(line["label"] for line in r.json()["lines"])
     assert s.status_code == 200 and isinstance(s.json()["summary"], str), s.text
+
+
+@pytest.mark.parametrize(
+    ("which", "damage", "message"),
+    [
+        ("classifier", "delete line_encoder.onnx", r"/clf: missing line_encoder.onnx, which an ONNX export holds: export the model again$"),
+        ("classifier", "truncate line_encoder.onnx", r"/clf/line_encoder.onnx: cannot load \(InvalidProtobuf: .*Protobuf parsing failed"),
+        ("classifier", "truncate head.safetensors", r"/clf/head.safetensors: truncated \(its tensors need [\d,]+ bytes, the file has [\d,]+\)"),
+        ("summarizer", "truncate ctranslate2/model.bin", r"/summ/ctranslate2/model.bin: cannot load \(RuntimeError: "),
+        ("summarizer", "break tokenizer.json", r"/summ/tokenizer.json: not valid JSON \(Expecting"),
+    ],
+)
+def test_a_damaged_export_is_one_line_naming_the_file(exports, tmp_path, which, damage, message):
+    import shutil
+
+    from vnnews.models import load_model
+    from vnnews.models.loading import ModelFileError
+
+    target = tmp_path / ("clf" if which == "classifier" else "summ")
+    shutil.copytree(exports[which, "int8"], target)
+    verb, name = damage.split(" ", 1)
+    if verb == "delete":
+        (target / name).unlink()
+    elif verb == "truncate":
+        with open(target / name, "r+b") as f:
+            f.truncate(max(16, (target / name).stat().st_size // 3))
+    else:
+        (target / name).write_text('{"model": ', encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        load_model(str(target), device="cpu")
+    assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)

@@ -20,11 +20,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, preexec_fn=None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.devnull, "w")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "vnnews", "serve", "--port", str(self.port), *args], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vnnews", "serve", "--port", str(self.port), *args], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn
+        )
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:

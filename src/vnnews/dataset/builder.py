@@ -45,7 +45,7 @@ from vnnews.dataset.features import (
     summarization_row,
 )
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
-from vnnews.ingest import IngestError, IngestOptions, Unit, first_of_each_id, plan_shards, read_file
+from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, IngestError, IngestOptions, Unit, first_of_each_id, plan_shards, read_file
 from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, weak_label_article
 from vnnews.outputs import recover_dir
 
@@ -68,6 +68,9 @@ class DatasetConfig:
     compose_families: list[str] | None = None  # layout families to compose (None: all; see vnnews.dataset.compose)
     compose_html_share: float = 0.6  # share of composed pages rendered as HTML (the rest as text dumps)
     max_records_per_file: int | None = None  # read only the first N records of each JSONL file (samples, demos)
+    max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error, the rest is read)
+    max_page_elements: int = 200_000  # HTML elements of one page
+    follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
     num_proc: int | None = None  # worker processes; None: one per CPU core
     license: str = "other"  # the dataset card's licence: "other" (mixed sources, each listed with its terms) or an SPDX id you hold
 
@@ -100,7 +103,7 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
     """Worker body: read, label and assign a split to every article of its shards.
     Errors go to a JSONL file per shard, read back by the main process."""
     cfg = from_dict(DatasetConfig, config)
-    options = IngestOptions(tone_style=cfg.tone_style, max_records=cfg.max_records_per_file)
+    options = IngestOptions.from_config(cfg)
     gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
     recent: deque[tuple[str, str]] = deque(maxlen=200)  # other articles, for composed related lists
     for shard in shards:
@@ -188,7 +191,7 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
     started = time.perf_counter()
     num_proc = config.num_proc or os.cpu_count() or 1
     listing_errors: list[IngestError] = []
-    shards = plan_shards(inputs, num_proc, on_error=listing_errors.append)
+    shards = plan_shards(inputs, num_proc, on_error=listing_errors.append, follow_symlinks=config.follow_symlinks)
     if not any(shards):
         details = "; ".join(str(e) for e in listing_errors[:5])
         raise ValueError(f"no readable input files in {', '.join(map(str, inputs))}" + (f": {details}" if details else ""))

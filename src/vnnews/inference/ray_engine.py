@@ -44,7 +44,7 @@ from vnnews.inference.runner import (
     stage_seconds,
     summarize_stage,
 )
-from vnnews.inference.sources import Share, input_articles, is_saved_dataset
+from vnnews.inference.sources import Share, estimate_total, input_articles, is_saved_dataset
 from vnnews.inference.store import PartStore
 from vnnews.ingest import Article, IngestError, IngestOptions, plan_shards
 
@@ -123,15 +123,34 @@ def read_unit(row: dict[str, Any], options: IngestOptions, done_ref: Any) -> Ite
     yield from pending
 
 
-def plan_units(inputs: Sequence[str], parts: int, on_error: Any) -> list[Share]:
+def plan_units(inputs: Sequence[str], parts: int, on_error: Any, follow_symlinks: bool = True) -> list[Share]:
     """The read units of a job, each a :class:`Share` read by one task: every file
     (JSONL and Parquet files over 1 MiB cut into ``parts`` interleaved parts, as the
     local engine plans its processes' shares) and every saved dataset in ``parts`` parts."""
     files = [p for p in inputs if not is_saved_dataset(p)]
     units = [Share([str(p)], [], k, parts) for p in inputs if is_saved_dataset(p) for k in range(parts)]
-    for shard in plan_shards(files, parts, on_error=on_error) if files else []:
+    for shard in plan_shards(files, parts, on_error=on_error, follow_symlinks=follow_symlinks) if files else []:
         units += [Share([], [unit]) for unit in shard]
     return units
+
+
+def block_size(units: Sequence[Share], config: InferenceConfig) -> int:
+    """Bytes per Ray block: ``ray.block_mib`` when set, else about one chunk of articles.
+    A task's results leave it only when a block fills (or the task ends), so blocks much
+    larger than a chunk hold results back: a 1,000-article job once wrote all its parts
+    in its last second, leaving a killed job nothing to resume from. One chunk's bytes
+    are estimated from the input (bytes per article, gzip counted four-fold)."""
+    if config.ray.block_mib is not None:
+        return int(config.ray.block_mib * 1024**2)
+    options = IngestOptions.from_config(config)
+    articles = sum(estimate_total(unit, options) for unit in units)  # a dataset's parts each count their share
+    size = 0
+    for path in {p for unit in units for p, _, _, _ in unit.units} | {d for unit in units for d in unit.datasets}:
+        target = Path(path)
+        files = [target] if target.is_file() else [f for f in target.rglob("*") if f.is_file()] if target.is_dir() else []
+        size += sum(f.stat().st_size * (4 if f.name.endswith(".gz") else 1) for f in files)
+    per_article = size / max(1, articles) if size else 16 * 1024
+    return int(min(64 * 1024**2, max(16 * 1024, 2 * per_article * config.chunk_size)))
 
 
 # ---------------------------------------------------------------- classify, summarize (actors)
@@ -278,9 +297,10 @@ class RayEngine:
             self._identities = job_identities(self.config)
         return self._identities
 
-    def dataset(self, units: list[Share], done: set[str], resources: dict[str, float]) -> Any:
+    def dataset(self, units: list[Share], done: set[str], resources: dict[str, float], block_bytes: int | None = None) -> Any:
         """The pipeline, lazily: read -> classify -> summarize (or, without a
-        summarizer, records written by plain tasks)."""
+        summarizer, records written by plain tasks). Rows travel in blocks of about
+        ``block_bytes`` (default: :func:`block_size`)."""
         ray = _ray()
         rd = ray_data()
         config, settings = self.config, self.config.ray
@@ -289,24 +309,23 @@ class RayEngine:
         context = rd.DataContext.get_current()
         context.execution_options.preserve_order = settings.preserve_order
         context.enable_progress_bars = config.progress
-        context.target_max_block_size = int(settings.block_mib * 1024**2)
-        options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
+        context.target_max_block_size = block_bytes or block_size(units, config)
+        options = IngestOptions.from_config(config)
         done_ref = [ray.put(sorted(done))]  # in a list: Ray passes the reference, each worker fetches the ids once
         items = [{"unit": json.dumps(dataclasses.asdict(u))} for u in units]
         ds = rd.from_items(items, override_num_blocks=max(1, len(items)))
         read_compute = rd.TaskPoolStrategy(size=settings.read_tasks) if settings.read_tasks else None
         ds = ds.flat_map(read_unit, fn_kwargs={"options": options, "done_ref": done_ref}, compute=read_compute, num_cpus=settings.read_num_cpus)
+        chunk = config.chunk_size
         identities = self.identities()
-        common = {"fn_constructor_kwargs": {"config": config, "identities": identities}, "batch_size": config.chunk_size, "batch_format": "pyarrow"}
+        common = {"fn_constructor_kwargs": {"config": config, "identities": identities}, "batch_size": chunk, "batch_format": "pyarrow"}
         if classify:
             cpus, gpus = plan["classify"]
             ds = ds.map_batches(ClassifyActor, compute=rd.ActorPoolStrategy(size=settings.classify_actors), num_cpus=cpus, num_gpus=gpus, **common)
         if summarize:
             cpus, gpus = plan["summarize"]
             return ds.map_batches(SummarizeActor, compute=rd.ActorPoolStrategy(size=settings.summarize_actors), num_cpus=cpus, num_gpus=gpus, **common)
-        return ds.map_batches(
-            finish_batch, fn_kwargs={"config": config, "identities": identities}, batch_size=config.chunk_size, batch_format="pyarrow", num_cpus=settings.read_num_cpus
-        )
+        return ds.map_batches(finish_batch, fn_kwargs={"config": config, "identities": identities}, batch_size=chunk, batch_format="pyarrow", num_cpus=settings.read_num_cpus)
 
     def run(self, inputs: Sequence[str | Any], store: PartStore, done: set[str], errors_path: Path, include_output: bool) -> InferenceResult:
         """Run the pipeline, store its rows in part files as they arrive, then merge."""
@@ -317,7 +336,7 @@ class RayEngine:
         pending: list[dict[str, Any]] = []  # errors of the planning (unlistable directories), written with the first part
         resources = ray.cluster_resources()
         parts = self.config.ray.read_tasks or max(1, int(resources.get("CPU", 1)))
-        units = plan_units([str(p) for p in inputs], parts, lambda e: pending.append(error_record(e.article_id, e.source, e.cause, e.line)))
+        units = plan_units([str(p) for p in inputs], parts, lambda e: pending.append(error_record(e.article_id, e.source, e.cause, e.line)), self.config.follow_symlinks)
         context = ray_data().DataContext.get_current()
         saved = (context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size)
         try:

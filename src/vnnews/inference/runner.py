@@ -19,6 +19,7 @@ part store (:mod:`vnnews.inference.ray_engine`).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -31,7 +32,7 @@ from typing import Any, Literal, TypeVar
 from vnnews.inference.records import article_record, error_record, summary_document
 from vnnews.inference.sources import estimate_total, input_articles, plan_share
 from vnnews.inference.store import PartStore, default_errors_path, merge, output_format, read_ids
-from vnnews.ingest import Article, IngestError, IngestOptions
+from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, Article, IngestError, IngestOptions
 from vnnews.outputs import OutputRefused, read_claim
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,10 @@ class RaySettings:
     summarize_num_gpus: float | None = None
     object_store_memory: int | None = None  # bytes; only for the Ray instance vnnews starts itself (None: Ray's default)
     # Rows flow between stages and back to the driver in blocks of at most this size: a
-    # stage's results of one input block arrive together, so smaller blocks give finer
-    # progress and resume (Ray's default, 128 MiB, holds thousands of pages)
-    block_mib: float = 8.0
+    # task's results leave it only when a block fills, so smaller blocks give finer progress
+    # and resume (Ray's default, 128 MiB, holds thousands of pages). None: about one chunk
+    # of articles, estimated from the input's bytes per article
+    block_mib: float | None = None
     preserve_order: bool = False  # records in input order (a slow batch then holds back the ones behind it)
 
     def __post_init__(self) -> None:
@@ -68,7 +70,7 @@ class RaySettings:
                 raise ValueError(f"ray.{name} must be >= 1, got {getattr(self, name)}")
         if self.read_tasks is not None and self.read_tasks < 1:
             raise ValueError(f"ray.read_tasks must be >= 1 or null, got {self.read_tasks}")
-        if self.block_mib <= 0:
+        if self.block_mib is not None and self.block_mib <= 0:
             raise ValueError(f"ray.block_mib must be > 0, got {self.block_mib}")
         if self.read_num_cpus <= 0:
             raise ValueError(f"ray.read_num_cpus must be > 0, got {self.read_num_cpus}")
@@ -96,6 +98,9 @@ class InferenceConfig:
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
     tone_style: Literal["new", "old"] | None = "new"
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
+    max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error record)
+    max_page_elements: int = 200_000  # HTML elements of one page
+    follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
     device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
     progress: bool = True
     engine: Literal["local", "ray"] = "local"  # local: this machine's processes; ray: a Ray Data pipeline (vnnews[ray])
@@ -105,6 +110,13 @@ class InferenceConfig:
         check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size"), ("segment_workers",))
         if isinstance(self.ray, dict):  # InferenceConfig(ray={...}) from Python
             self.ray = RaySettings(**self.ray)
+
+    def record_settings(self) -> dict[str, Any]:
+        """The settings that shape a record's content, beyond the models: a job resumed
+        with other values would mix two kinds of records in one output, so they are
+        stored with the job and compared on ``--resume``."""
+        classify, summarize = self.resolved_stages()
+        return {"tone_style": self.tone_style, "stages": "+".join(s for s, on in (("classify", classify), ("summarize", summarize)) if on), "generation": dict(self.generation)}
 
     def resolved_stages(self) -> tuple[bool, bool]:
         """(classify, summarize), checked against the models given."""
@@ -430,6 +442,7 @@ class _Plan:
 
     include_output: bool = False
     previous_models: dict[str, str | None] | None = None
+    previous_settings: dict[str, Any] | None = None  # None: not recorded (a job of an older vnnews)
     refusal: str | None = None
 
 
@@ -459,9 +472,17 @@ def _plan_job(inputs: Sequence[str | os.PathLike[str]], output: Path, errors_pat
         return _Plan(include_output=False)  # the old output stays until the new one is committed
     job = store.job() if store.exists() else None
     if job is not None:
-        return _Plan(include_output=bool(job.get("include_output")), previous_models=job.get("models"))
+        return _Plan(include_output=bool(job.get("include_output")), previous_models=job.get("models"), previous_settings=job.get("settings"))
     claim = read_claim(output) if output.exists() else None
-    return _Plan(include_output=output.exists(), previous_models=(claim or {}).get("models"))
+    return _Plan(include_output=output.exists(), previous_models=(claim or {}).get("models"), previous_settings=(claim or {}).get("settings"))
+
+
+def settings_conflict(previous: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
+    """The first record-shaping setting a resumed job changes, named with both values."""
+    for key, value in current.items():
+        if previous is not None and key in previous and previous[key] != value:
+            return f"{key}={json.dumps(value, ensure_ascii=False)} in this run, {json.dumps(previous[key], ensure_ascii=False)} in the job being resumed"
+    return None
 
 
 def run_inference(
@@ -527,8 +548,11 @@ def run_inference(
                 f"{output} holds results of other models ({_describe(plan.previous_models)}); this run has {_describe(identities)}: "
                 "--resume would mix them. Resume with the same models, or pass --overwrite to start over"
             )
+        settings = config.record_settings()
+        if (conflict := settings_conflict(plan.previous_settings, settings)) is not None:
+            raise OutputRefused(f"{output} holds records made with other settings ({conflict}): --resume would mix them. Resume with the same settings, or pass --overwrite to start over")
         if proc.rank == 0:
-            store.begin(plan.include_output, identities)
+            store.begin(plan.include_output, identities, settings)
         proc.barrier()
         store.start()
         done = store.done_ids() | (read_ids(output) if plan.include_output and output.exists() else set())
@@ -549,7 +573,7 @@ def _run(
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    options = IngestOptions(tone_style=config.tone_style, max_records=config.max_records_per_file)
+    options = IngestOptions.from_config(config)
     pending: list[dict[str, Any]] = []
     counts = {"done": 0, "skipped": 0, "failed": 0}
     stage_total = {"ingest": 0.0, "segment": 0.0, "classify": 0.0, "summarize": 0.0, "write": 0.0}
@@ -557,7 +581,7 @@ def _run(
     def on_error(error: IngestError) -> None:
         pending.append(error_record(error.article_id, error.source, error.cause, error.line))
 
-    share = plan_share(inputs, proc.rank, proc.world_size, on_error)
+    share = plan_share(inputs, proc.rank, proc.world_size, on_error, config.follow_symlinks)
     total = estimate_total(share, options) if config.progress else None
     bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)

@@ -70,13 +70,15 @@ class Share:
     world_size: int = 1
 
 
-def plan_share(inputs: Sequence[str | os.PathLike[str]], rank: int = 0, world_size: int = 1, on_error: ErrorHandler | None = None) -> Share:
+def plan_share(
+    inputs: Sequence[str | os.PathLike[str]], rank: int = 0, world_size: int = 1, on_error: ErrorHandler | None = None, follow_symlinks: bool = True
+) -> Share:
     """This process's share; directories that cannot be listed and files that are
     not regular go to ``on_error`` (reported by the first process only)."""
     datasets_in = [str(p) for p in inputs if is_saved_dataset(p)]
     files = [p for p in inputs if not is_saved_dataset(p)]
     report = on_error if rank == 0 else (lambda error: None)
-    shards = plan_shards(files, world_size, split_jsonl_bytes=0, on_error=report) if files else []
+    shards = plan_shards(files, world_size, split_jsonl_bytes=0, on_error=report, follow_symlinks=follow_symlinks) if files else []
     return Share(datasets_in, shards[rank] if rank < len(shards) else [], rank, world_size)
 
 

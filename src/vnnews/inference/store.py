@@ -97,12 +97,14 @@ class PartStore:
         except (OSError, ValueError):
             return None
 
-    def begin(self, include_output: bool, models: dict[str, str | None]) -> None:
+    def begin(self, include_output: bool, models: dict[str, str | None], settings: dict[str, Any] | None = None) -> None:
         """(First process) create the directory, marked as vnnews's, and record the
-        job, keeping the token of an interrupted one that is being resumed."""
+        job (its models and the settings that shape its records), keeping the token
+        of an interrupted one that is being resumed."""
         previous = self.job() or {}
         mark_dir(self.dir, written_by_command="vnnews infer")
-        write_json(self.job_file, {"token": previous.get("token") or uuid.uuid4().hex, "include_output": include_output, "models": models})
+        job = {"token": previous.get("token") or uuid.uuid4().hex, "include_output": include_output, "models": models, "settings": settings or {}}
+        write_json(self.job_file, job)
 
     def merged_already(self) -> bool:
         """True when these parts were merged into the output before a crash kept
@@ -328,7 +330,7 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
             keys.add(key)
             errors.append(e)
     write_file(errors_path, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors), written_by_command="vnnews infer")
-    claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models")}
+    claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models"), "settings": job.get("settings")}
     _commit(scratch, store.output, **claim)
     store.remove()
     return n_records, len(errors), len(duplicates)

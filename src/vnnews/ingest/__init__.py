@@ -4,6 +4,7 @@ from vnnews.ingest.article import Article, IngestError, Line
 from vnnews.ingest.decode import DecodeError, decode_bytes
 from vnnews.ingest.html import html_to_lines
 from vnnews.ingest.readers import (
+    DEFAULT_MAX_PAGE_BYTES,
     IngestOptions,
     Unit,
     article_from_content,
@@ -17,6 +18,7 @@ from vnnews.ingest.readers import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_PAGE_BYTES",
     "Article",
     "DecodeError",
     "IngestError",

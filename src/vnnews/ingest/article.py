@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Index of the first lone surrogate in ``text`` (valid JSON can hold one, "\\ud800";
+    a file name of bytes that are not UTF-8 decodes to some), else None. No output
+    format can store one: UTF-8 has no encoding for it."""
+    if text.isascii():
+        return None
+    found = _SURROGATE.search(text)
+    return found.start() if found else None
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates written as escapes (``\\udcff``): what a source
+    path, an error message or a record may hold and every output can store."""
+    return text if lone_surrogate(text) is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +82,9 @@ class IngestError(Exception):
     """One input that could not be read; ingestion reports it and goes on."""
 
     def __init__(self, source: str, cause: str, line: int | None = None, article_id: str | None = None) -> None:
-        self.source, self.cause, self.line, self.article_id = source, cause, line, article_id
+        # every part may come from outside (a file name, a record's id): kept writable
+        self.source, self.cause, self.line = printable(source), printable(cause), line
+        self.article_id = printable(article_id) if article_id is not None else None
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -1,12 +1,22 @@
 """Bytes to text. Vietnamese pages come as UTF-8 (with or without BOM), UTF-16
 with BOM from Windows tools, and Windows-1258, the Vietnamese code page, which
 stores tone marks as separate combining characters (normalisation recomposes
-them). Anything else that is text is left to charset-normalizer."""
+them). Anything else that is text is left to charset-normalizer.
+
+Scraped pages are often slightly broken, and one bad byte must not cost the page:
+a few NUL bytes are dropped; a UTF-8 page with a few lines in another encoding
+(a Windows-1258 footer pasted in) keeps its UTF-8 lines and reads those lines as
+Windows-1258; and a page whose declared charset is a Western code page
+(ISO-8859-1, Windows-1252) but whose bytes are Vietnamese Windows-1258 (the
+declared charset would give mojibake such as "ThuÒ tuÌng") is read as
+Windows-1258. Each repair is named in the returned encoding, e.g.
+``"utf-8 (1 NUL byte dropped; 2 lines windows-1258)"``."""
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 import charset_normalizer
 
@@ -20,6 +30,15 @@ _BOMS = (
 _DECLARED_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 # Share of characters that may be controls before text is called binary.
 _MAX_CONTROL_SHARE = 0.01
+# NUL bytes a page may hold (as a share of its bytes, at least 4) and still be read as text, the NULs dropped.
+_MAX_NUL_SHARE = 0.001
+# Share of a mostly-UTF-8 page's bytes that may sit in lines of another encoding.
+_MAX_FOREIGN_LINE_SHARE = 0.25
+# Western single-byte code pages a Vietnamese page is wrongly declared in.
+_WESTERN = frozenset({"latin-1", "iso8859-1", "iso8859-15", "cp1252", "ascii"})
+# Letters only Vietnamese has among Latin scripts: ă đ ơ ư and the precomposed vowels with a
+# tone mark of Latin Extended Additional (U+1EA0-U+1EF9); a Western code page never yields them.
+_VIETNAMESE_ONLY = frozenset("ăĂđĐơƠưƯ") | frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
 
 
 class DecodeError(ValueError):
@@ -63,13 +82,79 @@ def _control_share(text: str) -> float:
     return controls / max(len(sample), 1)
 
 
+def _vietnamese_letters(text: str) -> int:
+    sample = unicodedata.normalize("NFC", text[:65536])
+    return sum(1 for c in sample if c in _VIETNAMESE_ONLY)
+
+
+def _western_mojibake(data: bytes, encoding: str) -> str | None:
+    """The Windows-1258 text of ``data`` when ``encoding`` (a Western code page) gives
+    mojibake where Windows-1258 gives Vietnamese, else None."""
+    if codecs.lookup(encoding).name not in _WESTERN:
+        return None
+    try:
+        vietnamese = data.decode("cp1258")
+    except UnicodeDecodeError:
+        return None
+    found = _vietnamese_letters(vietnamese)
+    letters = sum(1 for c in vietnamese[:65536] if c.isalpha() and not c.isascii())
+    return vietnamese if found >= 3 and found >= 0.2 * max(letters, 1) else None
+
+
+def _mostly_utf8(data: bytes, declared: str | None) -> tuple[str, int, str] | None:
+    """A UTF-8 page with a few lines in another encoding: (text, lines repaired, their
+    encoding), each bad line read as ``declared`` when that is a non-Western legacy
+    charset, else as Windows-1258. None when the valid lines hold no UTF-8 beyond ASCII
+    (then the page is a legacy one) or the bad lines are more than
+    ``_MAX_FOREIGN_LINE_SHARE`` of the bytes."""
+    fallback = "cp1258"
+    if declared and not declared.startswith("utf") and declared not in _WESTERN:
+        fallback = declared
+    out: list[str] = []
+    foreign_lines = foreign_bytes = 0
+    multibyte = False
+    for line in data.split(b"\n"):
+        try:
+            text = line.decode("utf-8")
+            multibyte = multibyte or not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode(fallback)
+            except (UnicodeDecodeError, LookupError):
+                text = line.decode("cp1258", "replace")
+            foreign_lines += 1
+            foreign_bytes += len(line)
+        out.append(text)
+    if not multibyte or foreign_bytes > _MAX_FOREIGN_LINE_SHARE * len(data):
+        return None
+    return "\n".join(out), foreign_lines, fallback
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode ``data``; return (text, encoding name). Order: BOM, strict UTF-8, the
-    ``declared`` charset (HTML meta), then charset-normalizer's best guess.
+    """Decode ``data``; return (text, encoding name, with the repairs made). Order:
+    BOM, strict UTF-8, UTF-8 with a few lines in another encoding, the ``declared``
+    charset (HTML meta; a Western one that gives Vietnamese mojibake is overruled by
+    Windows-1258), then charset-normalizer's best guess. A few NUL bytes are dropped.
 
     Raises DecodeError for empty, binary or undecodable input."""
     if not data.strip():
         raise DecodeError("empty file")
+    repairs: list[str] = []
+    if b"\x00" in data and not data.startswith(tuple(bom for bom, _ in _BOMS)) and _utf16_without_bom(data) is None:
+        nuls = data.count(0)
+        if nuls > max(4, _MAX_NUL_SHARE * len(data)):
+            raise DecodeError("binary file (NUL bytes, and neither a UTF-16/32 byte-order mark nor the byte pattern of UTF-16 text)")
+        data = data.replace(b"\x00", b"")
+        repairs.append(f"{nuls} NUL byte{'s' if nuls > 1 else ''} dropped")
+    text, encoding = _decode(data, declared, repairs)
+    if _control_share(text) > _MAX_CONTROL_SHARE:
+        raise DecodeError(f"binary file (decodes as {encoding} but is full of control characters)")
+    if not text.strip():
+        raise DecodeError("empty file (only whitespace)")
+    return text, encoding + (f" ({'; '.join(repairs)})" if repairs else "")
+
+
+def _decode(data: bytes, declared: str | None, repairs: list[str]) -> tuple[str, str]:
     text = encoding = None
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -80,7 +165,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             break
     if text is None and b"\x00" in data[:8192]:
         guess = _utf16_without_bom(data)
-        if guess is None:
+        if guess is None:  # pragma: no cover - decode_bytes dropped stray NULs or refused the file
             raise DecodeError("binary file (NUL bytes, and neither a UTF-16/32 byte-order mark nor the byte pattern of UTF-16 text)")
         try:
             text, encoding = data.decode(guess), f"{guess} (no BOM)"
@@ -91,6 +176,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
+    if text is None and (mixed := _mostly_utf8(data, declared)) is not None:
+        text, encoding = mixed[0], "utf-8"
+        repairs.append(f"{mixed[1]} line{'s' if mixed[1] > 1 else ''} not UTF-8, read as {mixed[2]}")
     if text is None and declared:
         try:
             text, encoding = data.decode(declared), declared
@@ -101,8 +189,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if best is None:
             raise DecodeError("undecodable: not UTF-8, UTF-16 or any known code page")
         text, encoding = str(best), best.encoding
-    if _control_share(text) > _MAX_CONTROL_SHARE:
-        raise DecodeError(f"binary file (decodes as {encoding} but is full of control characters)")
-    if not text.strip():
-        raise DecodeError("empty file (only whitespace)")
+    if encoding and not encoding.startswith("utf") and (vietnamese := _western_mojibake(data, encoding)) is not None:
+        repairs.append(f"declared or guessed {encoding}, which gives mojibake: read as windows-1258")
+        text, encoding = vietnamese, "cp1258"
     return text, encoding

@@ -19,6 +19,16 @@ The document also names its own title and lead: ``<h1>``, ``og:title``,
 ``label_attr`` (composed training pages only) reads each line's gold label from
 the nearest ancestor carrying that attribute; the attribute is not part of the
 tag path, so no feature can see it.
+
+Hostile pages are bounded (:class:`HtmlLimits`): class and id words are cut to
+``MAX_NAME_CHARS`` and a tag path keeps at most ``MAX_PATH_ELEMENTS`` elements (the
+outermost and the innermost), and each path string is made once per element and
+shared by every line under it, so memory grows with the page, never with
+attribute size x line count. The element budget is checked before parsing (a page
+with fewer ``<`` than the budget cannot exceed it) and, for a page that might,
+while parsing, which stops at the budget. lxml's ``huge_tree`` keeps text nested
+deeper than libxml2's default 256 levels; a page nested past its hard limit (2,048)
+is refused as cut (:class:`PageTooLarge`), never silently shortened.
 """
 
 from __future__ import annotations
@@ -39,6 +49,18 @@ BLOCK_TAGS = frozenset(
 SKIP_TAGS = frozenset("script style noscript template svg math iframe object embed canvas head select button".split())
 
 
+class PageTooLarge(ValueError):
+    """A page past an :class:`HtmlLimits` budget, or one the parser could only read in part."""
+
+
+@dataclass(frozen=True)
+class HtmlLimits:
+    """What one page may cost: elements parsed and lines produced (None: no limit)."""
+
+    max_elements: int = 200_000
+    max_lines: int | None = None
+
+
 @dataclass
 class HtmlLine:
     text: str
@@ -55,13 +77,25 @@ class _Buffer:
 
 _NAME_CHARS = re.compile(r"[^\w-]+")
 MAX_CANDIDATES = 4
+MAX_NAME_CHARS = 64  # of one class or id word in a tag path: its first and last halves (ASP.NET ids end in the telling word)
+MAX_PATH_ELEMENTS = 48  # in one tag path: the outermost PATH_HEAD, a "…", and the innermost
+PATH_HEAD = 8
+
+
+def _word(value: str) -> str:
+    if len(value) > MAX_NAME_CHARS * 4:  # cut before cleaning: a megabyte attribute costs two slices, not a regex pass
+        value = value[: MAX_NAME_CHARS * 2] + value[-MAX_NAME_CHARS * 2 :]
+    word = _NAME_CHARS.sub("", value)
+    half = MAX_NAME_CHARS // 2
+    return word if len(word) <= MAX_NAME_CHARS else word[:half] + word[-half:]
 
 
 def _tag_name(el: etree._Element) -> str:
-    """``tag.class1.class2.class3#id``: the element as the tag path shows it."""
-    classes = [_NAME_CHARS.sub("", c) for c in (el.get("class") or "").split()[:3]]
+    """``tag.class1.class2.class3#id``: the element as the tag path shows it, each word
+    at most ``MAX_NAME_CHARS`` characters."""
+    classes = [_word(c) for c in (el.get("class") or "")[: MAX_NAME_CHARS * 16].split()[:3]]
     name = ".".join([str(el.tag), *[c for c in classes if c]])
-    ident = _NAME_CHARS.sub("", el.get("id") or "")
+    ident = _word(el.get("id") or "")
     return f"{name}#{ident}" if ident else name
 
 
@@ -130,16 +164,69 @@ def document_candidates(root: etree._Element) -> dict[str, list[str]]:
     return {"title": unique(titles), "lead": unique(leads)}
 
 
-def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLine], dict[str, Any]]:
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]{0,1000}\[", re.I)
+_SUBSET_END = re.compile(r"\]\s*>")
+
+
+def _without_internal_subset(html: str) -> str:
+    """``html`` with a DOCTYPE's internal subset (``<!DOCTYPE html [ <!ENTITY ...> ]>``)
+    removed: HTML parsers do not read one, and its closing ``]>`` would become a line of
+    text. Its entities are never expanded, as before (no XXE, no billion laughs)."""
+    start = _DOCTYPE_SUBSET.search(html, 0, 4096)
+    end = _SUBSET_END.search(html, start.end()) if start else None
+    return html[: start.start()] + "<!DOCTYPE html>" + html[end.end() :] if start and end else html
+
+
+def _parse(html: str, limits: HtmlLimits) -> etree._Element | None:
+    """The document's root (None for a document without elements). The element budget
+    is checked before parsing when the page cannot exceed it, else while parsing;
+    a page nested past libxml2's hard depth limit is refused as cut."""
+    html = _without_internal_subset(html)
+    parser = lxml.html.HTMLParser(huge_tree=True)  # one per call: a parser and its error log are not thread-safe
+    if html.count("<") <= limits.max_elements:  # every element starts with "<": the budget cannot be passed
+        try:
+            root = lxml.html.document_fromstring(html, parser=parser)
+        except lxml.etree.ParserError as exc:
+            if "Document is empty" in str(exc):
+                return None
+            raise
+    else:
+        pull = etree.HTMLPullParser(events=("start",), huge_tree=True)
+        pull.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+        count, step = 0, 1 << 16
+        for i in range(0, len(html), step):
+            pull.feed(html[i : i + step])
+            count += sum(1 for _ in pull.read_events())
+            if count > limits.max_elements:
+                raise PageTooLarge(f"more than {limits.max_elements} HTML elements (the page's element budget, max_page_elements)")
+        try:
+            root = pull.close()
+        except etree.XMLSyntaxError:
+            return None  # nothing at all was fed
+        parser = pull
+        if root is None:
+            return None
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            raise PageTooLarge(f"cut by the HTML parser ({entry.message.split(',')[0]}): the text below that depth would be lost")
+    return root
+
+
+def _bounded_path(path: list[str]) -> str:
+    if len(path) <= MAX_PATH_ELEMENTS:
+        return "/".join(path)
+    return "/".join([*path[:PATH_HEAD], "…", *path[len(path) - (MAX_PATH_ELEMENTS - PATH_HEAD - 1) :]])
+
+
+def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits | None = None) -> tuple[list[HtmlLine], dict[str, Any]]:
     """Parse ``html``; return its lines and page metadata (<title>, <html lang>,
     title and lead candidates). A document with no elements at all (empty,
-    whitespace, a bare comment) has no lines."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except lxml.etree.ParserError as exc:
-        if "Document is empty" in str(exc):
-            return [], {}
-        raise
+    whitespace, a bare comment) has no lines. Raises :class:`PageTooLarge` past
+    ``limits`` (default :class:`HtmlLimits`)."""
+    limits = limits or HtmlLimits()
+    root = _parse(html, limits)
+    if root is None:
+        return [], {}
     meta: dict[str, Any] = {}
     title = root.findtext(".//title")
     if title and title.strip():
@@ -152,9 +239,12 @@ def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLi
 
     lines: list[HtmlLine] = []
     path: list[str] = []  # tag names of the open elements
+    path_strings: list[str] = []  # the tag path of each open element, made once and shared by its lines
+    shared: dict[str, str] = {}  # one string object per distinct path: 10,000 list items share theirs
     block_depths: list[int] = []  # indexes into path of open block elements
     labels: list[str | None] = []  # the label attribute of each open element (composed pages)
     link_depth = 0
+    elements = 0
     buf = _Buffer()
 
     def current_label() -> str | None:
@@ -166,13 +256,27 @@ def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLi
             if link_depth:
                 buf.link_chars += len(text.strip())
 
+    def emit(line: HtmlLine) -> None:
+        if limits.max_lines is not None and len(lines) >= limits.max_lines:
+            raise PageTooLarge(f"more than {limits.max_lines} lines (max_lines)")
+        lines.append(line)
+
     def flush() -> None:
         text = " ".join("".join(buf.parts).split())
         if text:
-            block = path[: block_depths[-1] + 1] if block_depths else path
-            lines.append(HtmlLine(text, "/".join(block), min(1.0, buf.link_chars / len(text)), current_label()))
+            block = path_strings[block_depths[-1]] if block_depths else path_strings[-1] if path_strings else ""
+            emit(HtmlLine(text, block, min(1.0, buf.link_chars / len(text)), current_label()))
         buf.parts.clear()
         buf.link_chars = 0
+
+    def push(name: str) -> None:
+        path.append(name)
+        joined = f"{path_strings[-1]}/{name}" if path_strings and len(path) <= MAX_PATH_ELEMENTS else _bounded_path(path)
+        path_strings.append(shared.setdefault(joined, joined))
+
+    def pop() -> None:
+        path.pop()
+        path_strings.pop()
 
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
@@ -181,14 +285,17 @@ def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLi
             continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
+            elements += 1
+            if elements > limits.max_elements:  # the parse was bounded by "<" count; this is the exact count
+                raise PageTooLarge(f"more than {limits.max_elements} HTML elements (the page's element budget, max_page_elements)")
             if tag in SKIP_TAGS:
                 walker.skip_subtree()
-                path.append(tag)
+                push(tag)
                 labels.append(None)
                 continue
             if tag in BLOCK_TAGS or tag == "br":
                 flush()
-            path.append(_tag_name(el))
+            push(_tag_name(el))
             labels.append(el.get(label_attr) if label_attr else None)
             if tag in BLOCK_TAGS:
                 block_depths.append(len(path) - 1)
@@ -197,7 +304,7 @@ def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLi
             alt = " ".join((el.get("alt") or "").split()) if tag == "img" else ""
             if alt:  # the image's own line: alt text, tag path ending in img
                 flush()
-                lines.append(HtmlLine(alt, "/".join(path), 1.0 if link_depth else 0.0, current_label()))
+                emit(HtmlLine(alt, path_strings[-1], 1.0 if link_depth else 0.0, current_label()))
             add(el.text)
         else:  # end
             if tag not in SKIP_TAGS:
@@ -206,7 +313,7 @@ def html_to_lines(html: str, label_attr: str | None = None) -> tuple[list[HtmlLi
                     block_depths.pop()
                 if tag == "a":
                     link_depth -= 1
-            path.pop()
+            pop()
             labels.pop()
             add(el.tail)
     flush()

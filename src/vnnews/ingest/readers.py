@@ -3,13 +3,14 @@
 
 Bad input never stops a run: an unreadable file, an empty page or a malformed
 JSONL line becomes an :class:`IngestError` (file, line, cause) passed to
-``on_error``, and reading goes on with the next input.
+``on_error``, and reading goes on with the next input. What one input may cost
+is bounded (:class:`IngestOptions`): bytes of a page or a record once
+decompressed, HTML elements and lines of a page; a gzip stream cut short or
+followed by junk yields every complete record before the damage.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import logging
 import os
@@ -21,9 +22,10 @@ from typing import Any, TypeVar
 
 from lxml.etree import LxmlError
 
-from vnnews.ingest.article import Article, IngestError, Line
+from vnnews.ingest.article import Article, IngestError, Line, lone_surrogate, printable
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
-from vnnews.ingest.html import html_to_lines
+from vnnews.ingest.html import HtmlLimits, PageTooLarge, html_to_lines
+from vnnews.ingest.streams import InputProblem, iter_lines, read_bytes
 from vnnews.text.normalize import ToneStyle, normalize
 
 T = TypeVar("T")
@@ -38,15 +40,36 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SU
 STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
+DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
 
 
 @dataclass(frozen=True)
 class IngestOptions:
     """How raw text becomes Article lines. ``tone_style`` is passed to
-    :func:`vnnews.text.normalize` (None keeps marks as written)."""
+    :func:`vnnews.text.normalize` (None keeps marks as written). The ``max_page_*``
+    budgets bound what one input may cost; past one, the input is an error naming the
+    budget, and the others are read."""
 
     tone_style: ToneStyle | None = "new"
     max_records: int | None = None  # JSONL: stop after the first N records of each file (samples, demos)
+    max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # a page file, or one JSONL line, once decompressed
+    max_page_elements: int = 200_000  # HTML elements of one page
+    max_page_lines: int | None = None  # lines of one page (the service sets its max_lines)
+    follow_symlinks: bool = True  # links inside an input folder that point inside it (others are reported)
+
+    @property
+    def html_limits(self) -> HtmlLimits:
+        return HtmlLimits(self.max_page_elements, self.max_page_lines)
+
+    @classmethod
+    def from_config(cls, config: Any, **overrides: Any) -> IngestOptions:
+        """The options a stage's config sets (``tone_style``, ``max_records_per_file``,
+        ``max_page_bytes``, ``max_page_elements``, ``follow_symlinks``: each where the
+        config has it), then ``overrides``. One reading of those keys for every command."""
+        names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
+                 "max_page_elements": "max_page_elements", "follow_symlinks": "follow_symlinks"}
+        values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
+        return cls(**{**values, **overrides})
 
 
 def _log_error(error: IngestError) -> None:
@@ -66,12 +89,13 @@ def _kind(path: Path) -> tuple[str | None, bool]:
 
 
 def _stem_id(rel: Path) -> str:
-    """Article id from a path relative to its input root: suffixes dropped, '/' kept."""
+    """Article id from a path relative to its input root: suffixes dropped, '/' kept
+    (bytes of a file name that are not UTF-8 written as escapes, see ``printable``)."""
     name = rel.name
     if name.lower().endswith(".gz"):
         name = name[:-3]
     name = name.rsplit(".", 1)[0] if "." in name else name
-    return (rel.parent / name).as_posix() if rel.parent != Path(".") else name
+    return printable((rel.parent / name).as_posix() if rel.parent != Path(".") else name)
 
 
 def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
@@ -79,7 +103,7 @@ def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
 
 
 def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None = None) -> tuple[list[Line], dict[str, Any]]:
-    raw, meta = html_to_lines(html, label_attr)
+    raw, meta = html_to_lines(html, label_attr, options.html_limits)
     lines = []
     for line in raw:
         text = normalize(line.text, tone_style=options.tone_style, keep_newlines=False)
@@ -116,19 +140,26 @@ def structured_lines(record: dict[str, Any], options: IngestOptions) -> list[Lin
     return lines + body_lines[:1] + caption_lines + body_lines[1:]
 
 
-def _read_file_bytes(path: Path, gz: bool) -> bytes:
-    if gz:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    return path.read_bytes()
+def _bad_content(exc: Exception) -> str:
+    """The cause of content that could not be turned into lines."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, PageTooLarge):
+        return f"page too large: {exc}"
+    return str(exc)
+
+
+_CONTENT_ERRORS = (ValueError, LxmlError, RecursionError)  # PageTooLarge is a ValueError
 
 
 def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestOptions) -> Article:
-    source = str(path)
+    source = printable(str(path))
     try:
-        data = _read_file_bytes(path, gz)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise IngestError(source, f"cannot read: {exc}") from None
+        data = read_bytes(path, gz, options.max_page_bytes)
+    except InputProblem as exc:
+        raise IngestError(source, exc.cause) from None
+    except OSError as exc:
+        raise IngestError(source, f"cannot read: {exc.strerror or exc}") from None
     try:
         text, encoding = decode_bytes(data, declared_charset(data) if fmt == "html" else None)
     except DecodeError as exc:
@@ -137,8 +168,10 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     if fmt == "html":
         try:
             lines, html_meta = _lines_from_html(text, options)
-        except (ValueError, LxmlError, RecursionError) as exc:
-            raise IngestError(source, f"unparseable HTML: {'nested too deeply' if isinstance(exc, RecursionError) else exc}") from None
+        except PageTooLarge as exc:
+            raise IngestError(source, _bad_content(exc)) from None
+        except _CONTENT_ERRORS as exc:
+            raise IngestError(source, f"unparseable HTML: {_bad_content(exc)}") from None
         meta.update(html_meta)
     else:
         lines = _lines_from_text(text, options)
@@ -170,21 +203,27 @@ def article_from_content(
         else:
             found = _lines_from_text(text or "", options)
             meta["format"] = "text"
-    except (ValueError, LxmlError, RecursionError) as exc:
-        raise IngestError(source, f"unparseable content: {'nested too deeply' if isinstance(exc, RecursionError) else exc}") from None
+    except PageTooLarge as exc:
+        raise IngestError(source, _bad_content(exc)) from None
+    except _CONTENT_ERRORS as exc:
+        raise IngestError(source, f"unparseable content: {_bad_content(exc)}") from None
     if not found:
         raise IngestError(source, "no text left after cleaning")
     return Article(article_id, source, found, meta)
 
 
 def _record_article(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
-    source = f"{path}:{lineno}"
+    source = printable(f"{path}:{lineno}")
     if not isinstance(record, dict):
         raise IngestError(str(path), f"expected a JSON object, got {type(record).__name__}", lineno)
     rid = record.get("id", default_id)
     if isinstance(rid, bool) or not isinstance(rid, (str, int)) or str(rid).strip() == "":
-        raise IngestError(str(path), f"field 'id' must be a non-empty string or a whole number, got {json.dumps(rid)}", lineno)
+        raise IngestError(str(path), f"field 'id' must be a non-empty string or a whole number, got {_describe(rid)}", lineno)
     rid = str(rid)
+    if (where := lone_surrogate(rid)) is not None:
+        raise IngestError(
+            str(path), f"field 'id' is not valid Unicode: a lone surrogate U+{ord(rid[where]):04X} at character {where + 1} ({printable(rid)!r}); no output can store it", lineno
+        )
     meta: dict[str, Any] = {k: record[k] for k in ("url", "date", "category") if k in record}
     label_source = None
     for name in ("html", "text"):
@@ -205,49 +244,86 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
             raise IngestError(
                 str(path), "record has none of the fields 'text', 'html' or 'title'/'lead'/'body'/'captions'", lineno, rid
             )
-    except (ValueError, LxmlError, RecursionError) as exc:
-        cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise IngestError(str(path), f"bad record: {cause}", lineno, rid) from None
+    except PageTooLarge as exc:
+        raise IngestError(str(path), _bad_content(exc), lineno, rid) from None
+    except _CONTENT_ERRORS as exc:
+        raise IngestError(str(path), f"bad record: {_bad_content(exc)}", lineno, rid) from None
     if not lines:
         raise IngestError(str(path), "no text left after cleaning", lineno, rid)
     return Article(rid, source, lines, meta, label_source)
 
 
+def _describe(value: Any) -> str:
+    """A value as an error message shows it, whatever its type (JSON's or Parquet's:
+    timestamps, decimals, bytes), cut to a readable length."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    text = printable(repr(value))
+    return f"{type(value).__name__} {text[:80]}{'...' if len(text) > 80 else ''}"
+
+
 def _read_jsonl(
     path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)
 ) -> Iterator[Article]:
-    """Stream records one line at a time, so a file of any size uses flat memory.
-    ``part=(k, n)`` keeps only lines k, k+n, k+2n, ... (for parallel readers)."""
+    """Stream records one line at a time, so a file of any size uses flat memory (a
+    line is at most ``max_page_bytes``). ``part=(k, n)`` keeps only lines k, k+n, k+2n,
+    ... (for parallel readers). A cut or junk-tailed gzip stream yields every complete
+    line before the damage, then an error saying where reading stopped."""
     k, n = part
-    opener = gzip.open if gz else open
     try:
-        with opener(path, "rb") as raw:
-            for lineno, data in enumerate(io.BufferedReader(raw) if gz else raw, start=1):
-                if options.max_records is not None and lineno > options.max_records:
-                    break
-                if (lineno - 1) % n != k:
-                    continue
-                if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
-                    data = data[3:]
-                if not data.strip():
-                    continue
-                try:
-                    record = json.loads(data.decode("utf-8"))
-                except UnicodeDecodeError as exc:
-                    on_error(IngestError(str(path), f"not UTF-8 (JSON must be): {exc.reason}", lineno))
-                    continue
-                except json.JSONDecodeError as exc:
-                    on_error(IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno))
-                    continue
-                except RecursionError:
-                    on_error(IngestError(str(path), "JSON nested too deeply to read", lineno))
-                    continue
-                try:
-                    yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
-                except IngestError as exc:
-                    on_error(exc)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        on_error(IngestError(str(path), f"cannot read: {exc}"))
+        yield from _jsonl_records(path, gz, stem, options, on_error, part)
+    except InputProblem as exc:
+        if k == 0:  # every part reader meets it: the first reports it
+            on_error(IngestError(str(path), exc.cause, exc.line))
+
+
+def _jsonl_records(path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
+    k, n = part
+    for lineno, data, problem in iter_lines(path, gz, options.max_page_bytes):
+        if options.max_records is not None and lineno > options.max_records:
+            break
+        if (lineno - 1) % n != k:
+            continue
+        if data is None:
+            on_error(IngestError(str(path), problem or "unreadable line", lineno))
+            continue
+        if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        if not data.strip():
+            continue
+        try:
+            record = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            on_error(IngestError(str(path), f"not UTF-8 (JSON must be): {exc.reason}", lineno))
+            continue
+        except json.JSONDecodeError as exc:
+            on_error(IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno))
+            continue
+        except RecursionError:
+            on_error(IngestError(str(path), "JSON nested too deeply to read", lineno))
+            continue
+        except ValueError as exc:  # e.g. an integer of more digits than Python converts
+            on_error(IngestError(str(path), f"unreadable JSON: {exc}", lineno))
+            continue
+        try:
+            yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
+        except IngestError as exc:
+            on_error(exc)
+
+
+def _rows(batch: Any, first: int) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(row number, row, None) for each row of a Parquet record batch; (row number, None,
+    cause) for a row whose values Python cannot hold (a timestamp out of range, ...)."""
+    try:
+        yield from ((first + i, row, None) for i, row in enumerate(batch.to_pylist()))
+        return
+    except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+        failed = exc
+    for i in range(batch.num_rows):  # row by row, to find the bad ones
+        try:
+            yield first + i, batch.slice(i, 1).to_pylist()[0], None
+        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+            yield first + i, None, f"a value Python cannot read: {type(exc).__name__}: {exc or failed}"
 
 
 def _read_parquet(path: Path, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)) -> Iterator[Article]:
@@ -262,11 +338,14 @@ def _read_parquet(path: Path, stem: str, options: IngestOptions, on_error: Error
     try:
         batches = pq.ParquetFile(path).iter_batches(batch_size=1000)
         for batch in batches:
-            for record in batch.to_pylist():
-                lineno += 1
+            first = lineno + 1
+            for lineno, record, problem in _rows(batch, first):
                 if options.max_records is not None and lineno > options.max_records:
                     return
                 if (lineno - 1) % n != k:
+                    continue
+                if record is None:
+                    on_error(IngestError(str(path), problem or "unreadable row", lineno))
                     continue
                 record = {key: value for key, value in record.items() if value is not None}  # null: the field is absent
                 try:
@@ -289,12 +368,32 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file ({kind}): skipped"
 
 
-def iter_files(inputs: Iterable[str | os.PathLike[str]], on_error: ErrorHandler | None = None) -> Iterator[tuple[Path, Path]]:
+def _link_problem(path: Path, root: Path, follow: bool) -> str | None:
+    """Why the symbolic link ``path`` found under the input folder ``root`` is not
+    read, or None to read it: links are followed only when ``follow`` and only to a
+    file inside ``root`` (a link to /etc/passwd in a folder of pages is not a page)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return f"a broken symbolic link (to {os.readlink(path) if path.is_symlink() else '?'}): skipped"
+    if not follow:
+        return f"a symbolic link (to {target}): skipped (--no-follow-symlinks)"
+    if not target.is_relative_to(root.resolve()):
+        return f"a symbolic link to {target}, outside the input folder {root}: skipped (give the target itself as an input to read it)"
+    return None
+
+
+def iter_files(
+    inputs: Iterable[str | os.PathLike[str]], on_error: ErrorHandler | None = None, follow_symlinks: bool = True
+) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to its input root) for every supported file; directories
     are walked recursively in sorted order, hidden entries skipped. A file named
     directly is yielded whatever its suffix (the reader then reports it). A
     directory that cannot be listed, and a FIFO, socket or device with a supported
-    name, go to ``on_error`` instead of being skipped silently or blocking the job."""
+    name, go to ``on_error`` instead of being skipped silently or blocking the job.
+    Symbolic links inside a folder: a link to a file inside the folder is read (unless
+    ``follow_symlinks`` is False); links to directories, links leading outside the
+    folder and broken links are reported to ``on_error`` and skipped."""
     on_error = on_error or _log_error
     for item in inputs:
         root = Path(item)
@@ -306,11 +405,17 @@ def iter_files(inputs: Iterable[str | os.PathLike[str]], on_error: ErrorHandler 
 
             for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for d in dirnames:
+                    if (Path(dirpath) / d).is_symlink():  # os.walk does not follow them: say so
+                        on_error(IngestError(str(Path(dirpath) / d), "a symbolic link to a directory: not followed (give its target as an input to read it)"))
                 for name in filenames:
                     path = Path(dirpath) / name
                     if not name.startswith(".") and _kind(path)[0]:
                         found.append((path.relative_to(root).as_posix(), path))
             for rel, path in sorted(found):
+                if path.is_symlink() and (why := _link_problem(path, root, follow_symlinks)) is not None:
+                    on_error(IngestError(str(path), why))
+                    continue
                 if (why := _not_regular(path)) is not None:
                     on_error(IngestError(str(path), why))
                     continue
@@ -368,7 +473,9 @@ def iter_articles(
     ids key gold annotations, splits and resumable jobs downstream.
     """
     on_error = on_error or _log_error
-    articles = (article for path, rel in iter_files(inputs, on_error) for article in read_file(path, rel, options, on_error))
+    options = options or IngestOptions()
+    files = iter_files(inputs, on_error, options.follow_symlinks)
+    articles = (article for path, rel in files for article in read_file(path, rel, options, on_error))
     yield from first_of_each_id(articles, lambda a: a.id, lambda a: a.source, on_error)
 
 
@@ -378,13 +485,17 @@ Unit = tuple[str, str, int, int]  # (path, path relative to its input root, k, n
 
 
 def plan_shards(
-    inputs: Sequence[str | os.PathLike[str]], num_proc: int, split_jsonl_bytes: int = _SPLIT_JSONL_BYTES, on_error: ErrorHandler | None = None
+    inputs: Sequence[str | os.PathLike[str]],
+    num_proc: int,
+    split_jsonl_bytes: int = _SPLIT_JSONL_BYTES,
+    on_error: ErrorHandler | None = None,
+    follow_symlinks: bool = True,
 ) -> list[list[Unit]]:
     """Spread the input over ``num_proc`` shards: files round-robin, and each large
     JSONL file cut into ``num_proc`` interleaved parts so one big file still
     keeps every worker busy. What cannot be listed goes to ``on_error``."""
     units: list[Unit] = []
-    for path, rel in iter_files(inputs, on_error):
+    for path, rel in iter_files(inputs, on_error, follow_symlinks):
         name = path.name.lower()
         big_jsonl = name.endswith((".jsonl", ".jsonl.gz", ".parquet")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1

@@ -23,9 +23,12 @@ def load_classifier(name_or_path: str, device: str | None = None, revision: str 
     summarizer, a bare encoder, a line-pair classifier of vnnews 0.1)."""
     from transformers import PretrainedConfig
 
+    from vnnews.models.loading import check_model_dir, load_errors
     from vnnews.models.page_labeler import PAGE_MODEL_TYPE, PageLabeler
 
-    config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
+    check_model_dir(name_or_path)
+    with load_errors(name_or_path, "config.json"):
+        config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
     if config.get("model_type") == PAGE_MODEL_TYPE:
         return PageLabeler.from_pretrained(name_or_path, device=device, revision=revision)
     if "vnnews_classifier" in config:
@@ -43,11 +46,14 @@ def load_model(name_or_path: str, device: str | None = None, revision: str | Non
 
     from transformers import PretrainedConfig
 
+    from vnnews.models.loading import check_model_dir, load_errors
     from vnnews.models.summarizer import SETTINGS_KEY, Summarizer
 
     if Path(name_or_path).exists() and not (Path(name_or_path) / "config.json").is_file():
         raise ValueError(f"{name_or_path} has no config.json: not a model directory")
-    config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
+    check_model_dir(name_or_path)
+    with load_errors(name_or_path, "config.json"):
+        config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
     if SETTINGS_KEY in config:
         return Summarizer.from_pretrained(name_or_path, device=device, revision=revision)
     return load_classifier(name_or_path, device=device, revision=revision)

@@ -50,6 +50,44 @@ def public_config(value: Any) -> Any:
     return value
 
 
+# Files whose values may name a path of the training machine (the encoder's
+# ``_name_or_path``, the Trainer's ``best_checkpoint``, a tokenizer's ``name_or_path``).
+# Vocabulary files are left alone: their entries are tokens ("/>", "//"), not paths.
+_SCRUBBED_FILES = ("config.json", "metrics.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def _is_local_path(value: str) -> bool:
+    """A string that names a place on this machine: absolute, home-relative or
+    ``./``/``../`` with at least two components, or an existing path with a separator."""
+    if not value or len(value) > 4096 or "\n" in value or is_hub_id(value):
+        return False
+    if value.startswith(("/", "~/", "./", "../")) and "/" in value.strip("/").lstrip(".~/"):
+        return True
+    return os.sep in value and Path(value).exists()
+
+
+def scrub_local_paths(value: Any) -> Any:
+    """``value`` (parsed JSON) with every string that names a local path replaced by
+    ``<local>``: what is published must not reveal the training machine's layout."""
+    if isinstance(value, dict):
+        return {k: scrub_local_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_local_paths(v) for v in value]
+    if isinstance(value, str) and _is_local_path(value):
+        return "<local>"
+    return value
+
+
+def _scrub_directory(out: Path) -> None:
+    for name in _SCRUBBED_FILES:
+        path = out / name
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            clean = scrub_local_paths(data)
+            if clean != data:
+                path.write_text(json.dumps(clean, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def _read_optional(name_or_path: str, filename: str, revision: str | None) -> str | None:
     """A small file of a local directory or Hub repo; None when it has none."""
     local = Path(name_or_path) / filename
@@ -114,8 +152,10 @@ class VnnewsModelMixin:
 
     def stage_for_hub(self, out_dir: str | os.PathLike[str], repo_id: str) -> list[Path]:
         """Write into ``out_dir`` exactly what ``push_to_hub(repo_id)`` uploads (the card's
-        usage snippet names ``repo_id``); return the files."""
+        usage snippet names ``repo_id``; every local path in its JSON files replaced by
+        ``<local>``); return the files."""
         out = self.write_directory(out_dir, repo_id=repo_id)
+        _scrub_directory(out)
         return sorted(p for p in out.iterdir() if p.is_file() and p.suffix in HUB_FILE_SUFFIXES)
 
     def push_to_hub(

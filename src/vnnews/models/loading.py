@@ -4,8 +4,11 @@ classes (:mod:`vnnews.models`) and the training recipes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +93,89 @@ def load_kwargs(revision: str | None = None) -> dict[str, Any]:
     if revision:
         kwargs["revision"] = revision
     return kwargs
+
+
+class ModelFileError(ValueError):
+    """A model directory whose files are missing or damaged; the message names the file and the cause."""
+
+
+_EXPORT_FILES = {"onnx": ("line_encoder.onnx", "head.safetensors"), "ct2": ("ctranslate2/model.bin",)}
+_EXPORT_NAMES = {"onnx": "an ONNX", "ct2": "a CTranslate2"}
+_JSON_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "added_tokens.json")
+
+
+def _check_safetensors(path: Path) -> None:
+    """A safetensors file's header is whole and its tensors fit in the file (a copy cut
+    short fails here, named, instead of deep inside the loader)."""
+    import json
+    import struct
+
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise ModelFileError(f"{path}: not a safetensors file ({size} bytes)")
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise ModelFileError(f"{path}: truncated or not safetensors (its header claims {n:,} bytes, the file has {size:,})")
+        try:
+            header = json.loads(f.read(n))
+        except (ValueError, UnicodeDecodeError):
+            raise ModelFileError(f"{path}: damaged safetensors header (not JSON)") from None
+    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry]
+    needed = 8 + n + max(ends, default=0)
+    if needed > size:
+        raise ModelFileError(f"{path}: truncated (its tensors need {needed:,} bytes, the file has {size:,}): copy or download it again")
+
+
+def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
+    """For a local model directory: config.json present, every JSON file readable, every
+    safetensors file whole, an export's runtime files present. Raises ModelFileError
+    naming the file and the cause (a Hub id is left to the Hub client)."""
+    import json
+
+    root = Path(name_or_path)
+    if not root.is_dir():
+        return
+    config_path = root / "config.json"
+    if not config_path.is_file():
+        raise ModelFileError(f"{root}: no config.json, not a model directory")
+    for name in _JSON_FILES:
+        path = root / name
+        if path.is_file():
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ModelFileError(f"{path}: not valid JSON ({str(exc).splitlines()[0]})") from None
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    export = config.get("vnnews_export") if isinstance(config, dict) else None
+    if isinstance(export, dict):
+        for name in _EXPORT_FILES.get(str(export.get("format")), ()):
+            if not (root / name).is_file():
+                raise ModelFileError(f"{root}: missing {name}, which {_EXPORT_NAMES[str(export.get('format'))]} export holds: export the model again")
+    for path in sorted(root.glob("*.safetensors")):
+        _check_safetensors(path)
+
+
+def model_file_error(name_or_path: str | os.PathLike[str], exc: BaseException, file: str | None = None) -> ModelFileError:
+    """One line for a model that failed to load: the file (or directory) and the cause,
+    without the loader's traceback."""
+    where = Path(name_or_path) / file if file else name_or_path
+    cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ModelFileError(f"{where}: cannot load ({type(exc).__name__}: {cause[:300]})")
+
+
+@contextlib.contextmanager
+def load_errors(name_or_path: str | os.PathLike[str], file: str | None = None) -> Iterator[None]:
+    """Turn whatever a loader raises into one :class:`ModelFileError` naming the file (or
+    the directory) and the cause; the traceback goes to the debug log (``vnnews -v``). A
+    missing extra and an error already naming its file pass through unchanged."""
+    from vnnews.extras import MissingExtra
+
+    try:
+        yield
+    except (ModelFileError, MissingExtra):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any loader failure becomes one line
+        logging.getLogger(__name__).debug("loading %s failed", name_or_path, exc_info=True)
+        raise model_file_error(name_or_path, exc, file) from None

@@ -42,6 +42,7 @@ from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedMode
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from vnnews.cache import TextCache
+from vnnews.cancel import check_stop
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
@@ -58,10 +59,6 @@ TOKEN_CACHE_BYTES = 64 << 20
 # groups are fastest on a CPU (int8 PhoBERT-base export on 2 cores: 148.8 lines/s at 1,024 against
 # 119.2 at 4,096, benchmarks/export_speed.py, docs/benchmarks.md); a GPU wants large ones.
 ENCODER_TOKENS = {"cpu": 1024, "cuda": 16384}
-
-
-class Cancelled(Exception):
-    """Raised by ``encode``/``predict`` when their ``should_stop`` says the work is no longer wanted."""
 
 
 class PageLabelerConfig(PretrainedConfig):
@@ -267,19 +264,29 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         """Load a saved page labeller (directory or Hub id) with its tokenizer, ready
         to label: safetensors only, no remote code; on ``device`` (default: CUDA
         where available, bf16 on a GPU that supports it)."""
-        from vnnews.models.loading import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+        from vnnews.models.loading import (
+            check_model_dir,
+            load_errors,
+            load_kwargs,
+            load_tokenizer,
+            model_identity,
+            prepare_for_inference,
+        )
 
         revision = kwargs.pop("revision", None)
         for key, value in load_kwargs(revision).items():
             kwargs.setdefault(key, value)
-        config = kwargs.get("config") or PretrainedConfig.get_config_dict(str(pretrained_model_name_or_path), **({"revision": revision} if revision else {}))[0]
+        check_model_dir(pretrained_model_name_or_path)
+        with load_errors(pretrained_model_name_or_path, "config.json"):
+            config = kwargs.get("config") or PretrainedConfig.get_config_dict(str(pretrained_model_name_or_path), **({"revision": revision} if revision else {}))[0]
         model_type = config.get("model_type") if isinstance(config, dict) else config.model_type
         if model_type != PAGE_MODEL_TYPE:
             raise ValueError(f"{pretrained_model_name_or_path} is not a vnnews page labeller (model_type {model_type!r}, expected {PAGE_MODEL_TYPE!r})")
         if isinstance(config, dict) and config.get("vnnews_export"):
             return cls._from_export(str(pretrained_model_name_or_path), config, revision)
-        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
+        with load_errors(pretrained_model_name_or_path):
+            model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
         model.load_training_record(str(pretrained_model_name_or_path), revision)
         prepared, _ = prepare_for_inference(model, device)
@@ -292,15 +299,18 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         from transformers.utils import cached_file
 
         from vnnews.models.export import HEAD_FILE, ONNX_FILE, OnnxLinePooler
-        from vnnews.models.loading import load_tokenizer
+        from vnnews.models.loading import load_errors, load_tokenizer
 
         kwargs = {"revision": revision} if revision else {}
         settings = {k: v for k, v in config.items() if k not in ("vnnews_export", "model_type", "transformers_version", "architectures")}
         with torch.device("meta"):  # the torch encoder is never built: ONNX Runtime runs it
             model = cls(PageLabelerConfig(**settings))
-        model.encoder = OnnxLinePooler(cached_file(path, ONNX_FILE, **kwargs))
-        model.load_state_dict(load_file(cached_file(path, HEAD_FILE, **kwargs)), strict=False, assign=True)
-        model.tokenizer = load_tokenizer(path, revision)
+        with load_errors(path, ONNX_FILE):
+            model.encoder = OnnxLinePooler(cached_file(path, ONNX_FILE, **kwargs))
+        with load_errors(path, HEAD_FILE):
+            model.load_state_dict(load_file(cached_file(path, HEAD_FILE, **kwargs)), strict=False, assign=True)
+        with load_errors(path):
+            model.tokenizer = load_tokenizer(path, revision)
         model.export = config["vnnews_export"]
         onnx = Path(path) / ONNX_FILE
         model.identity = {"id": path, "revision": revision or (config["vnnews_export"].get("weights") if onnx.is_file() else None)}
@@ -478,10 +488,10 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         for article in articles:
             ids = []
             for i, text in enumerate(article.texts):
-                if should_stop is not None and i % 256 == 0 and should_stop():
-                    raise Cancelled("the callers of this work have gone")
+                if i % 256 == 0:
+                    check_stop(should_stop)
                 ids.append(tok(text))
-            out.append(EncodedPage(ids, page_features(article, index)))
+            out.append(EncodedPage(ids, page_features(article, index, should_stop)))
         return out
 
     @torch.inference_mode()
@@ -512,8 +522,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
             else:
                 chunks.append([job])
         for chunk in chunks:
-            if should_stop is not None and should_stop():
-                raise Cancelled("the callers of this work have gone")
+            check_stop(should_stop)
             items = [(encoded[p].ids[s:e], encoded[p].features[s:e], None) for p, s, e in chunk]
             batch = {k: v.to(self.device) for k, v in collate(items, pad).items()}
             probs = torch.softmax(self(**batch).logits.float(), dim=-1).cpu()

@@ -19,7 +19,7 @@ from typing import Any
 
 from vnnews.models.card import VIETNEWS, card_data, render
 from vnnews.models.directory import VnnewsModelMixin
-from vnnews.models.loading import load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+from vnnews.models.loading import check_model_dir, load_errors, load_kwargs, load_tokenizer, model_identity, prepare_for_inference
 
 # The lines the summarizer reads: the article's body and subheadings, in order.
 SOURCE_LABELS = ("body", "subheading")
@@ -147,11 +147,14 @@ class Summarizer(VnnewsModelMixin):
         directory written by ``vnnews export --format ct2`` runs on CTranslate2."""
         from transformers import AutoModelForSeq2SeqLM, PretrainedConfig
 
-        config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
+        check_model_dir(name_or_path)
+        with load_errors(name_or_path, "config.json"):
+            config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
         if config.get("vnnews_export"):
             return cls._from_export(str(name_or_path), config, device, revision)
-        tokenizer = load_tokenizer(name_or_path, revision)
-        model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
+        with load_errors(name_or_path):
+            tokenizer = load_tokenizer(name_or_path, revision)
+            model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
         stored = getattr(model.config, SETTINGS_KEY, None) or {}
         summarizer = cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
         summarizer.identity = model_identity(name_or_path, model, revision)
@@ -169,8 +172,11 @@ class Summarizer(VnnewsModelMixin):
             from huggingface_hub import snapshot_download
 
             local = Path(snapshot_download(path, revision=revision))
-        tokenizer = load_tokenizer(str(local))
-        generator = Ct2Generator(local / CT2_DIR, GenerationConfig.from_pretrained(str(local)), tokenizer, device=device or "cpu", name=path)
+        with load_errors(local):
+            tokenizer = load_tokenizer(str(local))
+            generation = GenerationConfig.from_pretrained(str(local))
+        with load_errors(local, f"{CT2_DIR}/model.bin"):
+            generator = Ct2Generator(local / CT2_DIR, generation, tokenizer, device=device or "cpu", name=path)
         stored = config.get(SETTINGS_KEY) or {}
         summarizer = cls(generator, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), prepare=False)
         summarizer.export = config["vnnews_export"]

@@ -10,8 +10,15 @@ Models are loaded once, in the background at start (so /healthz answers while
 they load), from the paths given on the command line; a request cannot name a
 model (request bodies reject unknown fields). Concurrent requests are
 micro-batched into shared model calls (:mod:`vnnews.serving.batcher`). Bad input
-is a 422 naming the field, a body over ``max_body_bytes`` a 413, a request past
-``timeout_s`` a 504; the server keeps serving. On SIGTERM uvicorn stops accepting
+is a 422 naming the field (text that is not valid Unicode included: it never
+reaches a model batch), a body over ``max_body_bytes`` a 413, a request past
+``timeout_s`` a 504, anything else a 500; every error body is ``{"error": ...}``.
+The server keeps serving: a model call that fails is retried request by request
+(one bad request never fails the others batched with it), and a model call that
+runs out of memory is followed by a probe; when the probe fails too, /healthz and
+/readyz say the worker is broken (503) so an orchestrator restarts it. With
+``auth_token_file`` or ``VNNEWS_API_TOKEN`` set, every route but the two probes
+needs ``Authorization: Bearer TOKEN``. On SIGTERM uvicorn stops accepting
 connections and finishes the requests in flight before the models are released.
 """
 
@@ -20,26 +27,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vnnews.inference.records import article_record, line_entries, summary_document
 from vnnews.inference.runner import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
-from vnnews.ingest import Article, IngestError, IngestOptions, article_from_content
+from vnnews.ingest import Article, IngestError, IngestOptions, Line, article_from_content
+from vnnews.ingest.article import lone_surrogate
 from vnnews.serving.batcher import MicroBatcher
 from vnnews.serving.metrics import MetricsMiddleware, ServiceMetrics
 
 log = logging.getLogger(__name__)
+
+TOKEN_ENV = "VNNEWS_API_TOKEN"  # the bearer token, when not in auth_token_file (never a command-line argument)
+PROBES = frozenset({"/healthz", "/readyz"})  # answered without the token: orchestrators probe them
 
 
 @dataclass
@@ -66,6 +79,7 @@ class ServeConfig:
     max_lines: int = 5_000  # lines in one page
     max_document_chars: int = 200_000  # characters in one document to summarize
     max_lines_per_call: int = 2_048  # lines of pages batched into one classifier call (a longer page is a call of its own)
+    max_page_elements: int = 200_000  # HTML elements of one page, counted while parsing (422 past it)
     # Slow and idle clients (uvicorn): time for a request to arrive whole (408 past it),
     # connections + requests in flight before new requests get 503, idle keep-alive.
     read_timeout_s: float = 10.0
@@ -73,10 +87,14 @@ class ServeConfig:
     keep_alive_s: int = 5
     tone_style: Literal["new", "old"] | None = "new"
     device: str | None = None
+    # A file holding the bearer token every route but /healthz and /readyz then needs (or set
+    # the VNNEWS_API_TOKEN variable); null and no variable: no authentication (keep the host on 127.0.0.1)
+    auth_token_file: str | None = None
 
     def __post_init__(self) -> None:
         if not (self.classifier or self.summarizer):
             raise ValueError("give --classifier and/or --summarizer")
+        self.auth_token()  # a missing or empty token file is refused at start
         check_settings(
             self,
             ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s"),
@@ -87,10 +105,35 @@ class ServeConfig:
             if getattr(self, name) < 0 or (name in ("timeout_s", "read_timeout_s") and getattr(self, name) == 0):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
+    def auth_token(self) -> str | None:
+        """The bearer token: the content of ``auth_token_file``, else ``$VNNEWS_API_TOKEN``, else None."""
+        if self.auth_token_file:
+            try:
+                token = Path(self.auth_token_file).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"auth_token_file {self.auth_token_file}: cannot read it ({exc})") from None
+            if not token:
+                raise ValueError(f"auth_token_file {self.auth_token_file} is empty")
+            return token
+        return os.environ.get(TOKEN_ENV, "").strip() or None
+
 
 # ---------------------------------------------------------------- schemas
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        """Text with a lone surrogate (valid JSON: "\\ud800") cannot be encoded, tokenized or
+        written back: refused here, for this item only, before it reaches a model batch."""
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and (at := lone_surrogate(text)) is not None:
+                raise ValueError(f"not valid Unicode: a lone surrogate U+{ord(text[at]):04X} at character {at + 1}")
+        return value
+
+
+_ID = Annotated[str, Field(max_length=256)] | SkipJsonSchema[None]
 
 
 _EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}
@@ -102,7 +145,7 @@ class PageIn(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_EXACTLY_ONE)
 
-    id: Annotated[str | SkipJsonSchema[None], Field(max_length=256, description="echoed back; default: its position in the request")] = None
+    id: Annotated[_ID, Field(description="echoed back; default: its position in the request")] = None
     text: Annotated[str | SkipJsonSchema[None], Field(description="page dump, one block per line")] = None
     html: Annotated[str | SkipJsonSchema[None], Field(description="the page's HTML")] = None
     lines: Annotated[list[str] | SkipJsonSchema[None], Field(description="the page's blocks, in order")] = None
@@ -118,7 +161,7 @@ class PageIn(_Strict):
 class DocumentIn(_Strict):
     """Clean article text (the body), to summarize. Blank text gets a null summary."""
 
-    id: Annotated[str | SkipJsonSchema[None], Field(max_length=256)] = None
+    id: _ID = None
     text: str = Field(..., description="the article body, paragraphs one per line")
 
 
@@ -177,7 +220,8 @@ class Service:
         self.metrics = metrics
         self.models = models
         self.load_error: str | None = None
-        self.options = IngestOptions(tone_style=config.tone_style)
+        self.broken: str | None = None  # why the models no longer work (a failed probe), if so
+        self.options = IngestOptions(tone_style=config.tone_style, max_page_lines=config.max_lines, max_page_elements=config.max_page_elements)
         self.classify = MicroBatcher(
             self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
             cost=lambda article: max(1, len(article.lines)), max_cost=config.max_lines_per_call, cancellable=True,
@@ -188,7 +232,30 @@ class Service:
 
     @property
     def ready(self) -> bool:
-        return self.models is not None
+        return self.models is not None and self.broken is None
+
+    async def check_health(self) -> None:
+        """Probe the models with a tiny page and document (after a model call ran out of
+        memory): when the probe fails too, the worker is broken and the probes say so
+        (/healthz and /readyz 503) so an orchestrator restarts it; when it passes, the
+        service goes on and recovers from an earlier failed probe."""
+        if self.models is None:
+            return
+        probe = Article("probe", "probe", [Line("Hà Nội"), Line("Tin tức trong ngày.")], {})
+        try:
+            if self.models.classifier is not None:
+                await self.classify([probe])
+            if self.models.summarizer is not None:
+                await self.summarize(["Hà Nội hôm nay có mưa."])
+        except Exception as exc:  # noqa: BLE001 - any failure of the probe means the worker is broken
+            self.broken = f"the models fail on a probe after running out of memory ({type(exc).__name__}: {exc}); restart this worker"
+            self.metrics.ready.set(0)
+            log.error(self.broken)
+            return
+        if self.broken is not None:
+            log.warning("the probe passes again: the worker recovered")
+        self.broken = None
+        self.metrics.ready.set(1)
 
     async def load(self) -> None:
         if self.models is not None:
@@ -227,6 +294,8 @@ class Service:
 
 def _items(payload: Any, model: type[BaseModel], max_items: int) -> tuple[list[Any], bool]:
     """Validated items of a one-or-many body, and whether it was a list."""
+    if not isinstance(payload, (dict, list)):  # a text/plain or form body reaches here as text
+        raise BadRequest("body", "expected a JSON object, or a list of them, sent with Content-Type: application/json")
     many = isinstance(payload, list)
     raw = payload if many else [payload]
     if many and len(raw) > max_items:
@@ -239,9 +308,12 @@ def _items(payload: Any, model: type[BaseModel], max_items: int) -> tuple[list[A
             items.append(model.model_validate(item))
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
+            # the field and list indexes: pydantic also names the union member it tried ("constrained-str")
+            loc = first.get("loc", ())
+            where = ".".join(str(p) for n, p in enumerate(loc) if n == 0 or isinstance(p, int))
             prefix = f"body[{i}]" if many else "body"
-            raise BadRequest(f"{prefix}.{where}" if where else prefix, first.get("msg", "invalid")) from None
+            message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+            raise BadRequest(f"{prefix}.{where}" if where else prefix, message) from None
     return items, many
 
 
@@ -319,6 +391,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _bad(request: Request, exc: BadRequest) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); the request was not completed, the server goes on"}, status_code=500)
+
 
 def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> None:
     """/v1/classify, /v1/summarize, /v1/process: one object or a list, micro-batched, bounded by ``timeout_s``."""
@@ -326,11 +403,14 @@ def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> No
 
     async def guarded(work: Any) -> Any:
         if not service.ready:
-            return JSONResponse({"error": service.load_error or "models are still loading; retry when /readyz says ready"}, status_code=503)
+            return JSONResponse({"error": service.broken or service.load_error or "models are still loading; retry when /readyz says ready"}, status_code=503)
         try:
             return await asyncio.wait_for(work, config.timeout_s)
         except (asyncio.TimeoutError, TimeoutError):
             return JSONResponse({"error": f"request took longer than {config.timeout_s:g}s"}, status_code=504)
+        except MemoryError:
+            await service.check_health()  # a probe: does the worker still work?
+            return JSONResponse({"error": "the server ran out of memory on this request; smaller pages or fewer items may pass"}, status_code=503)
 
     def need(model: str) -> None:
         assert service.models is not None
@@ -397,18 +477,28 @@ def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> No
 def _add_status_routes(app: FastAPI, service: Service, metrics: ServiceMetrics) -> None:
     """Probes, Prometheus metrics, the label set and the page at /."""
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """The process is up and serving HTTP."""
+    @app.get("/healthz", responses={503: {"model": ErrorOut}})
+    async def healthz() -> Any:
+        """The process is up and serving HTTP, and its models still work (503 once a probe
+        after an out-of-memory failure fails: restart the worker)."""
+        if service.broken:
+            return JSONResponse({"error": service.broken}, status_code=503)
         return {"status": "ok"}
 
     @app.get("/readyz", responses={503: {"model": ErrorOut}})
     async def readyz() -> Any:
-        """The models are loaded: requests will be served."""
+        """The models are loaded and work: requests will be served. (The models' names are
+        at /v1/models, behind the token when one is set.)"""
         if service.ready:
-            assert service.models is not None
-            return {"status": "ready", "models": service.models.identities()}
-        return JSONResponse({"error": service.load_error or "loading models"}, status_code=503)
+            return {"status": "ready"}
+        return JSONResponse({"error": service.broken or service.load_error or "loading models"}, status_code=503)
+
+    @app.get("/v1/models", responses={503: {"model": ErrorOut}})
+    async def models() -> Any:
+        """The models this server runs: the id or path each was loaded from and its revision."""
+        if service.models is None:
+            return JSONResponse({"error": service.load_error or "loading models"}, status_code=503)
+        return {"models": service.models.identities()}
 
     @app.get("/metrics", response_class=Response)
     async def prometheus() -> Response:
@@ -432,6 +522,7 @@ def _add_status_routes(app: FastAPI, service: Service, metrics: ServiceMetrics) 
 def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     """The ASGI app. ``models`` skips loading (tests, notebooks)."""
     from vnnews import __version__
+    from vnnews.serving.auth import BearerAuth
     from vnnews.serving.limits import BodySizeLimit
 
     metrics = ServiceMetrics()
@@ -461,8 +552,13 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     _add_model_routes(app, service, config)
     _add_status_routes(app, service, metrics)
     metrics.endpoints = {route.path for route in app.routes}  # bounded label values for /metrics
-    # outermost first: metrics see every response, the size limit rejects before parsing
+    # added innermost first: metrics see every response, the token is checked before the
+    # body is read, the size limit rejects before parsing
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    if (token := config.auth_token()) is not None:
+        app.add_middleware(BearerAuth, token=token, open_paths=PROBES)
+    elif config.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("listening on %s without authentication: set auth_token_file or %s (serve/README.md)", config.host, TOKEN_ENV)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 

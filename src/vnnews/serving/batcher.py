@@ -14,6 +14,9 @@ deadline therefore stops costing model time at the next call boundary instead of
 starving the requests behind it. With ``cancellable=True``, ``fn`` is also given
 ``should_stop()`` (true once every caller of the call has gone), to stop inside a
 long call.
+
+A call that fails is run again request by request, so a bad item fails only the
+request that sent it, never the others batched with it.
 """
 
 from __future__ import annotations
@@ -119,21 +122,52 @@ class MicroBatcher(Generic[In, Out]):
                     continue
                 if self.on_batch:
                     self.on_batch(len(call))
-                items = [p.items[i] for p, i in call]
-                if self.cancellable:
-                    callers = [p.future for p, _ in call]
-                    work = functools.partial(self.fn, items, should_stop=lambda callers=callers: all(f.done() for f in callers))
-                else:
-                    work = functools.partial(self.fn, items)
                 try:
-                    outputs = await loop.run_in_executor(self.executor, work)
-                except Exception as exc:  # noqa: BLE001 - every caller of the call gets the error
-                    for p, _ in call:
-                        if not p.future.done():
-                            p.future.set_exception(exc)
-                    continue
+                    outputs = await self._call(loop, [p.items[i] for p, i in call], [p.future for p, _ in call])
+                except Exception as exc:  # noqa: BLE001 - retried request by request below
+                    outputs = await self._one_request_at_a_time(loop, call, exc)
                 for (p, i), out in zip(call, outputs, strict=True):
+                    if isinstance(out, _Failed):
+                        if not p.future.done():
+                            p.future.set_exception(out.error)
+                        continue
                     results[id(p)][i] = out
                     left[id(p)] -= 1
                     if left[id(p)] == 0 and not p.future.done():
                         p.future.set_result(results[id(p)])
+
+    async def _call(self, loop: asyncio.AbstractEventLoop, items: list[In], callers: list[asyncio.Future[Any]]) -> list[Any]:
+        """``fn(items)`` in the executor (with ``should_stop`` when cancellable)."""
+        if self.cancellable:
+            work = functools.partial(self.fn, items, should_stop=lambda: all(f.done() for f in callers))
+        else:
+            work = functools.partial(self.fn, items)
+        return await loop.run_in_executor(self.executor, work)
+
+    async def _one_request_at_a_time(self, loop: asyncio.AbstractEventLoop, call: list[tuple[_Pending[In, Out], int]], error: Exception) -> list[Any]:
+        """After a failed shared call: each request's items in a call of their own, so
+        only the request whose item fails gets the error. One request alone: its error."""
+        requests: dict[int, list[int]] = {}
+        for n, (p, _) in enumerate(call):
+            requests.setdefault(id(p), []).append(n)
+        outputs: list[Any] = [_Failed(error)] * len(call)
+        if len(requests) == 1:
+            return outputs
+        for positions in requests.values():
+            p = call[positions[0]][0]
+            if p.future.done():  # gone (timed out): nothing to retry for it
+                continue
+            try:
+                done = await self._call(loop, [p.items[call[n][1]] for n in positions], [p.future])
+            except Exception as exc:  # noqa: BLE001 - this request's error
+                done = [_Failed(exc)] * len(positions)
+            for n, out in zip(positions, done, strict=True):
+                outputs[n] = out
+        return outputs
+
+
+@dataclass
+class _Failed:
+    """A request's item whose model call raised ``error``."""
+
+    error: Exception

@@ -1,0 +1,212 @@
+"""Hostile but fair inputs (issue 21): each is fed to the readers and must become
+articles or one error naming the input and the cause, with the other inputs read."""
+
+import datetime
+import decimal
+import gzip
+import json
+import os
+import tracemalloc
+
+import pytest
+
+from vnnews.ingest import IngestError, IngestOptions, article_from_content, html_to_lines, iter_articles
+from vnnews.ingest.decode import decode_bytes
+from vnnews.ingest.html import MAX_NAME_CHARS, MAX_PATH_ELEMENTS, HtmlLimits, PageTooLarge
+
+from .test_decode import TEXT, to_cp1258
+
+
+def read(paths, **kw):
+    errors: list[IngestError] = []
+    articles = list(iter_articles([str(p) for p in paths], on_error=errors.append, **kw))
+    return articles, errors
+
+
+def amplification_page(id_chars: int, paragraphs: int) -> str:
+    """Huge id/class values over many children: each line once kept its own copy."""
+    return f'<html><body><div id="{"a" * id_chars}" class="{"c" * id_chars} x">' + "<p>x y</p>" * paragraphs + "</div></body></html>"
+
+
+# ---------------------------------------------------------------- HTML
+def test_attribute_amplification_costs_the_page_not_attribute_size_times_lines():
+    html = amplification_page(200_000, 5_000)  # 0.45 MB: every line once copied a 600 KB path
+    tracemalloc.start()
+    lines, _ = html_to_lines(html)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(lines) == 5_000
+    assert peak < 60 * 2**20, f"{peak / 2**20:.0f} MiB to read a 0.45 MB page"
+    assert all(len(word) <= MAX_NAME_CHARS for line in lines[:1] for word in line.tag_path.replace("#", ".").split("/")[-2].split("."))
+    assert len({id(line.tag_path) for line in lines}) == 1  # one path string, shared by every line of the list
+
+
+def test_tag_paths_are_bounded_in_depth_and_keep_both_ends():
+    html = "<div class='article'>" + "<div>" * 500 + "<p>Sâu</p>" + "</div>" * 501
+    (line,), _ = html_to_lines(html)
+    elements = line.tag_path.split("/")
+    assert len(elements) == MAX_PATH_ELEMENTS and "…" in elements
+    assert elements[:3] == ["html", "body", "div.article"] and elements[-1] == "p"
+
+
+def test_element_budget_is_checked_before_and_while_parsing():
+    small = HtmlLimits(max_elements=1_000)
+    with pytest.raises(PageTooLarge, match="more than 1000 HTML elements"):
+        html_to_lines("<p>x</p>" * 5_000, limits=small)  # stopped while parsing
+    assert len(html_to_lines("<p>x</p>" * 900, limits=small)[0]) == 900  # under the budget: read whole
+    with pytest.raises(PageTooLarge, match="more than 10 lines"):
+        html_to_lines("<p>x</p>" * 50, limits=HtmlLimits(max_lines=10))
+
+
+def test_deep_unclosed_markup_keeps_every_paragraph():
+    html = "".join(f"<p><font><b>Đoạn {i} của bài" for i in range(400))  # nesting 1,200 deep, never closed
+    lines, _ = html_to_lines(html)
+    assert [line.text for line in lines] == [f"Đoạn {i} của bài" for i in range(400)]
+    divs, _ = html_to_lines("<div>" * 300 + "Nội dung sâu" + "</div>" * 300)
+    assert [line.text for line in divs] == ["Nội dung sâu"]
+
+
+def test_a_page_the_parser_can_only_read_in_part_is_reported_as_cut(tmp_path):
+    (tmp_path / "deep.html").write_text("<div>" * 3000 + "Chữ bị mất" + "</div>" * 3000, encoding="utf-8")
+    (tmp_path / "ok.html").write_text("<p>Bài tốt</p>", encoding="utf-8")
+    articles, errors = read([tmp_path])
+    assert [a.id for a in articles] == ["ok"]
+    assert len(errors) == 1 and errors[0].source.endswith("deep.html") and "page too large: cut by the HTML parser" in errors[0].cause
+
+
+def test_an_internal_doctype_subset_leaves_no_text_behind():
+    lines, _ = html_to_lines('<!DOCTYPE html [\n<!ENTITY x "abc">\n]>\n<html><body><p>Tin tức</p></body></html>')
+    assert [line.text for line in lines] == ["Tin tức"]
+
+
+def test_the_service_path_reads_html_within_the_line_budget():
+    with pytest.raises(IngestError, match=r"page too large: more than 100 lines \(max_lines\)"):
+        article_from_content("r", "request", html=amplification_page(1_000_000, 120_000), options=IngestOptions(max_page_lines=100))
+
+
+# ---------------------------------------------------------------- compressed and large inputs
+def test_a_gzip_bomb_is_skipped_and_the_other_files_are_read(tmp_path):
+    (tmp_path / "a.txt").write_text("Bài một\nNội dung", encoding="utf-8")
+    with gzip.open(tmp_path / "bomb.txt.gz", "wb", compresslevel=9) as f:
+        for _ in range(64):
+            f.write(b"\0" * (1 << 20))  # 64 MiB of zeros in about 64 KB
+    (tmp_path / "c.jsonl").write_text(json.dumps({"id": "c", "text": "Bài ba"}) + "\n", encoding="utf-8")
+    articles, errors = read([tmp_path], options=IngestOptions(max_page_bytes=8 << 20))
+    assert [a.id for a in articles] == ["a", "c"]
+    assert [(os.path.basename(e.source), e.cause) for e in errors] == [
+        ("bomb.txt.gz", "larger than max_page_bytes=8388608 bytes once decompressed: skipped (raise max_page_bytes to read it)")
+    ]
+
+
+def test_a_jsonl_line_over_the_budget_is_skipped_and_reading_goes_on(tmp_path):
+    path = tmp_path / "r.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "1", "text": "Một"}) + "\n")
+        f.write(json.dumps({"id": "2", "text": "x" * 5000}) + "\n")
+        f.write(json.dumps({"id": "3", "text": "Ba"}) + "\n")
+    articles, errors = read([path], options=IngestOptions(max_page_bytes=1000))
+    assert [a.id for a in articles] == ["1", "3"]
+    assert [(e.line, e.cause) for e in errors] == [(2, "line longer than max_page_bytes=1000 bytes: skipped")]
+
+
+@pytest.mark.parametrize("damage", ["junk", "cut"])
+def test_a_damaged_gzip_stream_yields_every_complete_record_and_says_where_it_stopped(tmp_path, damage):
+    records = b"".join(json.dumps({"id": str(i), "text": f"Bài số {i} có nội dung {i * 7}"}).encode() + b"\n" for i in range(2000))
+    data = gzip.compress(records)
+    path = tmp_path / "r.jsonl.gz"
+    path.write_bytes(data + b"not gzip" if damage == "junk" else data[: len(data) * 3 // 4])
+    articles, errors = read([path])
+    complete = 2000 if damage == "junk" else len(__import__("zlib").decompressobj(31).decompress(path.read_bytes()).split(b"\n")) - 1
+    assert [a.id for a in articles] == [str(i) for i in range(complete)]
+    assert len(errors) == 1 and errors[0].line == complete + 1
+    expected = "trailing data after the gzip stream (not gzip): ignored" if damage == "junk" else "gzip stream cut short"
+    assert errors[0].cause.startswith(f"reading stopped after line {complete}") and expected in errors[0].cause
+
+
+# ---------------------------------------------------------------- ids and types
+def test_a_lone_surrogate_in_an_id_is_one_error_and_never_reaches_output(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"id": "ok1", "text": "Một"}\n{"id": "bad\\ud800", "text": "Hai"}\n{"id": "ok2", "text": "Ba \\udfff"}\n', encoding="utf-8")
+    articles, errors = read([path])
+    assert [a.id for a in articles] == ["ok1", "ok2"] and articles[1].texts == ["Ba"]  # lone surrogates in text are dropped
+    assert len(errors) == 1 and errors[0].line == 2 and errors[0].article_id is None
+    assert errors[0].cause == "field 'id' is not valid Unicode: a lone surrogate U+D800 at character 4 ('bad\\\\ud800'); no output can store it"
+    json.dumps(errors[0].cause, ensure_ascii=False).encode("utf-8")  # writable
+
+
+def test_a_file_name_that_is_not_utf8_gets_a_writable_id_and_source(tmp_path):
+    name = os.fsdecode(b"tin-\xff.txt")
+    (tmp_path / name).write_text("Tin tức", encoding="utf-8")
+    (article,), errors = read([tmp_path])
+    assert not errors and article.id == "tin-\\udcff"
+    (article.id + article.source).encode("utf-8")
+
+
+def test_parquet_ids_of_other_types_are_errors_per_row(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for kind, values in {
+        "timestamp": [datetime.datetime(2024, 1, 1), datetime.datetime(2024, 1, 2)],
+        "decimal": [decimal.Decimal("1.5"), decimal.Decimal("2.5")],
+        "bytes": [b"\xff\x00", b"ab"],
+    }.items():
+        path = tmp_path / f"{kind}.parquet"
+        pq.write_table(pa.table({"id": values, "text": ["Một", "Hai"]}), path)
+        articles, errors = read([path])
+        assert articles == [] and [e.line for e in errors] == [1, 2], kind
+        assert errors[0].cause.startswith("field 'id' must be a non-empty string or a whole number, got "), errors[0].cause
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["Một", "Hai"]}), tmp_path / "good.parquet")
+    articles, _ = read([tmp_path])
+    assert [a.id for a in articles] == ["a", "b"]  # the good file of the folder is read
+
+
+def test_huge_integers_in_json_are_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"id": 1' + "0" * 5000 + ', "text": "x"}\n{"id": "ok", "text": "Một"}\n', encoding="utf-8")
+    articles, errors = read([path])
+    assert [a.id for a in articles] == ["ok"] and errors[0].line == 1 and errors[0].cause.startswith("unreadable JSON")
+
+
+# ---------------------------------------------------------------- symbolic links
+def test_symbolic_links_outside_the_folder_and_to_directories_are_reported(tmp_path):
+    pages, outside = tmp_path / "pages", tmp_path / "outside"
+    pages.mkdir()
+    outside.mkdir()
+    (pages / "a.txt").write_text("Bài một", encoding="utf-8")
+    (outside / "secret.txt").write_text("không phải bài báo", encoding="utf-8")
+    (pages / "passwd.txt").symlink_to(outside / "secret.txt")
+    (pages / "inside.txt").symlink_to(pages / "a.txt")
+    (pages / "more").symlink_to(outside, target_is_directory=True)
+    (pages / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    articles, errors = read([pages])
+    assert [a.id for a in articles] == ["a", "inside"]
+    causes = {os.path.basename(e.source): e.cause for e in errors}
+    assert causes["passwd.txt"].startswith(f"a symbolic link to {outside / 'secret.txt'}, outside the input folder")
+    assert causes["more"] == "a symbolic link to a directory: not followed (give its target as an input to read it)"
+    assert causes["gone.txt"].startswith("a broken symbolic link")
+    articles, errors = read([pages], options=IngestOptions(follow_symlinks=False))
+    assert [a.id for a in articles] == ["a"]
+    assert "skipped (--no-follow-symlinks)" in {os.path.basename(e.source): e.cause for e in errors}["inside.txt"]
+
+
+# ---------------------------------------------------------------- encodings
+def test_a_western_declared_charset_on_vietnamese_bytes_is_read_as_windows_1258():
+    from vnnews.text import normalize
+
+    text, encoding = decode_bytes(to_cp1258(TEXT), declared="iso8859-1")
+    assert normalize(text) == normalize(TEXT)
+    assert encoding == "cp1258 (declared or guessed iso8859-1, which gives mojibake: read as windows-1258)"
+    french, encoding = decode_bytes("Le café est très bon à Paris, où l'été".encode("latin-1"), declared="iso8859-1")
+    assert encoding == "iso8859-1" and "café" in french  # a real Latin-1 page stays Latin-1
+
+
+def test_stray_bytes_are_tolerated_per_line_and_counted():
+    from vnnews.text import normalize
+
+    page = ("Dòng một: Hà Nội\n" * 20).encode() + to_cp1258("Chân trang: Bản quyền thuộc về báo") + b"\nCu\xe1\xbb\x91i"
+    text, encoding = decode_bytes(page)
+    assert encoding == "utf-8 (1 line not UTF-8, read as cp1258)"
+    assert normalize(text.splitlines()[20]) == "Chân trang: Bản quyền thuộc về báo" and text.splitlines()[0] == "Dòng một: Hà Nội"
+    text, encoding = decode_bytes("Tin tức\x00 Hà Nội hôm nay có mưa".encode())
+    assert encoding == "utf-8 (1 NUL byte dropped)" and text == "Tin tức Hà Nội hôm nay có mưa"
