@@ -52,3 +52,22 @@ def test_repetition_in_the_page_and_across_a_sites_pages():
 
 def test_empty_page_has_no_rows():
     assert page_features(Article("e", "e", [])) == []
+
+
+def test_feature_computation_stops_once_its_callers_have_gone():
+    import pytest
+
+    from vnnews.cancel import Cancelled
+    from vnnews.ingest import Article, Line
+    from vnnews.layout import page_features
+
+    page = Article("p", "p", [Line(f"Dòng {i}", "html/body/p", 0.0) for i in range(2000)], {})
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # gone after the first 512 lines
+
+    with pytest.raises(Cancelled):
+        page_features(page, should_stop=should_stop)
+    assert len(asked) == 3 and len(page_features(page)) == 2000
