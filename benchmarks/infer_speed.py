@@ -34,14 +34,20 @@ from _models import save_models  # noqa: E402
 VIETNEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz"
 
 
-def write_pages(n: int, path: Path) -> int:
+def write_pages(n: int, path: Path, records: list[dict] | None = None) -> int:
+    """``n`` VietNews articles (``records``, else the validation file beside the project)
+    composed into pages, as a JSONL of page texts; returns the number of lines."""
     from vnnews.dataset.compose import compose_page
-    from vnnews.ingest import iter_articles
+    from vnnews.ingest import Article, IngestOptions, iter_articles
+    from vnnews.ingest.readers import structured_lines
 
     others: list[tuple[str, str]] = []
     lines = 0
+    articles = (
+        (Article(str(r["id"]), "vietnews", structured_lines(r, IngestOptions()), {}, "structured") for r in records) if records is not None else iter_articles([VIETNEWS])
+    )
     with path.open("w", encoding="utf-8") as out:
-        for i, article in enumerate(iter_articles([VIETNEWS])):
+        for i, article in enumerate(articles):
             if i >= n:
                 break
             page = compose_page(article, others)

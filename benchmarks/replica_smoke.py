@@ -61,7 +61,7 @@ def overrides(work: Path, replicas: Path) -> list[str]:
     ]
 
 
-def run(work: Path, device: str = "auto") -> dict[str, float]:
+def run(work: Path, device: str = "auto", records: Path | None = None) -> dict[str, float]:
     """Make the replicas, run the pipeline; return the seconds of each stage."""
     from vnnews.config import load_config
     from vnnews.pipeline import PipelineConfig, run_pipeline
@@ -77,7 +77,7 @@ def run(work: Path, device: str = "auto") -> dict[str, float]:
             make_replica(name, replicas / name)
         assert not replica_problems(name, replicas / name), replica_problems(name, replicas / name)
         seconds[f"replica {name}"] = time.perf_counter() - t0
-    records = ROOT.parent / "shared" / "corpora" / "vietnews" / "train.jsonl.gz"
+    records = records or ROOT.parent / "shared" / "corpora" / "vietnews" / "train.jsonl.gz"
     config = load_config(PipelineConfig, CONFIG, [*overrides(work, replicas), f"records=[{records}]"])
     result = run_pipeline(config, overwrite=True, echo=lambda line: print(line, flush=True))
     seconds.update(result.seconds)
@@ -88,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, help="working directory (default: a temporary one, removed after)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--records", type=Path, help="VietNews records to build the dataset from (default ../shared/corpora/vietnews/train.jsonl.gz)")
     args = parser.parse_args()
     import torch
 
@@ -95,7 +96,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vnnews-smoke-") as tmp:
         work = args.work or Path(tmp)
         t0 = time.perf_counter()
-        seconds = run(work, args.device)
+        seconds = run(work, args.device, args.records)
         total = time.perf_counter() - t0
         report = (work / "run" / "report.md").read_text(encoding="utf-8")
         metrics = json.loads((work / "run" / "classifier" / "metrics.json").read_text())

@@ -267,7 +267,7 @@ def test_a_fifo_named_like_a_page_is_skipped_with_an_error(tmp_path, pages):
     [
         (["classify_batch_size=0"], "classify_batch_size must be >= 1, got 0"),
         (["summarize_batch_size=-2"], "summarize_batch_size must be >= 1, got -2"),
-        (["segment_workers=-1"], "segment_workers must be >= 0"),
+        (["segment_workers=-1"], "segment_workers must be 'auto' or a number >= 0, got -1"),
         (["generation={num_beams: 0}"], "generation.num_beams: must be >= 1, got 0"),
         (["generation={numbeams: 2}"], "generation.numbeams: unknown generation setting; did you mean num_beams"),
         (["generation={max_new_tokens: ten}"], "generation.max_new_tokens: expected int, got 'ten'"),

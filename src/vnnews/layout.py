@@ -122,6 +122,11 @@ class SiteIndex:
             return 0.0, 0.0
         return max(0, self.counts[site][text_key(text)] - 1) / others, 1.0
 
+    def shares(self, article: Article) -> list[tuple[float, float]]:
+        """:meth:`share` of every line of ``article``: what a worker process computing the
+        page's features needs of the index (the index itself stays here)."""
+        return [self.share(article, t) for t in article.texts]
+
 
 def _words(text: str) -> Counter[str]:
     return Counter(_WORD.findall(text.lower()))
@@ -193,9 +198,13 @@ def _path_features(tag_path: str) -> tuple[float, ...]:
     )
 
 
-def page_features(article: Article, site_index: SiteIndex | None = None, should_stop: StopCheck | None = None) -> list[list[float]]:
+def page_features(
+    article: Article, site_index: SiteIndex | None = None, should_stop: StopCheck | None = None, site_shares: Sequence[tuple[float, float]] | None = None
+) -> list[list[float]]:
     """One vector of ``N_FEATURES`` numbers per line of ``article`` (see FEATURE_NAMES).
-    ``should_stop`` is asked every 256 lines (:class:`vnnews.cancel.Cancelled` once it says yes)."""
+    ``site_shares``: the lines' ``SiteIndex.share`` computed already (a worker process
+    has the shares, not the index). ``should_stop`` is asked every 256 lines
+    (:class:`vnnews.cancel.Cancelled` once it says yes)."""
     texts = article.texts
     n = len(texts)
     if n == 0:
@@ -218,7 +227,7 @@ def page_features(article: Article, site_index: SiteIndex | None = None, should_
         f = fold(text)
         words = text.split()
         letters = [c for c in text if c.isalpha()]
-        site_share, has_site = site_index.share(article, text) if site_index is not None else (0.0, 0.0)
+        site_share, has_site = site_shares[i] if site_shares is not None else site_index.share(article, text) if site_index is not None else (0.0, 0.0)
         lead_f1, lead_cover = max(((_overlap(bags[i], c)) for c in lead_cands), default=(0.0, 0.0))
         row = [
             i / (n - 1) if n > 1 else 0.0,

@@ -179,3 +179,31 @@ def test_the_card_attributes_vietnews_and_its_terms(tmp_path):
     rows = "\n".join(sources_table(["../shared/corpora/vietnews/train.jsonl.gz", "my-pages/"]))
     assert "VNDS: A Vietnamese Dataset for Summarization" in rows and "github.com/ThanhChinhBK/vietnews" in rows
     assert "copyright stays with their publishers" in rows and "| `my-pages` |" in rows
+
+
+def test_a_presegmented_dataset_is_tokenized_in_training_never_segmented_again(tmp_path, raw_dir, tiny_phobert, monkeypatch):
+    """presegment: the build's workers segment every line once; the page labeller then
+    tokenizes the stored words and gets the same ids as segmenting itself."""
+    from vnnews.dataset.features import article_from_page_row
+    from vnnews.models.page_labeler import PageLabeler
+    from vnnews.recipes.classifier import dataset_segmentation
+    from vnnews.text.segment import model_segmenter
+
+    build_dataset([raw_dir], tmp_path / "ds", DatasetConfig(annotations_dir=None, num_proc=1, presegment="underthesea"))
+    segmentation = dataset_segmentation(tmp_path / "ds")  # what load_pages reads from build.json
+    assert segmentation == {"segmenter": "underthesea", "tone_style": "new", "max_line_chars": 400}
+    rows = [r for split in load_subset(tmp_path / "ds", "pages").values() for r in split]
+    segment = model_segmenter("underthesea", "new")
+    assert len(rows) == 5 and all(r["segmented"] == [segment.segment(t[:400]) for t in r["texts"]] for r in rows)
+
+    pages = [article_from_page_row(r, segmentation) for r in rows]
+    bare = [article_from_page_row(r) for r in rows]  # no stored segmentation: segmented on the fly
+    assert all(p.meta["segmented"] for p in pages) and not any("segmented" in p.meta for p in bare)
+    plain = PageLabeler.from_encoder(str(tiny_phobert)).encode(bare)
+    model = PageLabeler.from_encoder(str(tiny_phobert))
+
+    def refuse(self, text):
+        raise AssertionError("segmented again")
+
+    monkeypatch.setattr(type(model.line_tokenizer.segment), "segment", refuse)
+    assert [p.ids for p in model.encode(pages)] == [p.ids for p in plain]

@@ -224,3 +224,37 @@ def test_resume_with_a_setting_that_changes_records_is_refused_naming_it(tmp_pat
     assert out.read_bytes() == before and not out.with_name("out.jsonl.parts").exists()
     again = run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False, tone_style="new", chunk_size=2), resume=True)
     assert again.skipped == 5  # a setting that does not change records (chunk_size) may differ
+
+
+# ---------------------------------------------------------------- the CPU half beside the models (issue 20)
+def test_the_worker_pool_changes_no_record(tmp_path, raw_dir, trained_classifier):
+    """Segmentation in worker processes, one chunk ahead of the models, against the
+    main process doing it all in turn: the same records (one torch thread in both, so
+    the sums add up in the same order)."""
+    config = {"classifier": str(trained_classifier[0]), "progress": False, "threads": 1, "chunk_size": 2}
+    pooled = run_inference([raw_dir], tmp_path / "pool.jsonl", InferenceConfig(**config, segment_workers=1))
+    alone = run_inference([raw_dir], tmp_path / "alone.jsonl", InferenceConfig(**config, segment_workers=0))
+    assert pooled.done == alone.done == 5
+    strip = lambda r: {k: v for k, v in r.items() if k != "timings"}  # noqa: E731
+    assert [strip(r) for r in read_records(tmp_path / "pool.jsonl")] == [strip(r) for r in read_records(tmp_path / "alone.jsonl")]
+    timings = [r["timings"] for r in read_records(tmp_path / "pool.jsonl")]
+    assert all(t["segment_s"] > 0 and t["classify_s"] > 0 for t in timings)
+
+
+def test_a_killed_job_with_the_worker_pool_resumes_with_every_article_once(tmp_path, trained_classifier):
+    pages = ROOT / "data" / "real" / "pages"
+    out, parts = tmp_path / "out.jsonl", tmp_path / "out.jsonl.parts"
+    args = _cli(pages, "--classifier", trained_classifier[0], "--output", out, "--chunk-size", 1, "--no-progress", "--resume", "segment_workers=1")
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not (parts.exists() and list(parts.glob("part-*"))):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the job ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert parts.exists() and not out.exists()
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ids = Counter(_ids(out))
+    assert len(ids) == 34 and set(ids.values()) == {1}
+    assert " skipped (already done)" in done.stderr and not parts.exists()

@@ -121,3 +121,13 @@ def test_unknown_eval_split_is_named_before_any_training(tiny_vit5, pages_datase
     with pytest.raises(ValueError, match=r"split 'dev' not in .* \(has \['train', 'validation', 'test'\]\)"):
         train_summarizer(tiny_config(tiny_vit5, pages_dataset, tmp_path / "x", "eval_split=dev"))
     assert not (tmp_path / "x").exists()
+
+
+def test_training_compiles_with_torch_compile(tiny_vit5, pages_dataset, tmp_path):
+    """training.torch_compile (a TrainingArguments field, passed through) traces the model
+    with TorchDynamo; aot_eager keeps the CPU test short (a GPU run uses inductor)."""
+    out = tmp_path / "compiled"
+    metrics = train_summarizer(tiny_config(tiny_vit5, pages_dataset, out, "training.torch_compile=true", "training.torch_compile_backend=aot_eager",
+                                           "training.max_steps=2", "max_eval_examples=2"))
+    assert metrics["train_runtime_s"] >= 0 and (out / "model.safetensors").is_file()
+    assert Summarizer.from_pretrained(str(out), device="cpu").summarize("Hà Nội hôm nay có mưa.", num_beams=1, max_new_tokens=4) is not None

@@ -71,10 +71,28 @@ class DatasetConfig:
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error, the rest is read)
     max_page_elements: int = 200_000  # HTML elements of one page
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
+    # Word-segment every line for the page labeller while building (in the build's worker
+    # processes), so training only tokenizes: a segmenter name ("underthesea") or None
+    presegment: str | None = None
+    presegment_max_chars: int = 400  # characters segmented per line: the page labeller's max_line_chars
     num_proc: int | None = None  # worker processes; None: one per CPU core
     license: str = "other"  # the dataset card's licence: "other" (mixed sources, each listed with its terms) or an SPDX id you hold
 
+    def segmentation(self) -> dict[str, Any] | None:
+        """The settings stored segmentation is made with (as ``LineTokenizer.settings``), or None."""
+        if not self.presegment:
+            return None
+        from vnnews.text.segment import model_segmenter
+
+        segmenter = model_segmenter(self.presegment, self.tone_style)
+        return {"segmenter": segmenter.name, "tone_style": getattr(segmenter, "tone_style", None), "max_line_chars": self.presegment_max_chars}
+
     def __post_init__(self) -> None:
+        if self.presegment is not None:
+            from vnnews.text.segment import available_segmenters
+
+            if self.presegment not in available_segmenters():
+                raise ValueError(f"presegment: unknown segmenter {self.presegment!r}; choose one of {available_segmenters()} or null")
         if self.context_window < 0:
             raise ValueError(f"context_window must be >= 0, got {self.context_window}")
         if self.num_proc is not None and self.num_proc < 1:
@@ -99,12 +117,31 @@ class BuildResult:
         return sum(self.articles.values())
 
 
+def _line_segmenter(cfg: DatasetConfig) -> Any:
+    """The presegmentation of one line (its first ``presegment_max_chars`` characters),
+    remembered per process: a site's menu is segmented once; None when off."""
+    if not cfg.presegment:
+        return None
+    import functools
+
+    from vnnews.text.segment import model_segmenter
+
+    segmenter = model_segmenter(cfg.presegment, cfg.tone_style)
+
+    @functools.lru_cache(maxsize=1 << 16)
+    def segment(text: str) -> str:
+        return segmenter.segment(text[: cfg.presegment_max_chars])
+
+    return segment
+
+
 def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_dir: str) -> Iterator[dict[str, Any]]:
     """Worker body: read, label and assign a split to every article of its shards.
     Errors go to a JSONL file per shard, read back by the main process."""
     cfg = from_dict(DatasetConfig, config)
     options = IngestOptions.from_config(cfg)
     gold = load_gold(cfg.annotations_dir) if cfg.annotations_dir else {}
+    segment = _line_segmenter(cfg)
     recent: deque[tuple[str, str]] = deque(maxlen=200)  # other articles, for composed related lists
     for shard in shards:
         errors: list[IngestError] = []
@@ -121,7 +158,8 @@ def _generate_articles(shards: list[list[Unit]], config: dict[str, Any], errors_
                     if title:
                         recent.append((title, lead))
                     labelled = composed
-                yield article_row(labelled, assign_split(article.id, cfg.split_ratios, cfg.split_salt))
+                segmented = [segment(t) for t in labelled.texts] if segment else None
+                yield article_row(labelled, assign_split(article.id, cfg.split_ratios, cfg.split_salt), segmented)
         if errors:
             with open(Path(errors_dir) / f"{uuid.uuid4().hex}.jsonl", "w", encoding="utf-8") as f:
                 for e in errors:
@@ -282,6 +320,7 @@ def _write_manifest(
     manifest = {
         "inputs": [str(p) for p in inputs],
         "config": to_dict(config),
+        "segmentation": config.segmentation(),  # what the pages' `segmented` lines were made with (null: none stored)
         "articles": result.articles,
         "rows": result.counts,
         "labels": label_stats,

@@ -60,6 +60,7 @@ ARTICLE_FEATURES = datasets.Features(
         "labels": datasets.Sequence(datasets.Value("string")),
         "label_source": datasets.Value("string"),
         "meta_json": datasets.Value("string"),
+        "segmented": datasets.Sequence(datasets.Value("string")),
     }
 )
 
@@ -76,11 +77,14 @@ PAGE_FEATURES = datasets.Features(
         "labels": datasets.Sequence(datasets.ClassLabel(names=list(LABELS))),
         "label_source": datasets.ClassLabel(names=list(LABEL_SOURCES)),
         "candidates_json": datasets.Value("string"),
+        # each line word-segmented for the page labeller when the dataset was built with
+        # `presegment` (settings in build.json: "segmentation"), else empty
+        "segmented": datasets.Sequence(datasets.Value("string")),
     }
 )
 
 
-def article_row(article: Article, split: str) -> dict[str, Any]:
+def article_row(article: Article, split: str, segmented: list[str] | None = None) -> dict[str, Any]:
     if article.label_source is None or None in article.labels:
         raise ValueError(f"{article.source}: article {article.id!r} has unlabelled lines")
     return {
@@ -95,6 +99,7 @@ def article_row(article: Article, split: str) -> dict[str, Any]:
         "meta_json": json.dumps(
             {k: article.meta[k] for k in ("site", "family", "format", "candidates", "url") if k in article.meta}, ensure_ascii=False
         ),
+        "segmented": segmented or [],
     }
 
 
@@ -112,12 +117,15 @@ def page_row(row: dict[str, Any]) -> dict[str, Any]:
         "labels": row["labels"],
         "label_source": row["label_source"],
         "candidates_json": json.dumps(meta.get("candidates") or {}, ensure_ascii=False),
+        "segmented": row.get("segmented") or [],
     }
 
 
-def article_from_page_row(row: dict[str, Any]) -> Article:
+def article_from_page_row(row: dict[str, Any], segmentation: dict[str, Any] | None = None) -> Article:
     """An Article (lines, labels, site and candidates in meta) from a ``pages`` row
-    (label ids as ``pages`` stores them, or label names)."""
+    (label ids as ``pages`` stores them, or label names). A row's stored segmentation
+    goes to ``meta["segmented"]`` with the ``segmentation`` settings it was made with
+    (build.json), so the page labeller tokenizes it without segmenting again."""
     from vnnews.ingest import Line
 
     labels = [LABELS[x] if isinstance(x, int) else x for x in row["labels"]]
@@ -130,6 +138,8 @@ def article_from_page_row(row: dict[str, Any]) -> Article:
     candidates = json.loads(row["candidates_json"] or "{}")
     if candidates:
         meta["candidates"] = candidates
+    if row.get("segmented") and segmentation:
+        meta["segmented"], meta["segmentation"] = list(row["segmented"]), dict(segmentation)
     return Article(row["article_id"], row["article_id"], lines, meta, source)
 
 

@@ -4,6 +4,28 @@ One schema serves the three output formats (JSONL, Parquet, a saved dataset), so
 a consumer reads the same fields whichever a job wrote. Lines keep their label and
 confidence, so a reader can re-threshold or audit the classifier without running
 it again; the clean fields (title, lead, body, ...) are derived from those labels.
+
+Fields (types as in ``RECORD_FEATURES``; every one present in every record, null or
+empty when unknown):
+
+- ``id``, ``source``: the article's id and where it was read;
+- ``title``, ``lead`` (strings), ``body``, ``captions`` (lists of lines), ``byline``,
+  ``dateline`` (the raw lines): the article as the classifier labelled it;
+- ``text``: the article as a reader reads it: title, lead, body, subheadings (``## ``)
+  and captions (``*...*``) in page order, paragraphs apart;
+- ``date_published``, ``date_modified``: ISO 8601 (``2015-06-23T13:58:00+07:00`` when
+  the page gives a time, ``2015-06-23`` when only a day);
+- ``authors`` (names), ``url`` (canonical), ``site_name``, ``section``, ``tags``,
+  ``language`` (ISO 639-1, e.g. ``vi``), ``image`` (the main image's URL), ``images``
+  (``{src, alt, caption}`` of every image inside the article), ``comments`` (lines of a
+  comment block, apart from the article);
+- ``meta_sources``: where each of those fields came from (``json-ld``, ``opengraph``,
+  ``canonical``, ``dateline``, ``byline``, ``breadcrumb``, ``url``...) and the
+  ``conflicts`` met (a date in one source two days from another's);
+- ``duplicate_of``, ``duplicate_score``: with ``--dedup``, the first article of the job
+  this one nearly repeats (syndicated, re-published) and their estimated similarity;
+- ``encoding``: how the page's bytes were read, with the repairs made;
+- ``lines`` (text, label, confidence), ``summary``, ``label_source``, ``models``, ``timings``.
 """
 
 from __future__ import annotations
@@ -14,7 +36,9 @@ from typing import Any
 import datasets
 
 from vnnews.ingest import Article
-from vnnews.models.summarizer import SOURCE_LABELS, summary_source
+from vnnews.metadata import FIELDS as METADATA_FIELDS
+from vnnews.metadata import extract_metadata
+from vnnews.models.summarizer import summary_lines, summary_source
 
 _STR = datasets.Value("string")
 _F32 = datasets.Value("float32")
@@ -29,6 +53,22 @@ RECORD_FEATURES = datasets.Features(
         "captions": datasets.List(_STR),
         "byline": _STR,
         "dateline": _STR,
+        "text": _STR,
+        "date_published": _STR,
+        "date_modified": _STR,
+        "authors": datasets.List(_STR),
+        "url": _STR,
+        "site_name": _STR,
+        "section": _STR,
+        "tags": datasets.List(_STR),
+        "language": _STR,
+        "image": _STR,
+        "images": datasets.List({"src": _STR, "alt": _STR, "caption": _STR}),
+        "comments": datasets.List(_STR),
+        "meta_sources": {**{field: _STR for field in METADATA_FIELDS}, "conflicts": datasets.List(_STR)},
+        "duplicate_of": _STR,
+        "duplicate_score": _F32,
+        "encoding": _STR,
         "lines": datasets.List({"text": _STR, "label": _STR, "confidence": _F32}),
         "summary": _STR,
         "label_source": _STR,  # where the labels come from: "model", "weak" (rules), or the input (as Article.label_source: "gold", "structured", ...)
@@ -38,8 +78,6 @@ RECORD_FEATURES = datasets.Features(
 )
 
 ERROR_FIELDS = ("id", "source", "line", "cause")
-
-BODY_LABELS = SOURCE_LABELS  # the record's body is what the summarizer reads
 
 
 def _joined(article: Article, labels: Sequence[str | None], *wanted: str) -> str | None:
@@ -75,10 +113,8 @@ def article_record(
     known (a summarize-only job over unlabelled text): the body is then every line."""
     lines = line_entries(article, labels, confidences)
     labels = [line["label"] for line in lines]
-    if all(lab is None for lab in labels):
-        body = article.texts
-    else:
-        body = [t for t, lab in zip(article.texts, labels, strict=True) if lab in BODY_LABELS]
+    unlabelled = all(lab is None for lab in labels)
+    body = summary_lines(article.texts, labels)  # the record's body is what the summarizer reads
     return {
         "id": article.id,
         "source": article.source,
@@ -88,12 +124,37 @@ def article_record(
         "captions": [t for t, lab in zip(article.texts, labels, strict=True) if lab == "caption"],
         "byline": _joined(article, labels, "byline"),
         "dateline": _joined(article, labels, "dateline"),
+        "text": "\n\n".join(body) if unlabelled else reading_text(article.texts, labels),
+        **extract_metadata(article, None if unlabelled else labels),
+        "duplicate_of": None,
+        "duplicate_score": None,
+        "encoding": article.meta.get("encoding"),
         "lines": lines,
         "summary": summary,
         "label_source": label_source,
         "models": {key: models.get(key) for key in RECORD_FEATURES["models"]},
         "timings": {key: round(float(timings.get(key, 0.0)), 6) for key in RECORD_FEATURES["timings"]},
     }
+
+
+def reading_text(texts: Sequence[str], labels: Sequence[str | None]) -> str:
+    """The article as a reader reads it: the title (its first block), lead, body,
+    subheadings (``## ``) and captions (``*...*``), in page order, paragraphs apart."""
+    parts: list[str] = []
+    title_done = False
+    for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        if label == "title":
+            if title_done:
+                continue
+            parts.append(text)
+            title_done = i + 1 >= len(labels) or labels[i + 1] != "title"
+        elif label in ("lead", "body"):
+            parts.append(text)
+        elif label == "subheading":
+            parts.append(f"## {text}")
+        elif label == "caption":
+            parts.append(f"*{text}*")
+    return "\n\n".join(parts)
 
 
 def error_record(article_id: str | None, source: str, cause: str, line: int | None = None) -> dict[str, Any]:

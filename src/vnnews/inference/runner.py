@@ -92,9 +92,17 @@ class InferenceConfig:
     summarizer_revision: str | None = None
     stages: Literal["auto", "classify", "summarize", "both"] = "auto"  # auto: the stages whose model is given
     chunk_size: int = 256  # articles per part file; their lines and bodies are batched together
-    classify_batch_size: int = 128
-    segment_workers: int = 0  # processes for word segmentation + tokenization (0: in the main process)
-    summarize_batch_size: int = 16
+    classify_batch_size: int | None = None  # lines per forward pass; None: by device (128 on a CPU, 4,096 on a GPU)
+    encoder_batch_tokens: int | None = None  # padded tokens per line-encoder call; None: by device (1,024 CPU, 65,536 GPU)
+    # Processes for word segmentation + tokenization, the classifier's CPU half, working on
+    # the next chunk while the models run on this one. "auto": every core this process may
+    # use but one; 0: in the main process, one chunk after the other.
+    segment_workers: int | str = "auto"
+    threads: int | str = "auto"  # torch threads in this process; auto: the cores the workers leave (at least 1)
+    prepare_ahead: int = 1  # chunks read and encoded ahead of the models (memory: that many chunks more)
+    summarize_batch_size: int | None = None  # documents per generate call; None: by device (16 CPU, up to 256 GPU)
+    summarize_batch_tokens: int | None = None  # padded source tokens x beams per call; None: by device (GPU 262,144), 0: no budget
+    ct2_compute_type: str | None = None  # a CTranslate2 summarizer's compute type; None: default on CPU, float16 / int8_float16 on a GPU
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
     tone_style: Literal["new", "old"] | None = "new"
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
@@ -107,9 +115,23 @@ class InferenceConfig:
     ray: RaySettings = field(default_factory=RaySettings)
 
     def __post_init__(self) -> None:
-        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size"), ("segment_workers",))
+        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead"), ("summarize_batch_tokens",))
+        from vnnews.machine import check_workers, torch_threads
+
+        check_workers("segment_workers", self.segment_workers)
+        if self.threads != "auto":
+            try:
+                torch_threads(threads=self.threads)
+            except (ValueError, TypeError):
+                raise ValueError(f"threads must be 'auto' or a number >= 1, got {self.threads!r}") from None
         if isinstance(self.ray, dict):  # InferenceConfig(ray={...}) from Python
             self.ray = RaySettings(**self.ray)
+
+    def workers(self) -> int:
+        """Segmentation worker processes this job starts (``segment_workers`` resolved)."""
+        from vnnews.machine import resolve_workers
+
+        return resolve_workers(self.segment_workers)
 
     def record_settings(self) -> dict[str, Any]:
         """The settings that shape a record's content, beyond the models: a job resumed
@@ -160,10 +182,10 @@ def check_settings(config: Any, positive: Sequence[str], non_negative: Sequence[
     from vnnews.models.summarizer import check_generation
 
     for name in positive:
-        if getattr(config, name) < 1:
+        if getattr(config, name) is not None and getattr(config, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
     for name in non_negative:
-        if getattr(config, name) < 0:
+        if getattr(config, name) is not None and getattr(config, name) < 0:
             raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")
     check_generation(config.generation)
     check_device(config.device)
@@ -243,10 +265,11 @@ def load_models(config: InferenceConfig, device: str | None = None, roles: Seque
             from vnnews.models import load_classifier
 
             models.classifier = load_classifier(config.classifier, device=device, revision=config.classifier_revision)
+            models.classifier.encoder_tokens = config.encoder_batch_tokens
     if summarize:
         from vnnews.models.summarizer import Summarizer
 
-        models.summarizer = Summarizer.from_pretrained(config.summarizer, device=device, revision=config.summarizer_revision)
+        models.summarizer = Summarizer.from_pretrained(config.summarizer, device=device, revision=config.summarizer_revision, compute_type=config.ct2_compute_type)
     return models
 
 
@@ -270,16 +293,17 @@ class Labelled:
 def label_articles(
     articles: Sequence[Article],
     classifier: Any,
-    batch_size: int = 128,
+    batch_size: int | None = None,
     segment_workers: int = 0,
     encoded: Sequence[Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    segment_s: float = 0.0,
 ) -> Labelled:
     """Labels for every line of ``articles`` in shared batches: from the classifier,
     the rule labeller, or (``classifier`` None) the input's own labels. ``encoded``:
-    the classifier's encoding of these pages, when already made; ``should_stop``:
-    asked between the classifier's steps, which raise ``Cancelled`` once it says yes
-    (the service's callers have gone)."""
+    the classifier's encoding of these pages, when already made (``segment_s``: the
+    time it took); ``should_stop``: asked between the classifier's steps, which raise
+    ``Cancelled`` once it says yes (the service's callers have gone)."""
     n = len(articles)
     if classifier is None:
         return Labelled([a.labels if a.label_source else None for a in articles], [None] * n, [a.label_source for a in articles])
@@ -290,6 +314,7 @@ def label_articles(
     t0 = time.perf_counter()
     if encoded is None:
         encoded = classifier.encode(articles, should_stop=should_stop, workers=segment_workers)
+        segment_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     predictions = classifier.predict(articles, batch_size=batch_size, encoded=encoded, should_stop=should_stop)
     t2 = time.perf_counter()
@@ -297,17 +322,21 @@ def label_articles(
         [[p.label for p in preds] for preds in predictions],
         [[p.confidence for p in preds] for preds in predictions],
         ["model"] * n,
-        segment_s=t1 - t0,
+        segment_s=segment_s,
         classify_s=t2 - t1,
     )
 
 
-def summarize_documents(documents: Sequence[str], summarizer: Any, batch_size: int = 16, generation: dict[str, Any] | None = None) -> list[str | None]:
-    """Summaries of ``documents`` (None for an empty one), length-sorted batches."""
+def summarize_documents(
+    documents: Sequence[str], summarizer: Any, batch_size: int | None = None, generation: dict[str, Any] | None = None, batch_tokens: int | None = None
+) -> list[str | None]:
+    """Summaries of ``documents`` (None for an empty one), in length-sorted batches of at
+    most ``batch_size`` documents and ``batch_tokens`` tokens (defaults by device)."""
     summaries: list[str | None] = [None] * len(documents)
     todo = [i for i, d in enumerate(documents) if d.strip()]
     if todo:
-        for i, text in zip(todo, summarizer.summarize([documents[i] for i in todo], batch_size=batch_size, **(generation or {})), strict=True):
+        texts = summarizer.summarize([documents[i] for i in todo], batch_size=batch_size, batch_tokens=batch_tokens, **(generation or {}))
+        for i, text in zip(todo, texts, strict=True):
             summaries[i] = text
     return summaries
 
@@ -325,13 +354,20 @@ class LabelledArticle:
 
 
 def classify_stage(
-    articles: Sequence[Article], classifier: Any, config: InferenceConfig, ingest_s: float | Sequence[float] = 0.0
+    articles: Sequence[Article],
+    classifier: Any,
+    config: InferenceConfig,
+    ingest_s: float | Sequence[float] = 0.0,
+    encoded: Sequence[Any] | None = None,
+    segment_s: float = 0.0,
+    workers: int = 0,
 ) -> list[LabelledArticle]:
     """The classify stage of a batch job: lines of all ``articles`` classified in
-    shared length-sorted batches; the stage times are shared out over the articles
-    (ingestion evenly unless given per article, segmentation and classification by
-    line count)."""
-    labelled = label_articles(articles, classifier, config.classify_batch_size, config.segment_workers)
+    shared length-sorted batches (``encoded``: their encoding, when prepared ahead;
+    else encoded here, in ``workers`` processes); the stage times are shared out over
+    the articles (ingestion evenly unless given per article, segmentation and
+    classification by line count)."""
+    labelled = label_articles(articles, classifier, config.classify_batch_size, workers, encoded=encoded, segment_s=segment_s)
     n = len(articles)
     line_counts = [len(a.lines) for a in articles]
     shares = {
@@ -354,7 +390,7 @@ def summarize_stage(items: Sequence[LabelledArticle], summarizer: Any, config: I
     seconds = 0.0
     if summarizer is not None:
         t0 = time.perf_counter()
-        summaries = summarize_documents(documents, summarizer, config.summarize_batch_size, config.generation)
+        summaries = summarize_documents(documents, summarizer, config.summarize_batch_size, config.generation, config.summarize_batch_tokens)
         seconds = time.perf_counter() - t0
     shares = _share(seconds, [len(d) if s is not None else 0 for d, s in zip(documents, summaries, strict=True)])
     return [
@@ -402,9 +438,31 @@ def isolated(items: Sequence[T], run: Callable[[Sequence[T]], list[R]], article:
     return results, errors
 
 
-def _process_safely(articles: list[Article], models: Models, config: InferenceConfig, ingest_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, float]]:
-    """Both stages over a chunk, each isolated (:func:`isolated`)."""
-    labelled, errors = isolated(articles, lambda batch: classify_stage(batch, models.classifier, config, ingest_s * len(batch) / len(articles)), lambda a: a)
+@dataclass
+class Prepared:
+    """A chunk read (and, for the page labeller, encoded) ahead of the models: its
+    articles, the time spent reading them, the ingestion errors met on the way, and
+    the encoding with the time it took (None: encoded with the models, or failed)."""
+
+    articles: list[Article]
+    ingest_s: float
+    errors: list[dict[str, Any]]
+    encoded: list[Any] | None = None
+    segment_s: float = 0.0
+
+
+def _process_safely(
+    articles: list[Article], models: Models, config: InferenceConfig, ingest_s: float, encoded: list[Any] | None = None, segment_s: float = 0.0, workers: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, float]]:
+    """Both stages over a chunk, each isolated (:func:`isolated`). The chunk's
+    ``encoded`` pages serve the whole chunk; an article retried alone is encoded again."""
+
+    def classify(batch: Sequence[Article]) -> list[LabelledArticle]:
+        whole = encoded is not None and len(batch) == len(articles)
+        share = len(batch) / len(articles)
+        return classify_stage(batch, models.classifier, config, ingest_s * share, encoded if whole else None, segment_s if whole else 0.0, workers)
+
+    labelled, errors = isolated(articles, classify, lambda a: a)
     identities = models.identities()
     records, more = isolated(labelled, lambda batch: summarize_stage(batch, models.summarizer, config, identities), lambda it: it.article)
     stage = stage_seconds(records)
@@ -567,16 +625,93 @@ def _describe(identities: dict[str, str | None]) -> str:
     return ", ".join(parts) or "no models"
 
 
+def _prepare(
+    articles: Iterator[Article],
+    config: InferenceConfig,
+    models: Models,
+    done: set[str],
+    counts: dict[str, int],
+    bar: Any,
+    pending: list[dict[str, Any]],
+    workers: int,
+) -> Iterator[Prepared]:
+    """Chunks of not-yet-done articles, each with the errors met reading it and, when the
+    classifier is the page labeller, its encoding (word segmentation and tokenization in
+    ``workers`` processes, layout features here): the CPU half of the classify stage."""
+    encode = getattr(models.classifier, "encode", None)
+    for chunk, ingest_s in _chunks(articles, config.chunk_size, done, counts, bar):
+        errors = pending[:]
+        pending.clear()
+        prepared = Prepared(chunk, ingest_s, errors)
+        if encode is not None and chunk:
+            t0 = time.perf_counter()
+            try:
+                prepared.encoded = encode(chunk, workers=workers)
+                prepared.segment_s = time.perf_counter() - t0
+            except Exception as exc:  # noqa: BLE001 - the classify stage encodes again, article by article
+                log.warning("encoding a chunk ahead failed (%s): the classify stage retries it", exc)
+        yield prepared
+
+
+def ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """``items``, produced by a background thread up to ``depth`` items ahead of the
+    consumer: the CPU prepares chunk N+1 (reading, segmentation in worker processes,
+    layout features) while the models work on chunk N. An error in the producer is
+    raised in the consumer; a consumer that stops early stops the producer."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="vnnews-prepare", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked put see the stop
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.1)
+
+
 def _run(
     inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, store: PartStore, proc: ProcessInfo, done: set[str], errors_path: Path, include_output: bool
 ) -> InferenceResult:
     from tqdm.auto import tqdm
+
+    from vnnews.machine import limit_threads
 
     started = time.perf_counter()
     options = IngestOptions.from_config(config)
     pending: list[dict[str, Any]] = []
     counts = {"done": 0, "skipped": 0, "failed": 0}
     stage_total = {"ingest": 0.0, "segment": 0.0, "classify": 0.0, "summarize": 0.0, "write": 0.0}
+    workers = config.workers() if hasattr(models.classifier, "encode") else 0
+    limit_threads(workers, config.threads)
 
     def on_error(error: IngestError) -> None:
         pending.append(error_record(error.article_id, error.source, error.cause, error.line))
@@ -585,22 +720,30 @@ def _run(
     total = estimate_total(share, options) if config.progress else None
     bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)
-    for chunk, ingest_s in _chunks(articles, config.chunk_size, done, counts, bar):
-        records, errors, stage = _process_safely(chunk, models, config, ingest_s) if chunk else ([], [], {"ingest": ingest_s})
-        t0 = time.perf_counter()
-        errors += pending
-        store.write_part(records, errors)
-        stage_total["write"] += time.perf_counter() - t0
-        for k, v in stage.items():
-            stage_total[k] += v
-        counts["done"] += len(records)
-        counts["failed"] += len(errors)
-        pending.clear()
-        bar.update(len(chunk))
-        bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
-    bar.close()
-    if hasattr(models.classifier, "close"):
-        models.classifier.close()  # encoding worker processes, if any
+    prepared = _prepare(articles, config, models, done, counts, bar, pending, workers)
+    chunks = ahead(prepared, config.prepare_ahead) if workers else prepared  # with workers, the CPU half runs beside the models
+    try:
+        for item in chunks:
+            records, errors, stage = (
+                _process_safely(item.articles, models, config, item.ingest_s, item.encoded, item.segment_s, workers) if item.articles else ([], [], {"ingest": item.ingest_s})
+            )
+            t0 = time.perf_counter()
+            errors = item.errors + errors
+            store.write_part(records, errors)
+            stage_total["write"] += time.perf_counter() - t0
+            for k, v in stage.items():
+                stage_total[k] += v
+            counts["done"] += len(records)
+            counts["failed"] += len(errors)
+            bar.update(len(item.articles))
+            bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
+    finally:
+        bar.close()
+        if hasattr(models.classifier, "close"):
+            models.classifier.close()  # encoding worker processes, if any
+    if pending:  # errors met after the last chunk (a damaged file at the end of the input)
+        store.write_part([], pending)
+        counts["failed"] += len(pending)
     return finish_job(store, errors_path, include_output, counts, stage_total, started, proc)
 
 

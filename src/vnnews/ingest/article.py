@@ -32,13 +32,15 @@ class Line:
     ``tag_path`` and ``link_density`` come from HTML input only (None for plain
     text): where the block sits in the DOM and the share of its characters that
     are inside links, two strong boilerplate signals. ``label`` is set for gold,
-    structured and weakly labelled lines.
+    structured and weakly labelled lines. ``src`` is an image line's image address
+    (HTML ``<img src>``, or its lazy-loading ``data-src``), for the record's images.
     """
 
     text: str
     tag_path: str | None = None
     link_density: float | None = None
     label: str | None = None
+    src: str | None = None
 
 
 @dataclass(slots=True)
@@ -72,7 +74,7 @@ class Article:
         if len(labels) != len(self.lines):
             raise ValueError(f"{self.id}: {len(labels)} labels for {len(self.lines)} lines")
         lines = [
-            Line(line.text, line.tag_path, line.link_density, label)
+            Line(line.text, line.tag_path, line.link_density, label, line.src)
             for line, label in zip(self.lines, labels, strict=True)
         ]
         return Article(self.id, self.source, lines, dict(self.meta), source)

@@ -141,10 +141,17 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         raise DecodeError("empty file")
     repairs: list[str] = []
     if b"\x00" in data and not data.startswith(tuple(bom for bom, _ in _BOMS)) and _utf16_without_bom(data) is None:
+        # a few stray NULs in a UTF-8 page are dropped; NULs in anything else mean binary
+        binary = DecodeError("binary file (NUL bytes, and neither a UTF-16/32 byte-order mark nor the byte pattern of UTF-16 text)")
         nuls = data.count(0)
         if nuls > max(4, _MAX_NUL_SHARE * len(data)):
-            raise DecodeError("binary file (NUL bytes, and neither a UTF-16/32 byte-order mark nor the byte pattern of UTF-16 text)")
+            raise binary
         data = data.replace(b"\x00", b"")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            if _mostly_utf8(data, declared) is None:
+                raise binary from None
         repairs.append(f"{nuls} NUL byte{'s' if nuls > 1 else ''} dropped")
     text, encoding = _decode(data, declared, repairs)
     if _control_share(text) > _MAX_CONTROL_SHARE:

@@ -67,6 +67,7 @@ class HtmlLine:
     tag_path: str
     link_density: float
     label: str | None = None  # from ``label_attr``, composed pages only
+    src: str | None = None  # an image line's image address
 
 
 @dataclass
@@ -99,17 +100,33 @@ def _tag_name(el: etree._Element) -> str:
     return f"{name}#{ident}" if ident else name
 
 
+def _image_src(el: etree._Element) -> str | None:
+    """An image's address: ``src``, or the lazy-loading attribute a site keeps it in
+    when ``src`` is a placeholder (``data:`` or a 1-pixel gif)."""
+    for attr in ("data-src", "data-original", "data-lazy-src", "src"):
+        value = (el.get(attr) or "").strip()
+        if value and not value.startswith("data:") and len(value) <= 2000:
+            return value
+    return None
+
+
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _jsonld_fields(root: etree._Element) -> tuple[list[str], list[str]]:
-    """headline and description of JSON-LD objects that are articles."""
-    titles: list[str] = []
-    leads: list[str] = []
+_ARTICLE_FIELDS = ("headline", "description", "datePublished", "dateModified", "dateCreated", "author", "creator", "articleSection",
+                   "keywords", "image", "thumbnailUrl", "url", "mainEntityOfPage", "publisher", "inLanguage")
+MAX_JSONLD_CHARS = 1 << 20  # of one script block; a bigger one is skipped
+
+
+def jsonld_articles(root: etree._Element) -> list[dict[str, Any]]:
+    """The article objects (``@type`` ending in ``Article``: NewsArticle, BlogPosting is
+    not one) of the page's JSON-LD blocks, in order, with their article fields only. A
+    broken, huge or deeply nested block is skipped, never fatal."""
+    found: list[dict[str, Any]] = []
 
     def visit(node: Any, depth: int = 0) -> None:
-        if depth > 6:
+        if depth > 6 or len(found) >= 8:
             return
         if isinstance(node, list):
             for item in node[:20]:
@@ -117,26 +134,74 @@ def _jsonld_fields(root: etree._Element) -> tuple[list[str], list[str]]:
         elif isinstance(node, dict):
             kind = node.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
-            if any(isinstance(k, str) and k.endswith("Article") for k in kinds):
-                if isinstance(node.get("headline"), str):
-                    titles.append(_clean(node["headline"]))
-                if isinstance(node.get("description"), str):
-                    leads.append(_clean(node["description"]))
-            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if any(isinstance(k, str) and (k.endswith("Article") or k in ("BlogPosting", "LiveBlogPosting")) for k in kinds):
+                found.append({k: node[k] for k in _ARTICLE_FIELDS if k in node})
+            for key in ("@graph", "mainEntity"):
                 if key in node:
                     visit(node[key], depth + 1)
 
     for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text or len(script.text) > MAX_JSONLD_CHARS:
             continue
         try:
             visit(json.loads(script.text))
         except (ValueError, RecursionError):
             continue  # a broken JSON-LD block is common and never fatal
+    return found
+
+
+def _jsonld_fields(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> tuple[list[str], list[str]]:
+    """headline and description of JSON-LD objects that are articles."""
+    articles = jsonld_articles(root) if articles is None else articles
+    titles = [_clean(a["headline"]) for a in articles if isinstance(a.get("headline"), str)]
+    leads = [_clean(a["description"]) for a in articles if isinstance(a.get("description"), str)]
     return titles, leads
 
 
-def document_candidates(root: etree._Element) -> dict[str, list[str]]:
+# <meta> names and properties the metadata stage reads (lower-cased), and <link rel>s.
+META_KEYS = frozenset(
+    """og:url og:site_name og:image og:image:secure_url og:locale og:type og:updated_time article:published_time
+    article:modified_time article:section article:tag article:author pubdate publishdate publish-date date dc.date
+    dc.date.issued dcterms.created dcterms.modified lastmod last-modified author news_keywords keywords
+    application-name content-language language twitter:image og:title""".split()
+)
+_TAG_CLASS = re.compile(r"(?:^|[-_ ])(tags?|keywords?|tu-khoa|tukhoa|the-tag|tag-list|tags-list)(?:$|[-_ ])", re.I)
+
+
+def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """What the document says about itself, raw, for :mod:`vnnews.metadata` to weigh:
+    JSON-LD article objects, the <meta> values it reads (each a list, document order),
+    ``<link rel=canonical>``, ``<html lang>``, and the link texts of tag lists (a block
+    whose class or id names tags or keywords). Values are bounded in size and number."""
+    meta: dict[str, list[str]] = {}
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("http-equiv") or el.get("itemprop") or "").strip().lower()
+        content = (el.get("content") or "").strip()
+        if key in META_KEYS and content and len(meta.setdefault(key, [])) < 20:
+            meta[key].append(content[:2000])
+    canonical = None
+    for el in root.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            canonical = el.get("href", "").strip()[:2000]
+            break
+    tags: list[str] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or len(tags) >= 30:
+            continue
+        if _TAG_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"[:500]):
+            for a in el.iter("a"):
+                text = _clean(a.text_content())
+                if 0 < len(text) <= 80 and text not in tags:
+                    tags.append(text)
+                if len(tags) >= 30:
+                    break
+    out: dict[str, Any] = {"jsonld": jsonld_articles(root) if articles is None else articles, "meta": meta, "canonical": canonical, "tags": tags}
+    if root.get("lang"):
+        out["lang"] = root.get("lang", "")[:20]
+    return out
+
+
+def document_candidates(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
     """What the page itself says its title and lead are, best source first,
     duplicates dropped: h1, og:title, twitter:title, JSON-LD headline; meta
     description, og:description, twitter:description, JSON-LD description."""
@@ -149,7 +214,7 @@ def document_candidates(root: etree._Element) -> dict[str, list[str]]:
                 found.append(_clean(el.get("content")))
         return found
 
-    ld_titles, ld_leads = _jsonld_fields(root)
+    ld_titles, ld_leads = _jsonld_fields(root, articles)
     h1 = [_clean(el.text_content()) for el in root.iter("h1")]
     titles = h1[:2] + meta_content("og:title", "twitter:title") + ld_titles
     leads = meta_content("description", "og:description", "twitter:description") + ld_leads
@@ -233,9 +298,11 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
         meta["html_title"] = " ".join(title.split())
     if root.get("lang"):
         meta["lang"] = root.get("lang", "")
-    candidates = document_candidates(root)
+    document = document_metadata(root)
+    candidates = document_candidates(root, document["jsonld"])
     if candidates["title"] or candidates["lead"]:
         meta["candidates"] = candidates
+    meta["document"] = document
 
     lines: list[HtmlLine] = []
     path: list[str] = []  # tag names of the open elements
@@ -304,7 +371,7 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
             alt = " ".join((el.get("alt") or "").split()) if tag == "img" else ""
             if alt:  # the image's own line: alt text, tag path ending in img
                 flush()
-                emit(HtmlLine(alt, path_strings[-1], 1.0 if link_depth else 0.0, current_label()))
+                emit(HtmlLine(alt, path_strings[-1], 1.0 if link_depth else 0.0, current_label(), _image_src(el)))
             add(el.text)
         else:  # end
             if tag not in SKIP_TAGS:

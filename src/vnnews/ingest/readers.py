@@ -108,7 +108,7 @@ def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None =
     for line in raw:
         text = normalize(line.text, tone_style=options.tone_style, keep_newlines=False)
         if text:
-            lines.append(Line(text, line.tag_path, round(line.link_density, 4), line.label))
+            lines.append(Line(text, line.tag_path, round(line.link_density, 4), line.label, line.src))
     if "candidates" in meta:  # compared with lines, so normalised like them
         meta["candidates"] = {
             kind: [t for t in (normalize(v, tone_style=options.tone_style, keep_newlines=False) for v in values) if t]

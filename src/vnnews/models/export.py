@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from vnnews.extras import require
+from vnnews.machine import available_cores
 
 EXPORT_KEY = "vnnews_export"
 ONNX_FILE = "line_encoder.onnx"
@@ -60,7 +61,7 @@ class OnnxLinePooler(nn.Module):
         super().__init__()
         ort = require("onnxruntime", "onnx", "running an ONNX export")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.intra_op_num_threads = threads or available_cores()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
@@ -240,19 +241,39 @@ _CT2_IGNORED = ("early_stopping", "do_sample", "max_length", "min_length")  # do
 CPU_SUB_BATCH = 4
 
 
+def gpu_compute_type(quantized: str | None) -> str:
+    """CTranslate2's compute type on a GPU for an export quantized as ``quantized``: int8
+    weights with float16 activations for an int8 export (its size, tensor cores for the
+    rest), float16 for a float32 one (half the memory traffic of float32)."""
+    return "int8_float16" if quantized == "int8" else "float16"
+
+
 class Ct2Generator:
     """A CTranslate2 translator behind the ``generate`` call :class:`Summarizer` makes:
     token ids in, generated token ids out, the saved generation config as defaults."""
 
-    def __init__(self, path: Path, generation_config: Any, tokenizer: Any, device: str = "cpu", name: str = "", workers: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        generation_config: Any,
+        tokenizer: Any,
+        device: str = "cpu",
+        name: str = "",
+        workers: int | None = None,
+        compute_type: str | None = None,
+        quantized: str | None = None,
+    ) -> None:
         ct2 = require("ctranslate2", "ct2", "running a CTranslate2 export")
         on_gpu = device.startswith("cuda")
         # On a CPU, beam search is many small steps: one thread per batch and several
         # batches at once beat several threads on one batch (2 cores, ViT5-base int8,
         # beam 4: 0.464 against 0.316 articles/s, benchmarks/export_speed.py, docs/benchmarks.md).
-        self.workers = 1 if on_gpu else (workers or min(4, os.cpu_count() or 1))
+        self.workers = 1 if on_gpu else (workers or min(4, available_cores()))
+        self.compute_type = compute_type or gpu_compute_type(quantized) if on_gpu else compute_type or "default"
+        index = int(device.split(":", 1)[1]) if on_gpu and ":" in device else 0
         self.translator = ct2.Translator(
-            str(path), device="cuda" if on_gpu else "cpu", compute_type="default", intra_threads=1 if not on_gpu else 0, inter_threads=self.workers
+            str(path), device="cuda" if on_gpu else "cpu", device_index=index, compute_type=self.compute_type,
+            intra_threads=1 if not on_gpu else 0, inter_threads=self.workers,
         )
         self.generation_config = generation_config
         self.tokenizer = tokenizer

@@ -41,24 +41,27 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import TokenClassifierOutput
 
-from vnnews.cache import TextCache
 from vnnews.cancel import check_stop
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, render
 from vnnews.models.directory import VnnewsModelMixin
+from vnnews.models.line_tokens import LineTokenizer, SegmentPool
 from vnnews.text.normalize import word_key
-from vnnews.text.segment import model_segmenter
 
 log = logging.getLogger(__name__)
 
 PAGE_MODEL_TYPE = "vnnews-page-labeler"
-TOKEN_CACHE_BYTES = 64 << 20
 # Padded tokens per encoder call (lines sorted by length, see PageLabeler.pool_lines): small
 # groups are fastest on a CPU (int8 PhoBERT-base export on 2 cores: 148.8 lines/s at 1,024 against
-# 119.2 at 4,096, benchmarks/export_speed.py, docs/benchmarks.md); a GPU wants large ones.
-ENCODER_TOKENS = {"cpu": 1024, "cuda": 16384}
+# 119.2 at 4,096, benchmarks/export_speed.py, docs/benchmarks.md); a GPU wants large ones: a plain
+# RoBERTa-base loop reached its best rate on an H200 at 512 lines x 51 tokens (26k), and 65,536
+# leaves room for long lines while a base encoder's activations stay under a few GiB in bf16.
+ENCODER_TOKENS = {"cpu": 1024, "cuda": 65536}
+# Lines per forward pass (page windows packed up to it) when the caller does not say: the BiLSTM
+# and head are cheap, the encoder groups inside a pass follow ENCODER_TOKENS.
+PREDICT_LINES = {"cpu": 128, "cuda": 4096}
 
 
 class PageLabelerConfig(PretrainedConfig):
@@ -127,46 +130,6 @@ def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
-class LineTokenizer:
-    """Line text -> token ids, the one encoding of training and inference: at most
-    ``max_line_chars`` characters are segmented (a 1 MB line costs no more than a
-    long paragraph), at most ``max_line_tokens`` ids kept, special tokens included."""
-
-    def __init__(self, tokenizer: Any, config: PageLabelerConfig) -> None:
-        self.tokenizer = tokenizer
-        self.max_chars = config.max_line_chars
-        self.max_tokens = config.max_line_tokens
-        self.segment = model_segmenter(config.segmenter, config.tone_style)
-        self._ids = TextCache(self._encode, TOKEN_CACHE_BYTES)
-
-    def _encode(self, text: str) -> list[int]:
-        words = self.segment.segment(text[: self.max_chars])
-        ids = self.tokenizer.encode(words, add_special_tokens=False)[: self.max_tokens - 2]
-        return self.tokenizer.build_inputs_with_special_tokens(ids)
-
-    def __call__(self, text: str) -> list[int]:
-        return self._ids(text)
-
-    def missing(self, texts: Sequence[str]) -> list[str]:
-        """The distinct texts of ``texts`` not encoded yet, in order."""
-        return [t for t in dict.fromkeys(texts) if t not in self._ids]
-
-    def remember(self, texts: Sequence[str], ids: Sequence[list[int]]) -> None:
-        for text, x in zip(texts, ids, strict=True):
-            self._ids.put(text, x)
-
-
-_WORKER_TOKENIZER: list[LineTokenizer] = []  # the line tokenizer of a segmentation worker process
-
-
-def _init_worker(tokenizer: Any, config: dict[str, Any]) -> None:
-    _WORKER_TOKENIZER[:] = [LineTokenizer(tokenizer, PageLabelerConfig(**config))]
-
-
-def _encode_lines(texts: list[str]) -> list[list[int]]:
-    return [_WORKER_TOKENIZER[0]._encode(t) for t in texts]
-
-
 def collate(items: Sequence[tuple[list[list[int]], list[list[float]], list[int] | None]], pad_id: int) -> dict[str, torch.Tensor]:
     """Tensors for a batch of windows: every line of every window in one encoder
     batch (``input_ids``/``attention_mask``), their slots in the padded page grid
@@ -218,7 +181,9 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
                 f"({len(config.feature_names)} vs {len(FEATURE_NAMES)}); retrain it or install the vnnews version that made it"
             )
         encoder_config = AutoConfig.for_model(**config.encoder)
-        self.encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False)
+        # SDPA: fused attention kernels (flash / memory-efficient on a GPU); the encoder's own default may be eager
+        self.encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False, attn_implementation="sdpa")
+        self.encoder_tokens: int | None = None  # padded tokens per encoder group; None: ENCODER_TOKENS of the device
         width = encoder_config.hidden_size
         d = config.hidden_size
         self.line_proj = nn.Linear(width, d)
@@ -400,6 +365,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         **_: Any,
     ) -> TokenClassifierOutput:
         n_pages, n_lines = line_mask.shape
+        self.sequence.flatten_parameters()  # after .to(device)/dtype the LSTM's weights are no longer one block (cuDNN warns, and copies, every call)
         pooled = self.pool_lines(input_ids, attention_mask)
         grid = pooled.new_zeros((n_pages * n_lines, pooled.shape[-1]))
         grid[line_index] = pooled
@@ -425,7 +391,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         The result does not depend on the grouping (attention and pooling are masked)."""
         lengths = attention_mask.sum(1)
         order = torch.argsort(lengths, descending=True, stable=True).tolist()  # stable: the same groups every run
-        budget = ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
+        budget = self.encoder_tokens or ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
         pooled: torch.Tensor | None = None
         start = 0
         while start < len(order):
@@ -471,42 +437,48 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         pages is counted among ``articles`` themselves (pages of one site in a batch
         see each other's menus) unless ``site_index`` is given. A line seen before (a
         site's menu on every page) is segmented once. ``workers`` > 0: the distinct new
-        lines are word-segmented and tokenized in that many processes (kept for the next
-        calls; ``close()`` stops them), the same function as in this process, so the
-        ids are the same. ``should_stop`` is asked every 256 lines; ``Cancelled`` is
-        raised once it says yes."""
+        lines are word-segmented and tokenized, and the pages' layout features computed,
+        in that many processes (kept for the next calls; ``close()`` stops them), by the
+        same functions as in this process, so ids and features are the same. Lines a
+        dataset stored segmented (``presegment``, same settings) are only tokenized.
+        ``should_stop`` is asked every 256 lines; ``Cancelled`` is raised once it says yes."""
         index = site_index if site_index is not None else SiteIndex(articles)
         tok = self.line_tokenizer
+        wanted = tok.settings()
+        for article in articles:  # segmented when the dataset was built: tokenized only
+            if article.meta.get("segmented") and article.meta.get("segmentation") == wanted:
+                tok.remember_segmented(article.texts, article.meta["segmented"])
         if workers > 0:
             todo = tok.missing([t for a in articles for t in a.texts])
             if len(todo) >= 64:
-                size = -(-len(todo) // (workers * 4))
-                parts = [todo[i : i + size] for i in range(0, len(todo), size)]
-                for part, ids in zip(parts, self._segment_pool(workers).map(_encode_lines, parts), strict=True):
-                    tok.remember(part, ids)
-        out = []
-        for article in articles:
-            ids = []
+                tok.remember(todo, self._segment_pool(workers).encode(todo, should_stop))
+        ids_of: list[list[list[int]]] = [[] for _ in articles]
+        for p, article in enumerate(articles):
             for i, text in enumerate(article.texts):
                 if i % 256 == 0:
                     check_stop(should_stop)
-                ids.append(tok(text))
-            out.append(EncodedPage(ids, page_features(article, index, should_stop)))
-        return out
+                ids_of[p].append(tok(text))
+        if workers > 0 and sum(len(a.lines) for a in articles) >= 256:  # features in the workers too: ~10,000 lines/s a core
+            features = self._segment_pool(workers).features(articles, [index.shares(a) for a in articles], should_stop)
+        else:
+            features = [page_features(a, index, should_stop) for a in articles]
+        return [EncodedPage(ids, f) for ids, f in zip(ids_of, features, strict=True)]
 
     @torch.inference_mode()
     def predict(
         self,
         articles: Article | Sequence[Article],
-        batch_size: int = 512,
+        batch_size: int | None = None,
         encoded: Sequence[EncodedPage] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Any:
         """Label, confidence and probabilities of every line, per article (one article
-        in, one list out). ``batch_size``: lines per forward pass; windows of up to
-        ``window_lines`` lines are packed together up to it (one window at least).
-        ``should_stop`` is asked between forward passes; ``Cancelled`` is raised once
-        it says yes (a service whose callers have gone stops within one pass)."""
+        in, one list out). ``batch_size``: lines per forward pass (default by device,
+        ``PREDICT_LINES``); windows of up to ``window_lines`` lines are packed together up
+        to it (one window at least). ``should_stop`` is asked between forward passes;
+        ``Cancelled`` is raised once it says yes (a service whose callers have gone stops
+        within one pass)."""
+        batch_size = batch_size or PREDICT_LINES["cuda" if self.device.type == "cuda" else "cpu"]
         single = isinstance(articles, Article)
         pages = [articles] if single else list(articles)
         encoded = list(encoded) if encoded is not None else self.encode(pages, should_stop=should_stop)
@@ -545,25 +517,24 @@ saw a real page in training (unless self-training was on); sites laid out unlike
     def labels(self) -> list[str]:
         return list(self.config.labels)
 
-    def _segment_pool(self, workers: int) -> Any:
-        import concurrent.futures
-        import multiprocessing
+    def start_workers(self, workers: int) -> None:
+        """Start the segmentation processes now (a service at start-up, a benchmark before
+        its clock) rather than in the first ``encode`` that needs them."""
+        if workers > 0:
+            self._segment_pool(workers).encode(["Khởi động."])
 
+    def _segment_pool(self, workers: int) -> SegmentPool:
         pool = getattr(self, "_pool", None)
-        if pool is None or self._pool_size != workers:
+        if pool is None or pool.workers != workers:
             self.close()
-            # spawn, not fork: the parent may hold torch, ONNX Runtime and server threads
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(self.tokenizer, self.config.to_dict())
-            )
-            self._pool_size = workers
+            self._pool = SegmentPool(workers, self.tokenizer, self.config.to_dict())
         return self._pool
 
     def close(self) -> None:
         """Stop the segmentation processes, if any were started."""
         pool = getattr(self, "_pool", None)
         if pool is not None:
-            pool.shutdown()
+            pool.close()
             self._pool = None
 
 

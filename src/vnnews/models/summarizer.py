@@ -25,16 +25,57 @@ from vnnews.models.loading import check_model_dir, load_errors, load_kwargs, loa
 SOURCE_LABELS = ("body", "subheading")
 
 
-def summary_source(texts: Sequence[str], labels: Sequence[str | None] | None) -> str:
-    """What the summarizer reads, in training and at inference: body and subheading
-    lines, one per line. Lines without labels count as clean text already
-    (summarize-only jobs over article text)."""
+PHOTO_STORY_CAPTIONS = 3  # caption lines a photo story has at least
+PHOTO_STORY_CHARS = 300  # and characters in them
+
+
+def is_photo_story(texts: Sequence[str], labels: Sequence[str | None]) -> bool:
+    """A page whose narrative lives under its photos (a photo story, a listicle of
+    pictures): at least three captions, holding at least as many characters as the
+    body and at least 300 (one photo's credit beside a short text is not a story)."""
+    body = sum(len(t) for t, lab in zip(texts, labels, strict=True) if lab in SOURCE_LABELS)
+    captions = [len(t) for t, lab in zip(texts, labels, strict=True) if lab == "caption"]
+    return len(captions) >= PHOTO_STORY_CAPTIONS and sum(captions) >= max(body, PHOTO_STORY_CHARS)
+
+
+def summary_lines(texts: Sequence[str], labels: Sequence[str | None] | None) -> list[str]:
+    """The article's body as the summarizer reads it and records hold it: body and
+    subheading lines; in a photo story (:func:`is_photo_story`) the captions too, in
+    page order, since there they are the article. Lines without labels count as clean
+    text already (summarize-only jobs over article text)."""
     if labels is None or all(lab is None for lab in labels):
-        return "\n".join(texts)
-    return "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab in SOURCE_LABELS)
+        return list(texts)
+    wanted = (*SOURCE_LABELS, "caption") if is_photo_story(texts, labels) else SOURCE_LABELS
+    return [t for t, lab in zip(texts, labels, strict=True) if lab in wanted]
+
+
+def summary_source(texts: Sequence[str], labels: Sequence[str | None] | None) -> str:
+    """What the summarizer reads, in training and at inference: :func:`summary_lines`, one per line."""
+    return "\n".join(summary_lines(texts, labels))
 
 
 SETTINGS_KEY = "vnnews_summarizer"
+# (documents, padded source tokens x beams) per generate call when the caller does not say.
+# A CPU runs small fixed batches (padding costs it directly); a GPU is filled by tokens: 64
+# articles of 1,024 tokens at beam 4 hold ViT5-base's cross-attention cache in about 10 GB of bf16.
+SUMMARIZE_BATCH = {"cpu": (16, None), "cuda": (256, 262_144)}
+
+
+def token_batches(lengths: Sequence[int], max_items: int, max_tokens: int | None = None) -> list[list[int]]:
+    """Indexes of items sorted by length (longest first), cut into batches of at most
+    ``max_items`` items and ``max_tokens`` padded tokens (the longest item x the items; a
+    longer item is a batch of its own). The one batching rule of the summarizer."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches:
+            batch = batches[-1]
+            width = lengths[batch[0]]  # the longest, as sorted
+            if len(batch) < max_items and (max_tokens is None or width * (len(batch) + 1) <= max_tokens):
+                batch.append(i)
+                continue
+        batches.append([i])
+    return batches
 
 
 @dataclass
@@ -141,17 +182,19 @@ class Summarizer(VnnewsModelMixin):
         return summarizer
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None) -> Summarizer:
+    def from_pretrained(cls, name_or_path: str, device: str | None = None, revision: str | None = None, compute_type: str | None = None) -> Summarizer:
         """Load a trained summarizer (directory or Hub id): safetensors only, no remote
         code, on ``device`` (default: CUDA where available, bf16 where supported). A
-        directory written by ``vnnews export --format ct2`` runs on CTranslate2."""
+        directory written by ``vnnews export --format ct2`` runs on CTranslate2, with
+        ``compute_type`` (default: the export's own on a CPU; float16, or int8_float16
+        for an int8 export, on a GPU)."""
         from transformers import AutoModelForSeq2SeqLM, PretrainedConfig
 
         check_model_dir(name_or_path)
         with load_errors(name_or_path, "config.json"):
             config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
         if config.get("vnnews_export"):
-            return cls._from_export(str(name_or_path), config, device, revision)
+            return cls._from_export(str(name_or_path), config, device, revision, compute_type)
         with load_errors(name_or_path):
             tokenizer = load_tokenizer(name_or_path, revision)
             model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
@@ -162,7 +205,7 @@ class Summarizer(VnnewsModelMixin):
         return summarizer
 
     @classmethod
-    def _from_export(cls, path: str, config: dict[str, Any], device: str | None, revision: str | None) -> Summarizer:
+    def _from_export(cls, path: str, config: dict[str, Any], device: str | None, revision: str | None, compute_type: str | None = None) -> Summarizer:
         from transformers import GenerationConfig
 
         from vnnews.models.export import CT2_DIR, Ct2Generator
@@ -176,7 +219,7 @@ class Summarizer(VnnewsModelMixin):
             tokenizer = load_tokenizer(str(local))
             generation = GenerationConfig.from_pretrained(str(local))
         with load_errors(local, f"{CT2_DIR}/model.bin"):
-            generator = Ct2Generator(local / CT2_DIR, generation, tokenizer, device=device or "cpu", name=path)
+            generator = Ct2Generator(local / CT2_DIR, generation, tokenizer, device=device or "cpu", name=path, compute_type=compute_type, quantized=config["vnnews_export"].get("quantize"))
         stored = config.get(SETTINGS_KEY) or {}
         summarizer = cls(generator, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), prepare=False)
         summarizer.export = config["vnnews_export"]
@@ -193,22 +236,27 @@ class Summarizer(VnnewsModelMixin):
         kwargs.setdefault("safe_serialization", True)
         self.model.save_pretrained(str(out), **kwargs)
 
-    def summarize(self, documents: str | Sequence[str], batch_size: int = 16, **generation: Any) -> Any:
-        """Summaries of ``documents``, in order. Documents are sorted by length and
-        batched (little padding); ``generation`` overrides the saved generation config
-        (``num_beams=1, max_new_tokens=64``...). One document in, one string out."""
+    def summarize(self, documents: str | Sequence[str], batch_size: int | None = None, batch_tokens: int | None = None, **generation: Any) -> Any:
+        """Summaries of ``documents``, in order. Documents are tokenized once, sorted by
+        length and batched: at most ``batch_size`` documents and ``batch_tokens`` padded
+        source tokens x beams a batch (defaults by device, ``SUMMARIZE_BATCH``: a fixed
+        16 on a CPU; on a GPU up to 256 documents, as many as the token budget holds, so
+        short articles fill the card and long ones do not overflow it). ``generation``
+        overrides the saved generation config (``num_beams=1, max_new_tokens=64``,
+        ``cache_implementation="static"``...). One document in, one string out."""
         import torch
 
         single = isinstance(documents, str)
         docs = [documents] if single else list(documents)
-        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
+        kind = "cuda" if str(self.device).startswith("cuda") else "cpu"
+        batch_size = batch_size or SUMMARIZE_BATCH[kind][0]
+        batch_tokens = batch_tokens if batch_tokens is not None else SUMMARIZE_BATCH[kind][1]
+        beams = int(generation.get("num_beams") or getattr(getattr(self.model, "generation_config", None), "num_beams", None) or 1)
+        encoded = self.tokenizer([self.prefix + d for d in docs], max_length=self.max_source_length, truncation=True)["input_ids"]
         out: list[str] = [""] * len(docs)
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                enc = self.tokenizer(
-                    [self.prefix + docs[i] for i in idx], max_length=self.max_source_length, truncation=True, padding=True, return_tensors="pt"
-                ).to(self.device)
+            for idx in token_batches([len(x) for x in encoded], batch_size, batch_tokens // beams if batch_tokens else None):
+                enc = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt").to(self.device)
                 generated = self.model.generate(**enc, **generation)
                 for i, text in zip(idx, self.tokenizer.batch_decode(generated, skip_special_tokens=True), strict=True):
                     out[i] = text.strip()

@@ -126,6 +126,16 @@ def page_windows(model: Any, articles: Sequence[Article], labels: Sequence[Seque
     return out
 
 
+def dataset_segmentation(dataset_dir: str | Path) -> dict[str, Any] | None:
+    """The settings a dataset's stored line segmentation was made with (build.json), or None."""
+    import json
+
+    manifest = Path(dataset_dir) / "build.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("segmentation")
+
+
 def load_pages(config: ClassifierConfig) -> tuple[list[Article], list[Article]]:
     """Training and evaluation pages of the config's dataset (``pages`` subset)."""
     from vnnews.dataset import load_subset
@@ -134,11 +144,12 @@ def load_pages(config: ClassifierConfig) -> tuple[list[Article], list[Article]]:
     pages = load_subset(config.dataset_dir, "pages")
     if config.eval_split not in pages:
         raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(pages)})")
+    segmentation = dataset_segmentation(config.dataset_dir)
     excluded = set(config.exclude_families)
     train_rows = subsample(pages["train"], config.max_train_examples, config.training.seed)
-    train = [a for a in map(article_from_page_row, train_rows) if a.meta.get("family") not in excluded]
+    train = [a for a in (article_from_page_row(r, segmentation) for r in train_rows) if a.meta.get("family") not in excluded]
     eval_rows = subsample(pages[config.eval_split], config.max_eval_examples, config.training.seed)
-    evaluation = [article_from_page_row(r) for r in eval_rows]
+    evaluation = [article_from_page_row(r, segmentation) for r in eval_rows]
     if excluded:  # leave-one-family-out: evaluate on the families left out
         evaluation = [a for a in evaluation if a.meta.get("family") in excluded]
     if not train:
@@ -236,7 +247,8 @@ def build_trainer(config: ClassifierConfig, model: Any, args: Any, data: Prepare
         encoder = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
         rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
         groups = [{"params": encoder, "lr": config.encoder_learning_rate}, {"params": rest, "lr": config.training.learning_rate}]
-        optimizers = (torch.optim.AdamW(groups, weight_decay=config.training.weight_decay), None)
+        fused = {"fused": True} if torch.cuda.is_available() else {}  # one kernel for every tensor on a GPU
+        optimizers = (torch.optim.AdamW(groups, weight_decay=config.training.weight_decay, **fused), None)
     return Trainer(
         model=model,
         args=args,

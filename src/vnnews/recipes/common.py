@@ -121,7 +121,10 @@ class TrainingConfig:
     logging_steps: int = 50
     save_total_limit: int = 2
     max_steps: int = -1  # stop early (smoke runs); -1 trains for `epochs`
-    dataloader_num_workers: int = 0
+    # processes collating batches beside the GPU; auto: up to 4 of the cores this process may
+    # use on a GPU machine (the batches are ready when the step ends), 0 on a CPU (the
+    # workers would take cores from the training itself)
+    dataloader_num_workers: int | Literal["auto"] = "auto"
     # random, or group_by_length (less padding). For line classification keep random:
     # line length predicts the label, so length-grouped batches are nearly one class
     # and the model stalls (measured: docs/classifier.md).
@@ -130,6 +133,8 @@ class TrainingConfig:
     trainer_args: dict[str, Any] = field(default_factory=dict)  # every other TrainingArguments field
 
     def __post_init__(self) -> None:
+        if self.dataloader_num_workers != "auto" and (isinstance(self.dataloader_num_workers, bool) or self.dataloader_num_workers < 0):
+            raise ConfigError(f"training.dataloader_num_workers must be 'auto' or a number >= 0, got {self.dataloader_num_workers!r}")
         self.trainer_args = {k: self.check_extra(f"training.{k}", v) for k, v in self.trainer_args.items()}
         if self.trainer_args.get("push_to_hub") and not self.trainer_args.get("hub_model_id"):  # found now, not after training
             raise ConfigError("training.push_to_hub: true needs training.hub_model_id (e.g. my-org/vnnews-classifier)")
@@ -248,11 +253,34 @@ def training_arguments(
         train_sampling_strategy=cfg.sampling,
         report_to=cfg.report_to,
         use_cpu=not cuda_available(),
-        dataloader_num_workers=cfg.dataloader_num_workers,
+        dataloader_num_workers=dataloader_workers(cfg.dataloader_num_workers),
         ddp_find_unused_parameters=False,  # every parameter takes part in every step
         **choose_precision(cfg.precision, model_type),
+        **gpu_defaults(),
     )
     return cls(**{**defaults, **passthrough, **extra})
+
+
+def dataloader_workers(setting: int | str) -> int:
+    """``dataloader_num_workers`` resolved: "auto" is up to 4 of this process's cores on a
+    GPU machine, 0 on a CPU."""
+    from vnnews.machine import available_cores
+
+    if setting != "auto":
+        return int(setting)
+    return min(4, max(0, available_cores() - 1)) if cuda_available() else 0
+
+
+def gpu_defaults() -> dict[str, Any]:
+    """TrainingArguments a GPU wants by default (a config's own value wins): the fused
+    AdamW kernel (one launch for all parameters instead of several per tensor) and TF32
+    matmuls for what is not in bf16. Nothing on a CPU."""
+    if not cuda_available():
+        return {}
+    import torch
+
+    ampere = torch.cuda.get_device_capability(0)[0] >= 8
+    return {"optim": "adamw_torch_fused", **({"tf32": True} if ampere else {})}
 
 
 def last_checkpoint(checkpoints_dir: str | os.PathLike[str]) -> str | None:

@@ -67,8 +67,15 @@ class ServeConfig:
     port: int = 8000
     max_batch: int = 32  # articles (classifier) or documents (summarizer) per shared model call
     max_wait_ms: float = 5.0  # how long a batch waits for more requests once it has one
-    classify_batch_size: int = 128  # lines per forward pass inside a model call
-    summarize_batch_size: int = 32
+    classify_batch_size: int | None = None  # lines per forward pass inside a model call; None: by device (128 CPU, 4,096 GPU)
+    summarize_batch_size: int = 32  # documents per shared summarizer call
+    summarize_batch_tokens: int | None = None  # padded source tokens x beams per generate call; None: by device
+    encoder_batch_tokens: int | None = None  # padded tokens per line-encoder call; None: by device
+    # Processes that segment and tokenize the lines of pages for the classifier ("auto": every
+    # core but one; 0: in the model's thread)
+    segment_workers: int | str = "auto"
+    threads: int | str = "auto"  # torch threads; auto: the cores the segmentation workers leave
+    ct2_compute_type: str | None = None  # a CTranslate2 summarizer's compute type (default by device)
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's generation config
     max_body_bytes: int = 2_000_000
     max_items: int = 64  # objects per list request
@@ -97,8 +104,12 @@ class ServeConfig:
         self.auth_token()  # a missing or empty token file is refused at start
         check_settings(
             self,
-            ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s"),
+            ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s", "encoder_batch_tokens"),
+            ("summarize_batch_tokens",),
         )
+        from vnnews.machine import check_workers
+
+        check_workers("segment_workers", self.segment_workers)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
         for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s", "read_timeout_s"):
@@ -181,8 +192,14 @@ class SummaryOut(BaseModel):
     summary: str | None
 
 
+class ImageOut(BaseModel):
+    src: str | None
+    alt: str | None
+    caption: str | None
+
+
 class ProcessOut(BaseModel):
-    """The record ``vnnews infer`` writes for one article."""
+    """The record ``vnnews infer`` writes for one article (fields: vnnews.inference.records)."""
 
     id: str
     source: str
@@ -192,6 +209,22 @@ class ProcessOut(BaseModel):
     captions: list[str]
     byline: str | None
     dateline: str | None
+    text: str
+    date_published: str | None
+    date_modified: str | None
+    authors: list[str]
+    url: str | None
+    site_name: str | None
+    section: str | None
+    tags: list[str]
+    language: str | None
+    image: str | None
+    images: list[ImageOut]
+    comments: list[str]
+    meta_sources: dict[str, Any]
+    duplicate_of: str | None
+    duplicate_score: float | None
+    encoding: str | None
     lines: list[LineOut]
     summary: str | None
     label_source: str | None
@@ -221,6 +254,9 @@ class Service:
         self.models = models
         self.load_error: str | None = None
         self.broken: str | None = None  # why the models no longer work (a failed probe), if so
+        from vnnews.machine import resolve_workers
+
+        self.workers = resolve_workers(config.segment_workers) if config.classifier not in (None, "weak") else 0
         self.options = IngestOptions(tone_style=config.tone_style, max_page_lines=config.max_lines, max_page_elements=config.max_page_elements)
         self.classify = MicroBatcher(
             self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
@@ -265,9 +301,16 @@ class Service:
             classifier_revision=self.config.classifier_revision,
             summarizer=self.config.summarizer,
             summarizer_revision=self.config.summarizer_revision,
+            encoder_batch_tokens=self.config.encoder_batch_tokens,
+            ct2_compute_type=self.config.ct2_compute_type,
         )
         try:
+            from vnnews.machine import limit_threads
+
+            limit_threads(self.workers, self.config.threads)
             self.models = await asyncio.get_running_loop().run_in_executor(self.classify.executor, load_models, infer, self.config.device)
+            if self.workers and hasattr(self.models.classifier, "start_workers"):  # now, not in the first request
+                await asyncio.get_running_loop().run_in_executor(self.classify.executor, self.models.classifier.start_workers, self.workers)
             self.metrics.ready.set(1)
             log.info("models loaded: %s", self.models.identities())
         except Exception as exc:  # noqa: BLE001 - reported by /readyz, the process stays up
@@ -284,12 +327,12 @@ class Service:
         self, articles: list[Article], should_stop: Callable[[], bool] | None = None
     ) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
         assert self.models is not None
-        done = label_articles(articles, self.models.classifier, self.config.classify_batch_size, should_stop=should_stop)
+        done = label_articles(articles, self.models.classifier, self.config.classify_batch_size, self.workers, should_stop=should_stop)
         return list(zip(done.labels, done.confidences, done.origins, strict=True))
 
     def _summarize(self, documents: list[str]) -> list[str | None]:
         assert self.models is not None
-        return summarize_documents(documents, self.models.summarizer, self.config.summarize_batch_size, self.config.generation)
+        return summarize_documents(documents, self.models.summarizer, self.config.summarize_batch_size, self.config.generation, self.config.summarize_batch_tokens)
 
 
 def _items(payload: Any, model: type[BaseModel], max_items: int) -> tuple[list[Any], bool]:

@@ -1,0 +1,107 @@
+"""How much of this machine a vnnews process may use: cores, worker processes, threads.
+
+``os.cpu_count()`` counts the host's cores, not the ones this process may run on: a
+container limited to 2 CPUs on a 64-core host, or a job pinned with ``taskset``, would
+start 64 threads and spend its time switching between them (8 training steps took 97 s
+with torch's default threads on a busy 2-core box, 4.5 s with one). So vnnews counts
+the cores its process may use (affinity mask, then the cgroup's CPU quota), starts at
+most that many workers, and gives torch the cores the workers leave.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+WorkerSetting = int | str | None  # a count, "auto", or None (= 0)
+
+
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity, capped by the cgroup's CPU quota
+    (``cpu.max`` of cgroup v2, ``cfs_quota_us``/``cfs_period_us`` of v1), at least 1."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, cores)
+
+
+def _cgroup_quota() -> float | None:
+    """CPUs the cgroup allows (quota / period), or None when unlimited or unknown."""
+    try:
+        text = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()
+        if text and text[0] != "max":
+            return int(text[0]) / int(text[1])
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text(encoding="ascii"))
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text(encoding="ascii"))
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def resolve_workers(setting: WorkerSetting, cores: int | None = None) -> int:
+    """Worker processes for CPU work beside the model: ``"auto"`` is every core but one
+    (the model's process keeps one), so 0 on a one-core machine; a number is taken as
+    given but never more than the cores; None is 0."""
+    cores = cores or available_cores()
+    if setting is None:
+        return 0
+    if setting == "auto":
+        return max(0, cores - 1)
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 0:
+        raise ValueError(f"workers must be 'auto' or a number >= 0, got {setting!r}")
+    return min(setting, cores)
+
+
+def check_workers(key: str, setting: WorkerSetting) -> None:
+    """Refuse a bad worker setting at config time, naming the key."""
+    try:
+        resolve_workers(setting, cores=1)
+    except ValueError:
+        raise ValueError(f"{key} must be 'auto' or a number >= 0, got {setting!r}") from None
+
+
+def torch_threads(workers: int = 0, threads: int | str | None = "auto", cores: int | None = None) -> int:
+    """Intra-op threads for torch in this process: ``threads`` when a number, else the
+    cores the ``workers`` leave (at least 1), so workers and torch never hold more
+    threads than there are cores."""
+    if isinstance(threads, int) and not isinstance(threads, bool):
+        if threads < 1:
+            raise ValueError(f"threads must be 'auto' or a number >= 1, got {threads}")
+        return threads
+    return max(1, (cores or available_cores()) - workers)
+
+
+def limit_threads(workers: int = 0, threads: int | str | None = "auto") -> int:
+    """Set torch's intra-op threads (see :func:`torch_threads`) and keep the Rust
+    tokenizers from starting a thread pool of their own beside vnnews's workers.
+    Returns the thread count set."""
+    import torch
+
+    n = torch_threads(workers, threads)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    if workers:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return n
+
+
+def worker_init() -> None:
+    """In a worker process: one thread for torch, none for the tokenizers' pool (the
+    workers are the parallelism)."""
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover - torch is a core dependency
+        pass

@@ -1,0 +1,294 @@
+"""What a newsroom reads off an article page beside its text (issue 22): dates, authors,
+canonical URL, site name, section, tags, language, the main image and every image with
+its caption, comments.
+
+Sources, most trusted first: the page's JSON-LD article object, then OpenGraph and
+``article:*`` / publication <meta> tags, ``<link rel=canonical>``, ``<html lang>``, the
+fields of a JSONL record (``url``, ``date``, ``category``), then the page's own lines as
+the classifier labelled them (``dateline`` and ``byline`` lines parsed; breadcrumbs), and
+last the URL (some sites write the time in their article ids). Each field says where it
+came from (``meta_sources``), and values that disagree with the one kept are recorded as
+conflicts (a JSON-LD date two days from the dateline's). Bad values (dates that do not
+exist or lie in the future, authors that are URLs or outlets, a JSON-LD block that is
+broken, huge or 100 levels deep) give another source's value or null, never an error.
+
+Measured against trafilatura's and htmldate's metadata on the real pages of data/real:
+``vnnews evaluate extraction`` (docs/classifier.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from vnnews.metadata.dates import When, parse_iso, parse_text, parse_url
+from vnnews.metadata.people import is_outlet, people
+
+FIELDS = ("date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
+CONTENT = ("title", "lead", "body", "subheading", "caption")
+_PUBLISHED_META = ("article:published_time", "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date", "date", "dcterms.created")
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "dcterms.modified", "lastmod", "last-modified")
+_HOME = re.compile(r"^(trang chủ|trang chu|home)\b\s*[›»>/|:-]*\s*", re.I)
+_LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+_VIETNAMESE = frozenset("ăâđêôơưĂÂĐÊÔƠƯ") | frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
+MAX_TAGS, MAX_IMAGES, MAX_COMMENTS = 30, 100, 200
+
+
+class _Found:
+    """Field values with their sources and the disagreements met."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.sources: dict[str, str | None] = dict.fromkeys(FIELDS)
+        self.conflicts: list[str] = []
+
+    def offer(self, field: str, value: Any, source: str) -> None:
+        """Keep ``value`` unless the field has one already (sources come most trusted first)."""
+        if value in (None, "", []):
+            return
+        if self.values.get(field) in (None, "", []):
+            self.values[field] = value
+            self.sources[field] = source
+
+
+def _first_str(value: Any) -> str | None:
+    """A string from a JSON-LD value: the string, the first string of a list, an object's ``@id``/``url``/``name``."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        return next((s for s in (_first_str(v) for v in value[:10]) if s), None)
+    if isinstance(value, dict):
+        return next((s for s in (_first_str(value.get(k)) for k in ("@id", "url", "name", "contentUrl")) if s), None)
+    return None
+
+
+def _http(url: str | None, base: str | None = None) -> str | None:
+    """An absolute http(s) URL, resolved against ``base``; None for anything else."""
+    if not url or len(url) > 2000:
+        return None
+    url = url.strip()
+    if base and not url.startswith(("http://", "https://")):
+        url = urljoin(base, url)
+    if url.startswith("//"):
+        url = "https:" + url
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _clean(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _dates(found: _Found, field: str, whens: list[tuple[str, When | None]]) -> None:
+    """Keep the first date of ``whens`` (source, When) and record the others that
+    disagree with it by more than a day (a time zone apart is not a conflict)."""
+    kept: When | None = None
+    for source, when in whens:
+        if when is None:
+            continue
+        if kept is None:
+            kept = when
+            found.offer(field, when.iso, source)
+        elif abs(_ordinal(when) - _ordinal(kept)) > 1:
+            found.conflicts.append(f"{field}: {when.day} ({source}) disagrees with {kept.day} ({found.sources[field]})")
+
+
+def _ordinal(when: When) -> int:
+    import datetime as dt
+
+    return dt.date.fromisoformat(when.day).toordinal()
+
+
+def _tags(value: Any) -> list[str]:
+    """Tags from a JSON-LD ``keywords`` (a comma-separated string or a list) or <meta> values."""
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items[:MAX_TAGS]:
+        if isinstance(item, str):
+            for tag in item.split(","):
+                tag = _clean(tag)
+                if 0 < len(tag) <= 80 and tag not in out:
+                    out.append(tag)
+    return out[:MAX_TAGS]
+
+
+def _language(value: str | None) -> str | None:
+    if not value or not _LANG.match(value.strip()):
+        return None
+    return value.strip().replace("_", "-").split("-")[0].lower()
+
+
+def _detect_language(texts: Sequence[str]) -> str | None:
+    """"vi" when the text's letters are Vietnamese (its own letters: ă đ ơ ư, tone-marked
+    vowels), None when there is too little text to tell."""
+    sample = "".join(texts)[:5000]
+    letters = [c for c in sample if c.isalpha()]
+    if len(letters) < 40:
+        return None
+    return "vi" if sum(c in _VIETNAMESE for c in unicodedata.normalize("NFC", sample)) >= 0.02 * len(letters) else None
+
+
+def _site_name(value: str | None) -> str | None:
+    """A site name, not a description some sites put in og:site_name."""
+    if not value:
+        return None
+    value = _clean(value)
+    return value if 0 < len(value) <= 60 and len(value.split()) <= 8 else None
+
+
+def _span(labels: Sequence[str | None]) -> tuple[int, int]:
+    """(first, last + 1) of the article's content lines; (0, 0) when none."""
+    content = [i for i, lab in enumerate(labels) if lab in CONTENT]
+    return (content[0], content[-1] + 1) if content else (0, 0)
+
+
+def _breadcrumb(lines: Sequence[Any], labels: Sequence[str | None], title_at: int | None) -> str | None:
+    """The section a page's breadcrumb or the "Trang chủ X" line before the title names."""
+    for line in lines[: title_at if title_at is not None else len(lines)]:
+        if line.tag_path and "breadcrumb" in line.tag_path.lower():
+            text = _HOME.sub("", line.text).strip()
+            if text and len(text) <= 40:
+                return text
+    if title_at:
+        for line in lines[max(0, title_at - 3) : title_at]:
+            m = _HOME.match(line.text)
+            if m and 0 < len(line.text[m.end() :].strip()) <= 40:
+                return line.text[m.end() :].strip()
+    return None
+
+
+def _images(article: Any, labels: Sequence[str | None], base: str | None) -> list[dict[str, str | None]]:
+    """Every image line inside the article (between its first and last content line)
+    with its address and caption (the caption line next to it)."""
+    start, end = _span(labels)
+    out: list[dict[str, str | None]] = []
+    lines = article.lines
+    for i in range(start, end):
+        line = lines[i]
+        if labels[i] != "image" or not line.src:
+            continue
+        src = _http(line.src, base) or line.src
+        caption = None
+        for j in (i + 1, i + 2, i - 1):
+            if 0 <= j < len(lines) and labels[j] == "caption":
+                caption = lines[j].text
+                break
+            if j == i + 1 and 0 <= j < len(lines) and labels[j] in ("body", "image", "title", "subheading"):
+                break
+        out.append({"src": src, "alt": line.text, "caption": caption})
+        if len(out) >= MAX_IMAGES:
+            break
+    return out
+
+
+def _comments(article: Any, labels: Sequence[str | None]) -> list[str]:
+    """Lines inside a comment block (class or id words of the comment group), apart from the article."""
+    from vnnews.layout import CLASS_GROUPS
+
+    keys = CLASS_GROUPS["comment"]
+    out = []
+    for line, label in zip(article.lines, labels, strict=True):
+        path = (line.tag_path or "").lower()
+        if label not in CONTENT and path and any(k in part for part in path.split("/") for k in keys):
+            out.append(line.text)
+            if len(out) >= MAX_COMMENTS:
+                break
+    return out
+
+
+def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[str, Any]:
+    """The metadata fields of one article (see the module docstring), with
+    ``meta_sources`` (field -> source, and ``conflicts``), ``images`` and ``comments``.
+    ``labels``: the article's line labels (None: no lines are read)."""
+    labels = list(labels) if labels is not None else [None] * len(article.lines)
+    doc = article.meta.get("document") or {}
+    meta: dict[str, list[str]] = doc.get("meta") or {}
+    ld = next((a for a in doc.get("jsonld") or [] if isinstance(a, dict)), {})
+    record = {k: article.meta.get(k) for k in ("url", "date", "category") if isinstance(article.meta.get(k), str)}
+    found = _Found()
+
+    def first(*keys: str) -> tuple[str | None, str | None]:
+        for key in keys:
+            for value in meta.get(key) or []:
+                if value.strip():
+                    return value.strip(), key
+        return None, None
+
+    # url: where the rest is resolved against
+    for value, source in (
+        (doc.get("canonical"), "canonical"), (first("og:url")[0], "opengraph"), (_first_str(ld.get("url")), "json-ld"),
+        (_first_str(ld.get("mainEntityOfPage")), "json-ld"), (record.get("url"), "record"),
+    ):
+        found.offer("url", _http(value), source)
+    url = found.values.get("url")
+
+    # dates
+    datelines = [parse_text(line.text) for line, lab in zip(article.lines, labels, strict=True) if lab == "dateline"]
+    published = [w for w in datelines if w is not None and not w.modified]
+    modified = [w for w in datelines if w is not None and w.modified]
+    meta_pub = [(f"meta:{key}", parse_iso(v)) for key in _PUBLISHED_META for v in (meta.get(key) or [])[:1]]
+    meta_mod = [(f"meta:{key}", parse_iso(v)) for key in _MODIFIED_META for v in (meta.get(key) or [])[:1]]
+    _dates(found, "date_published", [
+        ("json-ld", parse_iso(_first_str(ld.get("datePublished")) or "")), ("json-ld", parse_iso(_first_str(ld.get("dateCreated")) or "")),
+        *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_pub], ("record", parse_iso(record.get("date", "")) or parse_text(record.get("date", ""))),
+        *[("dateline", w) for w in published[:1]], ("url", parse_url(url or "")),
+    ])
+    _dates(found, "date_modified", [
+        ("json-ld", parse_iso(_first_str(ld.get("dateModified")) or "")), *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_mod],
+        *[("dateline", w) for w in modified[:1]],
+    ])
+
+    # site name first: authors that name the outlet are dropped
+    host = urlsplit(url).netloc.removeprefix("www.") if url else None
+    publisher = ld.get("publisher")
+    for value, source in (
+        (first("og:site_name")[0], "opengraph"), (_first_str(publisher.get("name")) if isinstance(publisher, dict) else None, "json-ld"),
+        (first("application-name")[0], "meta:application-name"), (host, "url"),
+    ):
+        found.offer("site_name", _site_name(value), source)
+    site = found.values.get("site_name")
+
+    # authors
+    bylines = [line.text for line, lab in zip(article.lines, labels, strict=True) if lab == "byline"]
+    for values, source in (([ld.get("author"), ld.get("creator")], "json-ld"), (meta.get("author") or [], "meta:author"), (bylines, "byline")):
+        found.offer("authors", people([v for v in values if v is not None], site), source)
+
+    # section
+    title_at = next((i for i, lab in enumerate(labels) if lab == "title"), None)
+    section_ld = _first_str(ld.get("articleSection"))
+    prefix = next((w.prefix for w in published if w.prefix and len(w.prefix) <= 40 and not any(c.isdigit() for c in w.prefix)), None)
+    for value, source in (
+        (section_ld, "json-ld"), (first("article:section")[0], "opengraph"), (record.get("category"), "record"),
+        (_breadcrumb(article.lines, labels, title_at), "breadcrumb"), (prefix, "dateline"),
+    ):
+        found.offer("section", _clean(value) if value and len(value) <= 80 else None, source)
+
+    # tags, language, image
+    for value, source in ((meta.get("article:tag"), "opengraph"), (ld.get("keywords"), "json-ld"), (meta.get("news_keywords"), "meta:news_keywords"), (doc.get("tags"), "tag-list")):
+        found.offer("tags", _tags(value) if value else [], source)
+    for value, source in (
+        (_first_str(ld.get("inLanguage")), "json-ld"), (doc.get("lang"), "html-lang"), (first("content-language", "language")[0], "meta:content-language"),
+        (first("og:locale")[0], "opengraph"),
+    ):
+        found.offer("language", _language(value), source)
+    found.offer("language", _detect_language(article.texts[:200]), "text")
+    images = _images(article, labels, url)
+    for value, source in (
+        (first("og:image", "og:image:secure_url")[0], "opengraph"), (first("twitter:image")[0], "meta:twitter:image"),
+        (_first_str(ld.get("image")) or _first_str(ld.get("thumbnailUrl")), "json-ld"), (images[0]["src"] if images else None, "image-line"),
+    ):
+        found.offer("image", _http(value, url), source)
+
+    out = {field: found.values.get(field) for field in FIELDS}
+    out["authors"] = out["authors"] or []
+    out["tags"] = out["tags"] or []
+    out["images"] = images
+    out["comments"] = _comments(article, labels)
+    out["meta_sources"] = {**found.sources, "conflicts": found.conflicts}
+    return out
+
+
+__all__ = ["FIELDS", "extract_metadata", "is_outlet", "parse_iso", "parse_text", "parse_url", "people"]

@@ -1,0 +1,164 @@
+"""Dates as Vietnamese news pages write them, to ISO 8601.
+
+Pages give dates in machine form (JSON-LD ``datePublished``, ``article:published_time``:
+``2022-12-23T14:47:34+07:00``) and in the reader's form on the page itself:
+"Thứ Ba, 23/06/2015 - 13:58", "23/06/2015 13:58 GMT+7", "09:00 ngày 12/03/2016",
+"Tình yêu - Hôn nhân 05/03/2014 | 00:01", "ngày 23 tháng 6 năm 2015", "Cập nhật: ...".
+Some sites put the time in the URL (dantri.com.vn: ``...-20221223144734383.htm``).
+
+:class:`When` is the result: the ISO string (with the +07:00 offset when a time is known:
+Vietnamese sites write local time; a date alone stays a date), how precise it is, and
+the words around it on the line (a section name before the date: "Tình yêu - Hôn nhân").
+Nothing here raises on bad input: a date that does not exist (31/02), a year out of range
+or a date in the future is no date (the caller records why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+EARLIEST_YEAR = 1995  # the first Vietnamese news sites; earlier "dates" on a page are something else
+
+_WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s*nhật|cn)"
+_NUMERIC = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4}|\d{2})(?!\d)"
+)
+_ISO_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
+_WORDS = re.compile(r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.I)
+_TIME = re.compile(r"(?<![\d/.\-])(?P<h>\d{1,2})\s*(?::|h)\s*(?P<mi>\d{2})(?:\s*:\s*(?P<s>\d{2}))?(?!\d)(?:\s*(?P<ampm>AM|PM|SA|CH))?", re.I)
+_ZONE = re.compile(r"(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?", re.I)
+_URL_STAMP = re.compile(r"(?<!\d)(?P<stamp>20\d{12})(?:\d{0,3})(?!\d)")  # yyyymmddhhmmss (+ms), dantri-style ids
+_URL_PATH = re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/")
+_MODIFIED = re.compile(r"\b(cập\s*nhật|updated?|sửa\s*đổi|chỉnh\s*sửa)\b", re.I)
+_LEADING = re.compile(rf"^\s*(?:{_WEEKDAY}\s*,?\s*)", re.I)
+
+
+@dataclass(frozen=True)
+class When:
+    """A date found in text: ``iso`` (``2015-06-23T13:58:00+07:00`` or ``2015-06-23``),
+    whether the time is known, the text before the date on its line (``prefix``), and
+    whether the line says it is an update ("Cập nhật")."""
+
+    iso: str
+    has_time: bool
+    prefix: str = ""
+    modified: bool = False
+
+    @property
+    def day(self) -> str:
+        return self.iso[:10]
+
+
+def _year(raw: str) -> int:
+    y = int(raw)
+    if len(raw) == 2:  # two-digit years: this century up to next year, else the last one
+        this = dt.date.today().year % 100
+        y += 2000 if y <= this + 1 else 1900
+    return y
+
+
+def _valid(y: int, m: int, d: int, now: dt.datetime | None = None) -> dt.date | None:
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None
+    today = (now or dt.datetime.now(VIETNAM)).date()
+    if y < EARLIEST_YEAR or day > today + dt.timedelta(days=1):
+        return None
+    return day
+
+
+def parse_iso(value: str, now: dt.datetime | None = None) -> When | None:
+    """A machine-written date (JSON-LD, ``article:published_time``): ISO 8601 with or
+    without time and zone; converted to +07:00 when it has a time. None when not a date."""
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        match = _ISO_DATE.search(text) or _NUMERIC.search(text)
+        if not match:
+            return None
+        return parse_text(text, now)
+    if _valid(stamp.year, stamp.month, stamp.day, now) is None:
+        return None
+    has_time = "T" in text or " " in text.strip() and ":" in text
+    if not has_time:
+        return When(stamp.date().isoformat(), False)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=VIETNAM)
+    local = stamp.astimezone(VIETNAM)
+    if _valid(local.year, local.month, local.day, now) is None:
+        return None
+    return When(local.replace(microsecond=0).isoformat(), True)
+
+
+def parse_text(text: str, now: dt.datetime | None = None) -> When | None:
+    """The first valid date written the reader's way in ``text`` (a dateline line), with
+    its time (the nearest ``hh:mm`` or ``hh'h'mm`` on the line) and zone (GMT+7 assumed).
+    None when the line holds no date that exists and is not in the future."""
+    if not text or len(text) > 300:
+        return None
+    for pattern in (_NUMERIC, _WORDS, _ISO_DATE):
+        for match in pattern.finditer(text):
+            y = _year(match.group("y"))
+            day = _valid(y, int(match.group("m")), int(match.group("d")), now)
+            if day is None:
+                continue
+            prefix = _LEADING.sub("", text[: match.start()]).strip(" ,-|–:")
+            prefix = re.sub(r"(?i)\bngày\s*$", "", prefix).strip(" ,-|–:")
+            rest = text[: match.start()] + " " + text[match.end() :]
+            clock = _TIME.search(rest)
+            modified = bool(_MODIFIED.search(text))
+            if clock is None:
+                return When(day.isoformat(), False, _strip_time(prefix), modified)
+            hour, minute = int(clock.group("h")), int(clock.group("mi"))
+            second = int(clock.group("s") or 0)
+            ampm = (clock.group("ampm") or "").upper()
+            if ampm in ("PM", "CH") and hour < 12:
+                hour += 12
+            elif ampm in ("AM", "SA") and hour == 12:
+                hour = 0
+            if hour > 23 or minute > 59 or second > 59:
+                return When(day.isoformat(), False, _strip_time(prefix), modified)
+            zone = _ZONE.search(text)
+            tz = VIETNAM
+            if zone:
+                offset = dt.timedelta(hours=int(zone.group("h")), minutes=int(zone.group("m") or 0))
+                tz = dt.timezone(offset if zone.group("sign") == "+" else -offset)
+            stamp = dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz).astimezone(VIETNAM)
+            if _valid(stamp.year, stamp.month, stamp.day, now) is None:
+                return None
+            return When(stamp.isoformat(), True, _strip_time(prefix), modified)
+    return None
+
+
+def _strip_time(prefix: str) -> str:
+    """The words before a date without a time written before it ("09:00 ngày 12/03/2016")."""
+    return _TIME.sub("", prefix).strip(" ,-|–:")
+
+
+def parse_url(url: str, now: dt.datetime | None = None) -> When | None:
+    """A date in an article URL: a dantri-style id (``-20221223144734383.htm``: year,
+    month, day, hours, minutes, seconds) or a ``/2022/12/23/`` path."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0]
+    for match in _URL_STAMP.finditer(path):
+        s = match.group("stamp")
+        try:
+            stamp = dt.datetime(int(s[:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:14]), tzinfo=VIETNAM)
+        except ValueError:
+            continue
+        if _valid(stamp.year, stamp.month, stamp.day, now) is not None:
+            return When(stamp.isoformat(), True)
+    match = _URL_PATH.search(path)
+    if match:
+        day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")), now)
+        if day is not None:
+            return When(day.isoformat(), False)
+    return None

@@ -1,0 +1,98 @@
+"""Authors from bylines and author fields: names, without "Theo", "PV", titles or outlets.
+
+A Vietnamese byline mixes people and outlets: "Long Trần - Theo Trí Thức Trẻ" (an author,
+then the outlet the story came from), "Theo Vân Anh" + "Lao Động" (an author via "Theo"
+= "according to"), "Theo Forbes, Newsweek" (outlets only), "PV" (phóng viên, the
+staff reporter: a role, not a name), "Nhóm PV Kinh doanh". JSON-LD and <meta> author
+fields hold strings, objects, lists or URLs. :func:`people` keeps the names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+# Outlets whose names appear after "Theo" or beside authors (lower-cased, diacritics kept).
+OUTLETS = frozenset(
+    """dân trí|dantri|vnexpress|tuổi trẻ|tuoi tre|thanh niên|lao động|người lao động|zing|zing news|znews|trí thức trẻ|
+    vietnamnet|vnn|vneconomy|tiền phong|pháp luật|pháp luật tp.hcm|sài gòn giải phóng|nhân dân|quân đội nhân dân|
+    công an nhân dân|vietnamplus|ttxvn|vna|vtv|vov|vtc|kenh14|kênh 14|afamily|cafef|cafebiz|soha|genk|eva|ngôi sao|
+    infonet|vietq|vietq.vn|gia đình & xã hội|gia đình và xã hội|giadinhnet|đời sống & pháp luật|dân việt|an ninh thủ đô|
+    hà nội mới|tin tức|thể thao & văn hóa|thể thao và văn hóa|bóng đá|vtc news|báo mới|themost10|reuters|afp|ap|
+    associated press|bloomberg|cnn|bbc|forbes|newsweek|cnbc|rt|sputnik|tass|ria novosti|xinhua|tân hoa xã|guardian|
+    the guardian|new york times|nytimes|washington post|wall street journal|wsj|fox news|al jazeera|nikkei|scmp|
+    south china morning post|daily mail|the sun|telegraph|independent|yonhap|kyodo|financial times|ft|the verge|
+    techcrunch|time|the economist|economist|business insider|insider|npr|abc news|nbc news|cbs news|usa today""".replace("\n", " ").split("|")
+)
+OUTLETS = frozenset(" ".join(o.split()) for o in OUTLETS)
+# Roles and words that are not names: "PV" (reporter), "CTV" (contributor), "BTV" (editor)...
+ROLES = frozenset("pv ctv btv tv nv pv. ctv. phóng viên cộng tác viên biên tập viên nhóm tác giả admin ban biên tập tòa soạn nguồn ảnh video".split())
+_THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|nguon|source|by|tác giả|thực hiện|trình bày|biên dịch|dịch)\s*:?\s+", re.I)
+_SPLIT = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s|\svà\s|\sand\s|\s&\s)\s*", re.I)
+_DOMAIN = re.compile(r"\.(?:vn|com|net|org|info|tv|co)\b", re.I)
+_TITLES = re.compile(r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?|ls\.?|nhà báo|phóng viên|pv|ctv)\s+", re.I)
+_NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+MAX_AUTHORS = 10
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split()).strip(" .")
+
+
+def is_outlet(text: str, site_name: str | None = None) -> bool:
+    """Whether ``text`` names a news outlet (the page's own site included), not a person."""
+    key = _key(text)
+    if not key:
+        return False
+    site = _key(site_name or "")
+    return key in OUTLETS or bool(_DOMAIN.search(key)) or (bool(site) and (key in site or site.endswith(key))) or key.startswith(("báo ", "tạp chí ", "đài "))
+
+
+def _is_name(text: str) -> bool:
+    """A person's name as bylines write them: 1-5 words starting with a letter
+    ("Hạ Trắng", "Nguyễn Văn An", "Shin Hee", initials "H.N", "HN")."""
+    words = text.split()
+    if not 1 <= len(words) <= 5 or len(text) > 60:
+        return False
+    if not all(_NAME_WORD.match(w) for w in words):
+        return False
+    if len(words) == 1 and len(words[0]) > 3 and words[0].islower():
+        return False
+    return words[0][:1].isupper()
+
+
+def people(texts: Iterable[Any], site_name: str | None = None) -> list[str]:
+    """Author names in byline lines or author fields (strings, JSON-LD Person objects,
+    lists of either; URLs and outlets dropped), in order, without repeats."""
+    out: list[str] = []
+    for text in _strings(texts):
+        for part in _SPLIT.split(_THEO.sub("", text.strip())):
+            part = _TITLES.sub("", _THEO.sub("", part.strip(" .:-–—()[]\"'"))).strip(" .:-–—()[]\"'")
+            if not part or part.lower().startswith(("http", "www.")) or "@" in part:
+                continue
+            if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name) or not _is_name(part):
+                continue
+            if part not in out:
+                out.append(part)
+            if len(out) >= MAX_AUTHORS:
+                return out
+    return out
+
+
+def _strings(values: Iterable[Any], depth: int = 0) -> list[str]:
+    """The name strings of author values: a string, ``{"name": ...}``, lists of them."""
+    out: list[str] = []
+    if depth > 4:
+        return out
+    for value in values:
+        if isinstance(value, str):
+            if len(value) <= 300:
+                out.append(value)
+        elif isinstance(value, dict):
+            name = value.get("name")
+            out += _strings([name] if not isinstance(name, list) else name, depth + 1)
+        elif isinstance(value, list):
+            out += _strings(value[:20], depth + 1)
+    return out

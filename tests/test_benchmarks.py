@@ -1,0 +1,26 @@
+"""The GPU suite is known to work before a GPU is used: the same code on the CPU with
+tiny models (issue 20)."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
+    out = tmp_path / "suite.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--device", "cpu", "--shape", "tiny", "--json", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = {r["row"]: r for r in report["rows"] if "row" in r}
+    assert not [r for r in report["rows"] if "error" in r], report["rows"]
+    assert set(rows) == {"labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train", "infer"}
+    for name in ("labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train"):
+        assert rows[name]["vnnews"] > 0 and rows[name]["anchor"] > 0, name  # every row beside its anchor, same run
+    assert rows["infer"]["details"]["stage_seconds"]["summarize"] > 0
+    assert "| work | vnnews | anchor (same card, same run) |" in proc.stdout  # the table, printed last
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("| vnnews infer end to end")

@@ -1,0 +1,38 @@
+"""Cores, workers and threads: never more threads than the cores this process may use."""
+
+import pytest
+
+from vnnews import machine
+
+
+def test_cores_follow_the_affinity_and_the_cgroup_quota(monkeypatch, tmp_path):
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7})
+    monkeypatch.setattr(machine, "_cgroup_quota", lambda: None)
+    assert machine.available_cores() == 8
+    monkeypatch.setattr(machine, "_cgroup_quota", lambda: 2.5)  # a container limited to 2.5 CPUs
+    assert machine.available_cores() == 3
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: {3})  # pinned with taskset
+    assert machine.available_cores() == 1
+
+
+def test_cgroup_v2_quota_is_read(monkeypatch, tmp_path):
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("150000 100000\n")
+    real = machine.Path
+
+    monkeypatch.setattr(machine, "Path", lambda p: cpu_max if p == "/sys/fs/cgroup/cpu.max" else real(p))
+    assert machine._cgroup_quota() == 1.5
+    cpu_max.write_text("max 100000\n")
+    assert machine._cgroup_quota() is None
+
+
+def test_workers_and_threads_never_exceed_the_cores():
+    assert machine.resolve_workers("auto", cores=16) == 15
+    assert machine.resolve_workers("auto", cores=1) == 0
+    assert machine.resolve_workers(64, cores=4) == 4 and machine.resolve_workers(None, cores=4) == 0
+    assert machine.torch_threads(workers=15, cores=16) == 1 and machine.torch_threads(workers=0, cores=16) == 16
+    assert machine.torch_threads(workers=3, threads=2, cores=16) == 2
+    with pytest.raises(ValueError, match="'auto' or a number >= 0"):
+        machine.resolve_workers("many")
+    with pytest.raises(ValueError, match="segment_workers must be 'auto' or a number >= 0, got -1"):
+        machine.check_workers("segment_workers", -1)
