@@ -54,14 +54,17 @@ class _Found:
             self.sources[field] = source
 
 
-def _first_str(value: Any) -> str | None:
-    """A string from a JSON-LD value: the string, the first string of a list, an object's ``@id``/``url``/``name``."""
+def _first_str(value: Any, depth: int = 0) -> str | None:
+    """A string from a JSON-LD value: the string, the first string of a list, an object's
+    ``@id``/``url``/``name`` (at most four levels down: deeper nesting is no value)."""
     if isinstance(value, str):
-        return value.strip() or None
+        return value.strip()[:2000] or None
+    if depth >= 4:
+        return None
     if isinstance(value, list):
-        return next((s for s in (_first_str(v) for v in value[:10]) if s), None)
+        return next((s for s in (_first_str(v, depth + 1) for v in value[:10]) if s), None)
     if isinstance(value, dict):
-        return next((s for s in (_first_str(value.get(k)) for k in ("@id", "url", "name", "contentUrl")) if s), None)
+        return next((s for s in (_first_str(value.get(k), depth + 1) for k in ("@id", "url", "name", "contentUrl")) if s), None)
     return None
 
 
@@ -145,18 +148,30 @@ def _span(labels: Sequence[str | None]) -> tuple[int, int]:
     return (content[0], content[-1] + 1) if content else (0, 0)
 
 
+# Class words of the element (or its parent) that names the page's section: a breadcrumb,
+# a "main category" heading, the heading of a section's sub-menu ("submn").
+_SECTION_WORDS = re.compile(r"breadcrumb|maincate|main-cate|cate-?name|category-?name|chuyen-?muc|section-?name|submn|sub-?menu-?title", re.I)
+
+
 def _breadcrumb(lines: Sequence[Any], labels: Sequence[str | None], title_at: int | None) -> str | None:
-    """The section a page's breadcrumb or the "Trang chủ X" line before the title names."""
+    """The section the page names before its title: the first item of a breadcrumb (or
+    of a block whose class says category or sub-menu heading), or a "Trang chủ X" line."""
     for line in lines[: title_at if title_at is not None else len(lines)]:
-        if line.tag_path and "breadcrumb" in line.tag_path.lower():
+        own = "/".join((line.tag_path or "").split("/")[-2:])
+        if own and _SECTION_WORDS.search(own if "breadcrumb" not in (line.tag_path or "").lower() else "breadcrumb"):
             text = _HOME.sub("", line.text).strip()
-            if text and len(text) <= 40:
+            if text and len(text) <= 40 and not line.tag_path.endswith("img"):
                 return text
     if title_at:
-        for line in lines[max(0, title_at - 3) : title_at]:
+        window = lines[max(0, title_at - 4) : title_at]
+        for k, line in enumerate(window):
             m = _HOME.match(line.text)
-            if m and 0 < len(line.text[m.end() :].strip()) <= 40:
+            if m and 0 < len(line.text[m.end() :].strip()) <= 40:  # "Trang chủ Sống khoẻ"
                 return line.text[m.end() :].strip()
+            if m and not line.text[m.end() :].strip() and k + 1 < len(window):  # a home link, then the section
+                after = window[k + 1].text.strip()
+                if 0 < len(after) <= 30 and not _HOME.match(after) and not after.lower().startswith(("quay lại", "back")):
+                    return after
     return None
 
 
@@ -225,8 +240,16 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         found.offer("url", _http(value), source)
     url = found.values.get("url")
 
-    # dates
-    datelines = [parse_text(line.text) for line, lab in zip(article.lines, labels, strict=True) if lab == "dateline"]
+    # dates: the dateline lines, nearest the title first; else a short dated line next to the title
+    title_at = next((i for i, lab in enumerate(labels) if lab == "title"), None)
+    near = (lambda i: abs(i - title_at)) if title_at is not None else (lambda i: i)
+    marked = sorted((i for i, lab in enumerate(labels) if lab == "dateline"), key=near)
+    datelines = [parse_text(article.lines[i].text) for i in marked]
+    dateline_source = "dateline"
+    if title_at is not None and not any(datelines):
+        around = [i for i in range(max(0, title_at - 6), min(len(labels), title_at + 7)) if labels[i] not in CONTENT and len(article.lines[i].text) <= 80]
+        datelines = [parse_text(article.lines[i].text) for i in sorted(around, key=near)]
+        dateline_source = "dateline (near the title)"
     published = [w for w in datelines if w is not None and not w.modified]
     modified = [w for w in datelines if w is not None and w.modified]
     meta_pub = [(f"meta:{key}", parse_iso(v)) for key in _PUBLISHED_META for v in (meta.get(key) or [])[:1]]
@@ -234,11 +257,11 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     _dates(found, "date_published", [
         ("json-ld", parse_iso(_first_str(ld.get("datePublished")) or "")), ("json-ld", parse_iso(_first_str(ld.get("dateCreated")) or "")),
         *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_pub], ("record", parse_iso(record.get("date", "")) or parse_text(record.get("date", ""))),
-        *[("dateline", w) for w in published[:1]], ("url", parse_url(url or "")),
+        *[(dateline_source, w) for w in published[:1]], ("url", parse_url(url or "")),
     ])
     _dates(found, "date_modified", [
         ("json-ld", parse_iso(_first_str(ld.get("dateModified")) or "")), *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_mod],
-        *[("dateline", w) for w in modified[:1]],
+        *[(dateline_source, w) for w in modified[:1]],
     ])
 
     # site name first: authors that name the outlet are dropped
@@ -257,7 +280,6 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         found.offer("authors", people([v for v in values if v is not None], site), source)
 
     # section
-    title_at = next((i for i, lab in enumerate(labels) if lab == "title"), None)
     section_ld = _first_str(ld.get("articleSection"))
     prefix = next((w.prefix for w in published if w.prefix and len(w.prefix) <= 40 and not any(c.isdigit() for c in w.prefix)), None)
     for value, source in (

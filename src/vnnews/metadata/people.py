@@ -60,6 +60,8 @@ def _is_name(text: str) -> bool:
         return False
     if len(words) == 1 and len(words[0]) > 3 and words[0].islower():
         return False
+    if len(words) >= 3 and text.isupper():  # a heading in capitals ("Ý KIẾN BẠN ĐỌC"), not a byline
+        return False
     return words[0][:1].isupper()
 
 

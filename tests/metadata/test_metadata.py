@@ -1,0 +1,153 @@
+"""Metadata off a page (issue 22): dates, authors, URL, section, tags, language, images,
+comments, each with its source, and bad values giving null or another source's value."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from vnnews.ingest import article_from_content
+from vnnews.metadata import extract_metadata
+from vnnews.metadata.dates import VIETNAM, parse_iso, parse_text, parse_url
+from vnnews.metadata.people import people
+
+NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=VIETNAM)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso", "prefix"),
+    [
+        ("Thứ Ba, 23/06/2015 - 13:58", "2015-06-23T13:58:00+07:00", ""),
+        ("23/06/2015 13:58 GMT+7", "2015-06-23T13:58:00+07:00", ""),
+        ("23/06/2015 06:58 GMT+0", "2015-06-23T13:58:00+07:00", ""),
+        ("09:00 ngày 12/03/2016", "2016-03-12T09:00:00+07:00", ""),
+        ("Tình yêu - Hôn nhân 05/03/2014 | 00:01", "2014-03-05T00:01:00+07:00", "Tình yêu - Hôn nhân"),
+        ("ngày 23 tháng 6 năm 2015", "2015-06-23", ""),
+        ("23/6/15 10h30", "2015-06-23T10:30:00+07:00", ""),
+        ("12:30 PM 23/06/2015", "2015-06-23T12:30:00+07:00", ""),
+    ],
+)
+def test_vietnamese_date_forms(text, iso, prefix):
+    when = parse_text(text, NOW)
+    assert when is not None and when.iso == iso and when.prefix == prefix
+
+
+@pytest.mark.parametrize("text", ["31/02/2015 10:00", "01/01/2099", "2 giờ trước", "12/03/1899", "Xem thêm", "9" * 400])
+def test_dates_that_do_not_exist_or_lie_in_the_future_are_none(text):
+    assert parse_text(text, NOW) is None
+
+
+def test_machine_dates_and_dates_in_urls():
+    assert parse_iso("2022-12-23T07:47:34Z", NOW).iso == "2022-12-23T14:47:34+07:00"
+    assert parse_iso("2022-12-23", NOW).iso == "2022-12-23" and not parse_iso("2022-12-23", NOW).has_time
+    assert parse_iso("2027-01-01T00:00:00+07:00", NOW) is None and parse_iso("not a date", NOW) is None
+    assert parse_text("Cập nhật: 24/06/2015 08:00", NOW).modified
+    assert parse_url("https://dantri.com.vn/the-gioi/x-20221223144734383.htm", NOW).iso == "2022-12-23T14:47:34+07:00"
+    assert parse_url("https://x.vn/2021/05/06/abc.html", NOW).iso == "2021-05-06"
+    assert parse_url("https://x.vn/a-20991301000000.htm", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "names"),
+    [
+        (["Long Trần - Theo Trí Thức Trẻ"], ["Long Trần"]),
+        (["Theo Vân Anh", "Lao Động"], ["Vân Anh"]),
+        (["Theo Forbes, Newsweek"], []),
+        (["PV"], []),
+        (["Nhóm PV Kinh doanh"], []),
+        (["Bài và ảnh: Minh Anh"], ["Minh Anh"]),
+        (["TS. Nguyễn Văn Hùng"], ["Nguyễn Văn Hùng"]),
+        (["Theo VietQ.vn"], []),
+        (["Ý KIẾN BẠN ĐỌC"], []),
+        ([{"@type": "Person", "name": "Hà Phong", "url": "https://x.vn/tac-gia/ha-phong"}], ["Hà Phong"]),
+        ([["https://www.facebook.com/baodantridientu", {"name": ["An Bình", {"deep": 1}]}, 7, None]], ["An Bình"]),
+    ],
+)
+def test_authors_are_names_without_theo_roles_or_outlets(lines, names):
+    assert people(lines, site_name="Báo điện tử Dân Trí") == names
+
+
+PAGE = """<html lang="vi"><head>
+<link rel="canonical" href="https://bao.vn/the-gioi/tin-a-20221223144734383.htm">
+<meta property="og:site_name" content="Báo Mẫu"><meta property="og:image" content="/anh/chinh.jpg">
+<meta property="article:published_time" content="2022-12-23T07:00:00Z">
+<meta property="article:tag" content="Ukraine"><meta property="article:tag" content="Mỹ">
+<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tin A", "author": [{"@type": "Person", "name": "Hà Phong"}, "https://x.vn/u"],
+ "datePublished": "2022-12-23T14:00:00+07:00", "articleSection": "Thế giới"}</script>
+</head><body><ul class="breadcrumbs"><li>Trang chủ</li><li>Quốc tế</li></ul>
+<h1>Tin A</h1><p class="date">Thứ Sáu, 25/12/2022 - 09:00</p><p>Đoạn một của bài báo về Hà Nội và Việt Nam.</p>
+<figure><img src="//cdn.bao.vn/a.jpg" alt="Ảnh một"><figcaption>Chú thích ảnh một</figcaption></figure>
+<p>Đoạn hai.</p><p>Hà Anh</p><div class="comment-list"><p>Bài viết hay quá!</p></div></body></html>"""
+LABELS = ["navigation", "navigation", "title", "dateline", "body", "image", "caption", "body", "byline", "other"]
+
+
+def test_json_ld_first_then_opengraph_then_the_page_lines():
+    article = article_from_content("a", "req", html=PAGE)
+    assert [line.text for line in article.lines][:3] == ["Trang chủ", "Quốc tế", "Tin A"] and len(article.lines) == len(LABELS)
+    m = extract_metadata(article, LABELS)
+    assert m["url"] == "https://bao.vn/the-gioi/tin-a-20221223144734383.htm" and m["meta_sources"]["url"] == "canonical"
+    assert m["date_published"] == "2022-12-23T14:00:00+07:00" and m["meta_sources"]["date_published"] == "json-ld"
+    assert any("2022-12-25 (dateline) disagrees with 2022-12-23 (json-ld)" in c for c in m["meta_sources"]["conflicts"])
+    assert m["authors"] == ["Hà Phong"] and m["meta_sources"]["authors"] == "json-ld"  # the URL author dropped
+    assert m["section"] == "Thế giới" and m["site_name"] == "Báo Mẫu" and m["language"] == "vi"
+    assert m["tags"] == ["Ukraine", "Mỹ"] and m["meta_sources"]["tags"] == "opengraph"
+    assert m["image"] == "https://bao.vn/anh/chinh.jpg"
+    assert m["images"] == [{"src": "https://cdn.bao.vn/a.jpg", "alt": "Ảnh một", "caption": "Chú thích ảnh một"}]
+    assert m["comments"] == ["Bài viết hay quá!"]
+
+
+def test_without_json_ld_the_lines_speak():
+    page = PAGE.split("<script")[0] + PAGE.split("</script>")[1]
+    page = page.replace('<meta property="article:published_time" content="2022-12-23T07:00:00Z">', "")
+    m = extract_metadata(article_from_content("a", "req", html=page), LABELS)
+    assert m["date_published"] == "2022-12-25T09:00:00+07:00" and m["meta_sources"]["date_published"] == "dateline"
+    assert m["authors"] == ["Hà Anh"] and m["meta_sources"]["authors"] == "byline"
+    assert m["section"] == "Quốc tế" and m["meta_sources"]["section"] == "breadcrumb"
+
+
+def test_a_text_dump_gets_what_its_lines_give():
+    article = article_from_content("t", "t.txt", text="Trang chủ\nTin A\nThứ Ba, 23/06/2015 - 13:58\nĐoạn một của bài.\nTheo Vân Anh")
+    m = extract_metadata(article, ["navigation", "title", "dateline", "body", "byline"])
+    assert (m["date_published"], m["authors"], m["url"], m["image"]) == ("2015-06-23T13:58:00+07:00", ["Vân Anh"], None, None)
+    assert extract_metadata(article, None)["date_published"] is None  # no labels: no lines are read
+
+
+@pytest.mark.parametrize(
+    "jsonld",
+    [
+        '{"@type": "NewsArticle", "datePublished": "31/02/2015", "author": {"name": {"x": 1}}}',
+        '{"@type": "NewsArticle", "datePublished": "2099-01-01T00:00:00+07:00", "author": "https://x.vn/tac-gia"}',
+        '{"@type": "NewsArticle", "datePublished": ' + "[" * 100 + '"2015-06-23"' + "]" * 100 + "}",
+        "{broken json",
+        '{"@graph": ' + "[" * 200 + "{}" + "]" * 200 + "}",
+        '{"@type": "NewsArticle", "author": [' + ",".join('{"name": "Tên Số ' + chr(65 + i % 26) + '"}' for i in range(50)) + "]}",
+    ],
+)
+def test_bad_json_ld_gives_another_source_or_null_never_an_error(jsonld):
+    page = f'<html><head><script type="application/ld+json">{jsonld}</script></head><body><h1>Tin</h1><p>Ngày 23/06/2015 10:00</p><p>Thân bài.</p></body></html>'
+    m = extract_metadata(article_from_content("b", "req", html=page), ["title", "dateline", "body"])
+    assert m["date_published"] in ("2015-06-23T10:00:00+07:00", None)
+    assert all(isinstance(a, str) and not a.startswith("http") for a in m["authors"]) and len(m["authors"]) <= 10
+    json.dumps(m, ensure_ascii=False)
+
+
+def test_a_huge_json_ld_block_is_skipped(tmp_path):
+    big = '{"@type": "NewsArticle", "headline": "' + "x" * (2 << 20) + '", "datePublished": "2015-06-23"}'
+    page = f'<html><head><script type="application/ld+json">{big}</script></head><body><h1>Tin</h1><p>Thân bài.</p></body></html>'
+    article = article_from_content("b", "req", html=page)
+    assert article.meta["document"]["jsonld"] == [] and extract_metadata(article, ["title", "body"])["date_published"] is None
+
+
+def test_metadata_is_scored_beside_trafilatura_and_htmldate_on_the_real_pages():
+    from tests.conftest import ROOT
+    from vnnews.extraction_eval import load_real_pages, rules_system
+    from vnnews.metadata_eval import evaluate_metadata, load_gold_metadata
+
+    articles, html = load_real_pages(ROOT / "data" / "real" / "pages", ROOT / "data" / "real" / "annotations")
+    gold = load_gold_metadata(ROOT / "data" / "real" / "metadata.jsonl")
+    assert len(gold) == len(articles) == 34 and all({"date_published", "authors", "url", "section"} <= set(g) for g in gold.values())
+    kenh14 = [a for a in articles if a.id.startswith("kenh14.vn/")]
+    text, scores = evaluate_metadata(kenh14, html, {"rules": rules_system}, gold)
+    assert "| vnnews, rules | 2 | 2/2 | 2/2 |" in text  # dates to the minute, from the datelines
+    assert {"trafilatura", "htmldate"} <= set(scores) and "### kenh14.vn" in text
+    assert [s.date_day for s in scores["htmldate"]] == [True, True]  # scored, whatever they find
