@@ -301,6 +301,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("progress=false")
     if args.no_follow_symlinks:
         overrides.append("follow_symlinks=false")
+    if args.dedup:
+        overrides.append("dedup=true")
     try:
         config = load_config(InferenceConfig, args.config, overrides)
         if args.ray_address is not None and config.engine != "ray":
@@ -627,6 +629,7 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl); never an input, never a file vnnews did not write")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
+    p.add_argument("--dedup", action="store_true", help="mark near-duplicates (syndicated, re-published articles): duplicate_of and duplicate_score in each record (= dedup=true)")
     p.add_argument(
         "--engine",
         choices=["local", "ray"],

@@ -75,6 +75,10 @@ class DatasetConfig:
     # processes), so training only tokenizes: a segmenter name ("underthesea") or None
     presegment: str | None = None
     presegment_max_chars: int = 400  # characters segmented per line: the page labeller's max_line_chars
+    # Mark near-duplicate articles (syndicated, re-published: duplicate_of in the summarization
+    # and pages subsets) and keep each in its original's split, so no test article has a twin in train
+    dedup: bool = True
+    dedup_threshold: float = 0.7  # estimated Jaccard similarity of the bodies' 3-word shingles
     num_proc: int | None = None  # worker processes; None: one per CPU core
     license: str = "other"  # the dataset card's licence: "other" (mixed sources, each listed with its terms) or an SPDX id you hold
 
@@ -257,13 +261,14 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
         if len(articles) == 0:
             details = "; ".join(str(e) for e in errors[:5])
             raise ValueError(f"no article could be read from {', '.join(map(str, inputs))}" + (f": {details}" if details else ""))
+        articles = _near_duplicates(articles, config, tmp_path)
         map_proc = num_proc if len(articles) >= 2000 else None
         subsets: dict[str, dict[str, datasets.Dataset]] = {name: {} for name in SUBSETS}
         article_counts: dict[str, int] = {}
         for split in SPLITS:
             part = articles.filter(lambda s, split=split: s == split, input_columns="split", num_proc=map_proc, desc=f"Selecting {split}")
             article_counts[split] = len(part)
-            part = part.remove_columns(["split", "source"])
+            part = part.remove_columns(["split", "source"])  # duplicate_of stays: the article-level subsets keep it
             subsets["segments"][split] = part.map(
                 _explode_segments,
                 batched=True,
@@ -298,6 +303,34 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
     write_card(partial, result, config, label_stats, [str(i) for i in inputs])
     commit_dir(partial, out_dir, written_by_command="vnnews build-dataset")
     return result
+
+
+def _near_duplicates(articles: datasets.Dataset, config: DatasetConfig, work: Path) -> datasets.Dataset:
+    """``duplicate_of`` for every article (the first article of the table whose body it
+    nearly repeats, :mod:`vnnews.dedup`; None for the rest), and a near-duplicate moved
+    to its original's split: no test article has a twin in train. The index is an SQLite
+    file in ``work``: memory stays flat whatever the number of articles."""
+    from vnnews.dedup import NearDuplicates
+    from vnnews.models.summarizer import summary_lines
+
+    if not config.dedup:
+        return articles.add_column("duplicate_of", [None] * len(articles))
+    index = NearDuplicates(work / "near-duplicates.sqlite", config.dedup_threshold)
+    split_of: dict[str, str] = {}
+    originals: list[str | None] = []
+    splits: list[str] = []
+    for batch in articles.select_columns(["article_id", "texts", "labels", "split"]).iter(batch_size=1000):
+        for article_id, texts, labels, split in zip(batch["article_id"], batch["texts"], batch["labels"], batch["split"], strict=True):
+            original, _ = index.check(article_id, "\n".join(summary_lines(texts, labels)))
+            originals.append(original)
+            splits.append(split_of[original] if original is not None else split)
+            if original is None:
+                split_of[article_id] = split
+    index.close()
+    moved = sum(1 for o, s0, s1 in zip(originals, articles["split"], splits, strict=True) if o is not None and s0 != s1)
+    if any(originals):
+        log.info("%d near-duplicate articles (%d moved to their original's split)", sum(o is not None for o in originals), moved)
+    return articles.remove_columns(["split"]).add_column("split", splits).add_column("duplicate_of", originals)
 
 
 def _label_stats(segments: dict[str, datasets.Dataset]) -> dict[str, Any]:

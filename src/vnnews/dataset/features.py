@@ -45,6 +45,7 @@ SUMMARIZATION_FEATURES = datasets.Features(
         "document": datasets.Value("string"),
         "summary": datasets.Value("string"),
         "label_source": datasets.ClassLabel(names=list(LABEL_SOURCES)),
+        "duplicate_of": datasets.Value("string"),  # the first article whose body this one nearly repeats (None: none)
     }
 )
 
@@ -80,6 +81,7 @@ PAGE_FEATURES = datasets.Features(
         # each line word-segmented for the page labeller when the dataset was built with
         # `presegment` (settings in build.json: "segmentation"), else empty
         "segmented": datasets.Sequence(datasets.Value("string")),
+        "duplicate_of": datasets.Value("string"),  # the first article whose body this one nearly repeats (None: none)
     }
 )
 
@@ -118,6 +120,7 @@ def page_row(row: dict[str, Any]) -> dict[str, Any]:
         "label_source": row["label_source"],
         "candidates_json": json.dumps(meta.get("candidates") or {}, ensure_ascii=False),
         "segmented": row.get("segmented") or [],
+        "duplicate_of": row.get("duplicate_of"),
     }
 
 
@@ -180,4 +183,5 @@ def summarization_row(row: dict[str, Any]) -> dict[str, Any] | None:
         "document": document,
         "summary": " ".join(lead),
         "label_source": row["label_source"],
+        "duplicate_of": row.get("duplicate_of"),
     }

@@ -361,6 +361,7 @@ class RayEngine:
     ) -> None:
         """Run the pipeline and store each batch that comes out as one atomic part."""
         ds = self.dataset(units, done, resources)
+        twins = self.config.near_duplicates(store)
         for table in ds.iter_batches(batch_size=self.config.chunk_size, batch_format="pyarrow", prefetch_batches=1):
             records, errors = [], []
             for row in _rows(table):
@@ -373,6 +374,10 @@ class RayEngine:
                 else:
                     raise RuntimeError(f"the pipeline left a row of kind {row['kind']!r} (id {row['id']!r}) unfinished")
             t0 = time.perf_counter()
+            if twins is not None:
+                from vnnews.dedup import mark_records
+
+                mark_records(records, twins)
             store.write_part(records, errors + pending)
             stage_total["write"] += time.perf_counter() - t0
             for k, v in stage_seconds(records).items():
@@ -380,3 +385,5 @@ class RayEngine:
             counts["done"] += len(records)
             counts["failed"] += len(errors) + len(pending)
             pending.clear()
+        if twins is not None:
+            twins.close()

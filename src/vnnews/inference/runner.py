@@ -103,6 +103,10 @@ class InferenceConfig:
     summarize_batch_size: int | None = None  # documents per generate call; None: by device (16 CPU, up to 256 GPU)
     summarize_batch_tokens: int | None = None  # padded source tokens x beams per call; None: by device (GPU 262,144), 0: no budget
     ct2_compute_type: str | None = None  # a CTranslate2 summarizer's compute type; None: default on CPU, float16 / int8_float16 on a GPU
+    # Mark near-duplicates (syndicated, re-published): duplicate_of = the first article of the
+    # job whose body this one nearly repeats (MinHash/LSH, vnnews.dedup; the index on disk)
+    dedup: bool = False
+    dedup_threshold: float = 0.7
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
     tone_style: Literal["new", "old"] | None = "new"
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
@@ -126,6 +130,14 @@ class InferenceConfig:
                 raise ValueError(f"threads must be 'auto' or a number >= 1, got {self.threads!r}") from None
         if isinstance(self.ray, dict):  # InferenceConfig(ray={...}) from Python
             self.ray = RaySettings(**self.ray)
+        if not 0.0 < self.dedup_threshold <= 1.0:
+            raise ValueError(f"dedup_threshold must be in (0, 1], got {self.dedup_threshold}")
+
+    def near_duplicates(self, store: PartStore) -> Any:
+        """The job's near-duplicate index (in its parts directory: kept across a kill), or None."""
+        from vnnews.dedup import NearDuplicates
+
+        return NearDuplicates(store.dir / "near-duplicates.sqlite", self.dedup_threshold) if self.dedup else None
 
     def workers(self) -> int:
         """Segmentation worker processes this job starts (``segment_workers`` resolved)."""
@@ -138,7 +150,12 @@ class InferenceConfig:
         with other values would mix two kinds of records in one output, so they are
         stored with the job and compared on ``--resume``."""
         classify, summarize = self.resolved_stages()
-        return {"tone_style": self.tone_style, "stages": "+".join(s for s, on in (("classify", classify), ("summarize", summarize)) if on), "generation": dict(self.generation)}
+        return {
+            "tone_style": self.tone_style,
+            "stages": "+".join(s for s, on in (("classify", classify), ("summarize", summarize)) if on),
+            "generation": dict(self.generation),
+            "dedup": self.dedup_threshold if self.dedup else None,
+        }
 
     def resolved_stages(self) -> tuple[bool, bool]:
         """(classify, summarize), checked against the models given."""
@@ -722,6 +739,7 @@ def _run(
     articles = input_articles(share, options, on_error)
     prepared = _prepare(articles, config, models, done, counts, bar, pending, workers)
     chunks = ahead(prepared, config.prepare_ahead) if workers else prepared  # with workers, the CPU half runs beside the models
+    twins = config.near_duplicates(store)
     try:
         for item in chunks:
             records, errors, stage = (
@@ -729,6 +747,10 @@ def _run(
             )
             t0 = time.perf_counter()
             errors = item.errors + errors
+            if twins is not None:
+                from vnnews.dedup import mark_records
+
+                mark_records(records, twins)
             store.write_part(records, errors)
             stage_total["write"] += time.perf_counter() - t0
             for k, v in stage.items():
@@ -739,6 +761,8 @@ def _run(
             bar.set_postfix(done=counts["done"], failed=counts["failed"], refresh=False)
     finally:
         bar.close()
+        if twins is not None:
+            twins.close()
         if hasattr(models.classifier, "close"):
             models.classifier.close()  # encoding worker processes, if any
     if pending:  # errors met after the last chunk (a damaged file at the end of the input)
