@@ -303,6 +303,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("follow_symlinks=false")
     if args.dedup:
         overrides.append("dedup=true")
+    if args.format:
+        overrides.append(f"output_format={args.format}")
     try:
         config = load_config(InferenceConfig, args.config, overrides)
         if args.ray_address is not None and config.engine != "ray":
@@ -311,6 +313,36 @@ def cmd_infer(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
     return 1 if result.merged and result.failed and not (result.done or result.skipped) else 0  # nothing but failures
+
+
+# ---------------------------------------------------------------- extract
+def cmd_extract(args: argparse.Namespace) -> int:
+    from vnnews.extraction import extract, page_article
+    from vnnews.ingest import IngestError, iter_articles
+    from vnnews.render import markdown, plain_text
+
+    if args.input == "-":
+        try:
+            articles = [page_article(sys.stdin.buffer.read(), "stdin", "stdin", url=args.url)]
+        except (IngestError, ValueError) as exc:
+            return _fail(f"stdin: {exc}")
+    else:
+        if re.match(r"^[a-z][a-z0-9+.-]*://", args.input, re.I):
+            return _fail(f"{args.input} is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file")
+        errors = _ErrorCounter()
+        articles = list(iter_articles([args.input], on_error=errors))
+        if not articles:
+            return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {args.input}")
+        if args.url:
+            for article in articles:
+                article.meta["url"] = args.url
+    try:
+        records = [extract(a, model=args.model, summarizer=args.summarizer) for a in articles]
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    render = {"json": lambda r: json.dumps(r, ensure_ascii=False) + "\n", "markdown": markdown, "txt": plain_text}[args.format]
+    sys.stdout.write(("\n" if args.format != "json" else "").join(render(r) for r in records))
+    return 0
 
 
 # ---------------------------------------------------------------- pipeline
@@ -405,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_export(sub)
     _add_evaluate(sub)
+    _add_extract(sub)
     _add_infer(sub)
     _add_pipeline(sub)
     _add_serve(sub)
@@ -590,6 +623,26 @@ def _add_evaluate(sub: Any) -> None:
     p.set_defaults(func=cmd_evaluate)
 
 
+def _add_extract(sub: Any) -> None:
+    p = sub.add_parser(
+        "extract",
+        help="one page to stdout: the article (title, lead, body, dates, authors, URL, images...) as JSON, Markdown or text",
+        description="Read one page (HTML or a page dump; a file, or - for stdin; a JSONL file gives one record per line) and "
+        "print the article: JSON (the record `vnnews infer` writes: every field, every line labelled), Markdown (a YAML "
+        "header with the metadata, then the article) or the reading text. Lines are labelled by the rules unless --model "
+        "names a trained page labeller. vnnews reads files: it does not fetch URLs (save the page first).",
+        epilog="Examples:\n  vnnews extract page.html\n  curl -s https://... | vnnews extract - --format markdown --url https://...\n"
+        "  vnnews extract page.html --model runs/classifier --summarizer runs/summarizer --format txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", metavar="FILE", help="an HTML page, a page dump (.txt), a JSONL file, or - for stdin")
+    p.add_argument("--format", choices=["json", "markdown", "txt"], default="json", help="json (default), markdown or txt")
+    p.add_argument("--model", metavar="DIR_OR_HUB_ID", help="a trained page labeller (default: the rules)")
+    p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="also write a lead (summary)")
+    p.add_argument("--url", help="the page's URL, when the page does not name it (and the base of relative image addresses)")
+    p.set_defaults(func=cmd_extract)
+
+
 def _add_infer(sub: Any) -> None:
     p = sub.add_parser(
         "infer",
@@ -630,6 +683,11 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
     p.add_argument("--dedup", action="store_true", help="mark near-duplicates (syndicated, re-published articles): duplicate_of and duplicate_score in each record (= dedup=true)")
+    p.add_argument(
+        "--format",
+        choices=["auto", "jsonl", "parquet", "dataset", "markdown"],
+        help="auto (default): from OUTPUT (.jsonl, .parquet, else a saved dataset); markdown: OUTPUT is a directory of one .md file per article",
+    )
     p.add_argument(
         "--engine",
         choices=["local", "ray"],

@@ -107,6 +107,9 @@ class InferenceConfig:
     # job whose body this one nearly repeats (MinHash/LSH, vnnews.dedup; the index on disk)
     dedup: bool = False
     dedup_threshold: float = 0.7
+    # auto: from the output path (.jsonl, .parquet, else a saved dataset directory); markdown:
+    # a directory of one .md file per article (and records.jsonl beside them, for --resume)
+    output_format: Literal["auto", "jsonl", "parquet", "dataset", "markdown"] = "auto"
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
     tone_style: Literal["new", "old"] | None = "new"
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
@@ -584,7 +587,7 @@ def run_inference(
     config = config or InferenceConfig()
     config.resolved_stages()
     output = Path(output)
-    output_format(output)  # validates the suffix before any work
+    fmt = output_format(output, config.output_format)  # validates the path before any work
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
     if not output.parent.is_dir():
         raise FileNotFoundError(f"output directory {output.parent} does not exist")
@@ -597,7 +600,7 @@ def run_inference(
 
         ray_data()  # installed? before anything is locked or written
     proc = process_info()
-    store = PartStore(output, proc.rank)
+    store = PartStore(output, proc.rank, fmt)
     with contextlib.ExitStack() as held:
         plan = _Plan()
         if proc.rank == 0:  # the first process holds the output's lock for the whole job

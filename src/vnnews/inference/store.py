@@ -34,22 +34,32 @@ from typing import Any, Literal
 from vnnews.ingest import IngestError, first_of_each_id
 from vnnews.outputs import commit_dir, commit_file, is_ours, mark_dir, read_claim, remove_ours, write_file, write_json
 
-OutputFormat = Literal["jsonl", "parquet", "dataset"]
+OutputFormat = Literal["jsonl", "parquet", "dataset", "markdown"]
+MARKDOWN_RECORDS = "records.jsonl"  # beside the .md files of a Markdown output: the records (resume, read_records)
 _PART_RE = re.compile(r"^part-r(\d{3})-(\d{6})\.jsonl$")
 _MERGE_BATCH = 1000
 
 
-def output_format(path: str | os.PathLike[str]) -> OutputFormat:
-    """The format an output path asks for: ``.jsonl``, ``.parquet``, else a saved
-    dataset directory (a path without a suffix)."""
+def output_format(path: str | os.PathLike[str], requested: str | None = None) -> OutputFormat:
+    """The format an output path asks for: ``.jsonl``, ``.parquet``, else a directory: a
+    Markdown output (one file per article, ``requested="markdown"``, or an existing one:
+    it holds ``records.jsonl``) or a saved dataset."""
     name = Path(path).name.lower()
+    if requested not in (None, "auto"):
+        if requested in ("dataset", "markdown") and (name.endswith((".jsonl", ".parquet")) or Path(path).is_file()):
+            raise ValueError(f"{path}: --format {requested} writes a directory; give a path without .jsonl/.parquet")
+        if requested in ("jsonl", "parquet") and not name.endswith(f".{requested}"):
+            raise ValueError(f"{path}: --format {requested} writes a .{requested} file; give a path ending in .{requested}")
+        if requested not in ("jsonl", "parquet", "dataset", "markdown"):
+            raise ValueError(f"unknown output format {requested!r}: jsonl, parquet, dataset or markdown")
+        return requested  # type: ignore[return-value]
     if name.endswith(".jsonl"):
         return "jsonl"
     if name.endswith(".parquet"):
         return "parquet"
     if Path(path).suffix and not Path(path).is_dir():
-        raise ValueError(f"{path}: output must end in .jsonl or .parquet, or be a directory (a saved dataset)")
-    return "dataset"
+        raise ValueError(f"{path}: output must end in .jsonl or .parquet, or be a directory (a saved dataset, or Markdown with --format markdown)")
+    return "markdown" if (Path(path) / MARKDOWN_RECORDS).is_file() else "dataset"
 
 
 def default_errors_path(output: str | os.PathLike[str]) -> Path:
@@ -71,8 +81,9 @@ def _fsync_write(path: Path, lines: Iterable[str]) -> None:
 class PartStore:
     """The parts directory of one job (``<output>.parts``), seen from one process."""
 
-    def __init__(self, output: str | os.PathLike[str], rank: int = 0) -> None:
+    def __init__(self, output: str | os.PathLike[str], rank: int = 0, fmt: OutputFormat | None = None) -> None:
         self.output = Path(output)
+        self.format: OutputFormat = fmt or output_format(output)
         self.dir = self.output.with_name(self.output.name + ".parts")
         self.rank = rank
         self._seq = 0
@@ -173,8 +184,8 @@ class PartStore:
 def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The records of a finished output, whatever its format, one at a time."""
     fmt = output_format(path)
-    if fmt == "jsonl":
-        with open(path, encoding="utf-8") as f:
+    if fmt in ("jsonl", "markdown"):
+        with open(Path(path) / MARKDOWN_RECORDS if fmt == "markdown" else path, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     yield json.loads(line)
@@ -225,19 +236,20 @@ def _batched(items: Iterable[dict[str, Any]], n: int) -> Iterator[list[dict[str,
         yield batch
 
 
-def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str], **claim: Any) -> int:
-    """Write ``records`` (streamed) to ``path`` in its format, then commit it in one
-    step (:mod:`vnnews.outputs`; ``claim`` is kept in its claim). Returns the count."""
+def write_output(records: Iterable[dict[str, Any]], path: str | os.PathLike[str], fmt: OutputFormat | None = None, **claim: Any) -> int:
+    """Write ``records`` (streamed) to ``path`` in its format (or ``fmt``), then commit it
+    in one step (:mod:`vnnews.outputs`; ``claim`` is kept in its claim). Returns the count."""
     path = Path(path)
+    fmt = fmt or output_format(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    count = _write_records(records, tmp, output_format(path))
-    _commit(tmp, path, **claim)
+    count = _write_records(records, tmp, fmt)
+    _commit(tmp, path, fmt, **claim)
     return count
 
 
-def _commit(scratch: Path, path: Path, **claim: Any) -> None:
-    """Put the finished ``scratch`` output at ``path`` (a directory for a saved dataset)."""
-    (commit_dir if output_format(path) == "dataset" else commit_file)(scratch, path, **claim)
+def _commit(scratch: Path, path: Path, fmt: OutputFormat, **claim: Any) -> None:
+    """Put the finished ``scratch`` output at ``path`` (a directory for a saved dataset or Markdown)."""
+    (commit_dir if fmt in ("dataset", "markdown") else commit_file)(scratch, path, **claim)
 
 
 def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFormat) -> int:
@@ -247,7 +259,18 @@ def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFor
     if path.is_dir():
         shutil.rmtree(path)  # our own leftover: scratch names are ours alone
     count = 0
-    if fmt == "jsonl":
+    if fmt == "markdown":  # one .md file per article, and the records beside them
+        from vnnews.render import file_name, markdown
+
+        path.mkdir()
+        with open(path / MARKDOWN_RECORDS, "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+                (path / file_name(r["id"])).write_text(markdown(r), encoding="utf-8")
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+    elif fmt == "jsonl":
         with open(path, "w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -298,7 +321,7 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
     seen: set[str] = set()
     part_errors: list[dict[str, Any]] = []  # collected while the records stream by: the parts are read once
     duplicates: list[dict[str, Any]] = []
-    fmt = output_format(store.output)
+    fmt = store.format
     scratch = store.output.with_name(f".{store.output.name}.tmp")
 
     def part_records() -> Iterator[dict[str, Any]]:
@@ -331,6 +354,6 @@ def merge(store: PartStore, errors_path: str | os.PathLike[str], include_output:
             errors.append(e)
     write_file(errors_path, (json.dumps(e, ensure_ascii=False) + "\n" for e in errors), written_by_command="vnnews infer")
     claim = {"written_by_command": "vnnews infer", "job": job.get("token"), "models": job.get("models"), "settings": job.get("settings")}
-    _commit(scratch, store.output, **claim)
+    _commit(scratch, store.output, fmt, **claim)
     store.remove()
     return n_records, len(errors), len(duplicates)

@@ -274,8 +274,11 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         found.offer("site_name", _site_name(value), source)
     site = found.values.get("site_name")
 
-    # authors
-    bylines = [line.text for line, lab in zip(article.lines, labels, strict=True) if lab == "byline"]
+    # authors: byline lines around the article (a menu the labeller took for bylines is far from it)
+    start, end = _span(labels)
+    near_article = range(max(0, start - 3), min(len(labels), end + 6)) if end else range(len(labels))
+    tags_on_page = {t.casefold() for t in doc.get("tags") or []}
+    bylines = [article.lines[i].text for i in near_article if labels[i] == "byline" and article.lines[i].text.casefold() not in tags_on_page]
     for values, source in (([ld.get("author"), ld.get("creator")], "json-ld"), (meta.get("author") or [], "meta:author"), (bylines, "byline")):
         found.offer("authors", people([v for v in values if v is not None], site), source)
 

@@ -1,0 +1,87 @@
+"""One call for one page: ``vnnews.extract(html_or_text)`` -> the record ``vnnews infer``
+writes (title, lead, body, text, dates, authors, URL, images, every line labelled...).
+
+As trafilatura's ``extract``: give the page (HTML or a text dump, str or bytes), get the
+article. Without a model the rules label the lines (fast, no torch model); with
+``model`` (a trained directory, a Hub id, or a loaded :class:`~vnnews.models.PageLabeler`)
+the page labeller does; with ``summarizer`` a lead is written too. Models named by path
+are loaded once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from vnnews.ingest import Article, IngestOptions, article_from_content
+from vnnews.ingest.decode import declared_charset, decode_bytes
+
+_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|p|div|article|section|h[1-6]|br|span|a|table|ul|meta|title)\b", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is HTML rather than a text dump (a tag among its first 5,000 characters)."""
+    return bool(_HTML.search(text[:5000]))
+
+
+@functools.lru_cache(maxsize=4)
+def _classifier(name: str) -> Any:
+    from vnnews.models import load_classifier
+
+    return load_classifier(name)
+
+
+@functools.lru_cache(maxsize=4)
+def _summarizer(name: str) -> Any:
+    from vnnews.models.summarizer import Summarizer
+
+    return Summarizer.from_pretrained(name)
+
+
+def page_article(content: str | bytes, article_id: str = "document", source: str = "content", url: str | None = None, options: IngestOptions | None = None) -> Article:
+    """The :class:`Article` of a page given as HTML or a text dump, str or bytes (bytes
+    decoded as files are: byte-order marks, UTF-8, the declared charset, Windows-1258...).
+    Raises IngestError when nothing is left after cleaning."""
+    meta_format = None
+    if isinstance(content, bytes):
+        text, encoding = decode_bytes(content, declared_charset(content))
+        meta_format = encoding
+    else:
+        text = content
+    html = looks_like_html(text)
+    article = article_from_content(article_id, source, html=text if html else None, text=None if html else text, options=options)
+    if meta_format:
+        article.meta["encoding"] = meta_format
+    if url:
+        article.meta["url"] = url
+    return article
+
+
+def extract(
+    content: str | bytes | Article,
+    model: Any = None,
+    summarizer: Any = None,
+    url: str | None = None,
+    article_id: str = "document",
+    generation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The record of one page (the fields of :mod:`vnnews.inference.records`).
+
+    ``content``: HTML or a page dump (str or bytes), or an :class:`Article`; ``model``:
+    None or "weak" (the rules), a model directory or Hub id, or a loaded page labeller;
+    ``summarizer``: None, a directory or Hub id, or a loaded Summarizer; ``url``: where the
+    page was read (the URL when the page names none, and the base of relative images)."""
+    from vnnews.inference.records import article_record, summary_document
+    from vnnews.inference.runner import WEAK, Models, RuleLabeller, label_articles, summarize_documents
+
+    article = content if isinstance(content, Article) else page_article(content, article_id, url=url)
+    classifier = RuleLabeller() if model in (None, WEAK) else _classifier(str(model)) if isinstance(model, str) else model
+    writer = _summarizer(str(summarizer)) if isinstance(summarizer, str) else summarizer
+    labelled = label_articles([article], classifier)
+    labels, confidences, origin = labelled.labels[0], labelled.confidences[0], labelled.origins[0]
+    summary = None
+    if writer is not None:
+        summary = summarize_documents([summary_document(article, labels)], writer, generation=generation)[0]
+    timings = {"segment_s": labelled.segment_s, "classify_s": labelled.classify_s}
+    return article_record(article, labels, confidences, origin, summary, Models(classifier, writer).identities(), timings)

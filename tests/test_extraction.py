@@ -1,0 +1,65 @@
+"""One call for one page (issue 22): vnnews.extract, `vnnews extract`, and `vnnews infer
+--format markdown` (one file per article)."""
+
+import io
+import json
+import sys
+
+import pytest
+
+import vnnews
+from tests.conftest import ROOT
+from vnnews.cli import main
+from vnnews.inference import RECORD_FEATURES, InferenceConfig, read_ids, read_records, run_inference
+
+PAGE = ROOT / "data" / "real" / "pages" / "kenh14.vn" / "vo-thanh-bui.html"
+
+
+def test_extract_takes_html_or_text_as_str_or_bytes_and_gives_the_record():
+    record = vnnews.extract(PAGE.read_bytes())
+    assert set(record) == set(RECORD_FEATURES)
+    assert record["title"] == "Ngắm ảnh quá khứ giản dị của vợ Thanh Bùi" and record["date_published"] == "2014-01-04T00:03:00+07:00"
+    assert record["url"].startswith("http://kenh14.vn/star/") and record["section"] == "Star" and record["language"] == "vi"
+    assert record["text"].startswith("Ngắm ảnh quá khứ giản dị của vợ Thanh Bùi\n\n") and record["models"]["classifier"] == "weak"
+    assert vnnews.extract(PAGE.read_text(encoding="utf-8"))["title"] == record["title"]
+    dump = vnnews.extract("Trang chủ\nTin A hôm nay\nThứ Ba, 23/06/2015 - 13:58\nĐoạn một của bài báo rất dài, có đủ chữ để là thân bài.", url="https://bao.vn/a")
+    assert dump["url"] == "https://bao.vn/a" and dump["meta_sources"]["url"] == "record"
+
+
+def test_extract_with_the_models(trained_classifier, trained_summarizer):
+    record = vnnews.extract(PAGE.read_bytes(), model=str(trained_classifier[0]))
+    assert record["label_source"] == "model" and all(line["confidence"] is not None for line in record["lines"])
+    summarized = vnnews.extract(PAGE.read_bytes(), summarizer=str(trained_summarizer[0]), generation={"max_new_tokens": 6})
+    assert isinstance(summarized["summary"], str) and summarized["models"]["summarizer"] == str(trained_summarizer[0])
+
+
+def test_the_extract_command_prints_json_markdown_or_text(capsys, monkeypatch):
+    assert main(["extract", str(PAGE)]) == 0
+    assert json.loads(capsys.readouterr().out)["section"] == "Star"
+    assert main(["extract", str(PAGE), "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("---\ntitle: Ngắm ảnh") and "\n# Ngắm ảnh quá khứ giản dị của vợ Thanh Bùi\n" in out
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((ROOT / "data" / "raw" / "000_40151c7d04a83f24.txt").read_bytes())))
+    assert main(["extract", "-", "--format", "txt"]) == 0
+    assert capsys.readouterr().out.startswith("Hội nghị Ngoại giao lần thứ 32:")
+    assert main(["extract", "https://vnexpress.net/abc.html"]) == 2
+    assert "is a URL: vnnews reads files and does not fetch pages" in capsys.readouterr().err
+
+
+def test_infer_writes_one_markdown_file_per_article_and_resumes(tmp_path, raw_dir):
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"id": "../../etc/passwd", "title": "Tin", "lead": "Sapo.", "body": ["Một.", "Hai."]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "articles"
+    config = InferenceConfig(classifier="weak", progress=False, output_format="markdown")
+    run_inference([raw_dir], out, config)
+    files = sorted(p.name for p in out.glob("*.md"))
+    assert len(files) == 5 and (out / "records.jsonl").is_file()
+    again = run_inference([raw_dir, records], out, InferenceConfig(classifier="weak", progress=False), resume=True)  # the directory says it is Markdown
+    assert again.skipped == 5 and again.done == 1 and len(read_ids(out)) == 6
+    names = [p.name for p in out.iterdir()]
+    assert "passwd.md" not in names and not (tmp_path / "etc").exists() and any(n.startswith("etc-passwd-") for n in names)
+    first = next(r for r in read_records(out) if r["id"] == "000_40151c7d04a83f24")
+    assert (out / next(n for n in names if n.startswith("000_40151c7d04a83f24"))).read_text(encoding="utf-8").startswith("---\n")
+    assert first["title"]
+    with pytest.raises(ValueError, match="--format markdown writes a directory"):
+        run_inference([raw_dir], tmp_path / "x.jsonl", InferenceConfig(classifier="weak", progress=False, output_format="markdown"))
