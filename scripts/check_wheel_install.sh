@@ -3,7 +3,9 @@
 # into a fresh virtual environment made by Python 3.11 (whose bundled pip is 23.2: it
 # does not resolve jusText's lxml[html_clean] extra, so vnnews depends on
 # lxml_html_clean directly), then, outside the checkout, import jusText and run
-# make-tiny, make-replica and a batch job. Needs a package index (PyPI or a mirror);
+# make-tiny, make-replica and a batch job, and a newcomer's first hour: the shipped
+# configs (`vnnews config list`, `--config tiny`), a dataset built from the bundled pages
+# and loaded with `datasets.load_dataset`, a tiny training run, `PageLabeler.predict(str)`. Needs a package index (PyPI or a mirror);
 # downloads no model. Usage: bash scripts/check_wheel_install.sh [PYTHON]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,4 +29,23 @@ test "$(wc -l < out.jsonl)" -eq 5
 # the serve extra is not installed: the command names it instead of a traceback
 if venv/bin/vnnews serve --classifier weak 2> serve.err; then echo "serve ran without its extra"; exit 1; fi
 grep -q "needs the \`serve\` extra" serve.err
-echo "wheel install with $("$pip" --version | cut -d' ' -f1-2): jusText imports; make-tiny, make-replica, infer run; serve names its extra"
+# the configs ship with the wheel: listed, copied, named by --config
+venv/bin/vnnews config list | grep -q "^classifier/tiny "
+venv/bin/vnnews config cp classifier/tiny my-tiny.yaml && grep -q "^base_model:" my-tiny.yaml
+venv/bin/vnnews build-dataset pages -o ds num_proc=1
+venv/bin/vnnews train classifier --config tiny base_model=tiny-phobert dataset_dir=ds output_dir=run training.max_steps=2
+venv/bin/python - <<'EOF'
+import glob
+
+from datasets import load_dataset
+
+from vnnews.models import PageLabeler
+
+for subset in ("segments", "summarization", "pages"):
+    assert len(load_dataset("ds", subset)["train"]) > 0, subset
+page = open(sorted(glob.glob("pages/*.txt"))[0], encoding="utf-8").read()
+lines = PageLabeler.from_pretrained("run").predict(page)
+assert lines and lines[0].text and lines[0].label, lines[:1]
+print("load_dataset: 3 subsets; PageLabeler.predict(str):", len(lines), "lines")
+EOF
+echo "wheel install with $("$pip" --version | cut -d' ' -f1-2): jusText imports; make-tiny, make-replica, infer run; serve names its extra; configs listed and copied; build-dataset, load_dataset, train --config tiny and predict(str) run"

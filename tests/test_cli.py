@@ -7,7 +7,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "infer", "pipeline", "serve", "push"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "infer", "pipeline", "serve", "push", "extract", "config"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():
@@ -151,3 +151,8 @@ def _help(command: str) -> str:
     parser = build_parser()
     action = next(a for a in parser._actions if a.dest == "command")
     return action.choices[command].format_help()
+
+
+def test_version_is_the_one_the_docs_name_as_current():
+    out = subprocess.run([sys.executable, "-m", "vnnews", "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "vnnews 0.2.0"  # the docs call the retired line-pair format "vnnews 0.1"

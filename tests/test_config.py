@@ -131,3 +131,12 @@ def test_includes_and_configs_that_are_not_regular_files_are_refused(tmp_path):
     big.write_text("# " + "x" * (2 << 20) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="a config is at most"):
         load_config(InferenceConfig, big)
+
+
+def test_overriding_one_training_key_keeps_the_recipes_own_defaults():
+    from vnnews.recipes.summarizer import SummarizerConfig
+
+    plain = load_config(SummarizerConfig, None, [])
+    one = load_config(SummarizerConfig, None, ["training.epochs=9"])
+    assert one.training.epochs == 9
+    assert (one.training.learning_rate, one.training.batch_size) == (plain.training.learning_rate, plain.training.batch_size) == (3e-4, 8)

@@ -92,3 +92,24 @@ def test_push_dataset_dry_run_writes_card_and_parquet(tmp_path, raw_dir, capsys)
 
     rows = sum(pq.read_metadata(p).num_rows for p in (out / "segments").glob("*.parquet"))
     assert rows == 306  # every gold line of the five seed pages
+
+
+def test_the_built_and_the_pushed_dataset_load_the_hugging_face_way(tmp_path, raw_dir, monkeypatch, capsys):
+    """``load_dataset(DIR, subset)`` reads the built directory (its card points at the
+    Arrow files on disk) and the pushed layout (the card points at the Parquet shards)."""
+    from datasets import load_dataset
+
+    from vnnews.dataset import load_subset
+
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    ds = tmp_path / "ds"
+    assert main(["build-dataset", str(raw_dir), "-o", str(ds), "num_proc=1"]) == 0
+    assert main(["push", "dataset", str(ds), "--repo-id", "org/ds", "--dry-run", str(tmp_path / "hub")]) == 0
+    for subset in ("segments", "summarization", "pages"):
+        ours = load_subset(ds, subset)
+        for where in (ds, tmp_path / "hub"):
+            loaded = load_dataset(str(where), subset)
+            assert set(loaded) == set(ours)
+            for split in ours:
+                assert loaded[split].features == ours[split].features  # ClassLabel names kept
+                assert loaded[split].to_list() == ours[split].to_list()

@@ -50,3 +50,10 @@ def test_a_wheel_install_runs_make_tiny_and_infer(tmp_path, trained_classifier, 
     )
     assert job.returncode == 0, job.stderr[-2000:]
     assert (work / "out.jsonl").read_text().count("\n") == 5
+    # the configs ship in the wheel: listed and named by --config from any directory
+    listed = subprocess.run([str(vnnews), "config", "list"], capture_output=True, text=True, cwd=work, env=env, timeout=120)
+    assert listed.returncode == 0 and "classifier/tiny" in listed.stdout and "pipeline/tiny" in listed.stdout, listed.stderr[-2000:]
+    shown = subprocess.run(
+        [str(vnnews), "train", "classifier", "--config", "tiny", "--print-config", "base_model=tiny-phobert"], capture_output=True, text=True, cwd=work, env=env, timeout=120
+    )
+    assert shown.returncode == 0 and "base_model: tiny-phobert" in shown.stdout and "window_lines: 192" in shown.stdout, shown.stderr[-2000:]

@@ -23,18 +23,23 @@ from typing import Any
 
 from vnnews.config import load_config
 from vnnews.recipes import classifier as recipe
-from vnnews.recipes.common import train_resumable
+from vnnews.recipes.common import claim_output, train_resumable
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="configs/classifier/*.yaml")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    parser.add_argument("--resume", action="store_true", help="continue the run in output_dir from its newest checkpoint (same config)")
+    parser.add_argument("--overwrite", action="store_true", help="start over: remove the earlier run in output_dir (only one vnnews wrote)")
     cli = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     # 1. Config: the YAML file, then the overrides; unknown keys and bad values fail here.
     config = load_config(recipe.ClassifierConfig, cli.config, cli.overrides)
+
+    # 1b. The output directory: a fresh run, or --resume (same config) / --overwrite an earlier one.
+    claim = claim_output(config, cli.resume, cli.overwrite)
 
     # 2. Model: a new page labeller whose line encoder is config.base_model
     #    (vinai/phobert-base-v2, a replica from `vnnews make-replica`, or a tiny checkpoint).
@@ -47,14 +52,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         data = recipe.prepare_data(config, model)
 
     # 4. Train: Hugging Face Trainer, class-weighted loss, best checkpoint by macro-F1,
-    #    resumed from OUTPUT/checkpoints when an earlier run was interrupted.
+    #    from the checkpoint step 1b chose (--resume), else from the start.
     trainer = recipe.build_trainer(config, model, args, data)
-    output = train_resumable(trainer, args.output_dir, f"{len(data.train)} windows, evaluating on {len(data.eval)}")
+    output = train_resumable(trainer, claim, f"{len(data.train)} windows, evaluating on {len(data.eval)}")
 
     # 5. Optional self-training on unlabelled real pages (config.self_training.pages).
     kept = 0
     if config.self_training.pages:
-        trainer, output, kept = recipe.self_train(config, model, data, trainer, output)
+        trainer, output, kept = recipe.self_train(config, model, data, trainer, output, resume=claim.checkpoint is not None)
 
     # 6. Evaluate line by line, save OUTPUT through the model class (weights, tokenizer,
     #    settings, training config, metrics, card), push when the config asks.

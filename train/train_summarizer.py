@@ -24,18 +24,23 @@ from typing import Any
 
 from vnnews.config import load_config
 from vnnews.recipes import summarizer as recipe
-from vnnews.recipes.common import train_resumable
+from vnnews.recipes.common import claim_output, train_resumable
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="configs/summarizer/*.yaml")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    parser.add_argument("--resume", action="store_true", help="continue the run in output_dir from its newest checkpoint (same config)")
+    parser.add_argument("--overwrite", action="store_true", help="start over: remove the earlier run in output_dir (only one vnnews wrote)")
     cli = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     # 1. Config: the YAML file, then the overrides; unknown keys and bad values fail here.
     config = load_config(recipe.SummarizerConfig, cli.config, cli.overrides)
+
+    # 1b. The output directory: a fresh run, or --resume (same config) / --overwrite an earlier one.
+    claim = claim_output(config, cli.resume, cli.overwrite)
 
     # 2. Model: config.base_model (VietAI/vit5-base, a replica, or a tiny checkpoint) with
     #    vnnews' prefix, source length and generation config.
@@ -48,9 +53,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         train_ds, eval_ds = recipe.prepare_data(config, summarizer)
 
     # 4. Train: Seq2SeqTrainer, best checkpoint by ROUGE-L (Vietnamese syllables),
-    #    resumed from OUTPUT/checkpoints when an earlier run was interrupted.
+    #    from the checkpoint step 1b chose (--resume), else from the start.
     trainer = recipe.build_trainer(config, summarizer, args, train_ds, eval_ds)
-    output = train_resumable(trainer, args.output_dir, f"{len(train_ds)} articles, evaluating on {len(eval_ds)}")
+    output = train_resumable(trainer, claim, f"{len(train_ds)} articles, evaluating on {len(eval_ds)}")
 
     # 5. Evaluate, save OUTPUT through the model class (weights, tokenizer, generation
     #    config, settings, training config, metrics, card), push when the config asks.

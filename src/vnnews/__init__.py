@@ -9,7 +9,7 @@ Imports are lazy: ``import vnnews`` loads no model library until a function need
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__", "extract"]
 
 

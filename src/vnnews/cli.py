@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,10 +31,16 @@ SYMLINKS_HELP = (
 )
 
 
+URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"
+
+
 def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Separate key=value overrides from input paths (an existing path always counts as input)."""
+    """Separate key=value overrides from input paths (an existing path always counts as
+    input). A URL is refused at once: vnnews reads files, it does not fetch."""
     paths, overrides = [], []
     for item in items:
+        if re.match(r"^[a-z][a-z0-9+.-]*://", item, re.I):
+            raise ValueError(f"{item} {URL_INPUT}")
         if _OVERRIDE_RE.match(item) and not Path(item).exists():
             overrides.append(item)
         else:
@@ -62,20 +69,45 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _load(config_class: Any, args: argparse.Namespace, kind: str, overrides: Sequence[str]) -> Any:
+    """The command's config: ``--config`` (a file, or a shipped config's name for ``kind``),
+    then the overrides. Raises ConfigError/ValueError naming the key."""
+    from vnnews.config import config_path, load_config
+
+    return load_config(config_class, config_path(getattr(args, "config", None), kind), overrides)
+
+
+def _print_config(config: Any) -> int:
+    """``--print-config``: the resolved config, as YAML a ``--config`` file takes."""
+    import yaml
+
+    from vnnews.config import to_dict
+
+    print(yaml.safe_dump(to_dict(config), allow_unicode=True, sort_keys=False), end="")
+    return 0
+
+
 # ---------------------------------------------------------------- build-dataset
 def cmd_build_dataset(args: argparse.Namespace) -> int:
-    from vnnews.config import ConfigError, load_config
+    from vnnews.config import ConfigError
     from vnnews.dataset import DatasetConfig, build_dataset, stats_table
 
-    inputs, overrides = _split_overrides(args.inputs)
-    if not inputs:
+    try:
+        inputs, overrides = _split_overrides(args.inputs)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if not inputs and not args.print_config:
         return _fail("no INPUT given")
     if args.no_follow_symlinks:
         overrides.append("follow_symlinks=false")
     try:
-        config = load_config(DatasetConfig, args.config, overrides)
+        config = _load(DatasetConfig, args, "dataset", overrides)
     except (ConfigError, ValueError, TypeError) as exc:
         return _fail(str(exc))
+    if args.print_config:
+        return _print_config(config)
+    if not args.out:
+        return _fail("give the output directory: -o/--output DIR")
     try:
         result = build_dataset(inputs, args.out, config, overwrite=args.overwrite)
     except (FileExistsError, ValueError) as exc:
@@ -216,7 +248,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from vnnews.config import ConfigError, load_config
+    from vnnews.config import ConfigError
     from vnnews.recipes.classifier import ClassifierConfig, train_classifier
     from vnnews.recipes.summarizer import SummarizerConfig, train_summarizer
 
@@ -226,13 +258,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         "summarizer": (SummarizerConfig, train_summarizer, "summarization"),
     }[task]
     try:
-        config = load_config(config_class, args.config, args.overrides)
+        config = _load(config_class, args, task, args.overrides)
     except (ConfigError, ValueError, TypeError) as exc:
         return _fail(str(exc))
+    if args.print_config:
+        return _print_config(config)
     if not Path(config.dataset_dir, subset).exists():
-        return _fail(f"dataset {config.dataset_dir} has no `{subset}` subset: build it with `vnnews build-dataset ... --out {config.dataset_dir}`")
+        return _fail(f"dataset {config.dataset_dir} has no `{subset}` subset: build it with `vnnews build-dataset ... -o {config.dataset_dir}`")
     try:
-        metrics = train(config)
+        metrics = train(config, resume=args.resume, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     if int(os.environ.get("RANK", "0")) != 0:  # under accelerate launch: the first process reports
@@ -242,20 +276,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"macro-F1 {ev['macro_f1']:.3f}, accuracy {ev['accuracy']:.3f} on {metrics['eval_split']} ({metrics['eval_pages']} pages)")
         print("on real pages, beside trafilatura: vnnews evaluate extraction --model " + config.output_dir)
     else:
-        print(f"ROUGE-1/2/L {ev['rouge1']:.2f}/{ev['rouge2']:.2f}/{ev['rougeL']:.2f} (compat {ev['compat_rouge1']:.2f}/{ev['compat_rouge2']:.2f}/{ev['compat_rougeL']:.2f}) on {metrics['eval_split']} ({metrics['eval_articles']} articles)")
+        print(f"ROUGE-1/2/L F x 100 on {metrics['eval_split']} ({metrics['eval_articles']} articles): {ev['rouge1']:.2f}/{ev['rouge2']:.2f}/{ev['rougeL']:.2f} "
+              f"on Vietnamese syllables (diacritics kept); {ev['compat_rouge1']:.2f}/{ev['compat_rouge2']:.2f}/{ev['compat_rougeL']:.2f} with rouge_score's "
+              "default tokenizer, which drops letters with diacritics (only to compare with published figures)")
     print(f"model, tokenizer, config, metrics and card in {config.output_dir}")
     return 0
 
 
 def _evaluate_extraction(args: argparse.Namespace) -> str:
-    from vnnews.config import load_config
     from vnnews.extraction_eval import evaluate_extraction, leave_one_family_out, leave_one_site_out
     from vnnews.recipes.classifier import ClassifierConfig
 
     if args.leave_one_site_out or args.leave_one_family_out:
         if not args.config:
-            raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/classifier/tiny.yaml)")
-        config = load_config(ClassifierConfig, args.config, args.overrides)
+            raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/classifier/tiny.yaml, or tiny)")
+        config = _load(ClassifierConfig, args, "classifier", args.overrides)
         if args.dataset:
             config.dataset_dir = args.dataset
         if args.leave_one_family_out:
@@ -279,20 +314,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if not model or not args.dataset:
             return _fail("give --model DIR and --dataset DIR")
         evaluate = evaluate_summarizer if args.task == "summarizer" else evaluate_classifier
-        text = evaluate(model, args.dataset, args.split, args.out, args.batch_size, args.max_articles)
+        out = args.out or str(Path("build") / "eval" / f"{Path(model).name or 'model'}-{args.task}-{args.split}")  # never inside the model
+        text = evaluate(model, args.dataset, args.split, out, args.batch_size, args.max_articles)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     print(text)
+    print(f"report (evaluation.md, its JSON and the predictions) in {out}")
     return 0
 
 
 # ---------------------------------------------------------------- infer
 def cmd_infer(args: argparse.Namespace) -> int:
-    from vnnews.config import ConfigError, load_config
+    from vnnews.config import ConfigError
     from vnnews.inference import InferenceConfig, run_inference
 
-    inputs, overrides = _split_overrides(args.inputs)
-    if not inputs:
+    try:
+        inputs, overrides = _split_overrides(args.inputs)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if not inputs and not args.print_config:
         return _fail("no INPUT given")
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
     if args.ray_address is not None:
@@ -306,13 +346,53 @@ def cmd_infer(args: argparse.Namespace) -> int:
     if args.format:
         overrides.append(f"output_format={args.format}")
     try:
-        config = load_config(InferenceConfig, args.config, overrides)
+        config = _load(InferenceConfig, args, "inference", overrides)
+        if args.print_config:
+            return _print_config(config)
+        if not args.output:
+            return _fail("give the output: -o/--output OUT.jsonl, OUT.parquet or a directory")
         if args.ray_address is not None and config.engine != "ray":
             return _fail("--ray-address is for the Ray engine: add --engine ray (or engine: ray in the config)")
         result = run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
     return 1 if result.merged and result.failed and not (result.done or result.skipped) else 0  # nothing but failures
+
+
+# ---------------------------------------------------------------- config
+def cmd_config(args: argparse.Namespace) -> int:
+    from vnnews.config import ConfigError, list_configs, shipped_config
+
+    if args.action == "list":
+        for name in list_configs():
+            first = shipped_config(name).read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+            print(f"{name:<28} {first}")
+        return 0
+    if not args.name:
+        return _fail(f"vnnews config {args.action} needs a NAME (vnnews config list shows them)")
+    try:
+        source = shipped_config(args.name)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.action == "show":
+        print(source.read_text(encoding="utf-8"), end="")
+        return 0
+    target = Path(args.file or source.name)
+    if target.is_dir():
+        target = target / source.name
+    if target.exists():
+        return _fail(f"{target} exists: vnnews never writes over a file it did not write; give another FILE")
+    text = source.read_text(encoding="utf-8")
+    if "include:" in text:  # the copy stands alone: its includes resolved, written out whole
+        import yaml
+
+        from vnnews.config import read_yaml, resolve_includes
+
+        data = resolve_includes(read_yaml(source), base_dir=source.parent)
+        text = f"# {args.name}, copied by `vnnews config cp` with its includes written out\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    target.write_text(text, encoding="utf-8")
+    print(f"copied {args.name} to {target}: edit it, then --config {target}")
+    return 0
 
 
 # ---------------------------------------------------------------- extract
@@ -328,7 +408,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             return _fail(f"stdin: {exc}")
     else:
         if re.match(r"^[a-z][a-z0-9+.-]*://", args.input, re.I):
-            return _fail(f"{args.input} is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file")
+            return _fail(f"{args.input} {URL_INPUT}")
         errors = _ErrorCounter()
         articles = list(iter_articles([args.input], on_error=errors))
         if not articles:
@@ -347,11 +427,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- pipeline
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    from vnnews.config import ConfigError, load_config
+    from vnnews.config import ConfigError
     from vnnews.pipeline import PipelineConfig, run_pipeline
 
     try:
-        config = load_config(PipelineConfig, args.config, args.overrides)
+        config = _load(PipelineConfig, args, "pipeline", args.overrides)
+        if args.print_config:
+            return _print_config(config)
         result = run_pipeline(config, resume=args.resume, overwrite=args.overwrite)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
         return _fail(str(exc))
@@ -384,7 +466,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- serve
 def cmd_serve(args: argparse.Namespace) -> int:
-    from vnnews.config import ConfigError, load_config
+    from vnnews.config import ConfigError
     from vnnews.extras import require
 
     for module in ("fastapi", "uvicorn", "prometheus_client"):
@@ -393,9 +475,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, host=args.host, port=args.port) + args.overrides
     try:
-        config = load_config(ServeConfig, args.config, overrides)
+        config = _load(ServeConfig, args, "serve", overrides)
     except (ConfigError, ValueError, TypeError) as exc:
         return _fail(str(exc))
+    if args.print_config:
+        return _print_config(config)
     import uvicorn
 
     from vnnews.serving.protocol import bounded_protocol
@@ -438,6 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_evaluate(sub)
     _add_extract(sub)
+    _add_config(sub)
     _add_infer(sub)
     _add_pipeline(sub)
     _add_serve(sub)
@@ -445,21 +530,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_out(p: Any, what: str) -> None:
+    """OUT as a positional argument or as -o/--output/--out, as every command names its output."""
+    p.add_argument("out", metavar="OUT", nargs="?", help=f"{what} (or -o OUT)")
+    p.add_argument("-o", "--output", "--out", dest="out_option", metavar="OUT", help=argparse.SUPPRESS)
+
+
 def _add_build_dataset(sub: Any) -> None:
     p = sub.add_parser(
         "build-dataset",
-        help="build the Hugging Face dataset (segments + summarization) from pages and records",
-        description="Read pages and records (txt, html, jsonl, directories, .gz), label every line "
-        "(gold annotations, structured records, else weak rules), split per article, and write a "
-        "Hugging Face dataset with subsets `segments` and `summarization`, plus README.md (dataset card), "
-        "build.json and errors.jsonl. Prints its statistics.",
-        epilog="Example: vnnews build-dataset data/raw ../shared/corpora/vietnews/train.jsonl.gz --out build/dataset "
-        "split_ratios.train=0.9 split_ratios.validation=0.05 split_ratios.test=0.05",
+        help="build the Hugging Face dataset (segments, summarization, pages) from pages and records",
+        description="Read pages and records (txt, html, jsonl, parquet, directories, .gz), label every line "
+        "(gold annotations, structured records, else weak rules), split per article (near-duplicates kept in their "
+        "original's split), and write a Hugging Face dataset with three subsets: `segments` (one row per line, with its "
+        "label and neighbours: line classifiers), `summarization` (one row per article: body -> lead, the summarizer) and "
+        "`pages` (one row per page, every line labelled: the page labeller), plus README.md (the dataset card, whose "
+        "configs make `datasets.load_dataset(DIR, \"segments\")` work), build.json and errors.jsonl. Prints its statistics.",
+        epilog="Examples:\n  vnnews build-dataset data/raw ../shared/corpora/vietnews/train.jsonl.gz -o build/dataset "
+        "split_ratios.train=0.9 split_ratios.validation=0.05 split_ratios.test=0.05\n"
+        "  vnnews build-dataset data/raw records.jsonl.gz -o build/classifier-pages --config classifier-pages\n"
+        "  python -c \"import datasets; print(datasets.load_dataset('build/dataset', 'summarization'))\"",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories; key=value items override the config")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
-    p.add_argument("--config", metavar="FILE", default=None, help="YAML config (default: built-in defaults, as in configs/dataset/default.yaml)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="files or directories (vnnews reads files: it does not fetch URLs); key=value items override the config")
+    p.add_argument("-o", "--output", "--out", dest="out", metavar="DIR", help="output directory (written atomically)")
+    p.add_argument("--config", metavar="FILE_OR_NAME", default=None, help="YAML config, or a shipped one's name (default, classifier-pages, vietnews: vnnews config list)")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("--overwrite", action="store_true", help="replace DIR if an earlier build wrote it (a directory vnnews did not write is never replaced)")
     p.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the dataset to the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)")
     p.add_argument("--private", action="store_true", help="create the Hub repository as private")
@@ -480,7 +576,7 @@ def _add_ingest(sub: Any) -> None:
         description="Read INPUTs as build-dataset does and write one JSON object per article: id, source, meta and its lines (text, HTML tag path and link density, label for structured records).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output (never an input, never a file vnnews did not write)")
+    p.add_argument("-o", "--output", "--out", dest="output", metavar="FILE", help="write here instead of standard output (never an input, never a file vnnews did not write)")
     p.add_argument("--overwrite", action="store_true", help="replace FILE if an earlier `vnnews ingest` wrote it")
     p.add_argument("--tone-style", choices=["new", "old"], default="new", help="tone-mark placement: new (hoá) or old (hóa); default new")
     p.set_defaults(func=cmd_ingest)
@@ -523,7 +619,7 @@ def _add_make_tiny(sub: Any) -> None:
         "summarizer = ViT5 format (T5, spiece.model), loaded like VietAI/vit5-base.",
     )
     p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
-    p.add_argument("out", metavar="OUT")
+    _add_out(p, "a new directory")
     p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default: the bundled seed pages)")
     p.set_defaults(func=cmd_make_tiny)
 
@@ -543,7 +639,7 @@ def _add_make_replica(sub: Any) -> None:
         "vnnews train classifier --config configs/classifier/phobert-base-v2.yaml base_model=build/replicas/phobert-base-v2 training.max_steps=2",
     )
     p.add_argument("name", choices=sorted(REPLICAS), help="which base model")
-    p.add_argument("out", metavar="OUT", help="a new or empty directory")
+    _add_out(p, "a new or empty directory")
     p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer's pieces from (default: the bundled seed pages)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
     p.set_defaults(func=cmd_make_replica)
@@ -564,8 +660,11 @@ def _add_train(sub: Any) -> None:
         epilog="Example: vnnews train classifier --config configs/classifier/tiny.yaml training.epochs=1 training.lr_scheduler_type=cosine output_dir=runs/x",
     )
     p.add_argument("task", choices=["classifier", "summarizer", "labeler"], help="which model: the classifier (page labeller; `labeler` is the same) or the summarizer")
-    p.add_argument("--config", required=True, metavar="FILE", help="YAML config (configs/classifier/*.yaml, configs/summarizer/*.yaml)")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1 training.learning_rate=3e-5)")
+    p.add_argument("--config", required=True, metavar="FILE_OR_NAME", help="YAML config, or a shipped one's name: tiny, phobert-base-v2, phobert-large (classifier); tiny, vit5-base, vit5-large (summarizer)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (dotted keys: training.epochs=1 training.learning_rate=3e-5; --learning_rate 3e-5 works too)")
+    p.add_argument("--resume", action="store_true", help="continue the run in output_dir from its newest checkpoint (refused if the config changed)")
+    p.add_argument("--overwrite", action="store_true", help="start over: remove the earlier run in output_dir first (only one vnnews wrote)")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.set_defaults(func=cmd_train)
 
 
@@ -584,7 +683,7 @@ def _add_export(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="trained model directory or Hub id")
-    p.add_argument("out", metavar="OUT", help="a new or empty directory")
+    _add_out(p, "a new or empty directory")
     p.add_argument("--format", choices=["onnx", "ct2"], help="runtime (default: onnx for the classifier, ct2 for the summarizer)")
     p.add_argument("--quantize", choices=["int8", "none"], default="int8", help="int8 weights (default) or float32")
     p.set_defaults(func=cmd_export)
@@ -609,10 +708,10 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--model", metavar="DIR", action="append", help="trained model directory or Hub id (extraction: repeat to compare)")
     p.add_argument("--dataset", metavar="DIR", help="dataset built by build-dataset")
     p.add_argument("--split", default="test", help="split to score (default test)")
-    p.add_argument("--out", metavar="DIR", help="where to write evaluation.md/.json and the PNG (default MODEL/eval-SPLIT)")
+    p.add_argument("-o", "--output", "--out", dest="out", metavar="DIR", help="where to write the report (.md, .json, PNG); default build/eval/MODELNAME-TASK-SPLIT, never inside the model")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-articles", type=int, metavar="N", help="score only the first N articles (by id) of the split")
-    p.add_argument("--config", metavar="FILE", help="extraction: classifier training config for --leave-one-site-out / --leave-one-family-out")
+    p.add_argument("--config", metavar="FILE_OR_NAME", help="extraction: classifier training config (or shipped name: tiny) for --leave-one-site-out / --leave-one-family-out")
     p.add_argument("--pages", default="data/real/pages", metavar="DIR", help="extraction: real pages (default data/real/pages)")
     p.add_argument("--annotations", default="data/real/annotations", metavar="DIR", help="extraction: their gold labels (default data/real/annotations)")
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
@@ -621,6 +720,23 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
+
+
+def _add_config(sub: Any) -> None:
+    p = sub.add_parser(
+        "config",
+        help="the shipped configs: list them, show one, copy one to edit (as torchtune's `tune ls/cp`)",
+        description="vnnews ships its configs with the package: every command's --config takes a file or a shipped config's "
+        "name (`--config tiny` for `vnnews train classifier` is classifier/tiny). `list` names them with their first line, "
+        "`show NAME` prints one, `cp NAME [FILE]` copies one to edit (includes written out, never over an existing file).",
+        epilog="Examples:\n  vnnews config list\n  vnnews config show classifier/tiny\n  vnnews config cp classifier/phobert-base-v2 my-classifier.yaml\n"
+        "  vnnews train classifier --config my-classifier.yaml --print-config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("action", choices=["list", "show", "cp"])
+    p.add_argument("name", nargs="?", metavar="NAME", help="KIND/NAME (classifier/tiny), or a NAME only one kind has")
+    p.add_argument("file", nargs="?", metavar="FILE", help="cp: where to copy it (default: NAME.yaml here)")
+    p.set_defaults(func=cmd_config)
 
 
 def _add_extract(sub: Any) -> None:
@@ -665,8 +781,8 @@ def _add_infer(sub: Any) -> None:
         "  vnnews infer /shared/pages --classifier C -o /shared/out.parquet --engine ray --ray-address auto   # on a cluster",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or saved datasets; key=value items override the config")
-    p.add_argument("-o", "--output", required=True, metavar="PATH", help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="files, directories or saved datasets (vnnews reads files: it does not fetch URLs); key=value items override the config")
+    p.add_argument("-o", "--output", "--out", dest="output", metavar="PATH", help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset, or Markdown files with --format markdown)")
     p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="classifier (trained directory or Hub id), or 'weak' for the rule labeller")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer (trained directory or Hub id)")
     p.add_argument(
@@ -675,7 +791,8 @@ def _add_infer(sub: Any) -> None:
         help="what to run; default auto = the stages whose model is given. summarize alone takes the input as clean "
         "text (or uses its own labels, for records and datasets)",
     )
-    p.add_argument("--config", metavar="FILE", help="YAML config (configs/inference/default.yaml): batch sizes, chunk size, generation overrides, device")
+    p.add_argument("--config", metavar="FILE_OR_NAME", help="YAML config (configs/inference/default.yaml, or its name: default): batch sizes, chunk size, generation overrides, device")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("--chunk-size", type=int, metavar="N", help="articles per chunk and part file (default 256)")
     p.add_argument("--resume", action="store_true", help="continue a job: skip articles already in OUTPUT or its parts")
     p.add_argument("--overwrite", action="store_true", help="start over: ignore OUTPUT and an interrupted job's parts; the old OUTPUT is replaced only once the new one is complete (only an OUTPUT vnnews wrote)")
@@ -714,9 +831,10 @@ def _add_pipeline(sub: Any) -> None:
         "  vnnews pipeline --config configs/pipeline/phobert-vit5-base.yaml --resume   # the Hub models, a GPU",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", required=True, metavar="FILE", help="pipeline config (configs/pipeline/tiny.yaml, configs/pipeline/phobert-vit5-base.yaml)")
+    p.add_argument("--config", required=True, metavar="FILE_OR_NAME", help="pipeline config (configs/pipeline/tiny.yaml, or a shipped name: tiny, phobert-vit5-base)")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (classifier.training.epochs=1 work_dir=build/x)")
-    p.add_argument("--resume", action="store_true", help="skip the stages an earlier run finished; training continues from its checkpoints")
+    p.add_argument("--resume", action="store_true", help="skip the stages an earlier run finished; training continues from its checkpoints (refused if the config changed)")
     p.add_argument("--overwrite", action="store_true", help="start over: delete the working directory first, if an earlier `vnnews pipeline` made it (never one vnnews did not make)")
     p.set_defaults(func=cmd_pipeline)
 
@@ -737,7 +855,8 @@ def _add_serve(sub: Any) -> None:
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument("--config", metavar="FILE", help="YAML config (configs/serve/default.yaml): batching, limits, timeouts, generation")
+    p.add_argument("--config", metavar="FILE_OR_NAME", help="YAML config (configs/serve/default.yaml, or its name: default): batching, limits, timeouts, generation")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (max_batch=16 timeout_s=10)")
     p.set_defaults(func=cmd_serve)
 
@@ -765,18 +884,78 @@ def _add_push(sub: Any) -> None:
     p.set_defaults(func=cmd_push)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    # key=value overrides may follow options (build-dataset IN --out DIR k=v), which
-    # argparse does not take as positionals there: collect them by hand.
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        if hasattr(args, "inputs") and all(_OVERRIDE_RE.match(item) for item in extra):
-            args.inputs += extra
-        elif hasattr(args, "overrides") and all(_OVERRIDE_RE.match(item) for item in extra):
-            args.overrides += extra
+GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose", "-q": "quiet", "--quiet": "quiet"}
+# What a command keeps when it is stopped with Ctrl-C, and how to go on.
+INTERRUPTED = {
+    "infer": "finished chunks are kept in OUTPUT.parts: run the same command with --resume to continue",
+    "train": "checkpoints are kept in OUTPUT/checkpoints: run the same command with --resume to continue",
+    "pipeline": "finished stages are kept (WORK/stages.json): run the same command with --resume to continue",
+    "build-dataset": "nothing was written: the unfinished build is cleared when the command runs again",
+    "evaluate": "nothing was written",
+}
+
+
+def _known_options(parser: argparse.ArgumentParser, command: str | None) -> list[str]:
+    subparsers = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    chosen = subparsers.choices.get(command) if subparsers and command else None
+    return [o for a in (chosen or parser)._actions for o in a.option_strings]
+
+
+def _as_overrides(extra: Sequence[str], known: Sequence[str]) -> tuple[list[str], list[str]]:
+    """HF-style ``--key value`` / ``--key=value`` items as ``key=value`` overrides (a flag
+    with no value is ``true``); the items that are not such (with a close known option,
+    a likely typo) stay unrecognised."""
+    import difflib
+
+    overrides, rest = [], []
+    i = 0
+    while i < len(extra):
+        item = extra[i]
+        if _OVERRIDE_RE.match(item):
+            overrides.append(item)
+        elif item.startswith("--") and len(item) > 2:
+            key, sep, value = item[2:].partition("=")
+            if not sep:
+                if i + 1 < len(extra) and not extra[i + 1].startswith("--"):
+                    value, i = extra[i + 1], i + 1
+                else:
+                    value = "true"
+            close = difflib.get_close_matches(item.split("=")[0], known, n=1, cutoff=0.85)
+            if close:
+                rest.append(f"{item} (did you mean {close[0]}?)")
+            else:
+                overrides.append(f"{key.replace('-', '_')}={value}")
         else:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            rest.append(item)
+        i += 1
+    return overrides, rest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None and hasattr(signal, "SIGPIPE"):  # `vnnews config list | head`: stop quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    flags = {GLOBAL_FLAGS[a] for a in argv if a in GLOBAL_FLAGS}  # -v/-q anywhere, before or after the command
+    argv = [a for a in argv if a not in GLOBAL_FLAGS]
+    # key=value overrides (and HF-style --key value) may follow options, which argparse does
+    # not take as positionals there: collect them by hand.
+    args, extra = parser.parse_known_args(argv)
+    for flag in flags:
+        setattr(args, flag, True)
+    if extra:
+        overrides, rest = _as_overrides(extra, _known_options(parser, getattr(args, "command", None)))
+        target = "inputs" if hasattr(args, "inputs") else "overrides" if hasattr(args, "overrides") else None
+        if rest or (overrides and target is None):
+            parser.error(f"unrecognized arguments: {' '.join(rest or extra)}")
+        if overrides:
+            getattr(args, target).extend(overrides)
+    if hasattr(args, "out_option"):
+        if args.out and args.out_option and args.out != args.out_option:
+            parser.error(f"two outputs given: {args.out} and -o {args.out_option}")
+        args.out = args.out or args.out_option
+        if not args.out:
+            parser.error(f"{args.command}: give the output directory (OUT or -o OUT)")
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     from vnnews.extras import MissingExtra
@@ -785,6 +964,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except MissingExtra as exc:  # an optional dependency: one line naming the extra
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        hint = INTERRUPTED.get(args.command, "")
+        print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

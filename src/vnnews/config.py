@@ -172,15 +172,75 @@ def check_type(key: str, value: Any, hint: Any) -> Any:
     return value
 
 
+def _sections(cls: type) -> dict[str, type]:
+    """The fields of ``cls`` that are config sections of their own (``training``, ``settings``)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if dataclasses.is_dataclass(hints[f.name])}  # type: ignore[arg-type]
+
+
+def _section_takes(section: type, key: str) -> bool:
+    """Whether ``section`` has ``key``, as a field or through its ``check_extra`` (the
+    ``training`` section takes every TrainingArguments field)."""
+    if key in {f.name for f in dataclasses.fields(section)}:  # type: ignore[arg-type]
+        return True
+    check = getattr(section, "check_extra", None)
+    if getattr(section, "__config_extra__", None) and check is not None:
+        try:
+            check(key, None)
+        except ConfigError as exc:
+            return "unknown config key" not in str(exc)
+        except (TypeError, ValueError):
+            return True
+        return True
+    return False
+
+
+def _nest_section_keys(cls: type, data: Mapping[str, Any], prefix: str) -> Mapping[str, Any]:
+    """A top-level key that only one section has goes into it (``learning_rate=3e-5`` ->
+    ``training.learning_rate``, as HF users write ``--learning_rate``); a key several
+    sections have is an error naming them."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    moved = dict(data)
+    for key in [k for k in data if k not in names]:
+        homes = [name for name, section in _sections(cls).items() if _section_takes(section, key)]
+        if len(homes) > 1:
+            raise ConfigError(f"config key '{prefix}{key}' is ambiguous: write one of {', '.join(f'{prefix}{h}.{key}' for h in homes)}")
+        if homes:
+            section = dict(moved.get(homes[0]) or {})
+            section[key] = moved.pop(key)  # written at the top (an override, a --flag): it wins
+            moved[homes[0]] = section
+    return moved
+
+
+def _nested_keys(cls: type, depth: int = 2) -> list[str]:
+    """Dotted names of the keys inside ``cls``'s sections, ``depth`` levels down."""
+    out = []
+    for name, section in _sections(cls).items():
+        out += [f"{name}.{f.name}" for f in dataclasses.fields(section)]  # type: ignore[arg-type]
+        if depth > 1:
+            out += [f"{name}.{k}" for k in _nested_keys(section, depth - 1)]
+    return out
+
+
+def _suggest(cls: type, key: str, prefix: str) -> str:
+    """"did you mean ...? " for an unknown key: close names of the sections' keys first
+    (``training.learning_rate`` before ``encoder_learning_rate``), then of the top level."""
+    nested = _nested_keys(cls)
+    close = difflib.get_close_matches(key, [n.rsplit(".", 1)[1] for n in nested], n=2, cutoff=0.8)
+    hits = [n for n in nested if n.rsplit(".", 1)[1] in close][:3]
+    hits += [h for h in difflib.get_close_matches(key, sorted(f.name for f in dataclasses.fields(cls)), n=3) if h not in hits]  # type: ignore[arg-type]
+    return f"did you mean {', '.join(prefix + h for h in hits[:4])}? " if hits else ""
+
+
 def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
     extra = getattr(cls, "__config_extra__", None)  # a dict field that takes the keys the class does not name
+    if not extra:
+        data = _nest_section_keys(cls, data, prefix)
+    unknown = sorted(set(data) - set(fields))
     if unknown and not extra:
-        close = difflib.get_close_matches(unknown[0], sorted(fields), n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; {hint}known keys: {', '.join(sorted(fields))}")
+        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; {_suggest(cls, unknown[0], prefix)}known keys: {', '.join(sorted(fields))}")
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     if unknown and extra:
@@ -192,10 +252,22 @@ def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
         if dataclasses.is_dataclass(hint) and isinstance(hint, type):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{prefix}{name}: expected a mapping, got {value!r}")
-            kwargs[name] = from_dict(hint, value, prefix=f"{prefix}{name}.")
+            kwargs[name] = from_dict(hint, deep_merge(_default_dict(fields[name]), dict(value)), prefix=f"{prefix}{name}.")
         else:
             kwargs[name] = check_type(prefix + name, value, hint)
     return cls(**kwargs)
+
+
+def _default_dict(f: dataclasses.Field) -> dict[str, Any]:
+    """The keys of a section's own default (a recipe's ``training`` defaults differ from
+    ``TrainingConfig``'s), so that overriding one key keeps the others."""
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        default = f.default_factory()  # type: ignore[misc]
+    elif f.default is not dataclasses.MISSING:
+        default = f.default
+    else:
+        return {}
+    return dataclasses.asdict(default) if dataclasses.is_dataclass(default) else {}
 
 
 def load_config(cls: type[T], path: str | os.PathLike[str] | None = None, overrides: Sequence[str] = ()) -> T:
@@ -207,3 +279,51 @@ def load_config(cls: type[T], path: str | os.PathLike[str] | None = None, overri
 def to_dict(config: Any) -> dict[str, Any]:
     """Plain dict of a config dataclass, for saving next to what it produced."""
     return dataclasses.asdict(config)
+
+
+# ---------------------------------------------------------------- shipped configs
+CONFIG_KINDS = ("classifier", "summarizer", "dataset", "inference", "pipeline", "serve")
+
+
+def shipped_configs_dir() -> Path:
+    """The configs shipped with vnnews (the repository's configs/, installed with the package)."""
+    from importlib import resources
+
+    return Path(str(resources.files("vnnews") / "resources" / "configs"))
+
+
+def list_configs(kind: str | None = None) -> list[str]:
+    """The shipped configs as ``kind/name`` (``classifier/tiny``), sorted."""
+    root = shipped_configs_dir()
+    kinds = [kind] if kind else CONFIG_KINDS
+    return sorted(f"{k}/{p.stem}" for k in kinds for p in (root / k).glob("*.yaml"))
+
+
+def shipped_config(name: str, kind: str | None = None) -> Path:
+    """The shipped config called ``name``: ``kind/name`` or, where ``kind`` is known (the
+    command's), ``name`` alone (``tiny`` for ``vnnews train classifier`` is classifier/tiny).
+    A bare name that several kinds have is an error listing them."""
+    stem = name.removesuffix(".yaml")
+    if "/" in stem:
+        wanted = [stem]
+    elif kind is not None:
+        wanted = [f"{kind}/{stem}"]
+    else:
+        wanted = [c for c in list_configs() if c.endswith(f"/{stem}")]
+        if len(wanted) > 1:
+            raise ConfigError(f"config {name!r} is shipped for several commands: {', '.join(wanted)}; name one")
+    path = shipped_configs_dir() / f"{wanted[0]}.yaml" if wanted else None
+    if path is None or not path.is_file():
+        choices = ", ".join(list_configs(kind)) or "none"
+        raise ConfigError(f"no config file {name!r} and no shipped config of that name; shipped: {choices} (vnnews config list)")
+    return path
+
+
+def config_path(value: str | os.PathLike[str] | None, kind: str) -> Path | None:
+    """What ``--config VALUE`` names for a command of ``kind``: a file, else a shipped config."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.exists() or path.suffix in (".yaml", ".yml") and os.sep in str(value):
+        return path
+    return shipped_config(str(value), kind)

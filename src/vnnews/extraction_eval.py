@@ -377,7 +377,7 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
             output_dir=str(out / "runs" / site),
             self_training=replace(config.self_training, pages=[str(pages_dir)], exclude_sites=[site]),
         )
-        train_classifier(run)
+        train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
         model = PageLabeler.from_pretrained(run.output_dir)
         held = [a for a in articles if site_of(a) == site]
         for article, preds in zip(held, model.predict(held), strict=True):
@@ -409,7 +409,7 @@ def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[st
     all_texts: list[str] = []
     for family in families or FAMILIES:
         run = replace(config, output_dir=str(out / "runs" / family), exclude_families=[family])
-        train_classifier(run)
+        train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
         _, held = load_pages(run)
         model = PageLabeler.from_pretrained(run.output_dir)
         gold = [line.label or "other" for a in held for line in a.lines]

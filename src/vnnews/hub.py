@@ -7,7 +7,6 @@ huggingface_hub itself; vnnews never reads, prints or stores it.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +59,10 @@ def stage_dataset(dataset_dir: str | os.PathLike[str], out_dir: str | os.PathLik
     dataset_dir, out = Path(dataset_dir), Path(out_dir)
     if not (dataset_dir / "README.md").exists():
         raise FileNotFoundError(f"{dataset_dir} has no README.md: is it a dataset built by `vnnews build-dataset`?")
+    from vnnews.dataset.card import hub_card
+
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(dataset_dir / "README.md", out / "README.md")
+    (out / "README.md").write_text(hub_card((dataset_dir / "README.md").read_text(encoding="utf-8")), encoding="utf-8")
     written = [out / "README.md"]
     for subset in (s for s in SUBSETS if (dataset_dir / s).exists()):  # datasets built before `pages` lack it
         for split, ds in load_subset(dataset_dir, subset).items():
@@ -85,7 +86,10 @@ def push_dataset(dataset_dir: str | os.PathLike[str], repo_id: str, private: boo
         raise FileNotFoundError(f"{dataset_dir} has no README.md: is it a dataset built by `vnnews build-dataset`?")
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    api.upload_file(path_or_fileobj=str(card), path_in_repo="README.md", repo_id=repo_id, repo_type="dataset")
+    from vnnews.dataset.card import hub_card
+
+    text = hub_card(card.read_text(encoding="utf-8"))
+    api.upload_file(path_or_fileobj=text.encode("utf-8"), path_in_repo="README.md", repo_id=repo_id, repo_type="dataset")
     for subset in (s for s in SUBSETS if (dataset_dir / s).exists()):
         load_subset(dataset_dir, subset).push_to_hub(repo_id, config_name=subset, private=private, token=token)
     return f"https://huggingface.co/datasets/{repo_id}"

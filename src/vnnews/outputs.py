@@ -271,3 +271,30 @@ __all__ = [
     "write_file",
     "write_json",
 ]
+
+
+def _umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)  # elsewhere: read it the only portable way, and put it back
+    os.umask(old)
+    return old
+
+
+def make_readable(root: str | os.PathLike[str], skip: tuple[str, ...] = ()) -> None:
+    """Give the files under ``root`` the modes a new file gets here (0644 under the usual
+    umask 022). safetensors and tempfile write 0600, which a server reading a read-only
+    mount as another user cannot open; ``skip`` names top-level entries to leave alone
+    (training checkpoints)."""
+    mode = 0o666 & ~_umask()
+    base = Path(root)
+    for path in base.rglob("*"):
+        if path.relative_to(base).parts[0] in skip or path.is_symlink() or not path.is_file():
+            continue
+        current = path.stat().st_mode & 0o777
+        if current | mode != current:
+            path.chmod(current | mode)

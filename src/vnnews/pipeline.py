@@ -115,11 +115,28 @@ def run_pipeline(config: PipelineConfig, resume: bool = False, overwrite: bool =
                 remove_ours(work)
             elif not resume:
                 raise OutputRefused(f"{work} holds an earlier run: pass --resume to continue it or --overwrite to start over")
+            else:
+                _check_resume(config, work)
         mark_dir(work, written_by_command="vnnews pipeline")
-        return _run_stages(config, work, echo)
+        return _run_stages(config, work, echo, resume)
 
 
-def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None]) -> PipelineResult:
+def _check_resume(config: PipelineConfig, work: Path) -> None:
+    """``--resume`` continues the run whose config is in WORK/pipeline.json: a changed
+    setting (an override given now and not then, or the other way) is refused, named."""
+    from vnnews.outputs import OutputRefused
+    from vnnews.recipes.common import config_changes
+
+    try:
+        previous = json.loads((work / "pipeline.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # stopped before it wrote its config: nothing to compare
+    changes = config_changes(previous, to_dict(config))
+    if changes:
+        raise OutputRefused(f"--resume with another config than the run in {work}: " + "; ".join(changes[:8]) + " (keep them, or pass --overwrite to start over)")
+
+
+def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None], resume: bool = False) -> PipelineResult:
     from vnnews.dataset import build_dataset
     from vnnews.evaluation import evaluate_classifier, evaluate_summarizer
     from vnnews.inference import run_inference
@@ -152,8 +169,9 @@ def _run_stages(config: PipelineConfig, work: Path, echo: Callable[[str], None])
     from vnnews.recipes.classifier import train_classifier
     from vnnews.recipes.summarizer import train_summarizer
 
-    stage("train_classifier", lambda: train_classifier(config.classifier))
-    stage("train_summarizer", lambda: train_summarizer(config.summarizer))
+    # a training stage a killed run left half done continues from its checkpoints
+    stage("train_classifier", lambda: train_classifier(config.classifier, resume=resume and Path(config.classifier.output_dir).is_dir()))
+    stage("train_summarizer", lambda: train_summarizer(config.summarizer, resume=resume and Path(config.summarizer.output_dir).is_dir()))
     split, n_eval = config.evaluate_split, config.evaluate_max_articles
     stage("evaluate_classifier", lambda: evaluate_classifier(config.classifier.output_dir, str(work / "dataset"), split, str(work / "eval" / "classifier"), max_articles=n_eval))
     if Path(config.real_pages).is_dir():

@@ -101,3 +101,21 @@ def test_nothing_pushed_names_a_path_of_the_training_machine(trained_classifier,
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not [m for m in machine if m and m != "/" and m in text], path.name
         assert load_model(str(tmp_path / source.name), device="cpu") is not None  # still loads
+
+
+@pytest.mark.parametrize("which", ["classifier", "summarizer"])
+def test_every_saved_file_is_readable_by_other_users(which, trained_classifier, trained_summarizer, tmp_path):
+    """A server that runs as another user on a read-only mount must read the weights:
+    transformers and safetensors write 0600, vnnews gives the files the umask's mode."""
+    import os
+
+    source = trained_classifier if which == "classifier" else trained_summarizer
+    old = os.umask(0o022)
+    try:
+        out = load_model(str(source[0])).save_pretrained(tmp_path / "m")
+    finally:
+        os.umask(old)
+    files = [p for p in Path(out).rglob("*") if p.is_file()]
+    assert any(p.suffix == ".safetensors" for p in files)
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}
+    assert oct((trained_classifier[0] / "model.safetensors").stat().st_mode & 0o777) == "0o644"  # as training wrote it

@@ -42,3 +42,11 @@ def test_a_damaged_model_directory_is_one_line_naming_the_file(trained_classifie
         assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
         assert "huggingface.co" not in str(caught.value)
     assert isinstance(caught.value, ModelFileError) or "no config.json" in str(caught.value)
+
+
+def test_a_base_model_that_is_nowhere_fails_in_one_line_with_the_way_out(tmp_path, monkeypatch):
+    from vnnews.models.loading import load_tokenizer
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelFileError, match=r"build/tiny-nothing: no such local directory.*vnnews make-tiny"):
+        load_tokenizer("build/tiny-nothing")

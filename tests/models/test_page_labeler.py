@@ -113,3 +113,18 @@ def test_segmentation_in_worker_processes_gives_the_same_ids(tiny_phobert):
         model.close()
     assert [p.ids for p in spread] == [p.ids for p in here]
     assert [p.features for p in spread] == [p.features for p in here]
+
+
+def test_predict_takes_plain_text_html_bytes_and_lists_as_gliner_does(labeller):
+    text = "Hà Nội mưa lớn\nSáng nay, mưa lớn kéo dài khiến nhiều tuyến phố ngập sâu.\nẢnh: Ngọc Thành"
+    html = "<html><body><h1>Hà Nội mưa lớn</h1><p>Sáng nay, mưa lớn kéo dài khiến nhiều tuyến phố ngập sâu.</p></body></html>"
+    from_text = labeller.predict(text)
+    assert [p.text for p in from_text] == text.splitlines()
+    assert all(p.label in LABELS and 0 < p.confidence <= 1 for p in from_text)
+    assert [p.label for p in labeller.predict(text.encode("utf-8"))] == [p.label for p in from_text]
+    from_html = labeller.predict(html)  # detected as HTML: the tags are not lines
+    assert [p.text for p in from_html] == ["Hà Nội mưa lớn", "Sáng nay, mưa lớn kéo dài khiến nhiều tuyến phố ngập sâu."]
+    both = labeller.predict([text, html])
+    assert [len(x) for x in both] == [3, 2]
+    with pytest.raises(TypeError, match="a str .* bytes or Article, got int"):
+        labeller.predict(3)

@@ -113,3 +113,67 @@ def test_a_missing_tensorboard_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "tensorboard", None)
     with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[tensorboard\]'"):
         training_arguments(_load("training.report_to=tensorboard").training, tmp_path, "macro_f1")
+
+
+def _run_config(out, *overrides):
+    from vnnews.config import load_config
+    from vnnews.recipes.summarizer import SummarizerConfig
+
+    return load_config(SummarizerConfig, None, [f"output_dir={out}", "base_model=x", "dataset_dir=y", *overrides])
+
+
+def test_an_output_claim_writes_nothing_until_training_starts(tmp_path):
+    from vnnews.recipes.common import RUN_RECORD, claim_output
+
+    out = tmp_path / "run"
+    claim = claim_output(_run_config(out))
+    assert claim.checkpoint is None and not out.exists()  # a config error found later leaves no directory
+    claim.commit()
+    assert (out / RUN_RECORD).is_file()
+
+
+def test_an_earlier_run_is_refused_resumed_or_replaced_only_as_asked(tmp_path):
+    from vnnews.outputs import OutputRefused
+    from vnnews.recipes.common import claim_output
+
+    out = tmp_path / "run"
+    claim_output(_run_config(out)).commit()
+    (out / "checkpoints" / "checkpoint-3").mkdir(parents=True)
+    (out / "checkpoints" / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    with pytest.raises(OutputRefused, match="pass --resume to continue it .* or --overwrite"):
+        claim_output(_run_config(out))
+    assert claim_output(_run_config(out), resume=True).checkpoint.endswith("checkpoint-3")
+    assert claim_output(_run_config(out, "training.resume_from_checkpoint=true")).checkpoint.endswith("checkpoint-3")
+    assert claim_output(_run_config(out, "training.epochs=9"), resume=True).checkpoint  # running longer is a resume
+    with pytest.raises(OutputRefused, match=r"another config .*training.learning_rate"):
+        claim_output(_run_config(out, "training.learning_rate=0.5"), resume=True)
+    with pytest.raises(ValueError, match="give one of them"):
+        claim_output(_run_config(out), resume=True, overwrite=True)
+    claim = claim_output(_run_config(out, "training.learning_rate=0.5"), overwrite=True)
+    assert (out / "checkpoints").is_dir()  # nothing removed before training starts
+    claim.commit()
+    assert not (out / "checkpoints").exists() and (out / "vnnews-run.json").is_file()
+    other = tmp_path / "theirs"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(OutputRefused, match="not written by vnnews"):
+        claim_output(_run_config(other), overwrite=True)
+    assert (other / "notes.txt").read_text() == "mine"
+    explicit = claim_output(_run_config(tmp_path / "new", f"training.resume_from_checkpoint={out}"))
+    assert explicit.checkpoint == str(out)
+
+
+def test_training_sets_torch_threads_from_the_config(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        training_arguments(TrainingConfig(threads=1), tmp_path, "m")
+        assert torch.get_num_threads() == 1
+        with pytest.raises(Exception, match="threads"):
+            from vnnews.config import load_config
+            from vnnews.recipes.summarizer import SummarizerConfig
+
+            load_config(SummarizerConfig, None, ["training.threads=many"])
+    finally:
+        torch.set_num_threads(before)

@@ -8,6 +8,7 @@ from vnnews.cli import main
 from vnnews.config import load_config
 from vnnews.dataset import load_subset
 from vnnews.models.summarizer import Summarizer
+from vnnews.outputs import OutputRefused
 from vnnews.recipes.summarizer import SummarizerConfig, _tokenize, train_summarizer
 
 
@@ -74,11 +75,23 @@ def test_training_writes_model_generation_config_and_card(trained):
     assert "| compat (rouge_score default) |" in card and "## Limitations" in card
 
 
-def test_interrupted_training_resumes(trained, tiny_vit5, pages_dataset, caplog):
+def test_a_finished_run_is_never_silently_resumed_or_replaced(trained, tiny_vit5, pages_dataset):
     out, _ = trained
-    with caplog.at_level(logging.WARNING, logger="vnnews.models.summarizer"):
-        train_summarizer(tiny_config(tiny_vit5, pages_dataset, out, "training.max_steps=6"))
-    assert any("resuming from" in r.getMessage() and "checkpoint-4" in r.getMessage() for r in caplog.records)
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(OutputRefused, match=r"holds an earlier run: pass --resume .* or --overwrite"):
+        train_summarizer(tiny_config(tiny_vit5, pages_dataset, out))
+    with pytest.raises(OutputRefused, match=r"another config .*max_source_length: 128 -> 96"):
+        train_summarizer(tiny_config(tiny_vit5, pages_dataset, out, "max_source_length=96"), resume=True)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_interrupted_training_resumes(trained, tiny_vit5, pages_dataset, caplog, capfd):
+    out, _ = trained
+    with caplog.at_level(logging.WARNING, logger="vnnews.recipes.common"):
+        train_summarizer(tiny_config(tiny_vit5, pages_dataset, out, "training.max_steps=6"), resume=True)
+    assert any("resuming the run in" in r.getMessage() and "checkpoint-4" in r.getMessage() for r in caplog.records)
+    # evaluation after a checkpoint was saved: transformers' default max_length must not come back beside max_new_tokens
+    assert "seem to have been set" not in capfd.readouterr().err
 
 
 def test_summarize_batches_and_takes_generation_overrides(trained):

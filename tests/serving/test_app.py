@@ -31,6 +31,8 @@ def test_classify_summarize_and_process_one_or_many(server):
     assert r.status_code == 200 and len(record["lines"]) == len([t for t in PAGE.splitlines() if t.strip()])
     assert set(record) >= {"id", "title", "lead", "body", "captions", "byline", "dateline", "lines", "summary", "models", "timings"}
     assert record["models"]["classifier_revision"].startswith("sha256:")
+    # every stage's time is measured for this page, not left at zero
+    assert all(record["timings"][k] > 0 for k in ("ingest_s", "segment_s", "classify_s", "summarize_s")), record["timings"]
 
 
 @pytest.mark.parametrize(

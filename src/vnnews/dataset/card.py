@@ -36,6 +36,30 @@ def sources_table(inputs: list[str]) -> list[str]:
     return rows
 
 
+# Where each split's files are: on disk as ``save_to_disk`` writes them (``load_dataset(DIR,
+# "segments")`` reads the built directory through these), on the Hub as ``push_to_hub``
+# writes Parquet shards. ``data-*`` leaves out the cache files a later ``map`` may add.
+DATA_FILES = {"disk": "{subset}/{split}/data-*.arrow", "hub": "{subset}/{split}-*"}
+
+
+def _configs(layout: str) -> list[dict[str, Any]]:
+    return [
+        {"config_name": subset, "data_files": [{"split": split, "path": DATA_FILES[layout].format(subset=subset, split=split)} for split in SPLITS]}
+        for subset in ("segments", "summarization", "pages")
+    ]
+
+
+def hub_card(text: str) -> str:
+    """The card of a built directory with its ``configs:`` pointing at the Hub's Parquet
+    files instead of the local Arrow ones (what push and ``--dry-run`` upload)."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.index("\n---\n", 4)
+    meta = yaml.safe_load(text[4:end]) or {}
+    meta["configs"] = _configs("hub")
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + text[end + 1 :]
+
+
 def _metadata(config: DatasetConfig | None = None) -> dict[str, Any]:
     license = config.license if config is not None else "other"
     return {
@@ -45,13 +69,7 @@ def _metadata(config: DatasetConfig | None = None) -> dict[str, Any]:
         "pretty_name": "vnnews: Vietnamese news page lines and lead summaries",
         "task_categories": ["text-classification", "summarization"],
         "tags": ["vietnamese", "news", "boilerplate-removal", "content-extraction"],
-        "configs": [
-            {
-                "config_name": subset,
-                "data_files": [{"split": split, "path": f"{subset}/{split}-*"} for split in SPLITS],
-            }
-            for subset in ("segments", "summarization", "pages")
-        ],
+        "configs": _configs("disk"),
     }
 
 
@@ -124,12 +142,11 @@ def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[st
         "## Usage",
         "",
         "```python",
-        "from datasets import load_from_disk",
+        "from datasets import load_dataset",
         "",
-        'segments = load_from_disk("DIR/segments")          # DatasetDict: train / validation / test',
+        'segments = load_dataset("DIR", "segments")   # DIR: this directory; or "ORG/NAME" once pushed',
         'labels = segments["train"].features["label"].names',
-        "# from the Hub once pushed:",
-        '# load_dataset("ORG/NAME", "segments")',
+        'pages = load_dataset("DIR", "pages")          # whole pages; "summarization": document -> lead',
         "```",
         "",
         "## Sources and licences",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SU
 STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
 
 
@@ -396,6 +398,9 @@ def iter_files(
     folder and broken links are reported to ``on_error`` and skipped."""
     on_error = on_error or _log_error
     for item in inputs:
+        if isinstance(item, str) and _URL.match(item):
+            on_error(IngestError(item, "a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"))
+            continue
         root = Path(item)
         if root.is_dir():
             found = []

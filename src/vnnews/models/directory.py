@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from vnnews.outputs import make_readable
+
 TRAINING_CONFIG = "training_config.yaml"
 METRICS = "metrics.json"
 CARD = "README.md"
@@ -148,6 +150,7 @@ class VnnewsModelMixin:
         if record.get("metrics"):
             (out / METRICS).write_text(json.dumps(record["metrics"], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self.build_card(repo_id).save(str(out / CARD))
+        make_readable(out, skip=("checkpoints", "checkpoints-self-training"))
         return out
 
     def stage_for_hub(self, out_dir: str | os.PathLike[str], repo_id: str) -> list[Path]:

@@ -14,10 +14,27 @@ from typing import Any
 
 
 def load_tokenizer(name_or_path: str, revision: str | None = None) -> Any:
-    """The tokenizer of a local directory or Hub id; never remote code."""
+    """The tokenizer of a local directory or Hub id; never remote code. A name that is
+    neither (a base not built yet, a typo, the Hub out of reach) fails in one line that
+    says so, not in the Hub client's traceback."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
+    try:
+        return AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
+    except OSError as exc:
+        if Path(name_or_path).exists():
+            raise
+        raise ModelFileError(not_found_message(name_or_path, exc)) from None
+
+
+def not_found_message(name_or_path: str, exc: BaseException) -> str:
+    """Why a base model could not be found, and how a newcomer gets one."""
+    cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return (
+        f"{name_or_path}: no such local directory, and the Hugging Face Hub did not give it ({cause}). "
+        "Check the name, or build a local base first: vnnews make-tiny classifier|summarizer DIR "
+        "(tiny, offline) or vnnews make-replica phobert-base-v2|vit5-base DIR"
+    )
 
 
 def cuda_available() -> bool:
@@ -85,6 +102,26 @@ def model_identity(name_or_path: str, model: Any, revision: str | None = None) -
                     digest.update(block)
             commit = "sha256:" + digest.hexdigest()[:16]
     return {"id": str(name_or_path), "revision": commit}
+
+
+@contextlib.contextmanager
+def expected_unused_weights() -> Iterator[None]:
+    """Silence transformers' load report while loading a pre-trained encoder whose
+    pre-training head (``lm_head``) vnnews drops on purpose: the report's UNEXPECTED table
+    would tell a user about weights they cannot and need not do anything about. Errors
+    (size mismatches, conversion failures) still raise."""
+    # transformers checks a tensor-parallel plan whenever modeling_utils' level is set, and
+    # then warns (from its own logger) that no layer was sharded: silenced with the rest
+    names = ("transformers.modeling_utils", "transformers.utils.loading_report", "transformers.distributed.tensor_parallel")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def load_kwargs(revision: str | None = None) -> dict[str, Any]:

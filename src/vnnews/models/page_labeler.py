@@ -111,6 +111,7 @@ class LinePrediction:
     label: str
     confidence: float
     probabilities: dict[str, float]
+    text: str = ""  # the line as the model read it (after cleaning), so a prediction on raw text says which line it is
 
 
 @dataclass
@@ -214,10 +215,11 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
     ) -> PageLabeler:
         """A new, untrained page labeller whose line encoder is the PhoBERT-format
         checkpoint ``encoder`` (a directory or Hub id), with its tokenizer."""
-        from vnnews.models.loading import load_kwargs, load_tokenizer
+        from vnnews.models.loading import expected_unused_weights, load_kwargs, load_tokenizer
 
         tokenizer = load_tokenizer(encoder, revision)
-        base = AutoModel.from_pretrained(encoder, add_pooling_layer=False, **load_kwargs(revision))
+        with expected_unused_weights():  # a masked-LM checkpoint: its lm_head is not part of a line encoder
+            base = AutoModel.from_pretrained(encoder, add_pooling_layer=False, **load_kwargs(revision))
         config = PageLabelerConfig(encoder=base.config.to_dict(), labels=labels, **settings)
         model = cls(config)
         model.encoder = base
@@ -467,20 +469,22 @@ saw a real page in training (unless self-training was on); sites laid out unlike
     @torch.inference_mode()
     def predict(
         self,
-        articles: Article | Sequence[Article],
+        articles: str | bytes | Article | Sequence[str | bytes | Article],
         batch_size: int | None = None,
         encoded: Sequence[EncodedPage] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Any:
-        """Label, confidence and probabilities of every line, per article (one article
-        in, one list out). ``batch_size``: lines per forward pass (default by device,
+        """Label, confidence and probabilities of every line, per page (one page in, one
+        list out). A page is an :class:`Article`, or the page itself as a str or bytes:
+        HTML (detected) or a text dump, read as ``vnnews.extract`` reads it (the lines
+        are then those of ``vnnews.extraction.page_article``). ``batch_size``: lines per forward pass (default by device,
         ``PREDICT_LINES``); windows of up to ``window_lines`` lines are packed together up
         to it (one window at least). ``should_stop`` is asked between forward passes;
         ``Cancelled`` is raised once it says yes (a service whose callers have gone stops
         within one pass)."""
         batch_size = batch_size or PREDICT_LINES["cuda" if self.device.type == "cuda" else "cpu"]
-        single = isinstance(articles, Article)
-        pages = [articles] if single else list(articles)
+        single = not isinstance(articles, (list, tuple))
+        pages = [_as_article(a, i) for i, a in enumerate([articles] if single else articles)]
         encoded = list(encoded) if encoded is not None else self.encode(pages, should_stop=should_stop)
         cfg = self.config
         jobs = [(p, s, e) for p, page in enumerate(encoded) for s, e in windows(len(page.ids), cfg.window_lines, cfg.window_overlap) if e > s]
@@ -507,7 +511,9 @@ saw a real page in training (unless self-training was on); sites laid out unlike
             labels = decode(probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()))
             out.append(
                 [
-                    LinePrediction(label, float(probs[i, cfg.labels.index(label)]), {lab: float(x) for lab, x in zip(cfg.labels, probs[i], strict=True)})
+                    LinePrediction(
+                        label, float(probs[i, cfg.labels.index(label)]), {lab: float(x) for lab, x in zip(cfg.labels, probs[i], strict=True)}, pages[p].texts[i]
+                    )
                     for i, label in enumerate(labels)
                 ]
             )
@@ -536,6 +542,17 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         if pool is not None:
             pool.close()
             self._pool = None
+
+
+def _as_article(page: str | bytes | Article, index: int) -> Article:
+    """A page given as an Article, or as HTML or a text dump (str or bytes)."""
+    if isinstance(page, Article):
+        return page
+    if isinstance(page, (str, bytes)):
+        from vnnews.extraction import page_article
+
+        return page_article(page, f"page-{index}", "predict")
+    raise TypeError(f"predict takes a page or a list of pages, each a str (HTML or a text dump), bytes or Article, got {type(page).__name__}")
 
 
 def _metrics_table(report: dict[str, Any], labels: Sequence[str]) -> str:

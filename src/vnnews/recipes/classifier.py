@@ -32,7 +32,15 @@ from typing import Any, Literal
 
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
-from vnnews.recipes.common import RecipeConfig, save_and_push, subsample, train_resumable, training_arguments
+from vnnews.recipes.common import (
+    RecipeConfig,
+    claim_output,
+    last_checkpoint,
+    save_and_push,
+    subsample,
+    train_resumable,
+    training_arguments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -260,11 +268,12 @@ def build_trainer(config: ClassifierConfig, model: Any, args: Any, data: Prepare
     )
 
 
-def self_train(config: ClassifierConfig, model: Any, data: PreparedPages, trainer: Any, output: Any) -> tuple[Any, Any, int]:
+def self_train(config: ClassifierConfig, model: Any, data: PreparedPages, trainer: Any, output: Any, resume: bool = False) -> tuple[Any, Any, int]:
     """Label the unlabelled real pages with the trained model, keep its confident
-    lines, and train again on both (checkpoints in OUTPUT/checkpoints-self-training).
-    Returns the new trainer, its training output and the number of lines kept (the
-    given trainer and output when no page could be read)."""
+    lines, and train again on both (checkpoints in OUTPUT/checkpoints-self-training,
+    continued from the newest when ``resume``). Returns the new trainer, its training
+    output and the number of lines kept (the given trainer and output when no page
+    could be read)."""
     model.eval()
     pages, labels = _pseudo_labels(model, config.self_training)
     model.train()
@@ -274,7 +283,9 @@ def self_train(config: ClassifierConfig, model: Any, data: PreparedPages, traine
     data.train = WindowDataset(data.train.items + pseudo, config.dom_dropout, config.training.seed)
     args = training_args(config, model, Path(config.output_dir) / "checkpoints-self-training")
     trainer = build_trainer(config, model, args, data)
-    output = train_resumable(trainer, args.output_dir, f"{len(data.train)} windows with self-training, evaluating on {len(data.eval)}")
+    resume_from = last_checkpoint(args.output_dir) if resume else None
+    log.info("self-training on %d windows, evaluating on %d", len(data.train), len(data.eval))
+    output = trainer.train(resume_from_checkpoint=resume_from)
     return trainer, output, sum(x != -100 for row in labels for x in row)
 
 
@@ -304,16 +315,19 @@ def finish(config: ClassifierConfig, trainer: Any, model: Any, data: PreparedPag
     return metrics
 
 
-def train_classifier(config: ClassifierConfig) -> dict[str, Any]:
+def train_classifier(config: ClassifierConfig, resume: bool = False, overwrite: bool = False) -> dict[str, Any]:
     """Train a page labeller per ``config``; write a self-contained model directory to
-    ``config.output_dir`` and return its metrics. The same steps as train/train_classifier.py."""
+    ``config.output_dir`` and return its metrics. An output directory that holds a run
+    is continued only with ``resume`` (same config) and replaced only with ``overwrite``
+    (:func:`~vnnews.recipes.common.claim_output`). The same steps as train/train_classifier.py."""
+    claim = claim_output(config, resume, overwrite)
     model = load_model(config)
     args = training_args(config, model)
     with args.main_process_first(desc="encoding pages"):
         data = prepare_data(config, model)
     trainer = build_trainer(config, model, args, data)
-    output = train_resumable(trainer, args.output_dir, f"{len(data.train)} windows, evaluating on {len(data.eval)}")
+    output = train_resumable(trainer, claim, f"{len(data.train)} windows, evaluating on {len(data.eval)}")
     kept = 0
     if config.self_training.pages:
-        trainer, output, kept = self_train(config, model, data, trainer, output)
+        trainer, output, kept = self_train(config, model, data, trainer, output, resume=claim.checkpoint is not None)
     return finish(config, trainer, model, data, output, kept)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from vnnews.config import ConfigError, check_type
+from vnnews.machine import limit_threads
 from vnnews.models.loading import cuda_available, device_description
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ RECIPE_OWNED = {
 }
 # Read by vnnews after training (the model class pushes), not passed to the Trainer.
 HUB_FIELDS = ("push_to_hub", "hub_model_id", "hub_private_repo", "hub_revision")
+# Read by vnnews before training (claim_output), as HF's example scripts read them; not Trainer fields here.
+RUN_FIELDS = ("resume_from_checkpoint", "overwrite_output_dir")
 
 
 def arguments_fields(arguments_class: str) -> dict[str, Any]:
@@ -78,6 +81,10 @@ def check_trainer_argument(key: str, value: Any, arguments_class: str = "Trainin
     key), type-checked; unknown keys, fields vnnews names otherwise and fields the
     recipe owns raise ConfigError with the reason or the close matches."""
     name = key.rsplit(".", 1)[-1]
+    if name == "overwrite_output_dir":  # gone from TrainingArguments in transformers 5; HF script users still write it
+        return check_type(key, value, bool)
+    if name == "resume_from_checkpoint":  # true: the newest checkpoint of this run; a path: that checkpoint
+        return check_type(key, value, bool | str)
     if name in VNNEWS_NAMES:
         raise ConfigError(f"{key}: vnnews sets TrainingArguments.{name} from training.{VNNEWS_NAMES[name]}; set that instead")
     if name in RECIPE_OWNED:
@@ -125,6 +132,9 @@ class TrainingConfig:
     # use on a GPU machine (the batches are ready when the step ends), 0 on a CPU (the
     # workers would take cores from the training itself)
     dataloader_num_workers: int | Literal["auto"] = "auto"
+    # torch's intra-op threads in the training process; auto: the cores this process may use
+    # (affinity, cgroup quota) less the dataloader workers, so the two never oversubscribe
+    threads: int | Literal["auto"] = "auto"
     # random, or group_by_length (less padding). For line classification keep random:
     # line length predicts the label, so length-grouped batches are nearly one class
     # and the model stalls (measured: docs/classifier.md).
@@ -227,7 +237,9 @@ def training_arguments(
         from vnnews.extras import require
 
         require("tensorboard", "tensorboard", "training.report_to: tensorboard")
-    passthrough = {k: v for k, v in cfg.trainer_args.items() if k not in HUB_FIELDS}
+    passthrough = {k: v for k, v in cfg.trainer_args.items() if k not in HUB_FIELDS and k not in RUN_FIELDS}
+    workers = dataloader_workers(cfg.dataloader_num_workers)
+    limit_threads(workers, cfg.threads)
     defaults = dict(
         output_dir=str(checkpoints_dir),
         num_train_epochs=cfg.epochs,
@@ -253,7 +265,7 @@ def training_arguments(
         train_sampling_strategy=cfg.sampling,
         report_to=cfg.report_to,
         use_cpu=not cuda_available(),
-        dataloader_num_workers=dataloader_workers(cfg.dataloader_num_workers),
+        dataloader_num_workers=workers,
         ddp_find_unused_parameters=False,  # every parameter takes part in every step
         **choose_precision(cfg.precision, model_type),
         **gpu_defaults(),
@@ -291,14 +303,144 @@ def last_checkpoint(checkpoints_dir: str | os.PathLike[str]) -> str | None:
     return get_last_checkpoint(str(path)) if path.is_dir() else None
 
 
-def train_resumable(trainer: Any, checkpoints_dir: str | os.PathLike[str], what: str) -> Any:
-    """``trainer.train()``, continuing from the newest checkpoint in ``checkpoints_dir``
-    when an interrupted run left one; ``what`` says what is trained on, for the log."""
-    resume = last_checkpoint(checkpoints_dir)
-    if resume:
-        log.warning("resuming from %s", resume)
+RUN_RECORD = "vnnews-run.json"  # in OUTPUT: the config of the run that writes there
+# Settings a resumed run may change: how long it goes on and how it reports, not what it learns.
+RESUMABLE_CHANGES = frozenset(
+    {"training.epochs", "training.max_steps", "training.logging_steps", "training.report_to", "training.dataloader_num_workers",
+     "training.save_total_limit", "num_proc", "training.threads", "max_eval_examples",
+     "training.resume_from_checkpoint", "training.overwrite_output_dir"}
+)
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = f"{prefix}{key}"
+            if key == "trainer_args" and isinstance(item, dict):  # TrainingArguments fields, named as the user wrote them
+                out.update({f"{prefix}{k}": v for k, v in item.items()})
+            else:
+                out.update(_flat(item, name + ".") if isinstance(item, dict) else {name: item})
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``key: old -> new`` for every setting that differs (dotted keys), sorted."""
+    a, b = _flat(old), _flat(new)
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+@dataclass
+class OutputClaim:
+    """What :func:`claim_output` decided for ``output_dir``. Nothing is written or removed
+    until :meth:`commit` (called by :func:`train_resumable` just before training), so a
+    config or data error found while loading the model or the data leaves the directory
+    as it was: an earlier run is never lost to a typo."""
+
+    output_dir: Path
+    checkpoint: str | None
+    overwrite: bool
+    record: dict[str, Any]
+
+    def commit(self) -> None:
+        from vnnews.outputs import is_ours, mark_dir, remove_ours
+
+        out = self.output_dir
+        if _is_main_process():
+            if self.overwrite and out.exists():
+                log.warning("--overwrite: removing the earlier run in %s", out)
+                if not is_ours(out):
+                    mark_dir(out, written_by_command="vnnews train")  # an earlier vnnews run: its run record says so
+                remove_ours(out)
+            mark_dir(out, written_by_command="vnnews train")
+            write_json_atomic(out / RUN_RECORD, self.record)
+        _wait_for_everyone()
+
+
+def claim_output(config: Any, resume: bool = False, overwrite: bool = False) -> OutputClaim:
+    """Decide, before training, what happens to ``config.output_dir``, as Hugging Face's
+    example scripts do; ``.checkpoint`` is the checkpoint to resume from (None: a fresh run).
+
+    - absent or empty: a fresh run;
+    - ``resume`` (``--resume``, ``training.resume_from_checkpoint: true``): continue from the
+      newest checkpoint, refused when the config changed (the changes are named; how long
+      the run goes on and how it reports may change); ``training.resume_from_checkpoint:
+      PATH`` resumes from that checkpoint;
+    - ``overwrite`` (``--overwrite``, ``training.overwrite_output_dir: true``): a fresh
+      run; the old directory is removed (at :meth:`OutputClaim.commit`), only if vnnews wrote it;
+    - neither, with something there: refused, saying which flag to pass.
+
+    The run's config is kept in ``OUTPUT/vnnews-run.json`` for the next comparison."""
+    import json
+
+    from vnnews.config import to_dict
+    from vnnews.outputs import OutputRefused, is_ours
+
+    out = Path(config.output_dir)
+    args = config.training.trainer_args
+    asked = args.get("resume_from_checkpoint")
+    resume = resume or asked is True or (isinstance(asked, str) and asked.lower() == "true")
+    overwrite = overwrite or bool(args.get("overwrite_output_dir"))
+    if resume and overwrite:
+        raise ValueError("--resume continues a run, --overwrite starts over: give one of them")
+    current = to_dict(config)
+    record = out / RUN_RECORD
+    occupied = out.is_dir() and any(p.name not in (".vnnews-output",) for p in out.iterdir())
+    if isinstance(asked, str) and asked.lower() not in ("true", "false"):
+        if not Path(asked).is_dir():
+            raise FileNotFoundError(f"training.resume_from_checkpoint: {asked} is not a checkpoint directory")
+        return OutputClaim(out, asked, False, current)
+    if occupied and overwrite:
+        if not is_ours(out) and not record.is_file():
+            raise OutputRefused(f"{out} was not written by vnnews training: refusing to delete it; choose another output_dir")
+        return OutputClaim(out, None, True, current)
+    if occupied and not resume:
+        raise OutputRefused(
+            f"{out} holds an earlier run: pass --resume to continue it (the same config) or --overwrite to start over "
+            "(or choose another output_dir)"
+        )
+    checkpoint = None
+    if occupied:
+        try:
+            previous = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if previous is None:
+            raise OutputRefused(f"{out} holds no vnnews run to resume ({RUN_RECORD} is missing): pass --overwrite to start over, or choose another output_dir")
+        changes = [c for c in config_changes(previous, current) if c.split(":", 1)[0] not in RESUMABLE_CHANGES]
+        if changes:
+            raise OutputRefused(f"--resume with another config than the run in {out}: " + "; ".join(changes) + " (keep them, or pass --overwrite to start over)")
+        checkpoint = last_checkpoint(out / "checkpoints")
+        log.warning("resuming the run in %s from %s", out, checkpoint or "its start (no checkpoint yet)")
+    return OutputClaim(out, checkpoint, False, current)
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    from vnnews.outputs import write_json
+
+    write_json(path, value)
+
+
+def _is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0 and int(os.environ.get("LOCAL_RANK", "0")) == 0
+
+
+def _wait_for_everyone() -> None:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
+def train_resumable(trainer: Any, claim: OutputClaim, what: str) -> Any:
+    """Commit ``claim`` (:func:`claim_output`: the output directory is created, or an
+    earlier run removed, only now that the model and the data loaded) and run
+    ``trainer.train()`` from the checkpoint it chose; ``what`` says what is trained on,
+    for the log."""
+    claim.commit()
     log.info("training on %s, %s", device_description(), what)
-    return trainer.train(resume_from_checkpoint=resume)
+    return trainer.train(resume_from_checkpoint=claim.checkpoint)
 
 
 def save_and_push(trainer: Any, model: Any, config: Any, metrics: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from vnnews.models.summarizer import GenerationSettings, Summarizer
 from vnnews.recipes.common import (
     RecipeConfig,
     Seq2SeqTrainingConfig,
+    claim_output,
     save_and_push,
     subsample,
     train_resumable,
@@ -126,7 +127,31 @@ def build_trainer(config: SummarizerConfig, summarizer: Summarizer, args: Any, t
         data_collator=DataCollatorForSeq2Seq(tokenizer, model=summarizer.model, label_pad_token_id=-100),
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
+        callbacks=[_LengthByNewTokens()],
     )
+
+
+def _length_by_new_tokens(model: Any) -> None:
+    generation = getattr(model, "generation_config", None)
+    if generation is not None and generation.max_new_tokens is not None:
+        generation.max_length = None
+
+
+def _LengthByNewTokens() -> Any:
+    """Saving a checkpoint writes transformers' default ``max_length=20`` back into the
+    model's generation config, and every later generation (evaluation) then warns that
+    both lengths are set; ``max_new_tokens`` is the setting vnnews uses, so the default is
+    dropped again after each save."""
+    from transformers import TrainerCallback
+
+    class LengthByNewTokens(TrainerCallback):
+        def on_save(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            _length_by_new_tokens(model)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            _length_by_new_tokens(model)
+
+    return LengthByNewTokens()
 
 
 def finish(config: SummarizerConfig, trainer: Any, summarizer: Summarizer, train_output: Any) -> dict[str, Any]:
@@ -148,14 +173,17 @@ def finish(config: SummarizerConfig, trainer: Any, summarizer: Summarizer, train
     return metrics
 
 
-def train_summarizer(config: SummarizerConfig) -> dict[str, Any]:
+def train_summarizer(config: SummarizerConfig, resume: bool = False, overwrite: bool = False) -> dict[str, Any]:
     """Fine-tune ``config.base_model``; write a self-contained model directory to
-    ``config.output_dir``; return its metrics. Resumes from the newest checkpoint in
-    ``<output_dir>/checkpoints``. The same steps as train/train_summarizer.py."""
+    ``config.output_dir``; return its metrics. An output directory that holds a run is
+    continued from its newest checkpoint only with ``resume`` (same config) and replaced
+    only with ``overwrite`` (:func:`~vnnews.recipes.common.claim_output`). The same steps
+    as train/train_summarizer.py."""
+    claim = claim_output(config, resume, overwrite)
     summarizer = load_model(config)
     args = training_args(config, summarizer)
     with args.main_process_first(desc="tokenizing"):
         train_ds, eval_ds = prepare_data(config, summarizer)
     trainer = build_trainer(config, summarizer, args, train_ds, eval_ds)
-    output = train_resumable(trainer, args.output_dir, f"{len(train_ds)} articles, evaluating on {len(eval_ds)}")
+    output = train_resumable(trainer, claim, f"{len(train_ds)} articles, evaluating on {len(eval_ds)}")
     return finish(config, trainer, summarizer, output)

@@ -245,6 +245,11 @@ class BadRequest(Exception):
 
 
 # ---------------------------------------------------------------- the service
+# A page's line labels, their confidences, where they came from (model, weak, input),
+# and its shares of the segmentation and classifier seconds of the batch it was in.
+PageLabels = tuple[list[str | None] | None, list[float | None] | None, str | None, float, float]
+
+
 class Service:
     """The models behind their micro-batchers."""
 
@@ -317,18 +322,22 @@ class Service:
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("could not load the models: %s", self.load_error)
 
-    async def classify_pages(self, articles: list[Article]) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
-        """Labels of every line of ``articles``. Pages from concurrent requests share
+    async def classify_pages(self, articles: list[Article]) -> list[PageLabels]:
+        """Labels of every line of ``articles``, with where they came from and each page's
+        share of the segmentation and classifier time. Pages from concurrent requests share
         classifier calls of up to ``max_lines_per_call`` lines (a longer page is a call
         of its own; the classifier reads it in its overlapping windows)."""
         return await self.classify(articles)
 
-    def _classify(
-        self, articles: list[Article], should_stop: Callable[[], bool] | None = None
-    ) -> list[tuple[list[str | None] | None, list[float | None] | None, str | None]]:
+    def _classify(self, articles: list[Article], should_stop: Callable[[], bool] | None = None) -> list[PageLabels]:
         assert self.models is not None
         done = label_articles(articles, self.models.classifier, self.config.classify_batch_size, self.workers, should_stop=should_stop)
-        return list(zip(done.labels, done.confidences, done.origins, strict=True))
+        lines = [max(1, len(a.lines)) for a in articles]
+        total = sum(lines)
+        return [
+            (labels, confidences, origin, done.segment_s * n / total, done.classify_s * n / total)
+            for labels, confidences, origin, n in zip(done.labels, done.confidences, done.origins, lines, strict=True)
+        ]
 
     def _summarize(self, documents: list[str]) -> list[str | None]:
         assert self.models is not None
@@ -394,9 +403,20 @@ def _page(item: PageIn, index: int, service: Service, field_prefix: str) -> Arti
     return article
 
 
-async def _pages(items: list[PageIn], many: bool, service: Service) -> list[Article]:
-    """Every page's article, cleaned in a worker thread."""
-    return await asyncio.to_thread(lambda: [_page(item, i, service, _prefix(many, i)) for i, item in enumerate(items)])
+async def _pages(items: list[PageIn], many: bool, service: Service, seconds: list[float] | None = None) -> list[Article]:
+    """Every page's article, cleaned in a worker thread; the time each took is appended
+    to ``seconds`` when given."""
+
+    def clean() -> list[Article]:
+        articles = []
+        for i, item in enumerate(items):
+            t0 = time.perf_counter()
+            articles.append(_page(item, i, service, _prefix(many, i)))
+            if seconds is not None:
+                seconds.append(time.perf_counter() - t0)
+        return articles
+
+    return await asyncio.to_thread(clean)
 
 
 def _prefix(many: bool, i: int) -> str:
@@ -469,7 +489,7 @@ def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> No
             items, many = _items(payload, PageIn, config.max_items)
             articles = await _pages(items, many, service)
             results = await service.classify_pages(articles)
-            out = [{"id": a.id, "lines": line_entries(a, labels, conf)} for a, (labels, conf, _) in zip(articles, results, strict=True)]
+            out = [{"id": a.id, "lines": line_entries(a, labels, conf)} for a, (labels, conf, *_) in zip(articles, results, strict=True)]
             return out if many else out[0]
 
         return await guarded(work())
@@ -496,21 +516,21 @@ def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> No
 
         async def work() -> Any:
             items, many = _items(payload, PageIn, config.max_items)
-            articles = await _pages(items, many, service)
+            ingest_s: list[float] = []
+            articles = await _pages(items, many, service, ingest_s)
             assert service.models is not None
-            t0 = time.perf_counter()
             if service.models.classifier is not None:
                 labelled = await service.classify_pages(articles)
             else:
-                labelled = [(None, None, None)] * len(articles)
+                labelled = [(None, None, None, 0.0, 0.0)] * len(articles)
             t1 = time.perf_counter()
-            documents = [summary_document(a, lab) for a, (lab, _, _) in zip(articles, labelled, strict=True)]
+            documents = [summary_document(a, lab) for a, (lab, *_) in zip(articles, labelled, strict=True)]
             summaries = await service.summarize(documents) if service.models.summarizer is not None else [None] * len(articles)
-            t2 = time.perf_counter()
+            summarize_s = (time.perf_counter() - t1) / len(articles)  # the request's pages are summarized together
             identities = service.models.identities()
             out = [
-                article_record(a, lab, conf, origin, s, identities, {"classify_s": t1 - t0, "summarize_s": t2 - t1})
-                for a, (lab, conf, origin), s in zip(articles, labelled, summaries, strict=True)
+                article_record(a, lab, conf, origin, s, identities, {"ingest_s": ing, "segment_s": seg, "classify_s": cls, "summarize_s": summarize_s})
+                for a, (lab, conf, origin, seg, cls), s, ing in zip(articles, labelled, summaries, ingest_s, strict=True)
             ]
             return out if many else out[0]
 
