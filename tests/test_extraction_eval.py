@@ -44,7 +44,7 @@ def test_render_has_a_table_per_site_and_per_label_f1():
     page = gold_page()
     results = evaluate_pages([page], {}, {"perfect": lambda arts: [[ln.label for ln in a.lines] for a in arts]}, {})
     text = render(results, "t")
-    assert "## site.vn" in text and "| perfect | 1 | 1.000 | 1.000 | 1.000 | 1/1 | 1/1 |" in text and "Per-label F1" in text
+    assert "## site.vn" in text and "| perfect | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1/1 | 1/1 |" in text and "Per-label F1" in text
     assert coarse5_macro_f1(["title", "body", "navigation"], ["title", "body", "navigation"]) == 1.0
 
 

@@ -107,3 +107,21 @@ def test_build_dataset_composes_structured_records(tmp_path):
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="compose_families"):
         DatasetConfig(compose_families=["newspaper"])
+
+
+def test_plain_layouts_also_have_subheadings_in_both_casings_and_captionless_images():
+    """Styles of sites, not of one layout: a page labeller that never saw a paragraph
+    right under an image, or a capitalised subheading, outside photo stories and long reads
+    reads them as captions and bylines there (leave-one-family-out, docs/classifier.md)."""
+    plain = [f for f in FAMILIES if f not in ("photo", "magazine", "listicle")]
+    subheadings, after_image = Counter(), Counter()
+    for i in range(400):
+        page = compose_page(structured(i), OTHERS, families=plain)
+        family = page.meta["family"]
+        for prev, line in zip(page.lines, page.lines[1:]):
+            if line.label == "subheading":
+                subheadings["upper" if line.text.isupper() else "sentence"] += 1
+            if prev.label == "image" and line.label == "body":
+                after_image[family] += 1
+    assert subheadings["upper"] > 10 and subheadings["sentence"] > 10
+    assert set(after_image) == set(plain)

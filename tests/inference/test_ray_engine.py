@@ -153,7 +153,7 @@ def test_unknown_and_bad_options_fail_with_a_clear_message(tmp_path, ray_cluster
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--ray-address", "auto"]) == 2
     assert "--ray-address is for the Ray engine: add --engine ray" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--engine", "ray", "ray.clasify_actors=2"]) == 2
-    assert "unknown config key 'ray.clasify_actors'; did you mean classify_actors" in capsys.readouterr().err
+    assert "unknown config key 'ray.clasify_actors'; did you mean ray.classify_actors" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "--engine", "ray", "ray.summarize_actors=0"]) == 2
     assert "ray.summarize_actors must be >= 1" in capsys.readouterr().err
     assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", out, "engine=spark"]) == 2

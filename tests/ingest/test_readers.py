@@ -73,6 +73,7 @@ def test_jsonl_text_html_and_structured_records(tmp_path):
         ("caption", "Ảnh minh hoạ."),
         ("body", "Câu hai."),
     ]
+
     assert s.texts_labelled("body", "caption") == ["Câu một.", "Ảnh minh hoạ.", "Câu hai."]
 
 
@@ -166,3 +167,16 @@ def test_parquet_rows_are_read_as_jsonl_records_with_the_same_checks(tmp_path):
     bad.write_bytes(b"not parquet at all")
     articles, errors = read([bad, path])
     assert len(articles) == 3 and errors[0].source == str(bad) and errors[0].cause.startswith("cannot read Parquet")
+
+
+def test_an_output_record_read_back_keeps_its_parts_beside_its_reading_text(tmp_path):
+    """vnnews's records carry ``text`` (the article as read) beside title/lead/body:
+    read back, they are structured records, not a page dump without labels."""
+    path = tmp_path / "out.jsonl"
+    record = {"id": "a", "title": "Tiêu đề", "lead": "Sapo.", "body": ["Câu một."], "captions": [], "text": "Tiêu đề\n\nSapo.\n\nCâu một."}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (article,), _ = read([path])
+    assert article.label_source == "structured" and [line.label for line in article.lines] == ["title", "lead", "body"]
+    path.write_text(json.dumps({"id": "b", "title": "Tiêu đề", "text": "Dòng một\nDòng hai"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (page,), _ = read([path])
+    assert page.label_source is None and page.texts == ["Dòng một", "Dòng hai"]  # a title beside a page dump: the dump

@@ -211,7 +211,18 @@ def _body(page: Page, rng: random.Random, family: str, paragraphs: list[str], ca
     caption_at = {rng.randrange(max(1, len(paragraphs))): c for c in captions}
     inline_at = rng.randrange(max(1, len(paragraphs))) if others and family in ("classic", "portal", "comments") and rng.random() < 0.3 else -1
     n_photo = 0
+    # Styles every site may have, whatever its layout: subheadings in capitals or in
+    # sentence case, and images without a caption with the text going on under them.
+    # Without them a layout that has these (photo stories, long reads) is read as
+    # captions where its paragraphs follow images, and as bylines where it has subheadings.
+    upper_subheadings = rng.random() < 0.5
+    plain = family not in ("photo", "magazine", "listicle")
     for i, text in enumerate(paragraphs):
+        if plain and i and rng.random() < 0.08:
+            head = " ".join(text.split()[: rng.randint(3, 8)]).rstrip(",.:;")
+            page.add("subheading", head.upper() if upper_subheadings else head, "subheading", "article")
+        if plain and i and rng.random() < 0.1:
+            page.add("image", f"{title} - {i + 1}" if rng.random() < 0.5 else _slug(text, rng), "img", "article")
         if family == "photo" or (family == "magazine" and rng.random() < 0.35):
             n_photo += 1
             page.add("image", f"{title} - {n_photo}" if rng.random() < 0.6 else _slug(title, rng), "img", "article")

@@ -235,7 +235,7 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
         if isinstance(record.get("html"), str):
             lines, html_meta = _lines_from_html(record["html"], options)
             meta.update(html_meta, format="jsonl-html")
-        elif isinstance(record.get("text"), str):
+        elif isinstance(record.get("text"), str) and not _has_parts(record):
             lines = _lines_from_text(record["text"], options)
             meta["format"] = "jsonl-text"
         elif any(f in record for f in STRUCTURED_FIELDS):
@@ -253,6 +253,13 @@ def _record_article(record: Any, path: Path, lineno: int, default_id: str, optio
     if not lines:
         raise IngestError(str(path), "no text left after cleaning", lineno, rid)
     return Article(rid, source, lines, meta, label_source)
+
+
+def _has_parts(record: dict[str, Any]) -> bool:
+    """A record with its lead, body or captions apart is structured even when it also has a
+    ``text`` (vnnews's own output records carry the reading text beside the parts: read
+    back, they keep their labels)."""
+    return any(record.get(f) not in (None, "", []) for f in ("lead", "body", "captions"))
 
 
 def _describe(value: Any) -> str:
