@@ -118,7 +118,7 @@ def test_plain_layouts_also_have_subheadings_in_both_casings_and_captionless_ima
     for i in range(400):
         page = compose_page(structured(i), OTHERS, families=plain)
         family = page.meta["family"]
-        for prev, line in zip(page.lines, page.lines[1:]):
+        for prev, line in zip(page.lines, page.lines[1:], strict=False):
             if line.label == "subheading":
                 subheadings["upper" if line.text.isupper() else "sentence"] += 1
             if prev.label == "image" and line.label == "body":
