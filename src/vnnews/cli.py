@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vnnews import __version__
+from vnnews.ingest.readers import URL_INPUT, is_url
 
 _OVERRIDE_RE = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -31,15 +32,12 @@ SYMLINKS_HELP = (
 )
 
 
-URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"
-
-
 def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
     """Separate key=value overrides from input paths (an existing path always counts as
     input). A URL is refused at once: vnnews reads files, it does not fetch."""
     paths, overrides = [], []
     for item in items:
-        if re.match(r"^[a-z][a-z0-9+.-]*://", item, re.I):
+        if is_url(item):
             raise ValueError(f"{item} {URL_INPUT}")
         if _OVERRIDE_RE.match(item) and not Path(item).exists():
             overrides.append(item)
@@ -407,7 +405,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         except (IngestError, ValueError) as exc:
             return _fail(f"stdin: {exc}")
     else:
-        if re.match(r"^[a-z][a-z0-9+.-]*://", args.input, re.I):
+        if is_url(args.input):
             return _fail(f"{args.input} {URL_INPUT}")
         errors = _ErrorCounter()
         articles = list(iter_articles([args.input], on_error=errors))

@@ -42,6 +42,12 @@ STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"
+
+
+def is_url(item: object) -> bool:
+    """An input given as a URL (``https://...``), which vnnews refuses: it never fetches."""
+    return isinstance(item, str) and bool(_URL.match(item))
 DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
 
 
@@ -405,8 +411,8 @@ def iter_files(
     folder and broken links are reported to ``on_error`` and skipped."""
     on_error = on_error or _log_error
     for item in inputs:
-        if isinstance(item, str) and _URL.match(item):
-            on_error(IngestError(item, "a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"))
+        if is_url(item):
+            on_error(IngestError(item, URL_INPUT.removeprefix("is ")))
             continue
         root = Path(item)
         if root.is_dir():
