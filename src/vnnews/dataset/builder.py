@@ -79,7 +79,7 @@ class DatasetConfig:
     # and pages subsets) and keep each in its original's split, so no test article has a twin in train
     dedup: bool = True
     dedup_threshold: float = 0.7  # estimated Jaccard similarity of the bodies' 3-word shingles
-    num_proc: int | None = None  # worker processes; None: one per CPU core
+    num_proc: int | None = None  # worker processes; None: one per core this process may use
     license: str = "other"  # the dataset card's licence: "other" (mixed sources, each listed with its terms) or an SPDX id you hold
 
     def segmentation(self) -> dict[str, Any] | None:
@@ -231,7 +231,9 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
     from vnnews.outputs import commit_dir, mark_dir, remove_ours
 
     started = time.perf_counter()
-    num_proc = config.num_proc or os.cpu_count() or 1
+    from vnnews.machine import available_cores
+
+    num_proc = config.num_proc or available_cores()  # the cores this process may use (affinity, cgroup quota), not the box's
     listing_errors: list[IngestError] = []
     shards = plan_shards(inputs, num_proc, on_error=listing_errors.append, follow_symlinks=config.follow_symlinks)
     if not any(shards):
