@@ -18,9 +18,10 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     rows = {r["row"]: r for r in report["rows"] if "row" in r}
     assert not [r for r in report["rows"] if "error" in r], report["rows"]
-    assert set(rows) == {"labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train", "infer"}
+    assert set(rows) == {"labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train", "infer", "generation_static"}
     for name in ("labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train"):
         assert rows[name]["vnnews"] > 0 and rows[name]["anchor"] > 0, name  # every row beside its anchor, same run
     assert rows["infer"]["details"]["stage_seconds"]["summarize"] > 0
     assert "| work | vnnews | anchor (same card, same run) |" in proc.stdout  # the table, printed last
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("| vnnews infer end to end")
+    assert rows["generation_static"]["vnnews"] > 0
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("| ViT5 generation as row 4, static cache")
