@@ -35,6 +35,7 @@ last and written with every detail as JSON (--json, default $OUT/gpu_suite.json 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,26 @@ def after_warmup(clock: StepClock, counted: list[list[Any]], warmup: int) -> tup
     return seconds, totals
 
 
+@contextlib.contextmanager
+def profiled(ctx: Context, name: str) -> Iterator[None]:
+    """With --profile DIR: the torch profiler around the block (CPU and CUDA), its op table
+    (by CUDA time and by CPU time, 30 rows each) written to DIR/profile-NAME.txt. The rates
+    of a profiled run are lower than plain runs: read the tables, not the rates."""
+    if not ctx.args.profile:
+        yield
+        return
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if ctx.cuda else [])
+    with profile(activities=activities) as prof:
+        yield
+    averages = prof.key_averages()
+    by_device = averages.table(sort_by="self_cuda_time_total" if ctx.cuda else "self_cpu_time_total", row_limit=30, max_name_column_width=70)
+    by_cpu = averages.table(sort_by="cpu_time_total", row_limit=30, max_name_column_width=70)
+    ctx.args.profile.mkdir(parents=True, exist_ok=True)
+    (ctx.args.profile / f"profile-{name}.txt").write_text(f"{name}\n\n{by_device}\n\nby CPU time (inclusive)\n\n{by_cpu}\n", encoding="utf-8")
+
+
 def timed(ctx: Context, fn: Callable[[], Any]) -> tuple[float, Any]:
     ctx.sync()
     t0 = time.perf_counter()
@@ -202,12 +223,16 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     model = PageLabeler.from_encoder(str(encoder), max_line_tokens=ctx.size["line_tokens"]).to(ctx.dtype).eval().to(ctx.device)
     pages = ctx.pages(ctx.size["lines"])
     n = sum(len(p.lines) for p in pages)
+    workers = resolve_workers("auto")
     with torch.inference_mode():
         model.encode(pages)  # segmentation cached from here on
         model.predict(pages[:4])  # kernels and allocator warmed
-        warm = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2))
+        in_process = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2))
         encoded = model.encode(pages)
         model_only, _ = timed(ctx, lambda: model.predict(pages, encoded=encoded))
+        # as `vnnews infer` runs it: the worker pool started (timed apart: once per job), layout features in it
+        pool_start_s, _ = timed(ctx, lambda: model.start_workers(workers))
+        warm = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2)) if workers else in_process
     peak_mem = torch.cuda.max_memory_allocated() / 2**30 if ctx.cuda else None
 
     # the anchor: a plain RoBERTa loop over the same lines' ids
@@ -237,21 +262,18 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     # cold: a fresh line tokenizer, segmentation in worker processes, then the model
     cold_pages = ctx.pages(ctx.size["cold_lines"])
     cold_n = sum(len(p.lines) for p in cold_pages)
-    workers = resolve_workers("auto")
-    model._line_tokenizer = None
     with torch.inference_mode():
-        if workers:
-            model.start_workers(workers)  # the pool starts (counted apart: once per job)
         model._line_tokenizer = None
-        cold_s, _ = timed(ctx, lambda: model.predict(cold_pages, encoded=model.encode(cold_pages, workers=workers)))
+        cold_s, _ = timed(ctx, lambda: model.predict(cold_pages))  # segmentation and features in the pool (when workers)
+        model.close()
         model._line_tokenizer = None
         cold_alone_s, _ = timed(ctx, lambda: model.predict(cold_pages[: max(1, len(cold_pages) // 4)]))
     alone_n = sum(len(p.lines) for p in cold_pages[: max(1, len(cold_pages) // 4)])
     model.close()
     return [
-        {"row": "labeller_warm", "work": f"page labeller inference, segmentation cached ({n} lines, {ctx.size['line_tokens']} tokens a line)",
+        {"row": "labeller_warm", "work": f"page labeller inference, segmentation cached ({n} lines, {ctx.size['line_tokens']} tokens a line, layout features in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": n / warm, "unit": "lines/s", "anchor": n / anchor_s, "anchor_what": f"plain RoBERTa loop, SDPA, {ctx.dtype_name}, length-sorted batches of 512 lines",
-         "details": {"model_only_lines_s": n / model_only, "peak_gpu_gib": peak_mem}},
+         "details": {"model_only_lines_s": n / model_only, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem}},
         {"row": "labeller_cold", "work": f"page labeller inference, cold ({cold_n} lines, segmentation in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": cold_n / cold_s, "unit": "lines/s", "anchor": alone_n / cold_alone_s, "anchor_what": "vnnews segmenting in its own process (no workers)",
          "details": {"workers": workers}},
@@ -296,7 +318,8 @@ def labeller_training(ctx: Context) -> list[dict[str, Any]]:
     clock = StepClock(ctx)
     trainer.add_callback(clock.callback)
     counted = count_tokens(model, ("attention_mask",))
-    trainer.train()
+    with profiled(ctx, "labeller-training"):
+        trainer.train()
     seconds, (tokens,) = after_warmup(clock, counted, s["train_warmup"])
     rate = tokens / seconds
     n = non_embedding_params(model.encoder)
@@ -354,6 +377,18 @@ def generation(ctx: Context) -> list[dict[str, Any]]:
         "row": "generation", "work": f"ViT5 generation, beam {s['beams']}, source up to {s['source']}, {s['new_tokens']} new tokens, batches by token budget ({len(docs)} articles)",
         "vnnews": len(docs) / budget_s, "unit": "articles/s", "anchor": None, "anchor_what": "", "details": {},
     }]
+    if ctx.cuda:  # the default budget against larger ones: what the card takes before per-step overhead stops mattering
+        from vnnews.models.summarizer import SUMMARIZE_BATCH
+
+        default_tokens = SUMMARIZE_BATCH["cuda"][1]
+        for factor in (2, 4):
+            try:
+                t, _ = timed(ctx, lambda f=factor: summarizer.summarize(docs, batch_tokens=default_tokens * f, **gen))
+                rows[0]["details"][f"batch_tokens_x{factor}_articles_s"] = len(docs) / t
+                rows[0]["details"][f"batch_tokens_x{factor}_peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
+            except Exception as exc:  # noqa: BLE001 - out of memory is an answer too
+                rows[0]["details"][f"batch_tokens_x{factor}_error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
+                torch.cuda.empty_cache()
 
     # the anchors: HF generate on fixed batches in input order
     model, tokenizer = summarizer.model, summarizer.tokenizer
@@ -433,7 +468,8 @@ def vit5_training(ctx: Context) -> list[dict[str, Any]]:
     trainer.add_callback(clock.callback)
     model = summarizer.model
     counted = count_tokens(model, ("attention_mask", "labels"))
-    trainer.train()
+    with profiled(ctx, "vit5-training"):
+        trainer.train()
     seconds, (src, tgt) = after_warmup(clock, counted, s["vit5_warmup"])
     n_enc, n_dec = non_embedding_params(model.encoder), non_embedding_params(model.decoder) + model.lm_head.weight.numel()
     rate = (src + tgt) / seconds
@@ -551,6 +587,7 @@ def main() -> None:
     parser.add_argument("--smoke-timeout-s", type=float, default=180.0)
     parser.add_argument("--peak-tflops", type=float, help="the card's dense bf16 peak, for MFU where the card is not in the table")
     parser.add_argument("--json", type=Path, help="where to write the results (default: $OUT/gpu_suite.json, else ./gpu_suite.json)")
+    parser.add_argument("--profile", type=Path, help="profile the recipes' training steps (torch profiler) and write op tables here")
     parser.add_argument("--work", type=Path, help="working directory (default: a temporary one)")
     args = parser.parse_args()
 

@@ -103,16 +103,25 @@ def test_segmentation_in_worker_processes_gives_the_same_ids(tiny_phobert):
     from vnnews.ingest import iter_articles
 
     pages = list(iter_articles([ROOT / "data" / "raw"]))
-    model = PageLabeler.from_encoder(str(tiny_phobert))
+    model = PageLabeler.from_encoder(str(tiny_phobert)).eval()
     here = model.encode(pages)
+    model._line_tokenizer = None
+    alone = model.predict(pages)
     model._line_tokenizer = None
     try:
         spread = model.encode(pages, workers=2)
         assert model._pool is not None  # the distinct lines went to the workers
+        model._line_tokenizer = None
+        calls = []
+        original = model._pool.encode
+        model._pool.encode = lambda texts, *a: calls.append(len(texts)) or original(texts, *a)
+        pooled = model.predict(pages)  # a started pool serves predict too (vnnews infer, serve)
+        assert calls, "predict did not use the running pool"
     finally:
         model.close()
     assert [p.ids for p in spread] == [p.ids for p in here]
     assert [p.features for p in spread] == [p.features for p in here]
+    assert [[x.label for x in page] for page in pooled] == [[x.label for x in page] for page in alone]
 
 
 def test_predict_takes_plain_text_html_bytes_and_lists_as_gliner_does(labeller):
@@ -128,3 +137,42 @@ def test_predict_takes_plain_text_html_bytes_and_lists_as_gliner_does(labeller):
     assert [len(x) for x in both] == [3, 2]
     with pytest.raises(TypeError, match="a str .* bytes or Article, got int"):
         labeller.predict(3)
+
+
+def test_collate_puts_each_line_where_a_row_by_row_build_would():
+    """collate builds the batch from one flat tensor (issue 20: a tensor per line cost a third
+    of a GPU pass); every id, pad, mask bit, feature, slot and label must land as before."""
+    from vnnews.layout import N_FEATURES
+    from vnnews.models.page_labeler import collate
+
+    gen = torch.Generator().manual_seed(3)
+    items = []
+    for k in (5, 0, 3):  # a window with no lines among others
+        ids = [torch.randint(5, 900, (int(torch.randint(0, 9, (1,), generator=gen)),), generator=gen).tolist() for _ in range(k)]
+        feats = torch.rand((k, N_FEATURES), generator=gen).tolist()
+        items.append((ids, feats, list(range(k)) if k != 3 else None))
+    b = collate(items, pad_id=1)
+    lines = [x for ids, _, _ in items for x in ids]
+    width = max(len(x) for x in lines)
+    assert b["input_ids"].shape == (len(lines), width)
+    for r, x in enumerate(lines):
+        assert b["input_ids"][r, : len(x)].tolist() == x
+        assert (b["input_ids"][r, len(x):] == 1).all() and int(b["attention_mask"][r].sum()) == len(x)
+    assert b["line_index"].tolist() == [0, 1, 2, 3, 4, 10, 11, 12]  # page p, line i -> p * 5 + i
+    assert torch.allclose(b["features"][0], torch.tensor(items[0][1])) and torch.allclose(b["features"][2, :3], torch.tensor(items[2][1]))
+    assert b["line_mask"].sum(1).tolist() == [5, 0, 3]
+    assert b["labels"][0].tolist() == [0, 1, 2, 3, 4] and (b["labels"][2] == -100).all()
+
+
+def test_a_bf16_labeller_reads_pages_with_its_lstm_in_float32(tiny_phobert):
+    """cuDNN cannot make bf16 LSTM weights one block (it then warns and copies them on every
+    GPU call): the LSTM stays float32 when the rest goes to bf16, and labels stay as they were."""
+    torch.manual_seed(0)
+    model = PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12).eval()
+    pages = [page(10), page(20, "Tin")]
+    before = model.predict(pages)
+    model = model.to(torch.bfloat16)
+    after = model.predict(pages)
+    assert model.sequence.weight_ih_l0.dtype == torch.float32 and model.encoder.embeddings.word_embeddings.weight.dtype == torch.bfloat16
+    agree = sum(a.label == b.label for pa, pb in zip(before, after, strict=True) for a, b in zip(pa, pb, strict=True))
+    assert agree >= 0.9 * sum(len(p) for p in before)

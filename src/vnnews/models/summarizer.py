@@ -56,9 +56,11 @@ def summary_source(texts: Sequence[str], labels: Sequence[str | None] | None) ->
 
 SETTINGS_KEY = "vnnews_summarizer"
 # (documents, padded source tokens x beams) per generate call when the caller does not say.
-# A CPU runs small fixed batches (padding costs it directly); a GPU is filled by tokens: 64
-# articles of 1,024 tokens at beam 4 hold ViT5-base's cross-attention cache in about 10 GB of bf16.
-SUMMARIZE_BATCH = {"cpu": (16, None), "cuda": (256, 262_144)}
+# A CPU runs small fixed batches (padding costs it directly); a GPU is filled by tokens: 128
+# articles of 1,024 tokens at beam 4. Measured on an H200 (docs/benchmarks.md, issue 20): ViT5-base,
+# beam 4, 128 new tokens, 256 VietNews articles: 16.2 articles/s at half this budget, 21.6 at this one
+# (22 GiB peak), 21.9 at twice it (44 GiB): per-step overhead stops mattering here, and it fits a 40 GB card.
+SUMMARIZE_BATCH = {"cpu": (16, None), "cuda": (256, 524_288)}
 
 
 def token_batches(lengths: Sequence[int], max_items: int, max_tokens: int | None = None) -> list[list[int]]:
