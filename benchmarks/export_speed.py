@@ -106,9 +106,9 @@ def run_summarizer(model_dir: str, articles: int, beams: int, new_tokens: int, b
     from vnnews.models import Summarizer
 
     if sub_batch:  # a CTranslate2 sub-batch cap other than the library's, to compare
-        import vnnews.models.export
+        import vnnews.models.runtimes
 
-        vnnews.models.export.CPU_SUB_BATCH = sub_batch
+        vnnews.models.runtimes.CPU_SUB_BATCH = sub_batch
 
     docs = bodies(articles)
     model = Summarizer.from_pretrained(model_dir, device="cpu")
@@ -172,7 +172,7 @@ def summarizer(args: argparse.Namespace) -> None:
         print(f"made and exported the {args.shape} summarizer in {time.perf_counter() - t0:.0f}s")
         common = [str(args.articles), str(args.num_beams), str(args.max_new_tokens), str(args.batch_size), str(args.ct2_sub_batch or 0)]
         rows = {name: child("summarizer", str(work / name), *common) for name in args.backends}
-    from vnnews.models.export import CPU_SUB_BATCH
+    from vnnews.models.runtimes import CPU_SUB_BATCH
 
     print(
         f"\nsummarizer, shape {args.shape}, {args.articles} VietNews bodies, source <= {args.max_source} tokens, beam {args.num_beams}, "

@@ -91,11 +91,6 @@ def _same(a: str, b: str) -> bool:
     return _words(a) == _words(b)
 
 
-def site_of(article: Article) -> str:
-    """The site of a real page: the first folder of its id (data/real/pages/<site>/...)."""
-    return article.id.split("/", 1)[0] if "/" in article.id else "(none)"
-
-
 def from_labels(article: Article, labels: Sequence[str]) -> Extraction:
     """An Extraction from line labels: the content lines' text, the title and lead lines."""
     pick = lambda *wanted: [line.text for line, lab in zip(article.lines, labels, strict=True) if lab in wanted]  # noqa: E731
@@ -114,7 +109,7 @@ def score_page(article: Article, extraction: Extraction) -> PageScore:
     if gold.lead and extraction.lead is not None:
         lead_found = bag_scores(extraction.lead, gold.lead)[2] >= LEAD_FOUND_F1
     with_captions = bag_scores(extraction.text_with_captions if extraction.text_with_captions is not None else extraction.text, gold.text_with_captions or "")[2]
-    return PageScore(article.id, site_of(article), precision, recall, f1, title_exact, lead_found, with_captions)
+    return PageScore(article.id, article.site, precision, recall, f1, title_exact, lead_found, with_captions)
 
 
 # ---------------------------------------------------------------- text extractors
@@ -368,7 +363,7 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
     from vnnews.recipes.classifier import train_classifier
 
     articles, html = load_real_pages(pages_dir, annotations_dir)
-    sites = sorted({site_of(a) for a in articles})
+    sites = sorted({a.site for a in articles})
     predicted: dict[str, list[str]] = {}
     out = Path(out_dir)
     for site in sites:
@@ -379,7 +374,7 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
         )
         train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
         model = PageLabeler.from_pretrained(run.output_dir)
-        held = [a for a in articles if site_of(a) == site]
+        held = [a for a in articles if a.site == site]
         for article, preds in zip(held, model.predict(held), strict=True):
             predicted[article.id] = [p.label for p in preds]
     systems = {"model (leave-one-site-out)": lambda arts: [predicted[a.id] for a in arts], "rules (weak labeller)": rules_system}

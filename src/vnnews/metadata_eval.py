@@ -124,7 +124,7 @@ def evaluate_metadata(
     line_systems: dict[str, Callable[[Sequence[Any]], list[list[str]]]],
     gold: dict[str, dict[str, Any]],
     baselines: bool = True,
-    site_of: Callable[[Any], str] = lambda a: a.id.split("/", 1)[0],
+    site_of: Callable[[Any], str] = lambda a: a.site,
 ) -> tuple[str, dict[str, list[MetaScore]]]:
     """Score vnnews's metadata (from each line system's labels) and, with ``baselines``,
     trafilatura's and htmldate's, on the pages that have gold metadata."""

@@ -180,3 +180,15 @@ def test_an_output_record_read_back_keeps_its_parts_beside_its_reading_text(tmp_
     path.write_text(json.dumps({"id": "b", "title": "Tiêu đề", "text": "Dòng một\nDòng hai"}, ensure_ascii=False) + "\n", encoding="utf-8")
     (page,), _ = read([path])
     assert page.label_source is None and page.texts == ["Dòng một", "Dòng hai"]  # a title beside a page dump: the dump
+
+
+def test_a_folder_of_sites_gives_each_page_its_site(tmp_path):
+    """Evaluation per site and leave-sites-out self-training group pages by ``Article.site``:
+    the first folder of the id, "(none)" for a page given alone."""
+    (tmp_path / "sites" / "vnexpress.net" / "2024").mkdir(parents=True)
+    (tmp_path / "sites" / "dantri.com.vn").mkdir(parents=True)
+    (tmp_path / "sites" / "vnexpress.net" / "2024" / "a.txt").write_text("Tiêu đề\nNội dung bài.\n", encoding="utf-8")
+    (tmp_path / "sites" / "dantri.com.vn" / "b.txt").write_text("Tiêu đề\nNội dung bài.\n", encoding="utf-8")
+    sites = {a.id: a.site for a in iter_articles([tmp_path / "sites"])}
+    assert sites == {"vnexpress.net/2024/a": "vnexpress.net", "dantri.com.vn/b": "dantri.com.vn"}
+    assert [a.site for a in iter_articles([tmp_path / "sites" / "dantri.com.vn" / "b.txt"])] == ["(none)"]

@@ -64,7 +64,7 @@ def test_ct2_on_cpu_runs_small_sub_batches_with_the_same_summaries(exports, raw_
     """A batch is shared out over the workers in sub-batches of at most CPU_SUB_BATCH
     articles (faster on CPU: docs/benchmarks.md); the summaries are those of one
     article at a time."""
-    from vnnews.models.export import CPU_SUB_BATCH
+    from vnnews.models.runtimes import CPU_SUB_BATCH
 
     docs = ["\n".join(a.texts[i : i + 6]) for a in iter_articles([raw_dir]) for i in (2, 8)]  # 10 documents
     model = Summarizer.from_pretrained(str(exports["summarizer", "none"]))

@@ -3,7 +3,7 @@ and the static cache give the summaries of plain batches (greedy, on the CPU).""
 
 import pytest
 
-from vnnews.models.export import gpu_compute_type
+from vnnews.models.runtimes import gpu_compute_type
 from vnnews.models.summarizer import SUMMARIZE_BATCH, Summarizer, token_batches
 
 DOCS = [

@@ -65,6 +65,13 @@ class Article:
     def labels(self) -> list[str | None]:
         return [line.label for line in self.lines]
 
+    @property
+    def site(self) -> str:
+        """The site of a page read from a folder of sites (data/real/pages/<site>/...):
+        the first folder of its id; "(none)" for an id without one. Evaluation per site
+        and self-training that leaves sites out both group pages by it."""
+        return self.id.split("/", 1)[0] if "/" in self.id else "(none)"
+
     def texts_labelled(self, *labels: str) -> list[str]:
         """Texts of the lines labelled with any of ``labels``, in page order."""
         return [line.text for line in self.lines if line.label in labels]

@@ -268,8 +268,8 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         from safetensors.torch import load_file
         from transformers.utils import cached_file
 
-        from vnnews.models.export import HEAD_FILE, ONNX_FILE, OnnxLinePooler
         from vnnews.models.loading import load_errors, load_tokenizer
+        from vnnews.models.runtimes import HEAD_FILE, ONNX_FILE, OnnxLinePooler
 
         kwargs = {"revision": revision} if revision else {}
         settings = {k: v for k, v in config.items() if k not in ("vnnews_export", "model_type", "transformers_version", "architectures")}

@@ -210,7 +210,7 @@ class Summarizer(VnnewsModelMixin):
     def _from_export(cls, path: str, config: dict[str, Any], device: str | None, revision: str | None, compute_type: str | None = None) -> Summarizer:
         from transformers import GenerationConfig
 
-        from vnnews.models.export import CT2_DIR, Ct2Generator
+        from vnnews.models.runtimes import CT2_DIR, Ct2Generator
 
         local = Path(path)
         if not local.is_dir():  # a Hub id: the CTranslate2 files are a folder of the repo

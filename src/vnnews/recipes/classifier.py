@@ -183,10 +183,9 @@ def _compute_metrics(eval_pred: Any) -> dict[str, float]:
 
 def _pseudo_labels(model: Any, config: SelfTraining) -> tuple[list[Article], list[list[int]]]:
     """Unlabelled real pages with the model's confident labels (-100 elsewhere)."""
-    from vnnews.extraction_eval import site_of
     from vnnews.ingest import iter_articles
 
-    pages = [a for a in iter_articles(config.pages) if site_of(a) not in set(config.exclude_sites)]
+    pages = [a for a in iter_articles(config.pages) if a.site not in set(config.exclude_sites)]
     if not pages:
         return [], []
     predictions = model.predict(pages)

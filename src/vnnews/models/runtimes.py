@@ -1,0 +1,124 @@
+"""The runtimes that run an export (:mod:`vnnews.models.export` writes them): ONNX
+Runtime for the classifier's line encoder, CTranslate2 for the summarizer. Apart from
+the writer so that the model classes, which load exports, and the exporter, which loads
+models, do not import each other.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from vnnews.extras import require
+from vnnews.machine import available_cores
+
+EXPORT_KEY = "vnnews_export"  # config.json's entry naming an export (format, quantization, source)
+ONNX_FILE = "line_encoder.onnx"
+HEAD_FILE = "head.safetensors"
+CT2_DIR = "ctranslate2"
+
+
+class OnnxLinePooler(nn.Module):
+    """The classifier's line encoder run by ONNX Runtime: (input_ids, attention_mask) ->
+    one mean-pooled vector per line, as a torch tensor (the head stays in torch). A
+    module without parameters, so it takes the torch encoder's place in the model."""
+
+    pooled_output = True
+
+    def __init__(self, path: str | os.PathLike[str], threads: int | None = None) -> None:
+        super().__init__()
+        ort = require("onnxruntime", "onnx", "running an ONNX export")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or available_cores()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.session.run(None, {"input_ids": input_ids.cpu().numpy(), "attention_mask": attention_mask.cpu().numpy()})[0]
+        return torch.from_numpy(out)
+
+
+# Generation settings the CTranslate2 backend maps (transformers name -> translate_batch argument).
+_CT2_ARGS = {
+    "num_beams": "beam_size",
+    "max_new_tokens": "max_decoding_length",
+    "min_new_tokens": "min_decoding_length",
+    "no_repeat_ngram_size": "no_repeat_ngram_size",
+    "length_penalty": "length_penalty",
+    "repetition_penalty": "repetition_penalty",
+    "top_k": "sampling_topk",
+    "top_p": "sampling_topp",
+    "temperature": "sampling_temperature",
+}
+_CT2_IGNORED = ("early_stopping", "do_sample", "max_length", "min_length")  # do_sample: top_k/top_p/temperature say it
+
+
+# On a CPU, sub-batches larger than this run slower per article: beam search reads every
+# hypothesis's cross-attention cache at each step, and small groups stay in the CPU caches
+# (benchmarks/export_speed.py summarizer --ct2-sub-batch N; figures in docs/benchmarks.md).
+CPU_SUB_BATCH = 4
+
+
+def gpu_compute_type(quantized: str | None) -> str:
+    """CTranslate2's compute type on a GPU for an export quantized as ``quantized``: int8
+    weights with float16 activations for an int8 export (its size, tensor cores for the
+    rest), float16 for a float32 one (half the memory traffic of float32)."""
+    return "int8_float16" if quantized == "int8" else "float16"
+
+
+class Ct2Generator:
+    """A CTranslate2 translator behind the ``generate`` call :class:`Summarizer` makes:
+    token ids in, generated token ids out, the saved generation config as defaults."""
+
+    def __init__(
+        self,
+        path: Path,
+        generation_config: Any,
+        tokenizer: Any,
+        device: str = "cpu",
+        name: str = "",
+        workers: int | None = None,
+        compute_type: str | None = None,
+        quantized: str | None = None,
+    ) -> None:
+        ct2 = require("ctranslate2", "ct2", "running a CTranslate2 export")
+        on_gpu = device.startswith("cuda")
+        # On a CPU, beam search is many small steps: one thread per batch and several
+        # batches at once beat several threads on one batch (2 cores, ViT5-base int8,
+        # beam 4: 0.464 against 0.316 articles/s, benchmarks/export_speed.py, docs/benchmarks.md).
+        self.workers = 1 if on_gpu else (workers or min(4, available_cores()))
+        self.compute_type = compute_type or gpu_compute_type(quantized) if on_gpu else compute_type or "default"
+        index = int(device.split(":", 1)[1]) if on_gpu and ":" in device else 0
+        self.translator = ct2.Translator(
+            str(path), device="cuda" if on_gpu else "cpu", device_index=index, compute_type=self.compute_type,
+            intra_threads=1 if not on_gpu else 0, inter_threads=self.workers,
+        )
+        self.generation_config = generation_config
+        self.tokenizer = tokenizer
+        self.device = device
+        self.config = type("Ct2Config", (), {"_name_or_path": name})()
+
+    def settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        """translate_batch arguments: the saved generation config, then ``overrides``."""
+        g = self.generation_config
+        merged = {k: getattr(g, k, None) for k in _CT2_ARGS} | overrides
+        if not merged.get("do_sample"):
+            merged = {k: v for k, v in merged.items() if k not in ("top_k", "top_p", "temperature")}
+        unsupported = sorted(k for k in overrides if k not in _CT2_ARGS and k not in _CT2_IGNORED)
+        if unsupported:
+            raise ValueError(f"generation settings {', '.join(unsupported)} are not supported by a CTranslate2 export; use the torch model")
+        out = {_CT2_ARGS[k]: v for k, v in merged.items() if k in _CT2_ARGS and v is not None}
+        out.setdefault("beam_size", 1)
+        return out
+
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **generation: Any) -> list[list[int]]:
+        sources = [self.tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist()) for ids, mask in zip(input_ids, attention_mask, strict=True)]
+        per_worker = -(-len(sources) // self.workers)  # the batch shared out over the workers
+        if not self.device.startswith("cuda"):
+            per_worker = min(per_worker, CPU_SUB_BATCH)
+        results = self.translator.translate_batch(sources, max_batch_size=per_worker, **self.settings(generation))
+        return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
