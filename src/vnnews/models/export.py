@@ -32,18 +32,7 @@ from typing import Any, Literal
 import torch
 
 from vnnews.extras import require
-from vnnews.models.runtimes import (
-    CPU_SUB_BATCH,
-    CT2_DIR,
-    EXPORT_KEY,
-    HEAD_FILE,
-    ONNX_FILE,
-    Ct2Generator,
-    OnnxLinePooler,
-    gpu_compute_type,
-)
-
-__all__ = ["CPU_SUB_BATCH", "CT2_DIR", "EXPORT_KEY", "HEAD_FILE", "ONNX_FILE", "Ct2Generator", "OnnxLinePooler", "export_model", "gpu_compute_type"]
+from vnnews.models.runtimes import CT2_DIR, EXPORT_KEY, HEAD_FILE, ONNX_FILE  # what loads and runs an export lives there
 
 Format = Literal["onnx", "ct2"]
 Quantize = Literal["int8", "none"]
