@@ -80,6 +80,8 @@ class Context:
         self.dtype = torch.bfloat16 if self.cuda and torch.cuda.is_bf16_supported() else torch.float32
         self.dtype_name = "bf16" if self.dtype == torch.bfloat16 else "fp32"
         self.size = SIZES[args.size]
+        if getattr(args, "profile", None):  # a profiled step is slow and its events many: a few steps say where time goes
+            self.size = {**self.size, "train_warmup": 1, "train_steps": 3, "vit5_warmup": 1, "vit5_steps": 3}
         self.peak = args.peak_tflops or peak_tflops(torch.cuda.get_device_name(0) if self.cuda else "")
         self._records: list[dict[str, Any]] | None = None
 
@@ -587,7 +589,7 @@ def main() -> None:
     parser.add_argument("--smoke-timeout-s", type=float, default=180.0)
     parser.add_argument("--peak-tflops", type=float, help="the card's dense bf16 peak, for MFU where the card is not in the table")
     parser.add_argument("--json", type=Path, help="where to write the results (default: $OUT/gpu_suite.json, else ./gpu_suite.json)")
-    parser.add_argument("--profile", type=Path, help="profile the recipes' training steps (torch profiler) and write op tables here")
+    parser.add_argument("--profile", type=Path, help="profile the recipes' training steps (torch profiler; 3 steps after 1 warm-up) and write op tables here")
     parser.add_argument("--work", type=Path, help="working directory (default: a temporary one)")
     args = parser.parse_args()
 
