@@ -490,7 +490,8 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         ``PREDICT_LINES``); windows of up to ``window_lines`` lines are packed together up
         to it (one window at least). ``should_stop`` is asked between forward passes;
         ``Cancelled`` is raised once it says yes (a service whose callers have gone stops
-        within one pass)."""
+        within one pass). Once :meth:`start_workers` has started the pool, the lines are
+        segmented and their layout features computed in it."""
         batch_size = batch_size or PREDICT_LINES["cuda" if self.device.type == "cuda" else "cpu"]
         single = not isinstance(articles, (list, tuple))
         pages = [_as_article(a, i) for i, a in enumerate([articles] if single else articles)]
