@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import RAW_DIR
 from vnnews.cli import main
 from vnnews.inference import read_errors, read_records, run_inference
-from vnnews.inference.runner import InferenceConfig, Models, RuleLabeller
+from vnnews.inference.stages import InferenceConfig, Models, RuleLabeller
 from vnnews.outputs import output_lock
 
 
@@ -200,7 +200,7 @@ def test_resume_with_other_models_is_refused_naming_both(tmp_path, pages):
 
 
 def test_overwrite_keeps_the_old_output_until_the_new_one_is_complete(tmp_path, pages, monkeypatch):
-    from vnnews.inference import runner
+    from vnnews.inference import stages
 
     out = tmp_path / "o.jsonl"
     config = InferenceConfig(classifier="weak", progress=False)
@@ -210,7 +210,7 @@ def test_overwrite_keeps_the_old_output_until_the_new_one_is_complete(tmp_path, 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("killed mid-job")
 
-    monkeypatch.setattr(runner, "merge", killed)
+    monkeypatch.setattr(stages, "merge", killed)  # the end of the job, where parts become the output
     with pytest.raises(KeyboardInterrupt):
         run_inference([pages], out, config, overwrite=True)
     monkeypatch.undo()

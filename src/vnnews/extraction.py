@@ -73,7 +73,7 @@ def extract(
     ``summarizer``: None, a directory or Hub id, or a loaded Summarizer; ``url``: where the
     page was read (the URL when the page names none, and the base of relative images)."""
     from vnnews.inference.records import article_record, summary_document
-    from vnnews.inference.runner import WEAK, Models, RuleLabeller, label_articles, summarize_documents
+    from vnnews.inference.stages import WEAK, Models, RuleLabeller, label_articles, summarize_documents
 
     article = content if isinstance(content, Article) else page_article(content, article_id, url=url)
     classifier = RuleLabeller() if model in (None, WEAK) else _classifier(str(model)) if isinstance(model, str) else model

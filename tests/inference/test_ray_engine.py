@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ROOT
 from vnnews.cli import main
 from vnnews.inference import InferenceConfig, read_errors, read_records, run_inference
-from vnnews.inference.runner import RaySettings
+from vnnews.inference.stages import RaySettings
 
 from .test_runner import _cli, _ids, records_file  # noqa: F401 - the fixture is shared
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.serving.conftest import Server
-from vnnews.inference.runner import Models, RuleLabeller
+from vnnews.inference.stages import Models, RuleLabeller
 from vnnews.serving import ServeConfig, create_app
 
 

@@ -1,7 +1,8 @@
 """Batch inference: pages in, clean articles and summaries out (``vnnews infer``)."""
 
 from vnnews.inference.records import RECORD_FEATURES, article_record, summary_document
-from vnnews.inference.runner import (
+from vnnews.inference.runner import run_inference
+from vnnews.inference.stages import (
     InferenceConfig,
     InferenceResult,
     Models,
@@ -9,7 +10,6 @@ from vnnews.inference.runner import (
     RuleLabeller,
     load_models,
     process_chunk,
-    run_inference,
 )
 from vnnews.inference.store import (
     PartStore,

@@ -8,8 +8,8 @@ files cut into interleaved parts, saved datasets in parts). Read tasks ingest an
 normalise a unit each, skip the ids already done (``--resume``) and turn ingestion
 errors into error rows. Classify actors hold the classifier (``ray.classify_num_gpus``
 GPUs each where the cluster has GPUs), summarize actors the summarizer; they run the
-local engine's own stage functions (:func:`~vnnews.inference.runner.classify_stage`,
-:func:`~vnnews.inference.runner.summarize_stage`), so a record is the same whichever
+local engine's own stage functions (:func:`~vnnews.inference.stages.classify_stage`,
+:func:`~vnnews.inference.stages.summarize_stage`), so a record is the same whichever
 engine wrote it. Rows that are not articles (errors, skipped ids) pass through.
 
 The driver takes the finished rows as they stream out (Ray Data's backpressure stops
@@ -32,7 +32,8 @@ from typing import Any
 
 from vnnews.extras import require
 from vnnews.inference.records import error_record
-from vnnews.inference.runner import (
+from vnnews.inference.sources import Share, estimate_total, input_articles, is_saved_dataset
+from vnnews.inference.stages import (
     InferenceConfig,
     InferenceResult,
     LabelledArticle,
@@ -44,7 +45,6 @@ from vnnews.inference.runner import (
     stage_seconds,
     summarize_stage,
 )
-from vnnews.inference.sources import Share, estimate_total, input_articles, is_saved_dataset
 from vnnews.inference.store import PartStore
 from vnnews.ingest import Article, IngestError, IngestOptions, plan_shards
 

@@ -43,7 +43,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vnnews.inference.records import article_record, line_entries, summary_document
-from vnnews.inference.runner import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
+from vnnews.inference.stages import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
 from vnnews.ingest import Article, IngestError, IngestOptions, Line, article_from_content
 from vnnews.ingest.article import lone_surrogate
 from vnnews.serving.batcher import MicroBatcher
