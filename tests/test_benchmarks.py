@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
     out = tmp_path / "suite.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--device", "cpu", "--shape", "tiny", "--json", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--device", "cpu", "--shape", "tiny", "--json", str(out), "--profile", str(tmp_path / "prof")],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -24,17 +24,9 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
     assert rows["infer"]["details"]["stage_seconds"]["summarize"] > 0
     assert "| work | vnnews | anchor (same card, same run) |" in proc.stdout  # the table, printed last
     assert rows["generation_static"]["vnnews"] > 0
+    for name in ("labeller-training", "vit5-training"):  # --profile: op tables of the recipes' steps, both orders
+        table = (tmp_path / "prof" / f"profile-{name}.txt").read_text(encoding="utf-8")
+        assert "aten::" in table and "by CPU time" in table, name
+    assert "3 steps after 1 warm-up" in rows["labeller_train"]["work"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("| ViT5 generation as row 4, static cache")
 
-
-def test_the_gpu_suite_profiles_the_training_recipe_in_a_few_steps(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--device", "cpu", "--shape", "tiny", "--only", "labeller training",
-         "--profile", str(tmp_path / "prof"), "--json", str(tmp_path / "suite.json")],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    table = (tmp_path / "prof" / "profile-labeller-training.txt").read_text(encoding="utf-8")
-    assert "aten::mm" in table and "by CPU time" in table  # the op tables, both orders
-    row = json.loads((tmp_path / "suite.json").read_text(encoding="utf-8"))["rows"][0]
-    assert row["row"] == "labeller_train" and "3 steps after 1 warm-up" in row["work"]
