@@ -1,6 +1,12 @@
+import os
 from pathlib import Path
 
 import pytest
+
+# Nothing may download at test time: the Hub is never asked, here or in the commands the
+# tests start (they inherit it), and a name found nowhere fails at once rather than after
+# huggingface_hub's retries. Set before anything imports huggingface_hub, which reads it then.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"

@@ -47,6 +47,11 @@ def test_a_damaged_model_directory_is_one_line_naming_the_file(trained_classifie
 def test_a_base_model_that_is_nowhere_fails_in_one_line_with_the_way_out(tmp_path, monkeypatch):
     from vnnews.models.loading import load_tokenizer
 
+    import huggingface_hub.constants
+
+    # the variable is read when huggingface_hub is imported (earlier tests did): the constant too,
+    # or the call tries the network and retries for about 50 s before failing
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ModelFileError, match=r"build/tiny-nothing: no such local directory.*vnnews make-tiny"):
         load_tokenizer("build/tiny-nothing")
