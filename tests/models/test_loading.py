@@ -45,9 +45,9 @@ def test_a_damaged_model_directory_is_one_line_naming_the_file(trained_classifie
 
 
 def test_a_base_model_that_is_nowhere_fails_in_one_line_with_the_way_out(tmp_path, monkeypatch):
-    from vnnews.models.loading import load_tokenizer
-
     import huggingface_hub.constants
+
+    from vnnews.models.loading import load_tokenizer
 
     # the variable is read when huggingface_hub is imported (earlier tests did): the constant too,
     # or the call tries the network and retries for about 50 s before failing
