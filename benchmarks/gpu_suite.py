@@ -633,7 +633,7 @@ def main() -> None:
             print(f"   ({time.perf_counter() - t0:.0f}s)", flush=True)
             if cuda:
                 torch.cuda.empty_cache()
-            report = write_report(out_json, args, ctx, card, started, results)  # after every section: a killed run keeps what it measured
+            write_report(out_json, args, ctx, card, started, results)  # after every section: a killed run keeps what it measured
         report = write_report(out_json, args, ctx, card, started, results)
     print(f"\ncard: {card}; dtype {ctx.dtype_name}; shape {args.shape}; total {report['seconds']:.0f}s; JSON: {out_json}\n")
     print(table(results, ctx))

@@ -124,7 +124,6 @@ def evaluate_metadata(
     line_systems: dict[str, Callable[[Sequence[Any]], list[list[str]]]],
     gold: dict[str, dict[str, Any]],
     baselines: bool = True,
-    site_of: Callable[[Any], str] = lambda a: a.site,
 ) -> tuple[str, dict[str, list[MetaScore]]]:
     """Score vnnews's metadata (from each line system's labels) and, with ``baselines``,
     trafilatura's and htmldate's, on the pages that have gold metadata."""
@@ -135,7 +134,7 @@ def evaluate_metadata(
     fields: dict[str, Sequence[str]] = {}
     for name, system in line_systems.items():
         metadata = vnnews_metadata(pages, system(pages))
-        results[f"vnnews, {name}"] = [score_metadata(a.id, site_of(a), m, gold[a.id]) for a, m in zip(pages, metadata, strict=True)]
+        results[f"vnnews, {name}"] = [score_metadata(a.id, a.site, m, gold[a.id]) for a, m in zip(pages, metadata, strict=True)]
         fields[f"vnnews, {name}"] = FIELDS_SCORED
     if baselines:
         for name, reader, has in (
@@ -144,6 +143,6 @@ def evaluate_metadata(
         ):
             if importlib.util.find_spec(name) is None:
                 continue
-            scores = [score_metadata(a.id, site_of(a), reader(html_by_id[a.id]), gold[a.id]) for a in pages if a.id in html_by_id]
+            scores = [score_metadata(a.id, a.site, reader(html_by_id[a.id]), gold[a.id]) for a in pages if a.id in html_by_id]
             results[name], fields[name] = scores, has
     return render_metadata(results, fields), results
