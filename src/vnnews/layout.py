@@ -15,10 +15,12 @@ numbers, computed the same way for training and inference (:func:`page_features`
 - the DOM (HTML only): link density, heading level, inside article/main, figure,
   figcaption, list, paragraph, header/nav/footer/aside, image line, depth, and
   words of the class and id attributes, in groups (content, title, lead, caption,
-  menu, related, ad, comment, author, date, share, footer, tag), once for all the
-  line's ancestors (the region: a related box, a footer) and once for its own
-  element and parent only (a "photo-story" container says nothing about whether a
-  paragraph in it is a caption; a ``figcaption`` or ``div.sapo`` does).
+  menu, related, ad, comment, author, date, share, footer, tag), once for its own
+  element and parent, and once for all the line's ancestors (the region: a related
+  box, a footer) in every group but ``caption``: a ``figcaption`` or ``div.sapo``
+  says what its line is, but the caption words (photo, image, media) name whole
+  photo-story and gallery pages as often as a figure's wrapper, so a region called
+  "photo-story" says nothing about whether a paragraph in it is a caption.
 
 Class and id words enter as groups of known words, not as a vocabulary learnt from
 training pages: a model trained on composed pages must not learn the composer's
@@ -63,6 +65,8 @@ CLASS_GROUPS: dict[str, tuple[str, ...]] = {
     "footer": ("footer", "copyright", "bottom", "foot", "contact", "address"),
     "tag": ("tag", "keyword", "tu-khoa", "topic"),
 }
+# Groups read over every ancestor (the region a line is in): not "caption" (see above).
+REGION_GROUPS: tuple[str, ...] = tuple(g for g in CLASS_GROUPS if g != "caption")
 STRUCTURE_TAGS = ("header", "nav", "footer", "aside", "form")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -73,7 +77,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "has_lead_candidates", "lead_match", "lead_cover",
     "has_dom", "link_density", "h1", "h2", "h3_6", "in_article", "in_figure", "figcaption", "image_line",
     "in_list", "paragraph", "in_structure", "all_link", "depth",
-    *(f"class_{g}" for g in CLASS_GROUPS),
+    *(f"class_{g}" for g in REGION_GROUPS),
     *(f"near_class_{g}" for g in CLASS_GROUPS),
 )
 DOM_FEATURES: tuple[str, ...] = tuple(FEATURE_NAMES[FEATURE_NAMES.index("has_title_candidates") :])
@@ -155,11 +159,8 @@ def _class_words(elements: Sequence[str]) -> set[str]:
     return words
 
 
-def _group_hits(words: set[str]) -> list[float]:
-    out = []
-    for keys in CLASS_GROUPS.values():
-        out.append(1.0 if any(k in w for w in words for k in keys) else 0.0)
-    return out
+def _group_hits(words: set[str], groups: Sequence[str] = tuple(CLASS_GROUPS)) -> list[float]:
+    return [1.0 if any(k in w for w in words for k in CLASS_GROUPS[g]) else 0.0 for g in groups]
 
 
 def _dom_features(tag_path: str | None, link_density: float | None) -> list[float]:
@@ -193,7 +194,7 @@ def _path_features(tag_path: str) -> tuple[float, ...]:
         float(any(t in STRUCTURE_TAGS for t in tags)),
         # here the line's own all_link (link density >= 0.99) goes
         min(1.0, len(tags) / 30),
-        *_group_hits(_class_words(elements)),  # any ancestor: the region the line is in
+        *_group_hits(_class_words(elements), REGION_GROUPS),  # any ancestor: the region the line is in
         *_group_hits(_class_words(elements[-2:])),  # the line's own element and its parent
     )
 
