@@ -83,6 +83,15 @@ def main() -> None:
     warm = min(timed() for _ in range(2))
     print(f"inference cold (segmenting): {n / cold:,.0f} lines/s ({cold:.1f}s)")
     print(f"inference warm (segmentation cached): {n / warm:,.0f} lines/s ({warm:.1f}s)")
+    # side by side in this run: every line through the encoder, repeats of a pass included
+    # (what predict did before a line repeated within a forward pass was encoded once)
+    merged_pool = type(model).pool_lines
+    type(model).pool_lines = type(model)._pool_sorted
+    try:
+        every = min(timed() for _ in range(2))
+    finally:
+        type(model).pool_lines = merged_pool
+    print(f"inference warm, every repeated line encoded again: {n / every:,.0f} lines/s ({every:.1f}s; merging repeats: {every / warm:.2f}x)")
     if device == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 

@@ -176,3 +176,25 @@ def test_a_bf16_labeller_reads_pages_with_its_lstm_in_float32(tiny_phobert):
     assert model.sequence.weight_ih_l0.dtype == torch.float32 and model.encoder.embeddings.word_embeddings.weight.dtype == torch.bfloat16
     agree = sum(a.label == b.label for pa, pb in zip(before, after, strict=True) for a, b in zip(pa, pb, strict=True))
     assert agree >= 0.9 * sum(len(p) for p in before)
+
+
+def test_a_line_repeated_in_a_pass_is_encoded_once_outside_training(labeller):
+    menu = [Line(t) for t in ("Trang chủ", "Thời sự", "Thế giới", "Liên hệ quảng cáo")]
+    pages = [Article(f"s/{i}", "t", menu + [Line(f"Bài số {i}, một câu riêng của trang.")] + menu[:2]) for i in range(6)]
+    rows: list[int] = []
+    hook = labeller.encoder.register_forward_pre_hook(lambda m, a, k: rows.append(len(k["input_ids"])), with_kwargs=True)
+    try:
+        deduped = labeller.predict(pages, batch_size=4096)
+    finally:
+        hook.remove()
+    assert sum(rows) == 4 + 6  # the menu's four lines once, each page's own line once (42 lines in the pass)
+    # the same vectors as encoding every line: against the path without the merge
+    from vnnews.models.page_labeler import collate
+
+    encoded = labeller.encode(pages)
+    batch = collate([(e.ids, e.features, None) for e in encoded], labeller.tokenizer.pad_token_id)
+    with torch.inference_mode():
+        merged = labeller.pool_lines(batch["input_ids"], batch["attention_mask"])
+        every = labeller._pool_sorted(batch["input_ids"], batch["attention_mask"])
+    assert merged.shape == every.shape and torch.allclose(merged, every, atol=1e-5)
+    assert [[p.label for p in x] for x in deduped] == [[p.label for p in x] for x in labeller.predict(pages, batch_size=7)]

@@ -399,7 +399,20 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         ``ENCODER_TOKENS`` padded tokens (by device), each group cut to its longest line: a page's
         lines are mostly short (menus, captions) beside a few long paragraphs, and
         padding every line to the longest one would make most of the compute padding.
-        The result does not depend on the grouping (attention and pooling are masked)."""
+        The result does not depend on the grouping (attention and pooling are masked).
+
+        Outside training, a line that occurs several times in the pass goes through the
+        encoder once: a batch of one site's pages repeats its menus, footers and related
+        lists on every page (on composed pages of many sites, 4,096 lines a pass hold
+        about 40 % distinct ones), and a line's vector does not depend on the others. In
+        training each occurrence is its own sample (dropout draws apart)."""
+        if not self.training and len(input_ids) > 1:
+            keys, inverse = torch.unique(input_ids * 2 + attention_mask, dim=0, return_inverse=True)
+            if len(keys) < len(input_ids):
+                return self._pool_sorted(keys // 2, keys % 2)[inverse]
+        return self._pool_sorted(input_ids, attention_mask)
+
+    def _pool_sorted(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         lengths = attention_mask.sum(1)
         order = torch.argsort(lengths, descending=True, stable=True).tolist()  # stable: the same groups every run
         budget = self.encoder_tokens or ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
