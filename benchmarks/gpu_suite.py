@@ -51,7 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
-from _models import encoder_checkpoint, summarizer_checkpoint  # noqa: E402
+from _models import encoder_checkpoint, leaning_to_body, summarizer_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VIETNEWS_PLACES = (ROOT.parent / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz", ROOT / ".gpu-data" / "validation.jsonl.gz")
@@ -207,6 +207,114 @@ def profiled(ctx: Context, name: str) -> Iterator[None]:
     (ctx.args.profile / f"profile-{name}.txt").write_text(f"{name}\n\n{by_device}\n\nby CPU time (inclusive)\n\n{by_cpu}\n", encoding="utf-8")
 
 
+class Phases:
+    """Seconds per named phase, each timed between device synchronisations: where a
+    step's time goes, without the profiler's overhead (the syncs themselves cost a
+    little and stop CPU work overlapping GPU work: read the shares, not the rates)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.ctx.sync()
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ctx.sync()
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+    def watch(self, module: Any, name: str) -> Callable[[], None]:
+        """Time every forward of ``module`` as phase ``name`` and count the tokens it is
+        given (``name_calls``, ``name_tokens``: input ids with their padding); returns
+        what removes the hooks."""
+        started: list[float] = []
+
+        def before(mod: Any, args: Any, kwargs: dict[str, Any]) -> None:
+            self.ctx.sync()
+            started.append(time.perf_counter())
+            ids = kwargs.get("input_ids", args[0] if args else None)
+            self.seconds[f"{name}_calls"] = self.seconds.get(f"{name}_calls", 0.0) + 1
+            if hasattr(ids, "numel"):  # a tensor of ids (an LSTM's packed sequence is not counted)
+                self.seconds[f"{name}_tokens"] = self.seconds.get(f"{name}_tokens", 0.0) + ids.numel()
+
+        def after(mod: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
+            self.ctx.sync()
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started.pop()
+
+        handles = [module.register_forward_pre_hook(before, with_kwargs=True), module.register_forward_hook(after, with_kwargs=True)]
+        return lambda: [h.remove() for h in handles] and None
+
+
+def step_anatomy(ctx: Context, trainer: Any, model: Any, steps: int, inner: dict[str, Any], counts: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, float]:
+    """Where a training step of ``trainer`` goes: ``steps`` steps (after one warm-up) of
+    its own dataloader, model, precision and optimizer, timed phase by phase (data,
+    forward, backward, clip and optimizer step) with the ``inner`` modules' forwards
+    timed and their tokens counted inside the forward. Per step, in ms, and the batch's
+    ``counts`` (real tokens, lines...) beside the padded tokens each inner module was given."""
+    torch = ctx.torch
+    loader = trainer.get_train_dataloader()
+    optimizer = trainer.optimizer
+    autocast = torch.autocast(device_type="cuda" if ctx.cuda else "cpu", dtype=torch.bfloat16, enabled=bool(trainer.args.bf16))
+    model.train()
+    batches = iter(loader)
+    phases, tallies = Phases(ctx), {}
+    removers = [phases.watch(module, name) for name, module in inner.items()]
+    try:
+        for i in range(1 + steps):
+            if i == 1:
+                phases.seconds, tallies = {}, {}
+            with phases("data"):
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    batches = iter(loader)
+                    batch = next(batches)
+                batch = {k: v.to(ctx.device, non_blocking=True) if hasattr(v, "to") else v for k, v in batch.items()}
+            with phases("forward"), autocast:
+                loss = model(**batch).loss
+            with phases("backward"):
+                loss.backward()
+            with phases("optimizer"):
+                torch.nn.utils.clip_grad_norm_(model.parameters(), trainer.args.max_grad_norm)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+            for key, value in counts(batch).items():
+                tallies[key] = tallies.get(key, 0.0) + float(value)
+    finally:
+        for remove in removers:
+            remove()
+    out = {f"{k}_ms" if not k.endswith(("_calls", "_tokens")) else k: (1000 * v if not k.endswith(("_calls", "_tokens")) else v) / steps for k, v in phases.seconds.items()}
+    out["step_ms"] = sum(out[f"{k}_ms"] for k in ("data", "forward", "backward", "optimizer"))
+    out.update({k: v / steps for k, v in tallies.items()})
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def predict_anatomy(ctx: Context, model: Any, pages: list[Any], encoded: list[Any]) -> dict[str, float]:
+    """Where a model-only ``predict`` goes (one call, phases between syncs): its forward
+    passes, within them the line encoder (calls, padded tokens), and the rest (windows,
+    batches, probabilities, decoding); beside the lines' real tokens."""
+    phases = Phases(ctx)
+    removers = [phases.watch(model, "forward"), phases.watch(model.encoder, "encoder")]
+    try:
+        with phases("predict"):
+            model.predict(pages, encoded=encoded)
+    finally:
+        for remove in removers:
+            remove()
+    out = {f"{k}_s" if not k.endswith(("_calls", "_tokens")) else k: v for k, v in phases.seconds.items() if k != "forward_tokens"}
+    out["outside_forward_s"] = out["predict_s"] - out["forward_s"]
+    out["real_tokens"] = float(sum(len(line) for page in encoded for line in page.ids))
+    out["lines"] = float(sum(len(page.ids) for page in encoded))
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def anatomy_line(name: str, anatomy: dict[str, float]) -> str:
+    return f"   anatomy of {name} (per step or pass): " + ", ".join(f"{k} {v:,.1f}" for k, v in anatomy.items())
+
+
 def timed(ctx: Context, fn: Callable[[], Any]) -> tuple[float, Any]:
     ctx.sync()
     t0 = time.perf_counter()
@@ -232,6 +340,8 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
         in_process = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2))
         encoded = model.encode(pages)
         model_only, _ = timed(ctx, lambda: model.predict(pages, encoded=encoded))
+        anatomy = predict_anatomy(ctx, model, pages, encoded)
+        print(anatomy_line("model-only predict over every page", anatomy), flush=True)
         # as `vnnews infer` runs it: the worker pool started (timed apart: once per job), layout features in it
         pool_start_s, _ = timed(ctx, lambda: model.start_workers(workers))
         warm = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2)) if workers else in_process
@@ -260,6 +370,7 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     with torch.inference_mode():
         anchor()  # warm
         anchor_s, _ = timed(ctx, anchor)
+    anchor_padded = sum(len(ids[i : i + 512]) * max(len(r) for r in ids[i : i + 512]) for i in range(0, len(ids), 512))
 
     # cold: a fresh line tokenizer, segmentation in worker processes, then the model
     cold_pages = ctx.pages(ctx.size["cold_lines"])
@@ -275,7 +386,8 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     return [
         {"row": "labeller_warm", "work": f"page labeller inference, segmentation cached ({n} lines, {ctx.size['line_tokens']} tokens a line, layout features in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": n / warm, "unit": "lines/s", "anchor": n / anchor_s, "anchor_what": f"plain RoBERTa loop, SDPA, {ctx.dtype_name}, length-sorted batches of 512 lines",
-         "details": {"model_only_lines_s": n / model_only, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem}},
+         "details": {"model_only_lines_s": n / model_only, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem,
+                     "anatomy": {**anatomy, "anchor_padded_tokens": anchor_padded}}},
         {"row": "labeller_cold", "work": f"page labeller inference, cold ({cold_n} lines, segmentation in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": cold_n / cold_s, "unit": "lines/s", "anchor": alone_n / cold_alone_s, "anchor_what": "vnnews segmenting in its own process (no workers)",
          "details": {"workers": workers}},
@@ -326,6 +438,9 @@ def labeller_training(ctx: Context) -> list[dict[str, Any]]:
     rate = tokens / seconds
     n = non_embedding_params(model.encoder)
     flops = 6 * n * rate
+    anatomy = step_anatomy(ctx, trainer, model, min(5, s["train_steps"]), {"encoder": model.encoder, "lstm": model.sequence},
+                           lambda b: {"real_tokens": b["attention_mask"].sum(), "lines": b["line_mask"].sum()})
+    print(anatomy_line("a labeller training step", anatomy), flush=True)
 
     # the anchor: plain RoBERTa training, 128 lines x 128 tokens, bf16 autocast, AdamW
     from transformers import AutoModel
@@ -352,7 +467,8 @@ def labeller_training(ctx: Context) -> list[dict[str, Any]]:
     return [{
         "row": "labeller_train", "work": f"page labeller training through the recipe's Trainer ({s['train_windows']} windows a step, {s['train_steps']} steps after {s['train_warmup']} warm-up)",
         "vnnews": rate, "unit": "tokens/s", "anchor": anchor_rate, "anchor_what": f"plain RoBERTa {ctx.dtype_name} training loop, {rows} x {width} tokens",
-        "details": {"mfu": mfu(flops, ctx.peak), "anchor_mfu": mfu(6 * n * anchor_rate, ctx.peak), "tflops": flops / 1e12, "non_embedding_params": n},
+        "details": {"mfu": mfu(flops, ctx.peak), "anchor_mfu": mfu(6 * n * anchor_rate, ctx.peak), "tflops": flops / 1e12, "non_embedding_params": n,
+                    "anatomy": anatomy},
     }]
 
 
@@ -476,6 +592,9 @@ def vit5_training(ctx: Context) -> list[dict[str, Any]]:
     n_enc, n_dec = non_embedding_params(model.encoder), non_embedding_params(model.decoder) + model.lm_head.weight.numel()
     rate = (src + tgt) / seconds
     flops = 6 * (n_enc * src + n_dec * tgt) / seconds
+    anatomy = step_anatomy(ctx, trainer, model, min(5, s["vit5_steps"]), {"encoder": model.encoder, "decoder": model.decoder},
+                           lambda b: {"real_tokens": b["attention_mask"].sum() + (b["labels"] != -100).sum(), "padded_tokens": b["input_ids"].numel() + b["labels"].numel()})
+    print(anatomy_line("a ViT5 training step", anatomy), flush=True)
 
     # the anchor: a plain bf16 loop, fixed 1,024 + 128 tokens
     from transformers import AutoModelForSeq2SeqLM
@@ -501,7 +620,8 @@ def vit5_training(ctx: Context) -> list[dict[str, Any]]:
     return [{
         "row": "vit5_train", "work": f"ViT5 training through the recipe's Seq2SeqTrainer (batch {b}, source up to {src_len}, {s['vit5_steps']} steps after {s['vit5_warmup']} warm-up)",
         "vnnews": rate, "unit": "tokens/s", "anchor": anchor_rate, "anchor_what": f"plain {ctx.dtype_name} loop, batch {b}, {src_len} + {tgt_len} tokens",
-        "details": {"mfu": mfu(flops, ctx.peak), "anchor_mfu": mfu(anchor_flops, ctx.peak), "tflops": flops / 1e12, "source_tokens": src, "target_tokens": tgt},
+        "details": {"mfu": mfu(flops, ctx.peak), "anchor_mfu": mfu(anchor_flops, ctx.peak), "tflops": flops / 1e12, "source_tokens": src, "target_tokens": tgt,
+                    "anatomy": anatomy},
     }]
 
 
@@ -514,7 +634,7 @@ def infer_end_to_end(ctx: Context) -> list[dict[str, Any]]:
     s = ctx.size
     classifier = ctx.work / "classifier"
     if not (classifier / "config.json").exists():
-        PageLabeler.from_encoder(str(encoder_checkpoint(ctx.args.shape, ctx.work)), max_line_tokens=s["line_tokens"]).save_pretrained(classifier)
+        leaning_to_body(PageLabeler.from_encoder(str(encoder_checkpoint(ctx.args.shape, ctx.work)), max_line_tokens=s["line_tokens"])).save_pretrained(classifier)
     _summarizer(ctx)
     pages = ctx.work / "pages.jsonl"
     n_lines = write_pages(s["infer_articles"], pages, ctx.records(s["infer_articles"]))

@@ -22,6 +22,14 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
     for name in ("labeller_warm", "labeller_cold", "labeller_train", "generation", "vit5_train"):
         assert rows[name]["vnnews"] > 0 and rows[name]["anchor"] > 0, name  # every row beside its anchor, same run
     assert rows["infer"]["details"]["stage_seconds"]["summarize"] > 0
+    # each training row says where a step goes (phases between syncs) and how padded its batches are
+    for name, inner in (("labeller_train", "encoder"), ("vit5_train", "decoder")):
+        anatomy = rows[name]["details"]["anatomy"]
+        assert anatomy[f"{inner}_ms"] > 0 and anatomy[f"{inner}_tokens"] > 0 and anatomy["real_tokens"] > 0, anatomy
+        assert anatomy["forward_ms"] >= anatomy["encoder_ms"] and anatomy["step_ms"] + 0.05 >= anatomy["forward_ms"] + anatomy["backward_ms"]
+    assert rows["vit5_train"]["details"]["anatomy"]["padded_tokens"] >= rows["vit5_train"]["details"]["anatomy"]["real_tokens"]
+    predict = rows["labeller_warm"]["details"]["anatomy"]
+    assert predict["predict_s"] >= predict["forward_s"] >= predict["encoder_s"] > 0 and predict["lines"] > 0 and predict["anchor_padded_tokens"] > 0
     assert "| work | vnnews | anchor (same card, same run) |" in proc.stdout  # the table, printed last
     assert rows["generation_static"]["vnnews"] > 0
     for name in ("labeller-training", "vit5-training"):  # --profile: op tables of the recipes' steps, both orders
