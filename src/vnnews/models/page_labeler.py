@@ -413,8 +413,8 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         return self._pool_sorted(input_ids, attention_mask)
 
     def _pool_sorted(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        lengths = attention_mask.sum(1)
-        order = torch.argsort(lengths, descending=True, stable=True).tolist()  # stable: the same groups every run
+        lengths = attention_mask.sum(1).tolist()  # one device-to-host copy, not one per group
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: the same groups every run
         budget = self.encoder_tokens or ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
         pooled: torch.Tensor | None = None
         start = 0
