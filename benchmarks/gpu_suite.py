@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import describe  # noqa: E402
-from _models import encoder_checkpoint, leaning_to_body, summarizer_checkpoint  # noqa: E402
+from _models import encoder_checkpoint, leaning_to_body, page_labeler_of_shape, summarizer_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VIETNEWS_PLACES = (ROOT.parent / "shared" / "corpora" / "vietnews" / "validation.jsonl.gz", ROOT / ".gpu-data" / "validation.jsonl.gz")
@@ -214,7 +215,11 @@ class Phases:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.seconds: dict[str, float] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.counts: defaultdict[str, float] = defaultdict(float)  # NAME_calls, NAME_tokens of watched modules
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -224,7 +229,7 @@ class Phases:
             yield
         finally:
             self.ctx.sync()
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+            self.seconds[name] += time.perf_counter() - t0
 
     def watch(self, module: Any, name: str) -> Callable[[], None]:
         """Time every forward of ``module`` as phase ``name`` and count the tokens it is
@@ -236,16 +241,26 @@ class Phases:
             self.ctx.sync()
             started.append(time.perf_counter())
             ids = kwargs.get("input_ids", args[0] if args else None)
-            self.seconds[f"{name}_calls"] = self.seconds.get(f"{name}_calls", 0.0) + 1
+            self.counts[f"{name}_calls"] += 1
             if hasattr(ids, "numel"):  # a tensor of ids (an LSTM's packed sequence is not counted)
-                self.seconds[f"{name}_tokens"] = self.seconds.get(f"{name}_tokens", 0.0) + ids.numel()
+                self.counts[f"{name}_tokens"] += ids.numel()
 
         def after(mod: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
             self.ctx.sync()
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started.pop()
+            self.seconds[name] += time.perf_counter() - started.pop()
 
         handles = [module.register_forward_pre_hook(before, with_kwargs=True), module.register_forward_hook(after, with_kwargs=True)]
-        return lambda: [h.remove() for h in handles] and None
+
+        def remove() -> None:
+            for handle in handles:
+                handle.remove()
+
+        return remove
+
+    def per(self, n: int, unit: str, scale: float) -> dict[str, float]:
+        """Every phase as ``NAME`` + ``unit`` (seconds times ``scale``) and every count,
+        each divided by ``n`` (steps or passes)."""
+        return {**{f"{k}{unit}": v * scale / n for k, v in self.seconds.items()}, **{k: v / n for k, v in self.counts.items()}}
 
 
 def step_anatomy(ctx: Context, trainer: Any, model: Any, steps: int, inner: dict[str, Any], counts: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, float]:
@@ -260,12 +275,13 @@ def step_anatomy(ctx: Context, trainer: Any, model: Any, steps: int, inner: dict
     autocast = torch.autocast(device_type="cuda" if ctx.cuda else "cpu", dtype=torch.bfloat16, enabled=bool(trainer.args.bf16))
     model.train()
     batches = iter(loader)
-    phases, tallies = Phases(ctx), {}
+    phases, tallies = Phases(ctx), defaultdict(float)
     removers = [phases.watch(module, name) for name, module in inner.items()]
     try:
         for i in range(1 + steps):
-            if i == 1:
-                phases.seconds, tallies = {}, {}
+            if i == 1:  # the warm-up step left out
+                phases.reset()
+                tallies.clear()
             with phases("data"):
                 try:
                     batch = next(batches)
@@ -282,11 +298,11 @@ def step_anatomy(ctx: Context, trainer: Any, model: Any, steps: int, inner: dict
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
             for key, value in counts(batch).items():
-                tallies[key] = tallies.get(key, 0.0) + float(value)
+                tallies[key] += float(value)
     finally:
         for remove in removers:
             remove()
-    out = {f"{k}_ms" if not k.endswith(("_calls", "_tokens")) else k: (1000 * v if not k.endswith(("_calls", "_tokens")) else v) / steps for k, v in phases.seconds.items()}
+    out = phases.per(steps, "_ms", 1000.0)
     out["step_ms"] = sum(out[f"{k}_ms"] for k in ("data", "forward", "backward", "optimizer"))
     out.update({k: v / steps for k, v in tallies.items()})
     return {k: round(v, 2) for k, v in out.items()}
@@ -304,7 +320,8 @@ def predict_anatomy(ctx: Context, model: Any, pages: list[Any], encoded: list[An
     finally:
         for remove in removers:
             remove()
-    out = {f"{k}_s" if not k.endswith(("_calls", "_tokens")) else k: v for k, v in phases.seconds.items() if k != "forward_tokens"}
+    out = phases.per(1, "_s", 1.0)
+    del out["forward_tokens"]  # the page model's padded ids, counted by the encoder's own entry
     out["outside_forward_s"] = out["predict_s"] - out["forward_s"]
     out["real_tokens"] = float(sum(len(line) for page in encoded for line in page.ids))
     out["lines"] = float(sum(len(page.ids) for page in encoded))
@@ -354,9 +371,11 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     ids = sorted((model.line_tokenizer(t) for p in pages for t in p.texts), key=len)
     pad = model.tokenizer.pad_token_id
 
+    batch_lines = 512
+
     def anchor() -> None:
-        for start in range(0, len(ids), 512):
-            rows = ids[start : start + 512]
+        for start in range(0, len(ids), batch_lines):
+            rows = ids[start : start + batch_lines]
             width = max(len(r) for r in rows)
             x = torch.full((len(rows), width), pad, dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -370,7 +389,7 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     with torch.inference_mode():
         anchor()  # warm
         anchor_s, _ = timed(ctx, anchor)
-    anchor_padded = sum(len(ids[i : i + 512]) * max(len(r) for r in ids[i : i + 512]) for i in range(0, len(ids), 512))
+    anchor_padded = sum(len(ids[i : i + batch_lines]) * max(len(r) for r in ids[i : i + batch_lines]) for i in range(0, len(ids), batch_lines))
 
     # cold: a fresh line tokenizer, segmentation in worker processes, then the model
     cold_pages = ctx.pages(ctx.size["cold_lines"])
@@ -385,7 +404,7 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     model.close()
     return [
         {"row": "labeller_warm", "work": f"page labeller inference, segmentation cached ({n} lines, {ctx.size['line_tokens']} tokens a line, layout features in {workers} worker process{'es' if workers != 1 else ''})",
-         "vnnews": n / warm, "unit": "lines/s", "anchor": n / anchor_s, "anchor_what": f"plain RoBERTa loop, SDPA, {ctx.dtype_name}, length-sorted batches of 512 lines",
+         "vnnews": n / warm, "unit": "lines/s", "anchor": n / anchor_s, "anchor_what": f"plain RoBERTa loop, SDPA, {ctx.dtype_name}, length-sorted batches of {batch_lines} lines",
          "details": {"model_only_lines_s": n / model_only, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem,
                      "anatomy": {**anatomy, "anchor_padded_tokens": anchor_padded}}},
         {"row": "labeller_cold", "work": f"page labeller inference, cold ({cold_n} lines, segmentation in {workers} worker process{'es' if workers != 1 else ''})",
@@ -629,12 +648,11 @@ def vit5_training(ctx: Context) -> list[dict[str, Any]]:
 def infer_end_to_end(ctx: Context) -> list[dict[str, Any]]:
     from infer_speed import write_pages
     from vnnews.inference import InferenceConfig, run_inference
-    from vnnews.models.page_labeler import PageLabeler
 
     s = ctx.size
     classifier = ctx.work / "classifier"
     if not (classifier / "config.json").exists():
-        leaning_to_body(PageLabeler.from_encoder(str(encoder_checkpoint(ctx.args.shape, ctx.work)), max_line_tokens=s["line_tokens"])).save_pretrained(classifier)
+        leaning_to_body(page_labeler_of_shape(ctx.args.shape, ctx.work, max_line_tokens=s["line_tokens"])).save_pretrained(classifier)
     _summarizer(ctx)
     pages = ctx.work / "pages.jsonl"
     n_lines = write_pages(s["infer_articles"], pages, ctx.records(s["infer_articles"]))

@@ -37,4 +37,3 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
         assert "aten::" in table and "by CPU time" in table, name
     assert "3 steps after 1 warm-up" in rows["labeller_train"]["work"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("| ViT5 generation as row 4, static cache")
-

@@ -185,7 +185,8 @@ def _pseudo_labels(model: Any, config: SelfTraining) -> tuple[list[Article], lis
     """Unlabelled real pages with the model's confident labels (-100 elsewhere)."""
     from vnnews.ingest import iter_articles
 
-    pages = [a for a in iter_articles(config.pages) if a.site not in set(config.exclude_sites)]
+    excluded = set(config.exclude_sites)
+    pages = [a for a in iter_articles(config.pages) if a.site not in excluded]
     if not pages:
         return [], []
     predictions = model.predict(pages)
