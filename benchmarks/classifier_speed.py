@@ -83,6 +83,11 @@ def main() -> None:
     warm = min(timed() for _ in range(2))
     print(f"inference cold (segmenting): {n / cold:,.0f} lines/s ({cold:.1f}s)")
     print(f"inference warm (segmentation cached): {n / warm:,.0f} lines/s ({warm:.1f}s)")
+    rows: list[int] = []  # lines the encoder is given in one call, repeats of a pass merged
+    hook = model.encoder.register_forward_pre_hook(lambda module, a, kw: rows.append(len(kw["input_ids"])), with_kwargs=True)
+    clf.predict(articles, batch_size=args.batch_size)
+    hook.remove()
+    print(f"lines through the encoder, repeats within a pass of {args.batch_size} lines merged: {sum(rows):,} of {n:,} ({sum(rows) / n:.0%})")
     # side by side in this run: every line through the encoder, repeats of a pass included
     # (what predict did before a line repeated within a forward pass was encoded once)
     merged_pool = type(model).pool_lines

@@ -404,7 +404,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         Outside training, a line that occurs several times in the pass goes through the
         encoder once: a batch of one site's pages repeats its menus, footers and related
         lists on every page (on composed pages of many sites, 4,096 lines a pass hold
-        about 40 % distinct ones), and a line's vector does not depend on the others. In
+        about 37 % distinct ones: benchmarks/classifier_speed.py counts them), and a line's vector does not depend on the others. In
         training each occurrence is its own sample (dropout draws apart)."""
         if not self.training and len(input_ids) > 1:
             keys, inverse = torch.unique(input_ids * 2 + attention_mask, dim=0, return_inverse=True)
