@@ -30,8 +30,13 @@ def test_workers_and_threads_never_exceed_the_cores():
     assert machine.resolve_workers("auto", cores=16) == 15
     assert machine.resolve_workers("auto", cores=1) == 0
     assert machine.resolve_workers(64, cores=4) == 4 and machine.resolve_workers(None, cores=4) == 0
-    assert machine.torch_threads(workers=15, cores=16) == 1 and machine.torch_threads(workers=0, cores=16) == 16
+    assert machine.torch_threads(workers=15, cores=16, environ={}) == 1 and machine.torch_threads(workers=0, cores=16, environ={}) == 16
     assert machine.torch_threads(workers=3, threads=2, cores=16) == 2
+    # an OMP_NUM_THREADS the user set caps "auto" (two jobs side by side), never raises it
+    assert machine.torch_threads(workers=0, cores=16, environ={"OMP_NUM_THREADS": "4"}) == 4
+    assert machine.torch_threads(workers=14, cores=16, environ={"OMP_NUM_THREADS": "4"}) == 2
+    assert machine.torch_threads(workers=0, cores=16, environ={"OMP_NUM_THREADS": "zero"}) == 16
+    assert machine.torch_threads(threads=3, cores=16, environ={"OMP_NUM_THREADS": "1"}) == 3  # a number in the config wins
     with pytest.raises(ValueError, match="'auto' or a number >= 0"):
         machine.resolve_workers("many")
     with pytest.raises(ValueError, match="segment_workers must be 'auto' or a number >= 0, got -1"):

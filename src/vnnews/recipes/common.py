@@ -133,7 +133,8 @@ class TrainingConfig:
     # workers would take cores from the training itself)
     dataloader_num_workers: int | Literal["auto"] = "auto"
     # torch's intra-op threads in the training process; auto: the cores this process may use
-    # (affinity, cgroup quota) less the dataloader workers, so the two never oversubscribe
+    # (affinity, cgroup quota) less the dataloader workers, so the two never oversubscribe,
+    # and at most an OMP_NUM_THREADS set in the environment
     threads: int | Literal["auto"] = "auto"
     # random, or group_by_length (less padding). For line classification keep random:
     # line length predicts the label, so length-grouped batches are nearly one class
