@@ -70,6 +70,12 @@ def test_signature_lines_closing_a_record_are_bylines():
     assert split_signature(["Câu một.", "Câu hai.", "Minh Tâm"]) == (["Câu một.", "Câu hai."], ["Minh Tâm"])
     assert split_signature(["Câu một.", "Theo TTXVN"]) == (["Câu một."], ["Theo TTXVN"])
     assert split_signature(["Câu một.", "Câu hai kết thúc."]) == (["Câu một.", "Câu hai kết thúc."], [])
+    # the forms VietNews's records close with, a quarter of them "(Tổng hợp)"
+    for sig in ("Mộc Miên (Tổng hợp)", "H.M (tổng hợp)", "Trang Dung (t / h)", "Phạm Tùng - Tư Viễn", "Cao Sơn – Đàm Linh", "Ngân Hà - Phi Long - Hồ Thắng"):
+        assert split_signature(["Câu một.", sig]) == (["Câu một."], [sig]), sig
+    # a sentence that merely ends in a parenthesis, or a long line, stays body
+    for body in ("Giá vàng tăng mạnh trong phiên sáng nay (Ảnh minh hoạ)", "Ông Nguyễn Văn A, Giám đốc Sở Y tế tỉnh (tổng hợp)"):
+        assert split_signature(["Câu một.", body]) == (["Câu một.", body], []), body
 
 
 def test_composition_is_deterministic():
