@@ -70,7 +70,7 @@ def test_signature_lines_closing_a_record_are_bylines():
     assert split_signature(["Câu một.", "Câu hai.", "Minh Tâm"]) == (["Câu một.", "Câu hai."], ["Minh Tâm"])
     assert split_signature(["Câu một.", "Theo TTXVN"]) == (["Câu một."], ["Theo TTXVN"])
     assert split_signature(["Câu một.", "Câu hai kết thúc."]) == (["Câu một.", "Câu hai kết thúc."], [])
-    # the forms VietNews's records close with, a quarter of them "(Tổng hợp)"
+    # the forms VietNews's records close with (4,111 of its 20,000 training articles end in one)
     for sig in ("Mộc Miên (Tổng hợp)", "H.M (tổng hợp)", "Trang Dung (t / h)", "Phạm Tùng - Tư Viễn", "Cao Sơn – Đàm Linh", "Ngân Hà - Phi Long - Hồ Thắng"):
         assert split_signature(["Câu một.", sig]) == (["Câu một."], [sig]), sig
     # a sentence that merely ends in a parenthesis, or a long line, stays body
