@@ -84,6 +84,8 @@ def test_a_timed_out_request_frees_the_model_and_healthz_stays_fast(bounded):
         t.join()
     assert set(results.values()) == {504}
     assert max(health) < 1.0, health
-    t0 = time.perf_counter()
+    # Not starved by the timed-out work: had it kept the model, this request would wait
+    # past the server's own timeout_s=1.5 and be a 504 too. (The server's clock, not one
+    # taken here: a client-side bound adds the round trip and failed at 1.54 s on a busy machine.)
     r = httpx.post(bounded.url + "/v1/classify", json={"lines": ["Trang chủ", "Hà Nội mưa lớn."]}, timeout=30)
-    assert r.status_code == 200 and time.perf_counter() - t0 < 1.5  # not starved by the timed-out work
+    assert r.status_code == 200, r.text
