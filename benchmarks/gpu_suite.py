@@ -372,10 +372,10 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     pad = model.tokenizer.pad_token_id
 
     batch_lines = 512
+    batches = [ids[start : start + batch_lines] for start in range(0, len(ids), batch_lines)]
 
     def anchor() -> None:
-        for start in range(0, len(ids), batch_lines):
-            rows = ids[start : start + batch_lines]
+        for rows in batches:
             width = max(len(r) for r in rows)
             x = torch.full((len(rows), width), pad, dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -389,7 +389,7 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     with torch.inference_mode():
         anchor()  # warm
         anchor_s, _ = timed(ctx, anchor)
-    anchor_padded = sum(len(ids[i : i + batch_lines]) * max(len(r) for r in ids[i : i + batch_lines]) for i in range(0, len(ids), batch_lines))
+    anchor_padded = sum(len(rows) * max(len(r) for r in rows) for rows in batches)
 
     # cold: a fresh line tokenizer, segmentation in worker processes, then the model
     cold_pages = ctx.pages(ctx.size["cold_lines"])
