@@ -1,6 +1,7 @@
 """Benchmark: `vnnews infer` end to end, articles/s and the share of time per stage.
 
     python benchmarks/infer_speed.py --shape tiny --articles 200
+    python benchmarks/infer_speed.py --shape base --stages classify --classifier-export int8 --segment-workers 1
     python benchmarks/infer_speed.py --shape base --device cuda --articles 1000 --num-beams 4 \\
         --max-new-tokens 128 --summarize-batch-size 32 --classify-batch-size 512 --chunk-size 512
 
@@ -71,6 +72,9 @@ def main() -> None:
     parser.add_argument("--classify-batch-size", type=int, default=128)
     parser.add_argument("--summarize-batch-size", type=int, default=16)
     parser.add_argument("--segment-workers", type=int, default=0, help="processes for segmentation + tokenization")
+    parser.add_argument("--threads", default="auto", help="the job's `threads` setting: auto (the cores the segment workers leave) or a number")
+    parser.add_argument("--classifier-export", choices=["none", "int8"], default="none",
+                        help="int8: run the classifier as its `vnnews export` (ONNX Runtime, CPU) instead of torch")
     args = parser.parse_args()
 
     import torch
@@ -80,15 +84,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         save_models(args.shape, work, args.segmenter, args.max_source)
+        classifier = work / "classifier"
+        if args.classifier_export != "none":
+            from vnnews.models.export import export_model
+
+            classifier = export_model(classifier, work / "classifier-onnx", quantize=args.classifier_export)
         n_lines = write_pages(args.articles, work / "pages.jsonl")
         config = InferenceConfig(
-            classifier=str(work / "classifier"),
+            classifier=str(classifier),
             summarizer=str(work / "summarizer"),
             stages=args.stages,
             chunk_size=args.chunk_size,
             classify_batch_size=args.classify_batch_size,
             summarize_batch_size=args.summarize_batch_size,
             segment_workers=args.segment_workers,
+            threads=args.threads if args.threads == "auto" else int(args.threads),
             generation={"num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens},
             device=args.device,
             progress=False,
@@ -101,7 +111,7 @@ def main() -> None:
     print(
         f"shape: {args.shape}; stages: {args.stages}; {args.articles} pages, {n_lines} lines; beam {args.num_beams}, "
         f"{args.max_new_tokens} new tokens; chunk {args.chunk_size}, batches {args.classify_batch_size}/{args.summarize_batch_size}, "
-        f"segment workers {args.segment_workers}"
+        f"segment workers {args.segment_workers}, threads {args.threads}; classifier export {args.classifier_export}"
     )
     print(f"end to end: {result.done / result.seconds:.2f} articles/s ({result.done} articles in {result.seconds:.1f}s, model loading included)")
     busy = sum(result.stage_seconds.values())

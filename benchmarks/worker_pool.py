@@ -11,7 +11,9 @@ the model's own process (issue 20), side by side in one run.
    of the models when there are workers): articles/s, each setting twice, alternating.
 
 The pool's start (a fork server with the segmenter imported, then its workers) is timed
-apart: once per job. Torch gets the cores the workers leave in both runs of a pair.
+apart: once per job. Torch threads are what vnnews sets (`machine.limit_threads`: every
+core for a model on the CPU, the workers at a lower priority; the cores the workers leave
+for a model on a GPU).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def main() -> None:
     import torch
 
     from vnnews.inference import InferenceConfig, run_inference
-    from vnnews.machine import available_cores, limit_threads, resolve_workers
+    from vnnews.machine import available_cores, limit_threads, on_accelerator, resolve_workers
 
     workers = resolve_workers(int(args.workers) if args.workers != "auto" else "auto")
     print(f"machine: {describe()}; cores available {available_cores()}; torch {torch.__version__}")
@@ -53,7 +55,7 @@ def main() -> None:
         model.line_tokenizer("Khởi động bộ tách từ.")  # underthesea loads its model once, outside the timings
         rates = {}
         for w in (0, workers):
-            limit_threads(w)
+            limit_threads(w, accelerator=on_accelerator(model))
             started = time.perf_counter()
             model.start_workers(w)
             pool_s = time.perf_counter() - started

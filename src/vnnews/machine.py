@@ -5,7 +5,9 @@ container limited to 2 CPUs on a 64-core host, or a job pinned with ``taskset``,
 start 64 threads and spend its time switching between them (8 training steps took 97 s
 with torch's default threads on a busy 2-core box, 4.5 s with one). So vnnews counts
 the cores its process may use (affinity mask, then the cgroup's CPU quota), starts at
-most that many workers, and gives torch the cores the workers leave.
+most that many workers, and gives torch the cores the workers leave where the model runs
+on a GPU, or every core where it computes on the CPU (the workers then run at a lower
+priority).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 WorkerSetting = int | str | None  # a count, "auto", or None (= 0)
 
@@ -70,28 +73,42 @@ def check_workers(key: str, setting: WorkerSetting) -> None:
         raise ValueError(f"{key} must be 'auto' or a number >= 0, got {setting!r}") from None
 
 
-def torch_threads(workers: int = 0, threads: int | str | None = "auto", cores: int | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Intra-op threads for torch in this process: ``threads`` when a number, else the
-    cores the ``workers`` leave (at least 1), so workers and torch never hold more
-    threads than there are cores; and never more than an ``OMP_NUM_THREADS`` the user
-    set (the usual way to run two jobs side by side: each believing it owns every core,
-    two training runs on two cores took 2.1 s a step each instead of 0.45 s one after the other)."""
+def torch_threads(
+    workers: int = 0, threads: int | str | None = "auto", cores: int | None = None, environ: Mapping[str, str] | None = None, accelerator: bool = False
+) -> int:
+    """Intra-op threads for torch (and the ONNX Runtime and CTranslate2 exports, which
+    follow it) in this process: ``threads`` when a number, else by where the model runs.
+
+    - ``accelerator`` (the model is on a GPU): the cores the ``workers`` leave, at least 1.
+      This process only feeds the device; the CPU work is the workers' (15 of them on a
+      16-core GPU machine), and threads here would only take cores from them.
+    - on the CPU: every core. The model is most of the work there, and the workers,
+      started at a lower priority (:func:`worker_init`), take what it leaves. Giving the
+      workers' cores away cost more than they give back: `vnnews infer` with a
+      PhoBERT-base-shaped labeller on 2 cores and one segmentation worker ran 1.5 to 1.8x
+      slower on one thread than on two (benchmarks/infer_speed.py, docs/benchmarks.md).
+
+    Never more than an ``OMP_NUM_THREADS`` the user set (the usual way to run two jobs
+    side by side: each believing it owns every core, two training runs on two cores took
+    2.1 s a step each instead of 0.45 s one after the other)."""
     if isinstance(threads, int) and not isinstance(threads, bool):
         if threads < 1:
             raise ValueError(f"threads must be 'auto' or a number >= 1, got {threads}")
         return threads
-    n = max(1, (cores or available_cores()) - workers)
+    n = cores or available_cores()
+    if accelerator:
+        n = max(1, n - workers)
     cap = (os.environ if environ is None else environ).get("OMP_NUM_THREADS", "").strip()
     return min(n, int(cap)) if cap.isdigit() and int(cap) >= 1 else n
 
 
-def limit_threads(workers: int = 0, threads: int | str | None = "auto") -> int:
+def limit_threads(workers: int = 0, threads: int | str | None = "auto", accelerator: bool = False) -> int:
     """Set torch's intra-op threads (see :func:`torch_threads`) and keep the Rust
     tokenizers from starting a thread pool of their own beside vnnews's workers.
     Returns the thread count set."""
     import torch
 
-    n = torch_threads(workers, threads)
+    n = torch_threads(workers, threads, accelerator=accelerator)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     if workers:
@@ -99,11 +116,27 @@ def limit_threads(workers: int = 0, threads: int | str | None = "auto") -> int:
     return n
 
 
+def on_accelerator(*models: Any) -> bool:
+    """Whether any of ``models`` (None and models without a ``device`` count as CPU) has
+    its weights on an accelerator (CUDA, MPS...): then this process mostly feeds it."""
+    return any(str(getattr(m, "device", "cpu")).split(":")[0] not in ("cpu", "meta") for m in models if m is not None)
+
+
+# Worker processes run at this lower priority: where the model computes on the CPU it
+# holds every core (``torch_threads``), and the workers take what it leaves.
+WORKER_NICE = 10
+
+
 def worker_init() -> None:
     """In a worker process: one thread for torch, none for the tokenizers' pool (the
-    workers are the parallelism)."""
+    workers are the parallelism), and a lower priority than the model's process
+    (``WORKER_NICE``)."""
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no os.nice (Windows) or not allowed: same priority
+        pass
     try:
         import torch
 

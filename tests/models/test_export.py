@@ -83,6 +83,36 @@ def test_ct2_on_cpu_runs_small_sub_batches_with_the_same_summaries(exports, raw_
     assert together == [model.summarize([d], batch_size=1, **settings)[0] for d in docs]
 
 
+def test_exports_follow_the_threads_vnnews_gives_torch(exports, pages, raw_dir):
+    """`vnnews infer` and `serve` set torch's thread count once the models are loaded
+    (vnnews.machine.limit_threads); ONNX Runtime and CTranslate2 fix theirs when a session
+    opens, so each opens again, once, to match (their own default takes every core,
+    beside the segmentation workers)."""
+    import torch
+
+    before = torch.get_num_threads()
+    target = 1 if before != 1 else 2
+    labeller = PageLabeler.from_pretrained(exports["classifier", "int8"])
+    summarizer = Summarizer.from_pretrained(str(exports["summarizer", "int8"]))
+    assert labeller.encoder.session_threads == before and summarizer.model.workers == min(4, before)
+    expected = [[p.label for p in page] for page in labeller.predict(pages[:2])]
+    docs = ["\n".join(a.texts[3:9]) for a in iter_articles([raw_dir])][:2]
+    settings = {"num_beams": 1, "max_new_tokens": 6, "no_repeat_ngram_size": 0}
+    summaries = summarizer.summarize(docs, **settings)
+    try:
+        torch.set_num_threads(target)
+        opened = labeller.encoder.session
+        assert [[p.label for p in page] for page in labeller.predict(pages[:2])] == expected
+        assert labeller.encoder.session_threads == target and labeller.encoder.session is not opened
+        reopened = labeller.encoder.session
+        labeller.predict(pages[:1])
+        assert labeller.encoder.session is reopened  # once, not at every call
+        assert summarizer.summarize(docs, **settings) == summaries
+        assert summarizer.model.workers == min(4, target)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_an_export_is_self_contained_and_says_what_it_came_from(exports, trained_classifier):
     out = exports["classifier", "int8"]
     names = {p.name for p in out.iterdir()}

@@ -316,7 +316,7 @@ def _run(
 ) -> InferenceResult:
     from tqdm.auto import tqdm
 
-    from vnnews.machine import limit_threads
+    from vnnews.machine import limit_threads, on_accelerator
 
     started = time.perf_counter()
     options = IngestOptions.from_config(config)
@@ -324,7 +324,7 @@ def _run(
     counts = {"done": 0, "skipped": 0, "failed": 0}
     stage_total = {"ingest": 0.0, "segment": 0.0, "classify": 0.0, "summarize": 0.0, "write": 0.0}
     workers = config.workers() if hasattr(models.classifier, "encode") else 0
-    limit_threads(workers, config.threads)
+    limit_threads(workers, config.threads, accelerator=on_accelerator(models.classifier, models.summarizer))
 
     def on_error(error: IngestError) -> None:
         pending.append(error_record(error.article_id, error.source, error.cause, error.line))

@@ -84,7 +84,7 @@ class InferenceConfig:
     # the next chunk while the models run on this one. "auto": every core this process may
     # use but one; 0: in the main process, one chunk after the other.
     segment_workers: int | str = "auto"
-    threads: int | str = "auto"  # torch threads in this process; auto: the cores the workers leave (at least 1)
+    threads: int | str = "auto"  # torch threads in this process; auto: models on a GPU, the cores the workers leave; on the CPU, every core (vnnews.machine.torch_threads)
     prepare_ahead: int = 1  # chunks read and encoded ahead of the models (memory: that many chunks more)
     summarize_batch_size: int | None = None  # documents per generate call; None: by device (16 CPU, up to 256 GPU)
     summarize_batch_tokens: int | None = None  # padded source tokens x beams per call; None: by device (GPU 262,144), 0: no budget

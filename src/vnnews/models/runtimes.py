@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from vnnews.extras import require
-from vnnews.machine import available_cores
 
 EXPORT_KEY = "vnnews_export"  # config.json's entry naming an export (format, quantization, source)
 ONNX_FILE = "line_encoder.onnx"
@@ -25,19 +24,38 @@ CT2_DIR = "ctranslate2"
 class OnnxLinePooler(nn.Module):
     """The classifier's line encoder run by ONNX Runtime: (input_ids, attention_mask) ->
     one mean-pooled vector per line, as a torch tensor (the head stays in torch). A
-    module without parameters, so it takes the torch encoder's place in the model."""
+    module without parameters, so it takes the torch encoder's place in the model.
+
+    Its intra-op threads are ``threads`` when given, else torch's thread count in this
+    process at the time of the call, the one count :func:`vnnews.machine.limit_threads`
+    sets for the models of a job (ONNX Runtime's own default ignores it, an
+    ``OMP_NUM_THREADS`` cap included). The session is opened at load, so a broken file
+    fails there, and opened again, once, when that count has changed since (``vnnews
+    infer`` and ``serve`` set it after loading)."""
 
     pooled_output = True
 
     def __init__(self, path: str | os.PathLike[str], threads: int | None = None) -> None:
         super().__init__()
+        self.path = str(path)
+        self.threads = threads
+        self.session_threads = 0
+        self.session = self._open()
+
+    def wanted_threads(self) -> int:
+        return self.threads or max(1, torch.get_num_threads())
+
+    def _open(self) -> Any:
         ort = require("onnxruntime", "onnx", "running an ONNX export")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
+        self.session_threads = self.wanted_threads()
+        options.intra_op_num_threads = self.session_threads
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(self.path, sess_options=options, providers=["CPUExecutionProvider"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.session_threads != self.wanted_threads():
+            self.session = self._open()
         out = self.session.run(None, {"input_ids": input_ids.cpu().numpy(), "attention_mask": attention_mask.cpu().numpy()})[0]
         return torch.from_numpy(out)
 
@@ -85,22 +103,39 @@ class Ct2Generator:
         compute_type: str | None = None,
         quantized: str | None = None,
     ) -> None:
-        ct2 = require("ctranslate2", "ct2", "running a CTranslate2 export")
         on_gpu = device.startswith("cuda")
-        # On a CPU, beam search is many small steps: one thread per batch and several
-        # batches at once beat several threads on one batch (2 cores, ViT5-base int8,
-        # beam 4: 0.464 against 0.316 articles/s, benchmarks/export_speed.py, docs/benchmarks.md).
-        self.workers = 1 if on_gpu else (workers or min(4, available_cores()))
+        self.path = str(path)
+        self.requested_workers = workers
         self.compute_type = compute_type or gpu_compute_type(quantized) if on_gpu else compute_type or "default"
-        index = int(device.split(":", 1)[1]) if on_gpu and ":" in device else 0
-        self.translator = ct2.Translator(
-            str(path), device="cuda" if on_gpu else "cpu", device_index=index, compute_type=self.compute_type,
-            intra_threads=1 if not on_gpu else 0, inter_threads=self.workers,
-        )
         self.generation_config = generation_config
         self.tokenizer = tokenizer
         self.device = device
         self.config = type("Ct2Config", (), {"_name_or_path": name})()
+        self.workers = 0
+        self.translator = self._open()
+
+    def wanted_workers(self) -> int:
+        """Batches translated at once. On a CPU, beam search is many small steps: one
+        thread per batch and several batches at once beat several threads on one batch
+        (2 cores, ViT5-base int8, beam 4: 0.464 against 0.316 articles/s,
+        benchmarks/export_speed.py, docs/benchmarks.md); as many as torch has threads in
+        this process (what :func:`vnnews.machine.limit_threads` leaves beside the
+        segmentation workers), at most 4, unless ``workers`` was given."""
+        if self.device.startswith("cuda"):
+            return 1
+        return self.requested_workers or min(4, max(1, torch.get_num_threads()))
+
+    def _open(self) -> Any:
+        """The translator, with :meth:`wanted_workers` threads (opened again, once, when
+        that count changes after loading: ``vnnews infer`` and ``serve`` set it then)."""
+        ct2 = require("ctranslate2", "ct2", "running a CTranslate2 export")
+        on_gpu = self.device.startswith("cuda")
+        index = int(self.device.split(":", 1)[1]) if on_gpu and ":" in self.device else 0
+        self.workers = self.wanted_workers()
+        return ct2.Translator(
+            self.path, device="cuda" if on_gpu else "cpu", device_index=index, compute_type=self.compute_type,
+            intra_threads=1 if not on_gpu else 0, inter_threads=self.workers,
+        )
 
     def settings(self, overrides: dict[str, Any]) -> dict[str, Any]:
         """translate_batch arguments: the saved generation config, then ``overrides``."""
@@ -116,6 +151,8 @@ class Ct2Generator:
         return out
 
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **generation: Any) -> list[list[int]]:
+        if self.workers != self.wanted_workers():
+            self.translator = self._open()
         sources = [self.tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist()) for ids, mask in zip(input_ids, attention_mask, strict=True)]
         per_worker = -(-len(sources) // self.workers)  # the batch shared out over the workers
         if not self.device.startswith("cuda"):

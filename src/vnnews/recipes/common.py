@@ -240,7 +240,7 @@ def training_arguments(
         require("tensorboard", "tensorboard", "training.report_to: tensorboard")
     passthrough = {k: v for k, v in cfg.trainer_args.items() if k not in HUB_FIELDS and k not in RUN_FIELDS}
     workers = dataloader_workers(cfg.dataloader_num_workers)
-    limit_threads(workers, cfg.threads)
+    limit_threads(workers, cfg.threads, accelerator=cuda_available())
     defaults = dict(
         output_dir=str(checkpoints_dir),
         num_train_epochs=cfg.epochs,

@@ -74,7 +74,7 @@ class ServeConfig:
     # Processes that segment and tokenize the lines of pages for the classifier ("auto": every
     # core but one; 0: in the model's thread)
     segment_workers: int | str = "auto"
-    threads: int | str = "auto"  # torch threads; auto: the cores the segmentation workers leave
+    threads: int | str = "auto"  # torch threads; auto: models on a GPU, the cores the segmentation workers leave; on the CPU, every core
     ct2_compute_type: str | None = None  # a CTranslate2 summarizer's compute type (default by device)
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's generation config
     max_body_bytes: int = 2_000_000
@@ -310,10 +310,10 @@ class Service:
             ct2_compute_type=self.config.ct2_compute_type,
         )
         try:
-            from vnnews.machine import limit_threads
+            from vnnews.machine import limit_threads, on_accelerator
 
-            limit_threads(self.workers, self.config.threads)
             self.models = await asyncio.get_running_loop().run_in_executor(self.classify.executor, load_models, infer, self.config.device)
+            limit_threads(self.workers, self.config.threads, accelerator=on_accelerator(self.models.classifier, self.models.summarizer))
             if self.workers and hasattr(self.models.classifier, "start_workers"):  # now, not in the first request
                 await asyncio.get_running_loop().run_in_executor(self.classify.executor, self.models.classifier.start_workers, self.workers)
             self.metrics.ready.set(1)
