@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--summarize-batch-size", type=int, default=8, help="documents per beam search inside a model call (8 suits a CPU)")
+    parser.add_argument("--threads", default="auto", help="the service's `threads` setting: auto or a number")
     args = parser.parse_args()
 
     import httpx
@@ -84,7 +85,7 @@ def main() -> None:
         classifier, summarizer = save_models(args.shape, Path(tmp))
         generation = json.dumps({"num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens})
         with serving("--classifier", str(classifier), "--summarizer", str(summarizer), f"generation={generation}", f"max_batch={args.max_batch}",
-                     f"summarize_batch_size={args.summarize_batch_size}", "timeout_s=600") as (url, _):
+                     f"summarize_batch_size={args.summarize_batch_size}", "timeout_s=600", f"threads={args.threads}") as (url, _):
             bodies = payloads(args.endpoint, 2 * args.requests + 4)
             asyncio.run(run(url, args.endpoint, bodies[-4:], 1))  # warm-up (segmenter, first batches)
             # different articles in the two runs, so the second does not profit from the first's caches
@@ -92,7 +93,7 @@ def main() -> None:
             many = asyncio.run(run(url, args.endpoint, bodies[args.requests : 2 * args.requests], args.clients))
             metrics = httpx.get(url + "/metrics").text
     print(f"machine: {describe()}")
-    print(f"shape: {args.shape}; {args.endpoint}; {args.requests} requests; beam {args.num_beams}, {args.max_new_tokens} new tokens; max_batch {args.max_batch}, summarize_batch_size {args.summarize_batch_size}")
+    print(f"shape: {args.shape}; {args.endpoint}; {args.requests} requests; beam {args.num_beams}, {args.max_new_tokens} new tokens; max_batch {args.max_batch}, summarize_batch_size {args.summarize_batch_size}, threads {args.threads}")
     print(f"1 client, one request at a time: {args.requests / one:.2f} requests/s ({one:.1f}s)")
     print(f"{args.clients} concurrent clients: {args.requests / many:.2f} requests/s ({many:.1f}s)")
     print(f"speed-up: {one / many:.1f}x")
