@@ -119,8 +119,8 @@ class Ct2Generator:
         thread per batch and several batches at once beat several threads on one batch
         (2 cores, ViT5-base int8, beam 4: 0.464 against 0.316 articles/s,
         benchmarks/export_speed.py, docs/benchmarks.md); as many as torch has threads in
-        this process (what :func:`vnnews.machine.limit_threads` leaves beside the
-        segmentation workers), at most 4, unless ``workers`` was given."""
+        this process (the count :func:`vnnews.machine.limit_threads` sets for a job's
+        models), at most 4, unless ``workers`` was given."""
         if self.device.startswith("cuda"):
             return 1
         return self.requested_workers or min(4, max(1, torch.get_num_threads()))
