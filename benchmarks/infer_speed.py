@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--classify-batch-size", type=int, default=128)
     parser.add_argument("--summarize-batch-size", type=int, default=16)
     parser.add_argument("--segment-workers", type=int, default=0, help="processes for segmentation + tokenization")
-    parser.add_argument("--threads", default="auto", help="the job's `threads` setting: auto (the cores the segment workers leave) or a number")
+    parser.add_argument("--threads", default="auto", help="the job's `threads` setting: auto (vnnews.machine.torch_threads: every core for models on the CPU) or a number")
     parser.add_argument("--classifier-export", choices=["none", "int8"], default="none",
                         help="int8: run the classifier as its `vnnews export` (ONNX Runtime, CPU) instead of torch")
     args = parser.parse_args()

@@ -39,7 +39,6 @@ class OnnxLinePooler(nn.Module):
         super().__init__()
         self.path = str(path)
         self.threads = threads
-        self.session_threads = 0
         self.session = self._open()
 
     def wanted_threads(self) -> int:
@@ -111,7 +110,6 @@ class Ct2Generator:
         self.tokenizer = tokenizer
         self.device = device
         self.config = type("Ct2Config", (), {"_name_or_path": name})()
-        self.workers = 0
         self.translator = self._open()
 
     def wanted_workers(self) -> int:
