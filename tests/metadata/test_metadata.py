@@ -151,3 +151,63 @@ def test_metadata_is_scored_beside_trafilatura_and_htmldate_on_the_real_pages():
     assert "| vnnews, rules | 2 | 2/2 | 2/2 |" in text  # dates to the minute, from the datelines
     assert {"trafilatura", "htmldate"} <= set(scores) and "### kenh14.vn" in text
     assert [s.date_day for s in scores["htmldate"]] == [True, True]  # scored, whatever they find
+
+
+def _metadata(body: str, head: str = "", labels: str = "body") -> dict:
+    """The metadata of a page whose every line carries ``labels`` (no dateline or byline lines)."""
+    article = article_from_content("m", "req", html=f"<html><head>{head}</head><body>{body}</body></html>")
+    return extract_metadata(article, [labels] * len(article.lines))
+
+
+def test_schema_org_microdata_in_the_body_gives_date_author_and_section():
+    m = _metadata(
+        '<article itemscope itemtype="https://schema.org/NewsArticle"><meta itemprop="datePublished" content="2024-05-17T08:30:00+07:00">'
+        '<meta itemprop="dateModified" content="2024-05-18T01:00:00Z"><meta itemprop="articleSection" content="Kinh doanh">'
+        '<h1 itemprop="headline">Tin B</h1><p>Thân bài của tin.</p>'
+        '<p>Bài: <span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">Minh An</span>'
+        '<a itemprop="url" href="/tac-gia/minh-an">hồ sơ</a></span></p></article>'
+    )
+    assert (m["date_published"], m["meta_sources"]["date_published"]) == ("2024-05-17T08:30:00+07:00", "microdata:datepublished")
+    assert (m["date_modified"], m["meta_sources"]["date_modified"]) == ("2024-05-18T08:00:00+07:00", "microdata:datemodified")
+    assert (m["authors"], m["meta_sources"]["authors"]) == (["Minh An"], "microdata:author")
+    assert (m["section"], m["meta_sources"]["section"]) == ("Kinh doanh", "microdata:articlesection")
+
+
+def test_a_time_the_page_marks_as_published_beats_the_related_lists_times():
+    related = '<ul class="related"><li><a href="/b">Tin cũ</a> <time datetime="2023-02-01T09:00:00+07:00">01/02</time></li></ul>'
+    for marked in ('<time class="entry-date published" datetime="2023-03-01T08:00:00+07:00">1/3/2023</time>',
+                   '<time pubdate datetime="2023-03-01T08:00:00+07:00">1/3/2023</time>'):
+        m = _metadata(f"<h1>Tin C</h1>{related}<p>{marked}</p><p>Thân bài.</p>")
+        assert (m["date_published"], m["meta_sources"]["date_published"]) == ("2023-03-01T08:00:00+07:00", "time (publication)")
+    # unmarked: only when every <time> names one day (a single one, or all agree), and after the dateline
+    assert _metadata(f"<h1>Tin C</h1>{related}<p>Thân bài.</p>")["date_published"] == "2023-02-01T09:00:00+07:00"
+    two = related + '<p><time datetime="2023-03-01">1/3</time></p>'
+    assert _metadata(f"<h1>Tin C</h1>{two}<p>Thân bài.</p>")["date_published"] is None
+    article = article_from_content("m", "req", html=f"<html><body><h1>Tin C</h1><p>Thứ Tư, 01/03/2023 - 10:15</p>{related}</body></html>")
+    labels = ["title", "dateline"] + ["related"] * (len(article.lines) - 2)
+    assert extract_metadata(article, labels)["meta_sources"]["date_published"] == "dateline"
+
+
+def test_rel_author_is_the_last_resort_for_authors():
+    page = '<h1>Tin D</h1><p>Thân bài.</p><p class="by"><a rel="author" href="/u/hà-anh">Hà Anh</a></p>'
+    m = _metadata(page)
+    assert (m["authors"], m["meta_sources"]["authors"]) == (["Hà Anh"], "rel=author")
+    m = _metadata(page, head='<meta name="author" content="Vân Anh">')
+    assert (m["authors"], m["meta_sources"]["authors"]) == (["Vân Anh"], "meta:author")
+
+
+def test_hostile_microdata_and_times_are_bounded_and_never_fatal():
+    big = "x" * 100_000
+    body = (
+        "".join(f'<div itemprop="author"><p>{big}</p></div>' for _ in range(40))
+        + "".join(f'<time datetime="{v}">{big}</time>' for v in ("31/02/2015", "2099-01-01", "not a date", "9" * 500) * 10)
+        + '<meta itemprop="datePublished" content="' + "2" * 5000 + '"><span itemprop="datePublished articleSection">'
+        + big + "</span><p>Thân bài.</p>"
+    )
+    article = article_from_content("h", "req", html=f"<html><body>{body}</body></html>")
+    doc = article.meta["document"]
+    assert all(len(v) <= 5 and all(len(x) <= 2000 for x in v) for v in doc["microdata"].values())
+    assert len(doc["times"]) == 10 and all(len(t["value"]) <= 200 for t in doc["times"])
+    m = extract_metadata(article, ["body"] * len(article.lines))
+    assert m["date_published"] is None and m["section"] is None and m["authors"] == []
+    json.dumps(m, ensure_ascii=False)

@@ -166,11 +166,37 @@ META_KEYS = frozenset(
     application-name content-language language twitter:image og:title""".split()
 )
 _TAG_CLASS = re.compile(r"(?:^|[-_ ])(tags?|keywords?|tu-khoa|tukhoa|the-tag|tag-list|tags-list)(?:$|[-_ ])", re.I)
+# schema.org properties read from microdata (``itemprop``) and RDFa (``property``) on any
+# element, as metascraper and htmldate do: CMSs without JSON-LD often mark the article's
+# own date and author this way (``<meta itemprop="datePublished">`` in the body,
+# ``<time itemprop="datePublished" datetime=...>``, ``<span itemprop="author">``).
+MICRODATA_KEYS = frozenset({"datepublished", "datecreated", "datemodified", "author", "creator", "articlesection"})
+MAX_MICRODATA = 5  # values a property keeps (the first in document order is the article's)
+MAX_TIMES = 10
+# a <time> the page marks as the publication time: HTML5's ``pubdate`` attribute, or a class
+# or id that says so (WordPress' ``entry-date published``, ``post-date``, ``publish-time``)
+_PUBLISH_MARK = re.compile(r"publish|entry-date|post-?date|posted", re.I)
+
+
+def _microdata_value(el: etree._Element, key: str) -> str:
+    """An element's value for a schema.org property: an author's ``name`` inside it (a
+    Person), else its ``content`` or ``datetime`` attribute, else its text."""
+    value: str | None = None
+    if key in ("author", "creator"):
+        for sub in el.iterdescendants():
+            if isinstance(sub.tag, str) and "name" in (sub.get("itemprop") or sub.get("property") or "").lower().split():
+                value = sub.get("content") or sub.text_content()
+                break
+    if value is None:
+        value = el.get("content") or el.get("datetime") or el.text_content()
+    return _clean(value)[:2000]
 
 
 def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What the document says about itself, raw, for :mod:`vnnews.metadata` to weigh:
     JSON-LD article objects, the <meta> values it reads (each a list, document order),
+    schema.org microdata/RDFa properties on any element (``microdata``), the ``<time>``
+    elements (``times``: value, and whether the page marks it as the publication time),
     ``<link rel=canonical>``, ``<html lang>``, and the link texts of tag lists (a block
     whose class or id names tags or keywords). Values are bounded in size and number."""
     meta: dict[str, list[str]] = {}
@@ -185,8 +211,27 @@ def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | Non
             canonical = el.get("href", "").strip()[:2000]
             break
     tags: list[str] = []
+    microdata: dict[str, list[str]] = {}
+    times: list[dict[str, Any]] = []
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or len(tags) >= 30:
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        props = (el.get("itemprop") or el.get("property") or "")[:200].lower().split()
+        for key in props:
+            if key in MICRODATA_KEYS and len(microdata.setdefault(key, [])) < MAX_MICRODATA:
+                value = _microdata_value(el, key)
+                if value:
+                    microdata[key].append(value)
+        if el.tag == "a" and "author" in (el.get("rel") or "")[:200].lower().split() and len(microdata.setdefault("rel=author", [])) < MAX_MICRODATA:
+            name = _clean(el.text_content())[:200]
+            if name:
+                microdata["rel=author"].append(name)  # <a rel="author">: HTML's own author link
+        if el.tag == "time" and len(times) < MAX_TIMES:
+            value = _clean(el.get("datetime") or el.text_content())[:200]
+            marks = f"{el.get('class') or ''} {el.get('id') or ''}"[:500]
+            if value:
+                times.append({"value": value, "marked": el.get("pubdate") is not None or bool(_PUBLISH_MARK.search(marks))})
+        if len(tags) >= 30:
             continue
         if _TAG_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"[:500]):
             for a in el.iter("a"):
@@ -195,7 +240,10 @@ def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | Non
                     tags.append(text)
                 if len(tags) >= 30:
                     break
-    out: dict[str, Any] = {"jsonld": jsonld_articles(root) if articles is None else articles, "meta": meta, "canonical": canonical, "tags": tags}
+    out: dict[str, Any] = {
+        "jsonld": jsonld_articles(root) if articles is None else articles, "meta": meta, "microdata": microdata, "times": times,
+        "canonical": canonical, "tags": tags,
+    }
     if root.get("lang"):
         out["lang"] = root.get("lang", "")[:20]
     return out

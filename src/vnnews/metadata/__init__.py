@@ -3,9 +3,12 @@ canonical URL, site name, section, tags, language, the main image and every imag
 its caption, comments.
 
 Sources, most trusted first: the page's JSON-LD article object, then OpenGraph and
-``article:*`` / publication <meta> tags, ``<link rel=canonical>``, ``<html lang>``, the
+``article:*`` / publication <meta> tags, schema.org microdata and RDFa on any element
+(``itemprop="datePublished"``, ``itemprop="author"``), a ``<time>`` the page marks as the
+publication time, ``<link rel=canonical>``, ``<html lang>``, the
 fields of a JSONL record (``url``, ``date``, ``category``), then the page's own lines as
-the classifier labelled them (``dateline`` and ``byline`` lines parsed; breadcrumbs), and
+the classifier labelled them (``dateline`` and ``byline`` lines parsed; breadcrumbs), the
+page's other ``<time>`` elements when they agree on one day, ``<a rel="author">``, and
 last the URL (some sites write the time in their article ids). Each field says where it
 came from (``meta_sources``), and values that disagree with the one kept are recorded as
 conflicts (a JSON-LD date two days from the dateline's). Bad values (dates that do not
@@ -97,6 +100,14 @@ def _dates(found: _Found, field: str, whens: list[tuple[str, When | None]]) -> N
             found.offer(field, when.iso, source)
         elif abs(_ordinal(when) - _ordinal(kept)) > 1:
             found.conflicts.append(f"{field}: {when.day} ({source}) disagrees with {kept.day} ({found.sources[field]})")
+
+
+def _unanimous(whens: Sequence[When | None]) -> When | None:
+    """The first of the dates when all name one day, else None: a page's unmarked
+    ``<time>`` elements may be the article's or a related list's, and only agreement
+    (or a single one) says which."""
+    days = [w for w in whens if w is not None]
+    return days[0] if days and len({w.day for w in days}) == 1 else None
 
 
 def _ordinal(when: When) -> int:
@@ -254,14 +265,21 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     modified = [w for w in datelines if w is not None and w.modified]
     meta_pub = [(f"meta:{key}", parse_iso(v)) for key in _PUBLISHED_META for v in (meta.get(key) or [])[:1]]
     meta_mod = [(f"meta:{key}", parse_iso(v)) for key in _MODIFIED_META for v in (meta.get(key) or [])[:1]]
+    micro: dict[str, list[str]] = doc.get("microdata") or {}
+    micro_pub = [(f"microdata:{key}", parse_iso(v)) for key in ("datepublished", "datecreated") for v in (micro.get(key) or [])[:1]]
+    micro_mod = [("microdata:datemodified", parse_iso(v)) for v in (micro.get("datemodified") or [])[:1]]
+    times = [t for t in doc.get("times") or [] if isinstance(t, dict) and isinstance(t.get("value"), str)]
+    marked_times = [("time (publication)", parse_iso(t["value"])) for t in times if t.get("marked")][:1]
     _dates(found, "date_published", [
         ("json-ld", parse_iso(_first_str(ld.get("datePublished")) or "")), ("json-ld", parse_iso(_first_str(ld.get("dateCreated")) or "")),
-        *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_pub], ("record", parse_iso(record.get("date", "")) or parse_text(record.get("date", ""))),
-        *[(dateline_source, w) for w in published[:1]], ("url", parse_url(url or "")),
+        *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_pub], *micro_pub, *marked_times,
+        ("record", parse_iso(record.get("date", "")) or parse_text(record.get("date", ""))),
+        *[(dateline_source, w) for w in published[:1]], ("time", _unanimous([parse_iso(t["value"]) for t in times if not t.get("marked")])),
+        ("url", parse_url(url or "")),
     ])
     _dates(found, "date_modified", [
         ("json-ld", parse_iso(_first_str(ld.get("dateModified")) or "")), *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_mod],
-        *[(dateline_source, w) for w in modified[:1]],
+        *micro_mod, *[(dateline_source, w) for w in modified[:1]],
     ])
 
     # site name first: authors that name the outlet are dropped
@@ -279,15 +297,19 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     near_article = range(max(0, start - 3), min(len(labels), end + 6)) if end else range(len(labels))
     tags_on_page = {t.casefold() for t in doc.get("tags") or []}
     bylines = [article.lines[i].text for i in near_article if labels[i] == "byline" and article.lines[i].text.casefold() not in tags_on_page]
-    for values, source in (([ld.get("author"), ld.get("creator")], "json-ld"), (meta.get("author") or [], "meta:author"), (bylines, "byline")):
+    for values, source in (
+        ([ld.get("author"), ld.get("creator")], "json-ld"), ((micro.get("author") or micro.get("creator") or [])[:1], "microdata:author"),
+        (meta.get("author") or [], "meta:author"), (meta.get("article:author") or [], "opengraph:author"), (bylines, "byline"),
+        ((micro.get("rel=author") or [])[:1], "rel=author"),
+    ):
         found.offer("authors", people([v for v in values if v is not None], site), source)
 
     # section
     section_ld = _first_str(ld.get("articleSection"))
     prefix = next((w.prefix for w in published if w.prefix and len(w.prefix) <= 40 and not any(c.isdigit() for c in w.prefix)), None)
     for value, source in (
-        (section_ld, "json-ld"), (first("article:section")[0], "opengraph"), (record.get("category"), "record"),
-        (_breadcrumb(article.lines, labels, title_at), "breadcrumb"), (prefix, "dateline"),
+        (section_ld, "json-ld"), ((micro.get("articlesection") or [None])[0], "microdata:articlesection"), (first("article:section")[0], "opengraph"),
+        (record.get("category"), "record"), (_breadcrumb(article.lines, labels, title_at), "breadcrumb"), (prefix, "dateline"),
     ):
         found.offer("section", _clean(value) if value and len(value) <= 80 else None, source)
 
