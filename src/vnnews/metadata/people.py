@@ -3,8 +3,10 @@
 A Vietnamese byline mixes people and outlets: "Long Trần - Theo Trí Thức Trẻ" (an author,
 then the outlet the story came from), "Theo Vân Anh" + "Lao Động" (an author via "Theo"
 = "according to"), "Theo Forbes, Newsweek" (outlets only), "PV" (phóng viên, the
-staff reporter: a role, not a name), "Nhóm PV Kinh doanh". JSON-LD and <meta> author
-fields hold strings, objects, lists or URLs. :func:`people` keeps the names.
+staff reporter: a role, not a name), "Nhóm PV Kinh doanh", a note in brackets ("Minh Nga
+(Theo Reuters)", "Thanh Hà (tổng hợp)"), an outlet's desk after a slash ("Đức Minh/VOV-Tây
+Bắc", "PV/VOV1"). JSON-LD and <meta> author fields hold strings, objects, lists or URLs.
+:func:`people` keeps the names.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ OUTLETS = frozenset(" ".join(o.split()) for o in OUTLETS)
 # Roles and words that are not names: "PV" (reporter), "CTV" (contributor), "BTV" (editor)...
 ROLES = frozenset("pv ctv btv tv nv pv. ctv. phóng viên cộng tác viên biên tập viên nhóm tác giả admin ban biên tập tòa soạn nguồn ảnh video".split())
 _THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|nguon|source|by|tác giả|thực hiện|trình bày|biên dịch|dịch)\s*:?\s+", re.I)
-_SPLIT = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s|\svà\s|\sand\s|\s&\s)\s*", re.I)
+# people and outlets are listed with these; "và", "&" and "and" only inside a piece that is
+# not an outlet's name as a whole ("Đời sống & Pháp luật" is one outlet)
+_SPLIT = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
+_AND = re.compile(r"\s+(?:và|and|&)\s+", re.I)
+# a note in brackets after a name is its source or how it was made, never part of the name:
+# "Minh Nga (Theo Reuters)", "Thanh Hà (tổng hợp)", "Thu Hằng (TTXVN)", "Vũ Hà (t/h)"
+_NOTE = re.compile(r"\s*[(\[][^)\]]*(?:[)\]]|$)")
+# an outlet's desk or channel: "VOV-Tây Bắc", "VOV1", "VTV24", "TTXVN-Hà Nội"
+_DESK = re.compile(r"^(?P<head>[^\W\d_][\w.+]*?)(?:\d+|\s*[-–]\s*\w.*)$")
 _DOMAIN = re.compile(r"\.(?:vn|com|net|org|info|tv|co)\b", re.I)
 _TITLES = re.compile(r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?|ls\.?|nhà báo|phóng viên|pv|ctv)\s+", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
@@ -47,7 +57,10 @@ def is_outlet(text: str, site_name: str | None = None) -> bool:
     if not key:
         return False
     site = _key(site_name or "")
-    return key in OUTLETS or bool(_DOMAIN.search(key)) or (bool(site) and (key in site or site.endswith(key))) or key.startswith(("báo ", "tạp chí ", "đài "))
+    if key in OUTLETS or bool(_DOMAIN.search(key)) or (bool(site) and (key in site or site.endswith(key))) or key.startswith(("báo ", "tạp chí ", "đài ")):
+        return True
+    desk = _DESK.match(key)
+    return bool(desk) and len(desk.group("head")) >= 3 and desk.group("head") in OUTLETS
 
 
 def _is_name(text: str) -> bool:
@@ -70,16 +83,20 @@ def people(texts: Iterable[Any], site_name: str | None = None) -> list[str]:
     lists of either; URLs and outlets dropped), in order, without repeats."""
     out: list[str] = []
     for text in _strings(texts):
-        for part in _SPLIT.split(_THEO.sub("", text.strip())):
-            part = _TITLES.sub("", _THEO.sub("", part.strip(" .:-–—()[]\"'"))).strip(" .:-–—()[]\"'")
-            if not part or part.lower().startswith(("http", "www.")) or "@" in part:
+        for piece in _SPLIT.split(_NOTE.sub("", _THEO.sub("", text.strip()))):
+            piece = _THEO.sub("", piece.strip(" .:-–—()[]\"'"))
+            if is_outlet(piece, site_name):
                 continue
-            if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name) or not _is_name(part):
-                continue
-            if part not in out:
-                out.append(part)
-            if len(out) >= MAX_AUTHORS:
-                return out
+            for part in _AND.split(piece):
+                part = _TITLES.sub("", _THEO.sub("", part.strip(" .:-–—()[]\"'"))).strip(" .:-–—()[]\"'")
+                if not part or part.lower().startswith(("http", "www.")) or "@" in part:
+                    continue
+                if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name) or not _is_name(part):
+                    continue
+                if part not in out:
+                    out.append(part)
+                if len(out) >= MAX_AUTHORS:
+                    return out
     return out
 
 
