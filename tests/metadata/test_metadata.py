@@ -25,6 +25,12 @@ NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=VIETNAM)
         ("ngày 23 tháng 6 năm 2015", "2015-06-23", ""),
         ("23/6/15 10h30", "2015-06-23T10:30:00+07:00", ""),
         ("12:30 PM 23/06/2015", "2015-06-23T12:30:00+07:00", ""),
+        ("Thứ Sáu, 17 Tháng 5, 2024 08:30", "2024-05-17T08:30:00+07:00", ""),
+        ("Thời sự 17 tháng Năm, 2024 | 08:30", "2024-05-17T08:30:00+07:00", "Thời sự"),
+        ("17 thg 12, 2023", "2023-12-17", ""),
+        ("17 tháng Chạp 2023", "2023-12-17", ""),
+        ("May 17, 2024 | 08:30 PM GMT+7", "2024-05-17T20:30:00+07:00", ""),
+        ("Friday, 17 May 2024, 08:30", "2024-05-17T08:30:00+07:00", "Friday"),
     ],
 )
 def test_vietnamese_date_forms(text, iso, prefix):
@@ -32,7 +38,10 @@ def test_vietnamese_date_forms(text, iso, prefix):
     assert when is not None and when.iso == iso and when.prefix == prefix
 
 
-@pytest.mark.parametrize("text", ["31/02/2015 10:00", "01/01/2099", "2 giờ trước", "12/03/1899", "Xem thêm", "9" * 400])
+@pytest.mark.parametrize(
+    "text", ["31/02/2015 10:00", "01/01/2099", "2 giờ trước", "12/03/1899", "Xem thêm", "9" * 400, "30 tháng Hai, 2024", "ngày 5 tháng 13 năm 2024",
+             "trong 3 tháng 2024", "Feb 30, 2024", "tháng 5 năm 2024"],
+)
 def test_dates_that_do_not_exist_or_lie_in_the_future_are_none(text):
     assert parse_text(text, NOW) is None
 

@@ -3,7 +3,8 @@
 Pages give dates in machine form (JSON-LD ``datePublished``, ``article:published_time``:
 ``2022-12-23T14:47:34+07:00``) and in the reader's form on the page itself:
 "Thứ Ba, 23/06/2015 - 13:58", "23/06/2015 13:58 GMT+7", "09:00 ngày 12/03/2016",
-"Tình yêu - Hôn nhân 05/03/2014 | 00:01", "ngày 23 tháng 6 năm 2015", "Cập nhật: ...".
+"Tình yêu - Hôn nhân 05/03/2014 | 00:01", "ngày 23 tháng 6 năm 2015", "17 Tháng Năm, 2024",
+"17 thg 5, 2024", "Cập nhật: ...", and English editions' "May 17, 2024" / "17 May 2024".
 Some sites put the time in the URL (dantri.com.vn: ``...-20221223144734383.htm``).
 
 :class:`When` is the result: the ISO string (with the +07:00 offset when a time is known:
@@ -27,7 +28,19 @@ _NUMERIC = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4}|\d{2})(?!\d)"
 )
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
-_WORDS = re.compile(r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.I)
+# month names: Vietnamese ("tháng Năm", "tháng Chạp") and English, to their numbers
+_VI_MONTHS = {"giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+              "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+_EN_MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september october november december".split())}
+_EN_MONTHS |= {m[:3]: i for m, i in list(_EN_MONTHS.items())} | {"sept": 9}
+_VI_MONTH = "|".join(sorted(_VI_MONTHS, key=len, reverse=True))
+_EN_MONTH = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
+# "ngày 23 tháng 6 năm 2015", "17 Tháng 5, 2024", "17 tháng Năm 2024", "17 thg 5, 2024"
+_WORDS = re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\s+(?:tháng|thg)\.?\s*(?P<m>\d{{1,2}}|{_VI_MONTH})(?:\s*,\s*|\s+năm\s+|\s+)(?P<y>\d{{4}})(?!\d)", re.I)
+# English editions: "May 17, 2024", "17 May 2024"
+_ENGLISH = re.compile(
+    rf"\b(?:(?P<m>{_EN_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_EN_MONTH})\.?,?\s+(?P<y2>\d{{4}}))(?!\d)", re.I)
 _TIME = re.compile(r"(?<![\d/.\-])(?P<h>\d{1,2})\s*(?::|h)\s*(?P<mi>\d{2})(?:\s*:\s*(?P<s>\d{2}))?(?!\d)(?:\s*(?P<ampm>AM|PM|SA|CH))?", re.I)
 _ZONE = re.compile(r"(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?", re.I)
 _URL_STAMP = re.compile(r"(?<!\d)(?P<stamp>20\d{12})(?:\d{0,3})(?!\d)")  # yyyymmddhhmmss (+ms), dantri-style ids
@@ -58,6 +71,14 @@ def _year(raw: str) -> int:
         this = dt.date.today().year % 100
         y += 2000 if y <= this + 1 else 1900
     return y
+
+
+def _month(raw: str) -> int:
+    """A month's number from digits or its Vietnamese or English name (0: none)."""
+    if raw.isdigit():
+        return int(raw)
+    key = " ".join(raw.lower().split()).rstrip(".")
+    return _VI_MONTHS.get(key) or _EN_MONTHS.get(key) or 0
 
 
 def _valid(y: int, m: int, d: int, now: dt.datetime | None = None) -> dt.date | None:
@@ -103,10 +124,10 @@ def parse_text(text: str, now: dt.datetime | None = None) -> When | None:
     None when the line holds no date that exists and is not in the future."""
     if not text or len(text) > 300:
         return None
-    for pattern in (_NUMERIC, _WORDS, _ISO_DATE):
+    for pattern in (_NUMERIC, _WORDS, _ISO_DATE, _ENGLISH):
         for match in pattern.finditer(text):
-            y = _year(match.group("y"))
-            day = _valid(y, int(match.group("m")), int(match.group("d")), now)
+            y_raw, m_raw, d_raw = (match.group("y") or match.group("y2"), match.group("m") or match.group("m2"), match.group("d") or match.group("d2")) if pattern is _ENGLISH else match.group("y", "m", "d")
+            day = _valid(_year(y_raw), _month(m_raw), int(d_raw), now)
             if day is None:
                 continue
             prefix = _LEADING.sub("", text[: match.start()]).strip(" ,-|–:")
