@@ -30,7 +30,7 @@ def test_one_line_per_block_with_features():
         "html_title": "Tin tức",
         "lang": "vi",
         "candidates": {"title": ["Đẩy mạnh chuyển đổi số"], "lead": []},
-        "document": {"jsonld": [], "meta": {}, "microdata": {}, "times": [], "canonical": None, "tags": [], "lang": "vi"},  # for the metadata fields
+        "document": {"jsonld": [], "breadcrumb": [], "meta": {}, "microdata": {}, "times": [], "canonical": None, "tags": [], "lang": "vi"},  # for the metadata fields
     }
     by_text = {line.text: line for line in lines}
     assert by_text["Trang chủ Thế giới"].link_density > 0.9

@@ -226,3 +226,21 @@ def test_hostile_microdata_and_times_are_bounded_and_never_fatal():
     m = extract_metadata(article, ["body"] * len(article.lines))
     assert m["date_published"] is None and m["section"] is None and m["authors"] == []
     json.dumps(m, ensure_ascii=False)
+
+
+def test_a_json_ld_breadcrumb_names_the_section_when_the_page_shows_none():
+    crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": 3, "name": "Tin E"},
+        {"@type": "ListItem", "position": 1, "item": {"@id": "https://bao.vn", "name": "Trang chủ"}},
+        {"@type": "ListItem", "position": 2, "item": {"@id": "https://bao.vn/kinh-doanh", "name": "Kinh doanh"}},
+    ]}
+    article_ld = {"@type": "NewsArticle", "headline": "Tin E"}
+    head = f'<script type="application/ld+json">{json.dumps([article_ld, crumbs])}</script>'
+    m = _metadata("<h1>Tin E</h1><p>Thân bài.</p>", head=head)
+    assert (m["section"], m["meta_sources"]["section"]) == ("Kinh doanh", "json-ld breadcrumb")
+    only_home = {**crumbs, "itemListElement": crumbs["itemListElement"][:2]}
+    head = f'<script type="application/ld+json">{json.dumps({"@graph": [article_ld, only_home]})}</script>'
+    assert _metadata("<h1>Tin E</h1><p>Thân bài.</p>", head=head)["section"] is None  # home and the headline are no section
+    broken = {**crumbs, "itemListElement": [7, {"position": "x", "name": ["Kinh doanh"]}, {"item": "https://bao.vn"}]}
+    head = f'<script type="application/ld+json">{json.dumps(broken)}</script>'
+    assert _metadata("<h1>Tin E</h1><p>Thân bài.</p>", head=head)["section"] is None

@@ -119,11 +119,13 @@ _ARTICLE_FIELDS = ("headline", "description", "datePublished", "dateModified", "
 MAX_JSONLD_CHARS = 1 << 20  # of one script block; a bigger one is skipped
 
 
-def jsonld_articles(root: etree._Element) -> list[dict[str, Any]]:
+def read_jsonld(root: etree._Element) -> tuple[list[dict[str, Any]], list[str]]:
     """The article objects (``@type`` ending in ``Article``: NewsArticle, BlogPosting is
-    not one) of the page's JSON-LD blocks, in order, with their article fields only. A
-    broken, huge or deeply nested block is skipped, never fatal."""
+    not one) of the page's JSON-LD blocks, in order, with their article fields only; and
+    the item names of its first ``BreadcrumbList`` (by ``position``), where sites name
+    the section. A broken, huge or deeply nested block is skipped, never fatal."""
     found: list[dict[str, Any]] = []
+    crumbs: list[str] = []
 
     def visit(node: Any, depth: int = 0) -> None:
         if depth > 6 or len(found) >= 8:
@@ -136,7 +138,9 @@ def jsonld_articles(root: etree._Element) -> list[dict[str, Any]]:
             kinds = kind if isinstance(kind, list) else [kind]
             if any(isinstance(k, str) and (k.endswith("Article") or k in ("BlogPosting", "LiveBlogPosting")) for k in kinds):
                 found.append({k: node[k] for k in _ARTICLE_FIELDS if k in node})
-            for key in ("@graph", "mainEntity"):
+            if "BreadcrumbList" in kinds and not crumbs:
+                crumbs.extend(_crumb_names(node.get("itemListElement")))
+            for key in ("@graph", "mainEntity", "breadcrumb"):
                 if key in node:
                     visit(node[key], depth + 1)
 
@@ -147,12 +151,29 @@ def jsonld_articles(root: etree._Element) -> list[dict[str, Any]]:
             visit(json.loads(script.text))
         except (ValueError, RecursionError):
             continue  # a broken JSON-LD block is common and never fatal
-    return found
+    return found, crumbs
+
+
+def _crumb_names(items: Any) -> list[str]:
+    """The names of a BreadcrumbList's ``itemListElement`` (``name``, or ``item.name``), by position."""
+    if not isinstance(items, list):
+        return []
+    named: list[tuple[float, int, str]] = []
+    for k, item in enumerate(items[:20]):
+        if not isinstance(item, dict):
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) and isinstance(item.get("item"), dict):
+            name = item["item"].get("name")
+        position = item.get("position")
+        if isinstance(name, str) and _clean(name):
+            named.append((float(position) if isinstance(position, (int, float)) and not isinstance(position, bool) else float(k), k, _clean(name)[:200]))
+    return [name for _, _, name in sorted(named)]
 
 
 def _jsonld_fields(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> tuple[list[str], list[str]]:
     """headline and description of JSON-LD objects that are articles."""
-    articles = jsonld_articles(root) if articles is None else articles
+    articles = read_jsonld(root)[0] if articles is None else articles
     titles = [_clean(a["headline"]) for a in articles if isinstance(a.get("headline"), str)]
     leads = [_clean(a["description"]) for a in articles if isinstance(a.get("description"), str)]
     return titles, leads
@@ -192,13 +213,14 @@ def _microdata_value(el: etree._Element, key: str) -> str:
     return _clean(value)[:2000]
 
 
-def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def document_metadata(root: etree._Element) -> dict[str, Any]:
     """What the document says about itself, raw, for :mod:`vnnews.metadata` to weigh:
-    JSON-LD article objects, the <meta> values it reads (each a list, document order),
+    JSON-LD article objects and breadcrumb names, the <meta> values it reads (each a list, document order),
     schema.org microdata/RDFa properties on any element (``microdata``), the ``<time>``
     elements (``times``: value, and whether the page marks it as the publication time),
     ``<link rel=canonical>``, ``<html lang>``, and the link texts of tag lists (a block
     whose class or id names tags or keywords). Values are bounded in size and number."""
+    articles, crumbs = read_jsonld(root)
     meta: dict[str, list[str]] = {}
     for el in root.iter("meta"):
         key = (el.get("property") or el.get("name") or el.get("http-equiv") or el.get("itemprop") or "").strip().lower()
@@ -241,7 +263,7 @@ def document_metadata(root: etree._Element, articles: list[dict[str, Any]] | Non
                 if len(tags) >= 30:
                     break
     out: dict[str, Any] = {
-        "jsonld": jsonld_articles(root) if articles is None else articles, "meta": meta, "microdata": microdata, "times": times,
+        "jsonld": articles, "breadcrumb": crumbs, "meta": meta, "microdata": microdata, "times": times,
         "canonical": canonical, "tags": tags,
     }
     if root.get("lang"):

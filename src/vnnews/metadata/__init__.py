@@ -186,6 +186,18 @@ def _breadcrumb(lines: Sequence[Any], labels: Sequence[str | None], title_at: in
     return None
 
 
+def _jsonld_section(crumbs: Sequence[str], ld: dict[str, Any], site: str | None) -> str | None:
+    """The section a JSON-LD BreadcrumbList names: its first item that is not the home
+    page, the site itself or the article's own headline (lists often end with it)."""
+    headline = _clean(ld["headline"]).casefold() if isinstance(ld.get("headline"), str) else None
+    for name in crumbs:
+        name = _clean(_HOME.sub("", name))
+        if not name or name.casefold() == headline or is_outlet(name, site):
+            continue
+        return name
+    return None
+
+
 def _images(article: Any, labels: Sequence[str | None], base: str | None) -> list[dict[str, str | None]]:
     """Every image line inside the article (between its first and last content line)
     with its address and caption (the caption line next to it)."""
@@ -309,7 +321,8 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     prefix = next((w.prefix for w in published if w.prefix and len(w.prefix) <= 40 and not any(c.isdigit() for c in w.prefix)), None)
     for value, source in (
         (section_ld, "json-ld"), ((micro.get("articlesection") or [None])[0], "microdata:articlesection"), (first("article:section")[0], "opengraph"),
-        (record.get("category"), "record"), (_breadcrumb(article.lines, labels, title_at), "breadcrumb"), (prefix, "dateline"),
+        (record.get("category"), "record"), (_breadcrumb(article.lines, labels, title_at), "breadcrumb"),
+        (_jsonld_section(doc.get("breadcrumb") or [], ld, site), "json-ld breadcrumb"), (prefix, "dateline"),
     ):
         found.offer("section", _clean(value) if value and len(value) <= 80 else None, source)
 
