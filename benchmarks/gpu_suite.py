@@ -357,6 +357,14 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
         in_process = min(timed(ctx, lambda: model.predict(pages))[0] for _ in range(2))
         encoded = model.encode(pages)
         model_only, _ = timed(ctx, lambda: model.predict(pages, encoded=encoded))
+        # the encoder groups' cost model (ENCODER_CALL_TOKENS): a call's cost in tokens, against the default
+        by_call_tokens = {}
+        for call_tokens in (1024, 16384, 10**12):  # 10**12: the fewest calls, each filled to the budget (before 2026-11-28)
+            model.encoder_call_tokens = call_tokens
+            by_call_tokens[str(call_tokens)] = n / timed(ctx, lambda: model.predict(pages, encoded=encoded))[0]
+        model.encoder_call_tokens = None
+        print("   model-only lines/s by the encoder call's cost in tokens: default " + f"{n / model_only:,.0f}, "
+              + ", ".join(f"{k} {v:,.0f}" for k, v in by_call_tokens.items()), flush=True)
         anatomy = predict_anatomy(ctx, model, pages, encoded)
         print(anatomy_line("model-only predict over every page", anatomy), flush=True)
         # as `vnnews infer` runs it: the worker pool started (timed apart: once per job), layout features in it
@@ -405,7 +413,7 @@ def labeller_inference(ctx: Context) -> list[dict[str, Any]]:
     return [
         {"row": "labeller_warm", "work": f"page labeller inference, segmentation cached ({n} lines, {ctx.size['line_tokens']} tokens a line, layout features in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": n / warm, "unit": "lines/s", "anchor": n / anchor_s, "anchor_what": f"plain RoBERTa loop, SDPA, {ctx.dtype_name}, length-sorted batches of {batch_lines} lines",
-         "details": {"model_only_lines_s": n / model_only, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem,
+         "details": {"model_only_lines_s": n / model_only, "model_only_lines_s_by_call_tokens": by_call_tokens, "in_process_lines_s": n / in_process, "workers": workers, "pool_start_s": pool_start_s, "peak_gpu_gib": peak_mem,
                      "anatomy": {**anatomy, "anchor_padded_tokens": anchor_padded}}},
         {"row": "labeller_cold", "work": f"page labeller inference, cold ({cold_n} lines, segmentation in {workers} worker process{'es' if workers != 1 else ''})",
          "vnnews": cold_n / cold_s, "unit": "lines/s", "anchor": alone_n / cold_alone_s, "anchor_what": "vnnews segmenting in its own process (no workers)",

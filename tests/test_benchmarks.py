@@ -30,6 +30,8 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
     assert rows["vit5_train"]["details"]["anatomy"]["padded_tokens"] >= rows["vit5_train"]["details"]["anatomy"]["real_tokens"]
     predict = rows["labeller_warm"]["details"]["anatomy"]
     assert predict["predict_s"] >= predict["forward_s"] >= predict["encoder_s"] > 0 and predict["lines"] > 0 and predict["anchor_padded_tokens"] > 0
+    by_cost = rows["labeller_warm"]["details"]["model_only_lines_s_by_call_tokens"]  # the encoder groups' cost model, side by side
+    assert set(by_cost) == {"1024", "16384", str(10**12)} and all(v > 0 for v in by_cost.values())
     assert "| work | vnnews | anchor (same card, same run) |" in proc.stdout  # the table, printed last
     assert rows["generation_static"]["vnnews"] > 0
     for name in ("labeller-training", "vit5-training"):  # --profile: op tables of the recipes' steps, both orders

@@ -198,3 +198,61 @@ def test_a_line_repeated_in_a_pass_is_encoded_once_outside_training(labeller):
         every = labeller._pool_sorted(batch["input_ids"], batch["attention_mask"])
     assert merged.shape == every.shape and torch.allclose(merged, every, atol=1e-5)
     assert [[p.label for p in x] for x in deduped] == [[p.label for p in x] for x in labeller.predict(pages, batch_size=7)]
+
+
+def _plan_cost(lengths, groups, call_tokens):
+    return sum(len(g) * max(max(lengths[i], 1) for i in g) for g in groups) + call_tokens * len(groups)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_encoder_groups_are_the_cheapest_cut_of_the_sorted_lines(seed):
+    import itertools
+    import random
+
+    from vnnews.models.page_labeler import encoder_groups
+
+    rng = random.Random(seed)
+    lengths = [rng.choice([0, 1, 2, 3, 5, 8, 13, 21, 40, 64]) for _ in range(rng.randint(1, 200))]
+    for call_tokens in (0, 16, 256, 4096, 10**9):
+        groups = encoder_groups(lengths, 10**9, call_tokens)  # no budget: each group is one cut
+        assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+        flat = [i for g in groups for i in g]
+        assert flat == sorted(range(len(lengths)), key=lambda i: -max(lengths[i], 1))  # longest first, stable
+        widths = sorted({max(x, 1) for x in lengths}, reverse=True)
+        runs = [[i for i in flat if max(lengths[i], 1) == w] for w in widths]
+        brute = min(
+            _plan_cost(lengths, [sum(runs[a:b], []) for a, b in zip((0, *cuts), (*cuts, len(runs)), strict=True)], call_tokens)
+            for r in range(len(runs))
+            for cuts in itertools.combinations(range(1, len(runs)), r)
+        )
+        assert _plan_cost(lengths, groups, call_tokens) == brute
+    assert len(encoder_groups(lengths, 10**9, 0)) == len({max(x, 1) for x in lengths})  # calls free: no padding at all
+    assert len(encoder_groups(lengths, 10**9, 10**9)) == 1  # calls dear: one call
+
+
+def test_encoder_groups_keep_to_the_budget():
+    from vnnews.models.page_labeler import encoder_groups
+
+    lengths = [64] * 10 + [30] * 40 + [3] * 500 + [100]
+    groups = encoder_groups(lengths, 512, 64)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    assert all(len(g) * max(lengths[i] for i in g) <= 512 or len(g) == 1 for g in groups)
+    assert groups[0] == [len(lengths) - 1]  # a line over the budget goes alone
+    assert encoder_groups([], 512, 64) == []
+
+
+def test_the_line_vectors_do_not_depend_on_how_lines_are_grouped(labeller):
+    from vnnews.models.page_labeler import collate
+
+    pages = [page(9), Article("mixed", "t", [Line("Ngắn."), Line("Một dòng dài hơn nhiều, có nhiều chữ để thành nhiều token hơn."), Line("Vừa vừa thôi.")] * 3)]
+    encoded = labeller.encode(pages)
+    batch = collate([(e.ids, e.features, None) for e in encoded], labeller.tokenizer.pad_token_id)
+    vectors = []
+    try:
+        for call_tokens in (0, 10**9):
+            labeller.encoder_call_tokens = call_tokens
+            with torch.inference_mode():
+                vectors.append(labeller._pool_sorted(batch["input_ids"], batch["attention_mask"]))
+    finally:
+        labeller.encoder_call_tokens = None
+    assert torch.allclose(vectors[0], vectors[1], atol=1e-5)

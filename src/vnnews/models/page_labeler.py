@@ -61,6 +61,12 @@ PAGE_MODEL_TYPE = "vnnews-page-labeler"
 # RoBERTa-base loop reached its best rate on an H200 at 512 lines x 51 tokens (26k), and 65,536
 # leaves room for long lines while a base encoder's activations stay under a few GiB in bf16.
 ENCODER_TOKENS = {"cpu": 1024, "cuda": 65536}
+# What one encoder call costs beyond the tokens it computes, in tokens (the cost model of
+# encoder_groups): on a GPU a call's fixed cost (a few hundred kernel launches forward, more
+# backward) is worth a few thousand tokens of RoBERTa-base compute; on a CPU little. Filling
+# every call up to the budget instead padded a training step's lines to 2.8x their real tokens
+# on composed pages (1.9x in a predict pass) at the GPU budget (docs/benchmarks.md).
+ENCODER_CALL_TOKENS = {"cpu": 256, "cuda": 4096}
 # Lines per forward pass (page windows packed up to it) when the caller does not say: the BiLSTM
 # and head are cheap, the encoder groups inside a pass follow ENCODER_TOKENS.
 PREDICT_LINES = {"cpu": 128, "cuda": 4096}
@@ -170,6 +176,54 @@ def collate(items: Sequence[tuple[list[list[int]], list[list[float]], list[int] 
     return batch
 
 
+def encoder_groups(lengths: Sequence[int], budget: int, call_tokens: int) -> list[list[int]]:
+    """The lines (indices into ``lengths``, their token counts) in groups for the encoder,
+    each to be padded to its longest line: lines sorted by length (longest first, stable),
+    cut where the cost ``padded tokens + call_tokens x calls`` is least, with at most
+    ``budget`` padded tokens a call. A page's lines are mostly short (menus, captions)
+    beside a few long paragraphs: one call padded to the longest line makes most of its
+    compute padding, one call per length makes most of its time call overhead.
+
+    Lines of one length are never split between groups (except to keep to ``budget``),
+    so the plan is a shortest path over the distinct lengths (at most ``max_line_tokens``
+    of them): exact, and at most quadratic in that number (a bound stops each row early)."""
+    if not len(lengths):
+        return []
+    arr = np.maximum(np.asarray(lengths, dtype=np.int64), 1)
+    order = np.argsort(-arr, kind="stable")
+    widths, counts = np.unique(arr[order], return_counts=True)  # ascending: turn to longest first
+    widths, counts = widths[::-1].tolist(), counts[::-1].tolist()
+    m = len(widths)
+    firsts = [0] * (m + 1)  # the first sorted line of each length
+    real = [0] * (m + 1)  # real tokens of the lines from length j on
+    for j in range(m):
+        firsts[j + 1] = firsts[j] + counts[j]
+    for j in range(m - 1, -1, -1):
+        real[j] = real[j + 1] + widths[j] * counts[j]
+    best = [0.0] * (m + 1)  # least cost of the lines from length j on
+    cut = [m] * (m + 1)
+    for j in range(m - 1, -1, -1):
+        width, per_call = widths[j], max(1, budget // widths[j])
+        best[j] = float("inf")
+        for k in range(j + 1, m + 1):
+            rows = firsts[k] - firsts[j]
+            if rows * width + real[k] >= best[j]:
+                break  # a lower bound that only grows with k: no longer group is cheaper
+            cost = rows * width + -(-rows // per_call) * call_tokens + best[k]
+            if cost < best[j]:
+                best[j], cut[j] = cost, k
+    groups: list[list[int]] = []
+    j, sorted_widths = 0, arr[order]
+    while j < m:
+        start, stop = firsts[j], firsts[cut[j]]
+        while start < stop:  # each call up to the budget, at the width of its own longest line
+            take = max(1, budget // int(sorted_widths[start]))
+            groups.append(order[start : min(stop, start + take)].tolist())
+            start += take
+        j = cut[j]
+    return groups
+
+
 class PageLabeler(VnnewsModelMixin, PreTrainedModel):
     """Labels every line of a page (see the module docstring)."""
 
@@ -188,6 +242,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         # SDPA: fused attention kernels (flash / memory-efficient on a GPU); the encoder's own default may be eager
         self.encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False, attn_implementation="sdpa")
         self.encoder_tokens: int | None = None  # padded tokens per encoder group; None: ENCODER_TOKENS of the device
+        self.encoder_call_tokens: int | None = None  # a call's cost in tokens (encoder_groups); None: ENCODER_CALL_TOKENS of the device
         width = encoder_config.hidden_size
         d = config.hidden_size
         self.line_proj = nn.Linear(width, d)
@@ -396,7 +451,8 @@ saw a real page in training (unless self-training was on); sites laid out unlike
     def pool_lines(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """One vector per line: the encoder's token states averaged over the line's
         tokens. Lines go through the encoder sorted by length, in groups of at most
-        ``ENCODER_TOKENS`` padded tokens (by device), each group cut to its longest line: a page's
+        ``ENCODER_TOKENS`` padded tokens (by device), each group cut to its longest line and
+        the cuts chosen by :func:`encoder_groups` (padding against calls): a page's
         lines are mostly short (menus, captions) beside a few long paragraphs, and
         padding every line to the longest one would make most of the compute padding.
         The result does not depend on the grouping (attention and pooling are masked).
@@ -414,19 +470,17 @@ saw a real page in training (unless self-training was on); sites laid out unlike
 
     def _pool_sorted(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         lengths = attention_mask.sum(1).tolist()  # one device-to-host copy, not one per group
-        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: the same groups every run
-        budget = self.encoder_tokens or ENCODER_TOKENS["cuda" if input_ids.is_cuda else "cpu"]
+        device = "cuda" if input_ids.is_cuda else "cpu"
+        budget = self.encoder_tokens or ENCODER_TOKENS[device]
+        call_tokens = ENCODER_CALL_TOKENS[device] if self.encoder_call_tokens is None else self.encoder_call_tokens
         pooled: torch.Tensor | None = None
-        start = 0
-        while start < len(order):
-            width = max(int(lengths[order[start]]), 1)
-            rows = order[start : start + max(1, budget // width)]
+        for rows in encoder_groups(lengths, budget, call_tokens):  # stable: the same groups every run
+            width = max(int(lengths[rows[0]]), 1)
             index = torch.tensor(rows, device=input_ids.device)
             part = self._pool_group(input_ids[index, :width], attention_mask[index, :width])
             if pooled is None:
-                pooled = part.new_zeros((len(order), part.shape[-1]))
+                pooled = part.new_zeros((len(lengths), part.shape[-1]))
             pooled = pooled.index_copy(0, index, part)
-            start += len(rows)
         if pooled is None:
             width = self.line_proj.in_features
             return self.line_proj.weight.new_zeros((0, width))
