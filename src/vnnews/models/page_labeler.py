@@ -64,8 +64,8 @@ ENCODER_TOKENS = {"cpu": 1024, "cuda": 65536}
 # What one encoder call costs beyond the tokens it computes, in tokens (the cost model of
 # encoder_groups): on a GPU a call's fixed cost (a few hundred kernel launches forward, more
 # backward) is worth a few thousand tokens of RoBERTa-base compute; on a CPU little. Filling
-# every call up to the budget instead padded a training step's lines to 2.8x their real tokens
-# on composed pages (1.9x in a predict pass) at the GPU budget (docs/benchmarks.md).
+# every call up to the budget instead padded a base-shaped training step's lines to 3.9x their
+# real tokens on composed pages (2.4x in a predict pass) at the GPU budget (docs/benchmarks.md).
 ENCODER_CALL_TOKENS = {"cpu": 256, "cuda": 4096}
 # Lines per forward pass (page windows packed up to it) when the caller does not say: the BiLSTM
 # and head are cheap, the encoder groups inside a pass follow ENCODER_TOKENS.
