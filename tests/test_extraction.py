@@ -63,3 +63,25 @@ def test_infer_writes_one_markdown_file_per_article_and_resumes(tmp_path, raw_di
     assert first["title"]
     with pytest.raises(ValueError, match="--format markdown writes a directory"):
         run_inference([raw_dir], tmp_path / "x.jsonl", InferenceConfig(classifier="weak", progress=False, output_format="markdown"))
+
+
+TONES = ("<html><body><h1>Văn hóa và sức khỏe của thủy thủ</h1><p>Hòa bình, văn hóa và sức khỏe: ba điều thủy thủ tàu "
+         "nghĩ tới mỗi ngày trên biển, kể cả khi sóng to gió lớn.</p><p>Đoạn hai kể về chuyến đi dài của họ.</p></body></html>")
+
+
+def test_records_keep_the_pages_own_tone_marks_and_the_summarizer_reads_one_form(tmp_path):
+    from vnnews.models.summarizer import summary_source
+
+    record = vnnews.extract(TONES)
+    assert record["title"] == "Văn hóa và sức khỏe của thủy thủ" and "Hòa bình, văn hóa và sức khỏe" in record["text"]
+    assert record["text"].startswith("Văn hóa và sức khỏe của thủy thủ")
+    page = tmp_path / "pages" / "p.html"
+    page.parent.mkdir()
+    page.write_text(TONES, encoding="utf-8")
+    (kept,) = read_records(run_inference([page.parent], tmp_path / "a.jsonl", InferenceConfig(classifier="weak", progress=False)).output)
+    assert kept["title"] == record["title"]
+    config = InferenceConfig(classifier="weak", progress=False, tone_style="new")
+    (rewritten,) = read_records(run_inference([page.parent], tmp_path / "b.jsonl", config).output)
+    assert rewritten["title"] == "Văn hoá và sức khoẻ của thuỷ thủ"  # asked for: one style in the records
+    # what the summarizer reads is one form whatever the records keep: the new style its data had
+    assert summary_source(["Văn hóa", "Sức khỏe"], ["body", "body"]) == summary_source(["Văn hoá", "Sức khoẻ"], ["body", "body"]) == "Văn hoá\nSức khoẻ"

@@ -395,7 +395,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- extract
 def cmd_extract(args: argparse.Namespace) -> int:
-    from vnnews.extraction import extract, page_article
+    from vnnews.extraction import PAGE_OPTIONS, extract, page_article
     from vnnews.ingest import IngestError, iter_articles
     from vnnews.render import markdown, plain_text
 
@@ -408,7 +408,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if is_url(args.input):
             return _fail(f"{args.input} {URL_INPUT}")
         errors = _ErrorCounter()
-        articles = list(iter_articles([args.input], on_error=errors))
+        articles = list(iter_articles([args.input], PAGE_OPTIONS, on_error=errors))
         if not articles:
             return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {args.input}")
         if args.url:

@@ -20,6 +20,12 @@ from vnnews.ingest.decode import declared_charset, decode_bytes
 _HTML = re.compile(r"<\s*(?:!doctype|html|head|body|p|div|article|section|h[1-6]|br|span|a|table|ul|meta|title)\b", re.I)
 
 
+# A record holds the page's words as the page writes them ("văn hóa" stays "văn hóa"): Unicode
+# NFC, invisible characters dropped, spaces collapsed, tone marks where the page put them. The
+# models read their own normal form (the labeller's segmenter, ``summary_source``).
+PAGE_OPTIONS = IngestOptions(tone_style=None)
+
+
 def looks_like_html(text: str) -> bool:
     """Whether ``text`` is HTML rather than a text dump (a tag among its first 5,000 characters)."""
     return bool(_HTML.search(text[:5000]))
@@ -50,7 +56,7 @@ def page_article(content: str | bytes, article_id: str = "document", source: str
     else:
         text = content
     html = looks_like_html(text)
-    article = article_from_content(article_id, source, html=text if html else None, text=None if html else text, options=options)
+    article = article_from_content(article_id, source, html=text if html else None, text=None if html else text, options=options or PAGE_OPTIONS)
     if meta_format:
         article.meta["encoding"] = meta_format
     if url:

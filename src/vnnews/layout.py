@@ -45,7 +45,7 @@ from vnnews.labels.weak import AD_PHRASES, NAVIGATION_PHRASES, RELATED_HEADINGS,
 
 _SENTENCE_END = re.compile(r"""[.!?…;"”'’)]$""")
 _DATE = re.compile(r"\d{1,2}[/-]\d{1,2}([/-]\d{2,4})?|\d{1,2}:\d{2}|\d{1,2}h\d{0,2}\b")
-_CREDIT = re.compile(r"\((ảnh|anh|video|nguồn|nguon|đồ hoạ|do hoa)\s*:|^(ảnh|anh|video)\s*:", re.I)
+_CREDIT = re.compile(r"\((ảnh|anh|video|nguồn|nguon|đồ hoạ|đồ họa|do hoa)\s*:|^(ảnh|anh|video)\s*:", re.I)
 _IMAGE_FILE = re.compile(r"\.(jpe?g|png|gif|webp|bmp|svg)$", re.I)
 _WORD = re.compile(r"\w+")
 _HEADING = re.compile(r"^h([1-6])$")

@@ -68,6 +68,8 @@ def test_machine_dates_and_dates_in_urls():
         (["TS. Nguyễn Văn Hùng"], ["Nguyễn Văn Hùng"]),
         (["Theo VietQ.vn"], []),
         (["Minh Nga (Theo Reuters)"], ["Minh Nga"]),
+        (["Toà soạn", "Tòa soạn", "Phóng viên", "Tác giả", "Bạn đọc"], []),
+        (["Theo Thể thao & Văn hoá"], []),
         (["Phạm Giang (Theo Newsweek, AP)"], ["Phạm Giang"]),
         (["Thanh Hà (tổng hợp)", "Vũ Hà (t/h)", "Thu Hằng (TTXVN"], ["Thanh Hà", "Vũ Hà", "Thu Hằng"]),
         (["Đức Minh/VOV-Tây Bắc", "PV/VOV1", "Lan Anh/VTV24"], ["Đức Minh", "Lan Anh"]),

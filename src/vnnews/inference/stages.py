@@ -97,7 +97,8 @@ class InferenceConfig:
     # a directory of one .md file per article (and records.jsonl beside them, for --resume)
     output_format: Literal["auto", "jsonl", "parquet", "dataset", "markdown"] = "auto"
     generation: dict[str, Any] = field(default_factory=dict)  # overrides the summarizer's saved generation config
-    tone_style: Literal["new", "old"] | None = "new"
+    # None: records keep the page's tone marks ("hóa" stays "hóa"); new/old rewrites them ("hoá"/"hóa")
+    tone_style: Literal["new", "old"] | None = None
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error record)
     max_page_elements: int = 200_000  # HTML elements of one page

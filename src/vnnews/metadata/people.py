@@ -16,6 +16,14 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from vnnews.text.normalize import normalize_tone_marks
+
+
+def _key(text: str) -> str:
+    """A comparable form: NFC, lower case, one tone style ("tòa soạn" = "toà soạn")."""
+    return normalize_tone_marks(" ".join(unicodedata.normalize("NFC", text).lower().split()).strip(" ."), "new")
+
+
 # Outlets whose names appear after "Theo" or beside authors (lower-cased, diacritics kept).
 OUTLETS = frozenset(
     """dân trí|dantri|vnexpress|tuổi trẻ|tuoi tre|thanh niên|lao động|người lao động|zing|zing news|znews|trí thức trẻ|
@@ -28,9 +36,12 @@ OUTLETS = frozenset(
     south china morning post|daily mail|the sun|telegraph|independent|yonhap|kyodo|financial times|ft|the verge|
     techcrunch|time|the economist|economist|business insider|insider|npr|abc news|nbc news|cbs news|usa today""".replace("\n", " ").split("|")
 )
-OUTLETS = frozenset(" ".join(o.split()) for o in OUTLETS)
+OUTLETS = frozenset(_key(o) for o in OUTLETS)
 # Roles and words that are not names: "PV" (reporter), "CTV" (contributor), "BTV" (editor)...
-ROLES = frozenset("pv ctv btv tv nv pv. ctv. phóng viên cộng tác viên biên tập viên nhóm tác giả admin ban biên tập tòa soạn nguồn ảnh video".split())
+ROLES = frozenset(
+    _key(w) for w in "pv|ctv|btv|tv|nv|phóng viên|cộng tác viên|biên tập viên|nhóm tác giả|tác giả|admin|ban biên tập|tòa soạn|nguồn|ảnh|video|"
+    "tổng hợp|nhóm phóng viên|pv tổng hợp|bạn đọc".split("|")
+)
 _THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|nguon|source|by|tác giả|thực hiện|trình bày|biên dịch|dịch)\s*:?\s+", re.I)
 # people and outlets are listed with these; "và", "&" and "and" only inside a piece that is
 # not an outlet's name as a whole ("Đời sống & Pháp luật" is one outlet)
@@ -45,10 +56,6 @@ _DOMAIN = re.compile(r"\.(?:vn|com|net|org|info|tv|co)\b", re.I)
 _TITLES = re.compile(r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?|ls\.?|nhà báo|phóng viên|pv|ctv)\s+", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
 MAX_AUTHORS = 10
-
-
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).lower().split()).strip(" .")
 
 
 def is_outlet(text: str, site_name: str | None = None) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from vnnews.models.card import VIETNEWS, card_data, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.loading import check_model_dir, load_errors, load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+from vnnews.text.normalize import normalize_tone_marks
 
 # The lines the summarizer reads: the article's body and subheadings, in order.
 SOURCE_LABELS = ("body", "subheading")
@@ -50,8 +51,10 @@ def summary_lines(texts: Sequence[str], labels: Sequence[str | None] | None) -> 
 
 
 def summary_source(texts: Sequence[str], labels: Sequence[str | None] | None) -> str:
-    """What the summarizer reads, in training and at inference: :func:`summary_lines`, one per line."""
-    return "\n".join(summary_lines(texts, labels))
+    """What the summarizer reads, in training and at inference: :func:`summary_lines`, one per
+    line, tone marks in the new style (the dataset's default, "hoá"): records keep the page's
+    own marks, and the summarizer should not meet "hóa" where it was trained on "hoá"."""
+    return normalize_tone_marks("\n".join(summary_lines(texts, labels)), "new")
 
 
 SETTINGS_KEY = "vnnews_summarizer"

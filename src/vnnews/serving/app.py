@@ -92,7 +92,7 @@ class ServeConfig:
     read_timeout_s: float = 10.0
     limit_concurrency: int = 256
     keep_alive_s: int = 5
-    tone_style: Literal["new", "old"] | None = "new"
+    tone_style: Literal["new", "old"] | None = None  # None: the page's own tone marks in responses
     device: str | None = None
     # A file holding the bearer token every route but /healthz and /readyz then needs (or set
     # the VNNEWS_API_TOKEN variable); null and no variable: no authentication (keep the host on 127.0.0.1)
