@@ -246,3 +246,10 @@ def test_a_json_ld_breadcrumb_names_the_section_when_the_page_shows_none():
     broken = {**crumbs, "itemListElement": [7, {"position": "x", "name": ["Kinh doanh"]}, {"item": "https://bao.vn"}]}
     head = f'<script type="application/ld+json">{json.dumps(broken)}</script>'
     assert _metadata("<h1>Tin E</h1><p>Thân bài.</p>", head=head)["section"] is None
+
+
+@pytest.mark.parametrize("name", ["og:article:published_time", "datePublished", "publish_date", "DC.date.created", "parsely-pub-date", "dcterms.date"])
+def test_publication_meta_names_other_cms_write(name):
+    attribute = "property" if ":" in name else "name"
+    m = _metadata("<h1>Tin F</h1><p>Thân bài.</p>", head=f'<meta {attribute}="{name}" content="2024-05-17T08:30:00+07:00">')
+    assert (m["date_published"], m["meta_sources"]["date_published"]) == ("2024-05-17T08:30:00+07:00", f"meta:{name.lower()}".replace("meta:article:", "opengraph:"))

@@ -183,7 +183,9 @@ def _jsonld_fields(root: etree._Element, articles: list[dict[str, Any]] | None =
 META_KEYS = frozenset(
     """og:url og:site_name og:image og:image:secure_url og:locale og:type og:updated_time article:published_time
     article:modified_time article:section article:tag article:author pubdate publishdate publish-date date dc.date
-    dc.date.issued dcterms.created dcterms.modified lastmod last-modified author news_keywords keywords
+    dc.date.issued dcterms.created dcterms.modified lastmod last-modified author news_keywords keywords og:published_time
+    og:article:published_time og:article:modified_time article:published article:modified datepublished datemodified date_published
+    publish_date dc.date.created dc.date.modified dcterms.date dcterms.issued parsely-pub-date sailthru.date
     application-name content-language language twitter:image og:title""".split()
 )
 _TAG_CLASS = re.compile(r"(?:^|[-_ ])(tags?|keywords?|tu-khoa|tukhoa|the-tag|tag-list|tags-list)(?:$|[-_ ])", re.I)
@@ -224,6 +226,8 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
     meta: dict[str, list[str]] = {}
     for el in root.iter("meta"):
         key = (el.get("property") or el.get("name") or el.get("http-equiv") or el.get("itemprop") or "").strip().lower()
+        if key in MICRODATA_KEYS and not (el.get("name") or el.get("http-equiv")):
+            continue  # <meta itemprop="datePublished">: schema.org microdata, read as such below
         content = (el.get("content") or "").strip()
         if key in META_KEYS and content and len(meta.setdefault(key, [])) < 20:
             meta[key].append(content[:2000])

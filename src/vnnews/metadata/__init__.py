@@ -32,8 +32,12 @@ from vnnews.metadata.people import is_outlet, people
 
 FIELDS = ("date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
 CONTENT = ("title", "lead", "body", "subheading", "caption")
-_PUBLISHED_META = ("article:published_time", "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date", "date", "dcterms.created")
-_MODIFIED_META = ("article:modified_time", "og:updated_time", "dcterms.modified", "lastmod", "last-modified")
+# publication <meta> names, as OpenGraph, Dublin Core, CMSs (Parse.ly, Sailthru) and sites write them
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time", "article:published", "datepublished",
+                   "date_published", "pubdate", "publishdate", "publish-date", "publish_date", "dc.date.issued", "dcterms.issued",
+                   "dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "parsely-pub-date", "sailthru.date", "date")
+_MODIFIED_META = ("article:modified_time", "og:article:modified_time", "article:modified", "og:updated_time", "datemodified", "dc.date.modified",
+                  "dcterms.modified", "lastmod", "last-modified")
 _HOME = re.compile(r"^(trang chủ|trang chu|home)\b\s*[›»>/|:-]*\s*", re.I)
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _VIETNAMESE = frozenset("ăâđêôơưĂÂĐÊÔƠƯ") | frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
