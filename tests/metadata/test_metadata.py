@@ -253,3 +253,20 @@ def test_publication_meta_names_other_cms_write(name):
     attribute = "property" if ":" in name else "name"
     m = _metadata("<h1>Tin F</h1><p>Thân bài.</p>", head=f'<meta {attribute}="{name}" content="2024-05-17T08:30:00+07:00">')
     assert (m["date_published"], m["meta_sources"]["date_published"]) == ("2024-05-17T08:30:00+07:00", f"meta:{name.lower()}".replace("meta:article:", "opengraph:"))
+
+
+def test_a_dateline_with_the_publication_and_the_update_gives_both():
+    from vnnews.metadata.dates import parse_all
+
+    pub, upd = parse_all("Thứ Sáu, 17/05/2024 08:30 (GMT+7) | Cập nhật: 17/05/2024 10:00", NOW)
+    assert (pub.iso, pub.modified, upd.iso, upd.modified) == ("2024-05-17T08:30:00+07:00", False, "2024-05-17T10:00:00+07:00", True)
+    upd, pub = parse_all("Cập nhật: 18/05/2024 10:00 | Đăng: 17/05/2024 08:30", NOW)  # each time beside its own date
+    assert (upd.iso, upd.modified, pub.iso, pub.modified, pub.prefix) == ("2024-05-18T10:00:00+07:00", True, "2024-05-17T08:30:00+07:00", False, "")  # "Đăng:" is a label
+    assert [w.iso for w in parse_all("17/05/2024 08:30 - Cập nhật lúc 09:15", NOW)] == ["2024-05-17T08:30:00+07:00"]
+    assert parse_all("08:30 (GMT+7) Thứ sáu 17/05/2024", NOW)[0].prefix == ""  # a weekday is no section
+    article = article_from_content("u", "t.txt", text="Tin G\nCập nhật: 18/05/2024 10:00 | Đăng: 17/05/2024 08:30\nThân bài của tin.")
+    m = extract_metadata(article, ["title", "dateline", "body"])
+    assert (m["date_published"], m["date_modified"]) == ("2024-05-17T08:30:00+07:00", "2024-05-18T10:00:00+07:00")
+    only = extract_metadata(article_from_content("v", "t.txt", text="Tin H\nCập nhật: 18/05/2024 10:00\nThân bài."), ["title", "dateline", "body"])
+    assert only["date_published"] == only["date_modified"] == "2024-05-18T10:00:00+07:00"
+    assert only["meta_sources"]["date_published"] == "dateline (updated; no other date)"

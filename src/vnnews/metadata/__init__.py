@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from vnnews.metadata.dates import When, parse_iso, parse_text, parse_url
+from vnnews.metadata.dates import When, parse_all, parse_iso, parse_text, parse_url
 from vnnews.metadata.people import is_outlet, people
 
 FIELDS = ("date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
@@ -271,14 +271,14 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     title_at = next((i for i, lab in enumerate(labels) if lab == "title"), None)
     near = (lambda i: abs(i - title_at)) if title_at is not None else (lambda i: i)
     marked = sorted((i for i, lab in enumerate(labels) if lab == "dateline"), key=near)
-    datelines = [parse_text(article.lines[i].text) for i in marked]
+    datelines = [w for i in marked for w in parse_all(article.lines[i].text)]  # a line may hold the publication and the update
     dateline_source = "dateline"
-    if title_at is not None and not any(datelines):
+    if title_at is not None and not datelines:
         around = [i for i in range(max(0, title_at - 6), min(len(labels), title_at + 7)) if labels[i] not in CONTENT and len(article.lines[i].text) <= 80]
-        datelines = [parse_text(article.lines[i].text) for i in sorted(around, key=near)]
+        datelines = [w for i in sorted(around, key=near) for w in parse_all(article.lines[i].text)]
         dateline_source = "dateline (near the title)"
-    published = [w for w in datelines if w is not None and not w.modified]
-    modified = [w for w in datelines if w is not None and w.modified]
+    published = [w for w in datelines if not w.modified]
+    modified = [w for w in datelines if w.modified]
     meta_pub = [(f"meta:{key}", parse_iso(v)) for key in _PUBLISHED_META for v in (meta.get(key) or [])[:1]]
     meta_mod = [(f"meta:{key}", parse_iso(v)) for key in _MODIFIED_META for v in (meta.get(key) or [])[:1]]
     micro: dict[str, list[str]] = doc.get("microdata") or {}
@@ -297,6 +297,9 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         ("json-ld", parse_iso(_first_str(ld.get("dateModified")) or "")), *[(s.replace("meta:article:", "opengraph:"), w) for s, w in meta_mod],
         *micro_mod, *[(dateline_source, w) for w in modified[:1]],
     ])
+    if found.values.get("date_published") is None and found.values.get("date_modified"):
+        # a page that shows only when it was updated ("Cập nhật: ...") is dated by that
+        found.offer("date_published", found.values["date_modified"], f"{found.sources['date_modified']} (updated; no other date)")
 
     # site name first: authors that name the outlet are dropped
     host = urlsplit(url).netloc.removeprefix("www.") if url else None

@@ -46,7 +46,9 @@ _ZONE = re.compile(r"(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{
 _URL_STAMP = re.compile(r"(?<!\d)(?P<stamp>20\d{12})(?:\d{0,3})(?!\d)")  # yyyymmddhhmmss (+ms), dantri-style ids
 _URL_PATH = re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/")
 _MODIFIED = re.compile(r"\b(cập\s*nhật|updated?|sửa\s*đổi|chỉnh\s*sửa)\b", re.I)
-_LEADING = re.compile(rf"^\s*(?:{_WEEKDAY}\s*,?\s*)", re.I)
+# what a page writes just before its date ("Đăng lúc:", "Cập nhật ngày", "Posted on"): a label, not a section name
+_DATE_LABEL = re.compile(r"(?:(?:ngày\s+)?(?:đăng|xuất\s*bản|cập\s*nhật|published|posted|updated?)(?:\s+(?:lúc|ngày|vào|on|at))?|lúc|ngày|vào)\s*:?\s*$", re.I)
+_WEEKDAY_WORD = re.compile(rf"(?<!\w){_WEEKDAY}(?!\w)\s*,?", re.I)  # a weekday anywhere before the date: not a section name
 
 
 @dataclass(frozen=True)
@@ -122,45 +124,75 @@ def parse_text(text: str, now: dt.datetime | None = None) -> When | None:
     """The first valid date written the reader's way in ``text`` (a dateline line), with
     its time (the nearest ``hh:mm`` or ``hh'h'mm`` on the line) and zone (GMT+7 assumed).
     None when the line holds no date that exists and is not in the future."""
+    found = parse_all(text, now)
+    return found[0] if found else None
+
+
+def parse_all(text: str, now: dt.datetime | None = None) -> list[When]:
+    """Every valid date on a dateline line, in order: "17/05/2024 08:30 | Cập nhật:
+    17/05/2024 10:00" holds the publication and the update. Each date owns the text from
+    the previous date to the next one: its time and zone are looked for there, and it is an
+    update when "Cập nhật" / "Updated" comes before it in that span."""
     if not text or len(text) > 300:
-        return None
+        return []
+    spans: list[tuple[int, int, dt.date]] = []
     for pattern in (_NUMERIC, _WORDS, _ISO_DATE, _ENGLISH):
         for match in pattern.finditer(text):
             y_raw, m_raw, d_raw = (match.group("y") or match.group("y2"), match.group("m") or match.group("m2"), match.group("d") or match.group("d2")) if pattern is _ENGLISH else match.group("y", "m", "d")
             day = _valid(_year(y_raw), _month(m_raw), int(d_raw), now)
-            if day is None:
-                continue
-            prefix = _LEADING.sub("", text[: match.start()]).strip(" ,-|–:")
-            prefix = re.sub(r"(?i)\bngày\s*$", "", prefix).strip(" ,-|–:")
-            rest = text[: match.start()] + " " + text[match.end() :]
-            clock = _TIME.search(rest)
-            modified = bool(_MODIFIED.search(text))
-            if clock is None:
-                return When(day.isoformat(), False, _strip_time(prefix), modified)
-            hour, minute = int(clock.group("h")), int(clock.group("mi"))
-            second = int(clock.group("s") or 0)
-            ampm = (clock.group("ampm") or "").upper()
-            if ampm in ("PM", "CH") and hour < 12:
-                hour += 12
-            elif ampm in ("AM", "SA") and hour == 12:
-                hour = 0
-            if hour > 23 or minute > 59 or second > 59:
-                return When(day.isoformat(), False, _strip_time(prefix), modified)
-            zone = _ZONE.search(text)
-            tz = VIETNAM
-            if zone:
-                offset = dt.timedelta(hours=int(zone.group("h")), minutes=int(zone.group("m") or 0))
-                tz = dt.timezone(offset if zone.group("sign") == "+" else -offset)
-            stamp = dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz).astimezone(VIETNAM)
-            if _valid(stamp.year, stamp.month, stamp.day, now) is None:
-                return None
-            return When(stamp.isoformat(), True, _strip_time(prefix), modified)
-    return None
+            if day is not None:
+                spans.append((match.start(), match.end(), day))
+    spans.sort(key=lambda x: (x[0], -x[1]))
+    kept: list[tuple[int, int, dt.date]] = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    # each time on the line belongs to the date nearest it ("Cập nhật: 18/05/2024 10:00 |
+    # Đăng: 17/05/2024 08:30"; "09:00 ngày 12/03/2016"), inside that date's span
+    clocks: dict[int, re.Match[str]] = {}
+    for clock in _TIME.finditer(text):
+        if any(a <= clock.start() < b for a, b, _ in kept):
+            continue  # inside a date
+        near = min(range(len(kept)), key=lambda k: min(abs(clock.start() - kept[k][1]), abs(kept[k][0] - clock.end())), default=None)
+        if near is not None and near not in clocks:
+            clocks[near] = clock
+    out: list[When] = []
+    for k, (start, end, day) in enumerate(kept):
+        before = text[kept[k - 1][1] if k else 0 : start]
+        after = text[end : kept[k + 1][0] if k + 1 < len(kept) else len(text)]
+        when = _when(day, before, after, clocks.get(k), now)
+        if when is not None:
+            out.append(when)
+    return out
 
 
-def _strip_time(prefix: str) -> str:
-    """The words before a date without a time written before it ("09:00 ngày 12/03/2016")."""
-    return _TIME.sub("", prefix).strip(" ,-|–:")
+def _when(day: dt.date, before: str, after: str, clock: re.Match[str] | None, now: dt.datetime | None) -> When | None:
+    """The date ``day`` at ``clock`` (its time on the line, if any), in the zone written
+    after it (else before it; else +07:00), with the words before it (``before`` and
+    ``after``: its own span of the line)."""
+    prefix = _WEEKDAY_WORD.sub("", _ZONE.sub("", _TIME.sub("", before))).strip(" ,-|–:()")
+    prefix = _DATE_LABEL.sub("", prefix).strip(" ,-|–:")
+    modified = bool(_MODIFIED.search(before))
+    if clock is None:
+        return When(day.isoformat(), False, prefix, modified)
+    hour, minute = int(clock.group("h")), int(clock.group("mi"))
+    second = int(clock.group("s") or 0)
+    ampm = (clock.group("ampm") or "").upper()
+    if ampm in ("PM", "CH") and hour < 12:
+        hour += 12
+    elif ampm in ("AM", "SA") and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59 or second > 59:
+        return When(day.isoformat(), False, prefix, modified)
+    zone = _ZONE.search(after) or _ZONE.search(before)
+    tz = VIETNAM
+    if zone:
+        offset = dt.timedelta(hours=int(zone.group("h")), minutes=int(zone.group("m") or 0))
+        tz = dt.timezone(offset if zone.group("sign") == "+" else -offset)
+    stamp = dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz).astimezone(VIETNAM)
+    if _valid(stamp.year, stamp.month, stamp.day, now) is None:
+        return None
+    return When(stamp.isoformat(), True, prefix, modified)
 
 
 def parse_url(url: str, now: dt.datetime | None = None) -> When | None:
