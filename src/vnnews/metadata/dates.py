@@ -131,8 +131,8 @@ def parse_text(text: str, now: dt.datetime | None = None) -> When | None:
 def parse_all(text: str, now: dt.datetime | None = None) -> list[When]:
     """Every valid date on a dateline line, in order: "17/05/2024 08:30 | Cập nhật:
     17/05/2024 10:00" holds the publication and the update. Each date owns the text from
-    the previous date to the next one: its time and zone are looked for there, and it is an
-    update when "Cập nhật" / "Updated" comes before it in that span."""
+    the previous date to the next one; it takes the time nearest it on the line, the zone
+    written in its span, and is an update when "Cập nhật" / "Updated" comes before it there."""
     if not text or len(text) > 300:
         return []
     spans: list[tuple[int, int, dt.date]] = []
