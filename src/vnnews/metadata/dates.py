@@ -138,8 +138,8 @@ def parse_all(text: str, now: dt.datetime | None = None) -> list[When]:
     spans: list[tuple[int, int, dt.date]] = []
     for pattern in (_NUMERIC, _WORDS, _ISO_DATE, _ENGLISH):
         for match in pattern.finditer(text):
-            y_raw, m_raw, d_raw = (match.group("y") or match.group("y2"), match.group("m") or match.group("m2"), match.group("d") or match.group("d2")) if pattern is _ENGLISH else match.group("y", "m", "d")
-            day = _valid(_year(y_raw), _month(m_raw), int(d_raw), now)
+            g = match.groupdict()  # _ENGLISH names its second order's groups y2, m2, d2
+            day = _valid(_year(g["y"] or g.get("y2")), _month(g["m"] or g.get("m2")), int(g["d"] or g.get("d2")), now)
             if day is not None:
                 spans.append((match.start(), match.end(), day))
     spans.sort(key=lambda x: (x[0], -x[1]))

@@ -191,7 +191,8 @@ def encoder_groups(lengths: Sequence[int], budget: int, call_tokens: int) -> lis
         return []
     arr = np.maximum(np.asarray(lengths, dtype=np.int64), 1)
     order = np.argsort(-arr, kind="stable")
-    widths, counts = np.unique(arr[order], return_counts=True)  # ascending: turn to longest first
+    sorted_widths = arr[order]
+    widths, counts = np.unique(sorted_widths, return_counts=True)  # ascending: turn to longest first
     widths, counts = widths[::-1].tolist(), counts[::-1].tolist()
     m = len(widths)
     firsts = [0] * (m + 1)  # the first sorted line of each length
@@ -213,7 +214,7 @@ def encoder_groups(lengths: Sequence[int], budget: int, call_tokens: int) -> lis
             if cost < best[j]:
                 best[j], cut[j] = cost, k
     groups: list[list[int]] = []
-    j, sorted_widths = 0, arr[order]
+    j = 0
     while j < m:
         start, stop = firsts[j], firsts[cut[j]]
         while start < stop:  # each call up to the budget, at the width of its own longest line
