@@ -1,5 +1,7 @@
+import json
 from pathlib import Path
 
+from vnnews.dataset import load_subset
 from vnnews.extraction_eval import (
     Extraction,
     bag_scores,
@@ -73,6 +75,10 @@ def test_leave_one_family_out_scores_each_family_on_a_model_without_it(tiny_phob
     text = leave_one_family_out(config, tmp_path / "lofo", families=["photo"])
     assert "| photo |" in text and (tmp_path / "lofo" / "leave-one-family-out.json").exists()
     assert (tmp_path / "lofo" / "runs" / "photo" / "model.safetensors").exists()
+    run = json.loads((tmp_path / "lofo" / "runs" / "photo" / "metrics.json").read_text())
+    assert run["families"].get("photo") is None and run["eval_split"] == "train (without the families photo)"
+    scored = json.loads((tmp_path / "lofo" / "leave-one-family-out.json").read_text())["photo"]["pages"]
+    assert scored == load_subset(pages_dataset, "pages")["train"]["family"].count("photo")
 
 
 def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert, pages_dataset, tmp_path, monkeypatch):

@@ -386,15 +386,16 @@ def leave_one_site_out(config: Any, pages_dir: str | Path, annotations_dir: str 
 
 
 def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[str] | None = None) -> str:
-    """For each composed layout family: train without it, score on its pages of the
-    evaluation split (a layout never trained on): macro-F1 over title, lead, body,
-    caption, boilerplate and word-weighted content precision/recall/F1."""
+    """For each composed layout family: train without it (its pages take no part in
+    choosing the checkpoint either), score on its pages of the evaluation split (a
+    layout never trained on): macro-F1 over title, lead, body, caption, boilerplate and
+    word-weighted content precision/recall/F1."""
     from dataclasses import replace
 
     from vnnews.dataset.compose import FAMILIES
     from vnnews.metrics import content_scores
     from vnnews.models.page_labeler import PageLabeler
-    from vnnews.recipes.classifier import load_pages, train_classifier
+    from vnnews.recipes.classifier import held_out_pages, train_classifier
 
     out = Path(out_dir)
     rows = ["| family left out | pages | macro-F1 (title, lead, body, caption, boilerplate) | content precision | content recall | content F1 |", "|---|---:|---:|---:|---:|---:|"]
@@ -405,7 +406,7 @@ def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[st
     for family in families or FAMILIES:
         run = replace(config, output_dir=str(out / "runs" / family), exclude_families=[family])
         train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
-        _, held = load_pages(run)
+        held = held_out_pages(run)
         model = PageLabeler.from_pretrained(run.output_dir)
         gold = [line.label or "other" for a in held for line in a.lines]
         pred = [p.label for preds in model.predict(held) for p in preds]
@@ -420,7 +421,7 @@ def leave_one_family_out(config: Any, out_dir: str | Path, families: Sequence[st
     pooled = content_scores(all_texts, all_gold, all_pred)
     rows.append(f"| **all, pooled** | | {coarse5_macro_f1(all_gold, all_pred):.3f} | {pooled.precision:.3f} | {pooled.recall:.3f} | {pooled.f1:.3f} |")
     text = "\n".join([f"# Leave-one-layout-family-out, base {config.base_model}, dataset {config.dataset_dir}", "", *rows, "",
-                      "Each row: a model trained without that family, scored on that family's pages of the evaluation split.",
+                      "Each row: a model trained without that family (its checkpoint chosen on the other families' evaluation pages), scored on that family's pages of the evaluation split.",
                       "Content: title, lead, body, subheading lines, precision/recall weighted by words per line.", ""])
     out.mkdir(parents=True, exist_ok=True)
     (out / "leave-one-family-out.md").write_text(text, encoding="utf-8")

@@ -4,7 +4,7 @@ import pytest
 
 from vnnews.config import load_config
 from vnnews.layout import DOM_FEATURES, FEATURE_NAMES
-from vnnews.recipes.classifier import ClassifierConfig, WindowDataset, load_pages, train_classifier
+from vnnews.recipes.classifier import ClassifierConfig, WindowDataset, held_out_pages, load_pages, train_classifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,12 +36,18 @@ def test_every_config_of_the_recipe_loads():
         assert config.settings.window_overlap * 2 < config.settings.window_lines, path
 
 
-def test_leaving_families_out_trains_without_them_and_evaluates_on_them(tiny_phobert, pages_dataset, tmp_path):
-    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "exclude_families=[photo,live]", "eval_split=train")
-    train, held = load_pages(config)
-    assert train and held
-    assert all(a.meta["family"] not in ("photo", "live") for a in train)
+def test_leaving_families_out_keeps_them_out_of_training_and_of_choosing_the_checkpoint(tiny_phobert, pages_dataset, tmp_path):
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "exclude_families=[photo,live]", "eval_split=train", "max_eval_examples=null")
+    before = sorted(p.name for p in Path(pages_dataset).rglob("*"))
+    train, evaluation = load_pages(config)
+    held = held_out_pages(config)
+    assert train and evaluation and held
+    assert all(a.meta["family"] not in ("photo", "live") for a in train + evaluation)
     assert {a.meta["family"] for a in held} <= {"photo", "live"}
+    # the split is cut in two: every page of it is in exactly one of them
+    everything = load_pages(tiny_config(tiny_phobert, pages_dataset, tmp_path / "y", "eval_split=train", "max_eval_examples=null"))[1]
+    assert sorted(a.id for a in evaluation + held) == sorted(a.id for a in everything)
+    assert sorted(p.name for p in Path(pages_dataset).rglob("*")) == before  # nothing written into the dataset
 
 
 def test_dom_dropout_zeroes_dom_and_candidate_features_only():

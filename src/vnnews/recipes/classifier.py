@@ -14,8 +14,9 @@ seeded; resumed from ``OUTPUT/checkpoints``. DOM and candidate features are zero
 a random ``dom_dropout`` share of training pages, so the model also labels text dumps.
 
 Options:
-- ``exclude_families``: leave layout families out of training (and evaluate on them:
-  leave-one-family-out, docs/classifier.md);
+- ``exclude_families``: leave layout families out of training and of the evaluation
+  that picks the checkpoint; :func:`held_out_pages` gives their pages to score
+  (leave-one-family-out, docs/classifier.md);
 - ``self_training``: after training, label unlabelled real pages with the model,
   keep lines it is at least ``min_confidence`` sure of, and train again on both.
 """
@@ -145,26 +146,54 @@ def dataset_segmentation(dataset_dir: str | Path) -> dict[str, Any] | None:
 
 
 def load_pages(config: ClassifierConfig) -> tuple[list[Article], list[Article]]:
-    """Training and evaluation pages of the config's dataset (``pages`` subset)."""
-    from vnnews.dataset import load_subset
+    """Training and evaluation pages of the config's dataset (``pages`` subset). With
+    ``exclude_families`` both leave those families out: the evaluation pages pick the
+    best checkpoint, and a held-out family must not choose its own model
+    (:func:`held_out_pages` gives its pages, to score it once training is done)."""
     from vnnews.dataset.features import article_from_page_row
+
+    pages, segmentation = _pages_subset(config)
+    excluded = set(config.exclude_families)
+    train_rows = subsample(pages["train"], config.max_train_examples, config.training.seed)
+    train = [a for a in (article_from_page_row(r, segmentation) for r in train_rows) if a.meta.get("family") not in excluded]
+    eval_rows = pages[config.eval_split]
+    if excluded:
+        eval_rows = _rows_of_families(eval_rows, excluded, keep=False)
+    eval_rows = subsample(eval_rows, config.max_eval_examples, config.training.seed)
+    evaluation = [article_from_page_row(r, segmentation) for r in eval_rows]
+    if not train:
+        raise ValueError(f"no training pages in {config.dataset_dir} (excluded families: {sorted(excluded) or 'none'})")
+    if not evaluation:
+        raise ValueError(f"no evaluation pages in split {config.eval_split!r} of {config.dataset_dir} (excluded families: {sorted(excluded) or 'none'})")
+    return train, evaluation
+
+
+def held_out_pages(config: ClassifierConfig) -> list[Article]:
+    """Every page of the evaluation split in the families ``exclude_families`` names:
+    the layouts a leave-one-family-out model never trained on nor was chosen by."""
+    from vnnews.dataset.features import article_from_page_row
+
+    pages, segmentation = _pages_subset(config)
+    excluded = set(config.exclude_families)
+    held = [article_from_page_row(r, segmentation) for r in _rows_of_families(pages[config.eval_split], excluded, keep=True)]
+    if not held:
+        raise ValueError(f"no pages of the families {sorted(excluded)} in split {config.eval_split!r} of {config.dataset_dir}")
+    return held
+
+
+def _rows_of_families(rows: Any, families: set[str], keep: bool) -> Any:
+    """The rows of ``rows`` in ``families`` (``keep``) or in none of them; in memory, so
+    nothing is written into the dataset's directory."""
+    return rows.select([i for i, family in enumerate(rows["family"]) if (family in families) == keep], keep_in_memory=True)
+
+
+def _pages_subset(config: ClassifierConfig) -> tuple[Any, dict[str, Any] | None]:
+    from vnnews.dataset import load_subset
 
     pages = load_subset(config.dataset_dir, "pages")
     if config.eval_split not in pages:
         raise ValueError(f"split {config.eval_split!r} not in {config.dataset_dir} (has {list(pages)})")
-    segmentation = dataset_segmentation(config.dataset_dir)
-    excluded = set(config.exclude_families)
-    train_rows = subsample(pages["train"], config.max_train_examples, config.training.seed)
-    train = [a for a in (article_from_page_row(r, segmentation) for r in train_rows) if a.meta.get("family") not in excluded]
-    eval_rows = subsample(pages[config.eval_split], config.max_eval_examples, config.training.seed)
-    evaluation = [article_from_page_row(r, segmentation) for r in eval_rows]
-    if excluded:  # leave-one-family-out: evaluate on the families left out
-        evaluation = [a for a in evaluation if a.meta.get("family") in excluded]
-    if not train:
-        raise ValueError(f"no training pages in {config.dataset_dir} (excluded families: {sorted(excluded) or 'none'})")
-    if not evaluation:
-        raise ValueError(f"no evaluation pages in split {config.eval_split!r} of {config.dataset_dir}")
-    return train, evaluation
+    return pages, dataset_segmentation(config.dataset_dir)
 
 
 def _label_ids(articles: Sequence[Article]) -> list[list[int]]:
@@ -301,7 +330,7 @@ def finish(config: ClassifierConfig, trainer: Any, model: Any, data: PreparedPag
     report = classification_report([LABELS[i] for i in gold[keep]], [LABELS[i] for i in logits.argmax(-1)[keep]], LABELS)
     metrics = {
         "eval": report.to_dict(),
-        "eval_split": config.eval_split + (f" (families {', '.join(config.exclude_families)})" if config.exclude_families else ""),
+        "eval_split": config.eval_split + (f" (without the families {', '.join(config.exclude_families)})" if config.exclude_families else ""),
         "train_pages": len(data.train_pages),
         "eval_pages": len(data.eval_pages),
         "train_windows": len(data.train),
