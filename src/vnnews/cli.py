@@ -715,7 +715,7 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
     p.add_argument("--as-text", action="store_true", help="extraction: the line labellers read the pages as text dumps (no DOM, no candidates)")
     p.add_argument("--leave-one-site-out", action="store_true", help="extraction: per site, train a labeller self-training on the other sites")
-    p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it and score on it")
+    p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it (its pages neither train nor choose the checkpoint) and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
 
