@@ -92,6 +92,41 @@ def test_decode_keeps_one_title_block_and_trims_it_to_the_named_title():
     assert trimmed == ["title", "title", "byline", "lead", "body", "body"]  # the kicker stays, the byline goes
 
 
+def _probs(rows: list[dict[str, float]]) -> torch.Tensor:
+    probs = torch.full((len(rows), len(LABELS)), 0.01)
+    for i, row in enumerate(rows):
+        for label, p in row.items():
+            probs[i, LABELS.index(label)] = p
+    return probs
+
+
+def test_an_image_outside_a_heading_is_never_the_title_and_the_printed_headline_is():
+    # a cover photo whose alt text is the headline, a kicker, the <h1> read as a dateline, a paragraph
+    texts = ["Cụ bà bị cướp tiền", "Xin đi nhờ xe:", "Cụ bà bị cướp tiền", "Sapo của bài.", "Thân bài."]
+    paths = ["html/body/article/figure.image/img", "html/body/article/h3.kicker", "html/body/article/h1.title", "html/body/article/p.sapo", "html/body/article/p"]
+    probs = _probs([{"title": 0.8, "image": 0.15}, {"lead": 0.6, "title": 0.3}, {"dateline": 0.5, "title": 0.4}, {"lead": 0.9}, {"body": 0.9}])
+    assert decode(probs, LABELS, texts, ["Cụ bà bị cướp tiền"]) == ["title", "lead", "dateline", "lead", "body"]  # without tag paths: as before
+    assert decode(probs, LABELS, texts, ["Cụ bà bị cướp tiền"], paths) == ["image", "title", "title", "lead", "body"]
+    # not named, or named but not printed: the image still is not the title, and the headline
+    # is not made one (the kicker, second of two lead blocks, takes its next best label)
+    assert decode(probs, LABELS, texts, [], paths) == ["image", "title", "dateline", "lead", "body"]
+    assert decode(probs, LABELS, texts, ["Một tiêu đề khác"], paths) == ["image", "title", "dateline", "lead", "body"]
+
+
+def test_a_headline_set_as_an_image_inside_h1_stays_the_title():
+    texts = ["Cụ bà bị cướp tiền", "Sapo.", "Thân bài."]
+    paths = ["html/body/div/h1.title/a/img", "html/body/div/p", "html/body/div/p"]
+    probs = _probs([{"title": 0.8, "image": 0.15}, {"lead": 0.9}, {"body": 0.9}])
+    assert decode(probs, LABELS, texts, ["Cụ bà bị cướp tiền"], paths) == ["title", "lead", "body"]
+
+
+def test_the_printed_headline_in_a_heading_wins_over_an_earlier_copy():
+    texts = ["Trang chủ", "Cụ bà bị cướp tiền", "Cụ bà bị cướp tiền", "Thân bài."]
+    paths = ["html/body/nav/a", "html/body/nav/span", "html/body/main/h1", "html/body/main/p"]
+    probs = _probs([{"navigation": 0.9}, {"navigation": 0.9}, {"lead": 0.5, "title": 0.4}, {"body": 0.9}])
+    assert decode(probs, LABELS, texts, ["Cụ bà bị cướp tiền"], paths) == ["navigation", "navigation", "title", "body"]
+
+
 def test_html_page_is_labelled_with_its_features(labeller):
     html = "<html><head><meta property='og:title' content='Tin A'></head><body><h1>Tin A</h1><p>Đoạn một.</p></body></html>"
     article = article_from_content("h", "h", html=html)

@@ -588,7 +588,7 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         column = {label: k for k, label in enumerate(cfg.labels)}
         for p in range(len(encoded)):
             probs = sums[p] / counts[p].clamp(min=1).unsqueeze(-1)
-            labels = decode(probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()))
+            labels = decode(probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()), [line.tag_path for line in pages[p].lines])
             rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             texts = pages[p].texts
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
@@ -659,15 +659,47 @@ def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> st
     return labels[int(next(j for j in ranked if int(j) != k))]
 
 
-def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | None = None, title_candidates: Sequence[str] = ()) -> list[str]:
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def image_outside_heading(tag_path: str | None) -> bool:
+    """The line is an image's alt text (its tag path ends in ``img``) and no heading holds
+    it: by the label conventions (docs/labels.md) such a line is ``image``, never the title,
+    even when its alt text repeats the headline (a cover photo above it). A headline set as
+    an image inside ``<h1>`` is the title."""
+    if not tag_path:
+        return False
+    steps = [step.split(".", 1)[0].lower() for step in tag_path.split("/")]
+    return steps[-1] == "img" and not _HEADINGS.intersection(steps)
+
+
+def decode(
+    probs: torch.Tensor,
+    labels: Sequence[str],
+    texts: Sequence[str] | None = None,
+    title_candidates: Sequence[str] = (),
+    tag_paths: Sequence[str | None] | None = None,
+) -> list[str]:
     """Argmax labels, then one title block and one lead block: where the model sees
     several, the block with the largest summed probability stays (for the lead,
     the best block after the title) and the other lines take their next best label.
     When the page names its title (``title_candidates``: h1, og:title, JSON-LD) and a
     line of the title block is exactly that title, the block is that line and a
     kicker ending in ":" just before it: a byline or a restated headline next to
-    the title is not part of it."""
+    the title is not part of it. With ``tag_paths`` (HTML), an image's alt text outside
+    a heading is never the title (:func:`image_outside_heading`); a page left with no
+    title line then takes the line that prints its named title (in a heading if one
+    does), with a kicker ending in ":" just before it."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
+    named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
+    if tag_paths is not None and "title" in labels:
+        k = labels.index("title")
+        images = [image_outside_heading(t) for t in tag_paths]
+        for i, label in enumerate(best):
+            if label == "title" and images[i]:
+                best[i] = _next_best(probs, labels, i, k)
+        if named and "title" not in best:
+            _title_from_named(best, texts or (), tag_paths, images, named)
     for wanted in ("title", "lead"):
         if wanted not in labels:
             continue
@@ -683,18 +715,31 @@ def decode(probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str] | No
                 continue
             for i in range(s, e):
                 best[i] = _next_best(probs, labels, i, k)
-    if texts is not None and title_candidates and "title" in labels:
+    if named:
         k = labels.index("title")
-        named = {word_key(c) for c in title_candidates if c}
         for s, e in _blocks(best, "title"):
-            exact = [i for i in range(s, e) if word_key(texts[i]) in named]
+            exact = [i for i in range(s, e) if word_key(texts[i]) in named]  # type: ignore[index]
             if not exact or e - s == 1:
                 continue
-            keep_from = exact[0] - 1 if exact[0] > s and texts[exact[0] - 1].rstrip().endswith(":") else exact[0]
+            keep_from = exact[0] - 1 if exact[0] > s and texts[exact[0] - 1].rstrip().endswith(":") else exact[0]  # type: ignore[index]
             for i in range(s, e):
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
     return best
+
+
+def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], named: set[str]) -> None:
+    """Label ``title`` the line printing the page's named title (the first such line in a
+    heading, else the first that is not an image's alt text) and a kicker ending in ":"
+    just before it; nothing when no line prints it."""
+    printed = [i for i, text in enumerate(texts) if not images[i] and word_key(text) in named]
+    if not printed:
+        return
+    in_heading = [i for i in printed if _HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_paths[i] or "").split("/"))]
+    i = (in_heading or printed)[0]
+    best[i] = "title"
+    if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
+        best[i - 1] = "title"
 
 
 # ``AutoConfig``/``AutoModel`` know the class once vnnews is imported (as for any library's
