@@ -662,6 +662,11 @@ def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> st
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
+def _in_heading(tag_path: str | None) -> bool:
+    """Some element on ``tag_path`` (``tag.class/...`` steps) is a heading, h1 to h6."""
+    return bool(_HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_path or "").split("/")))
+
+
 def image_outside_heading(tag_path: str | None) -> bool:
     """The line is an image's alt text (its tag path ends in ``img``) and no heading holds
     it: by the label conventions (docs/labels.md) such a line is ``image``, never the title,
@@ -669,8 +674,7 @@ def image_outside_heading(tag_path: str | None) -> bool:
     an image inside ``<h1>`` is the title."""
     if not tag_path:
         return False
-    steps = [step.split(".", 1)[0].lower() for step in tag_path.split("/")]
-    return steps[-1] == "img" and not _HEADINGS.intersection(steps)
+    return tag_path.rsplit("/", 1)[-1].split(".", 1)[0].lower() == "img" and not _in_heading(tag_path)
 
 
 def decode(
@@ -691,6 +695,7 @@ def decode(
     title line then takes the line that prints its named title (in a heading if one
     does), with a kicker ending in ":" just before it."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
+    page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
     if tag_paths is not None and "title" in labels:
         k = labels.index("title")
@@ -699,7 +704,7 @@ def decode(
             if label == "title" and images[i]:
                 best[i] = _next_best(probs, labels, i, k)
         if named and "title" not in best:
-            _title_from_named(best, texts or (), tag_paths, images, named)
+            _title_from_named(best, page_texts, tag_paths, images, named)
     for wanted in ("title", "lead"):
         if wanted not in labels:
             continue
@@ -718,10 +723,10 @@ def decode(
     if named:
         k = labels.index("title")
         for s, e in _blocks(best, "title"):
-            exact = [i for i in range(s, e) if word_key(texts[i]) in named]  # type: ignore[index]
+            exact = [i for i in range(s, e) if word_key(page_texts[i]) in named]
             if not exact or e - s == 1:
                 continue
-            keep_from = exact[0] - 1 if exact[0] > s and texts[exact[0] - 1].rstrip().endswith(":") else exact[0]  # type: ignore[index]
+            keep_from = exact[0] - 1 if exact[0] > s and page_texts[exact[0] - 1].rstrip().endswith(":") else exact[0]
             for i in range(s, e):
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
@@ -735,7 +740,7 @@ def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence
     printed = [i for i, text in enumerate(texts) if not images[i] and word_key(text) in named]
     if not printed:
         return
-    in_heading = [i for i in printed if _HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_paths[i] or "").split("/"))]
+    in_heading = [i for i in printed if _in_heading(tag_paths[i])]
     i = (in_heading or printed)[0]
     best[i] = "title"
     if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
