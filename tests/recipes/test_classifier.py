@@ -48,6 +48,9 @@ def test_leaving_families_out_keeps_them_out_of_training_and_of_choosing_the_che
     everything = load_pages(tiny_config(tiny_phobert, pages_dataset, tmp_path / "y", "eval_split=train", "max_eval_examples=null"))[1]
     assert sorted(a.id for a in evaluation + held) == sorted(a.id for a in everything)
     assert sorted(p.name for p in Path(pages_dataset).rglob("*")) == before  # nothing written into the dataset
+    unknown = tiny_config(tiny_phobert, pages_dataset, tmp_path / "z", "exclude_families=[no-such-family]", "eval_split=train")
+    with pytest.raises(ValueError, match=r"no pages of the families \['no-such-family'\] in split 'train'"):
+        held_out_pages(unknown)
 
 
 def test_dom_dropout_zeroes_dom_and_candidate_features_only():
