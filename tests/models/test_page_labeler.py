@@ -49,6 +49,30 @@ def test_save_and_load_round_trip(labeller, tmp_path):
     assert all(abs(a.confidence - b.confidence) < 1e-5 for x, y in zip(before, after, strict=False) for a, b in zip(x, y, strict=False))
 
 
+def test_a_model_made_before_a_feature_was_added_reads_the_features_it_knows(tiny_phobert, tmp_path):
+    """A saved model names its layout features; one trained before a feature was added
+    (here: as if the last were new) loads and labels from its own columns, in its order."""
+    from vnnews.layout import FEATURE_NAMES
+    from vnnews.models.page_labeler import collate
+
+    older = list(FEATURE_NAMES[:-1])[::-1]  # fewer, and in another order
+    torch.manual_seed(0)
+    model = PageLabeler.from_encoder(str(tiny_phobert), feature_names=older, hidden_size=16, window_lines=16, window_overlap=4, max_line_tokens=12)
+    model.save_pretrained(tmp_path / "old")
+    loaded = PageLabeler.from_pretrained(tmp_path / "old", device="cpu").eval()
+    assert loaded.feature_proj.in_features == len(older)
+    html = article_from_content("h", "h", html="<html><body><article><p>Đoạn một, dài.</p><figure><img alt='Ảnh'><figcaption>Chú thích.</figcaption></figure><p>Đoạn hai.</p></article></body></html>")
+    encoded = loaded.encode([html])[0]
+    batch = collate([(encoded.ids, encoded.features, None)], loaded.tokenizer.pad_token_id)
+    own = dict(batch, features=batch["features"][..., [FEATURE_NAMES.index(n) for n in older]])
+    with torch.no_grad():
+        full = loaded(**batch).logits
+        loaded.feature_columns = None  # what a model that computes exactly these columns itself would do
+        assert torch.allclose(full, loaded(**own).logits)
+    with pytest.raises(ValueError, match="does not compute \\(a_feature_from_the_future\\)"):
+        PageLabeler.from_encoder(str(tiny_phobert), feature_names=[*FEATURE_NAMES, "a_feature_from_the_future"], hidden_size=16)
+
+
 def test_refuses_a_directory_that_is_not_a_page_labeller(tiny_phobert):
     with pytest.raises(ValueError, match="not a vnnews page labeller"):
         PageLabeler.from_pretrained(tiny_phobert)

@@ -234,11 +234,16 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
 
     def __init__(self, config: PageLabelerConfig) -> None:
         super().__init__(config)
-        if list(config.feature_names) != list(FEATURE_NAMES):
+        unknown = [name for name in config.feature_names if name not in FEATURE_NAMES]
+        if unknown:
             raise ValueError(
-                "this model was trained with other layout features than this version of vnnews computes "
-                f"({len(config.feature_names)} vs {len(FEATURE_NAMES)}); retrain it or install the vnnews version that made it"
+                f"this model was trained with layout features this version of vnnews does not compute ({', '.join(unknown)}); "
+                "retrain it or install the vnnews version that made it"
             )
+        # A model made before a feature was added reads the features it was trained with, and
+        # labels as it did: the columns it knows, in its order (None: all of them, as computed).
+        columns = [FEATURE_NAMES.index(name) for name in config.feature_names]
+        self.feature_columns: list[int] | None = None if columns == list(range(N_FEATURES)) else columns
         encoder_config = AutoConfig.for_model(**config.encoder)
         # SDPA: fused attention kernels (flash / memory-efficient on a GPU); the encoder's own default may be eager
         self.encoder = AutoModel.from_config(encoder_config, add_pooling_layer=False, attn_implementation="sdpa")
@@ -247,7 +252,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         width = encoder_config.hidden_size
         d = config.hidden_size
         self.line_proj = nn.Linear(width, d)
-        self.feature_proj = nn.Linear(N_FEATURES, d)
+        self.feature_proj = nn.Linear(len(columns), d)
         self.mix = nn.Sequential(nn.GELU(), nn.Dropout(config.dropout), nn.LayerNorm(d))
         self.sequence = nn.LSTM(d, d // 2, num_layers=config.num_layers, batch_first=True, bidirectional=True)
         self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(d, len(config.labels)))
@@ -435,6 +440,8 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         pooled = self.pool_lines(input_ids, attention_mask)
         grid = pooled.new_zeros((n_pages * n_lines, pooled.shape[-1]))
         grid[line_index] = pooled
+        if self.feature_columns is not None:
+            features = features[..., self.feature_columns]
         x = self.line_proj(grid.view(n_pages, n_lines, -1)) + self.feature_proj(features.to(pooled.dtype))
         x = self.mix(x)
         lengths = line_mask.sum(1).clamp(min=1).cpu()
