@@ -1,17 +1,38 @@
 import os
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.processes import RUN_VAR, kill_all, orphans
 
 # Nothing may download at test time: the Hub is never asked, here or in the commands the
 # tests start (they inherit it), and a name found nowhere fails at once rather than after
 # huggingface_hub's retries. Set before anything imports huggingface_hub, which reads it then.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# Every process a test starts inherits this mark; one still alive after its test that is
+# not a descendant of pytest has outlived the command that started it (tests/processes.py).
+os.environ[RUN_VAR] = uuid.uuid4().hex
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"
 ANNOTATIONS_DIR = ROOT / "data" / "annotations"
 VIETNEWS_DIR = ROOT.parent / "shared" / "corpora" / "vietnews"
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_parent():
+    """Fail the test after which a process it started lives on without its parent
+    (a worker, fork server or resource tracker of a command that has ended)."""
+    yield
+    if not sys.platform.startswith("linux"):
+        return
+    left = orphans(os.environ[RUN_VAR])
+    if left:
+        kill_all(left)  # so that the next tests are judged on their own
+        pytest.fail("processes outlived the command that started them: " + "; ".join(f"{pid} {cmd}" for pid, cmd in left.items()))
 
 
 @pytest.fixture

@@ -954,6 +954,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out = args.out or args.out_option
         if not args.out:
             parser.error(f"{args.command}: give the output directory (OUT or -o OUT)")
+    from vnnews.lifecycle import exit_on_sigterm
+
+    exit_on_sigterm()  # SIGTERM cleans up as Ctrl-C does: no worker, Ray or part file left behind
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     from vnnews.extras import MissingExtra
@@ -966,6 +969,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = INTERRUPTED.get(args.command, "")
         print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code == 128 + signal.SIGTERM:  # exit_on_sigterm: clean-up has run on the way here
+            hint = INTERRUPTED.get(args.command, "")
+            print(f"vnnews: stopped (SIGTERM){': ' + hint if hint else ''}", file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ and unlike a plain ``fork`` of the parent it never copies torch's or a server's 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import types
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from typing import Any
 
 from vnnews.cache import TextCache
 from vnnews.cancel import StopCheck, check_stop
+from vnnews.lifecycle import register_pool
 from vnnews.text.segment import model_segmenter
 
 TOKEN_CACHE_BYTES = 64 << 20
@@ -79,9 +81,11 @@ class LineTokenizer:
 _WORKER: list[LineTokenizer] = []  # the line tokenizer of a worker process
 
 
-def _init_worker(tokenizer: Any, settings: dict[str, Any]) -> None:
+def _init_worker(tokenizer: Any, settings: dict[str, Any], owner: int) -> None:
+    from vnnews.lifecycle import watch_parent
     from vnnews.machine import worker_init
 
+    watch_parent(owner)  # the pool's process gone (even by SIGKILL): this worker goes too
     worker_init()
     _WORKER[:] = [LineTokenizer(tokenizer, types.SimpleNamespace(**{k: settings[k] for k in _SETTINGS}))]
 
@@ -113,7 +117,8 @@ class SegmentPool:
 
     def __init__(self, workers: int, tokenizer: Any, settings: dict[str, Any]) -> None:
         self.workers = workers
-        self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker, initargs=(tokenizer, {k: settings[k] for k in _SETTINGS}))
+        self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker, initargs=(tokenizer, {k: settings[k] for k in _SETTINGS}, os.getpid()))
+        register_pool(self)
 
     def encode(self, texts: Sequence[str], should_stop: StopCheck | None = None) -> list[list[int]]:
         """Token ids of ``texts``, in order (``should_stop``: see :meth:`_run`)."""
@@ -148,4 +153,5 @@ class SegmentPool:
         return out
 
     def close(self) -> None:
-        self._executor.shutdown()
+        """Stop the workers (tasks not started are dropped); safe to call twice."""
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -298,6 +298,11 @@ class Service:
         self.broken = None
         self.metrics.ready.set(1)
 
+    def close(self) -> None:
+        """Stop the classifier's segmentation processes (at shutdown: none outlives the service)."""
+        if self.models is not None and hasattr(self.models.classifier, "close"):
+            self.models.classifier.close()
+
     async def load(self) -> None:
         if self.models is not None:
             return
@@ -602,6 +607,7 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
         loader.cancel()
         await service.classify.stop()
         await service.summarize.stop()
+        service.close()
 
     app = FastAPI(
         title="vnnews",

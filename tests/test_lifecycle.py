@@ -1,0 +1,109 @@
+"""No vnnews process outlives the command that started it (issue 37): each long-running
+command is started with worker processes, signalled, and afterwards no process it
+started is alive. The suite-wide check in conftest.py fails any other test that leaves one."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import RAW_DIR, ROOT
+from tests.processes import kill_all, marked, orphans
+from tests.serving.conftest import free_port
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+VAR = "VNNEWS_LIFECYCLE_TEST"
+
+
+def start(args, tmp_path):
+    """The command with a mark of its own in the environment (inherited by its children)."""
+    mark = uuid.uuid4().hex
+    log = open(tmp_path / "log.txt", "w")  # noqa: SIM115
+    env = {**os.environ, VAR: mark, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "vnnews", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, mark, log
+
+
+def wait_for_children(proc, mark, count, timeout=120):
+    """Until the command has started ``count`` processes of its own (workers, fork server...)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the command ended early with {proc.returncode}"
+        if len([pid for pid in marked(mark, VAR) if pid != proc.pid]) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the command started fewer than {count} processes in {timeout} s")
+
+
+def stop_and_check(proc, mark, log, sig):
+    proc.send_signal(sig)
+    try:
+        proc.wait(60)
+    finally:
+        log.close()
+    left = orphans(mark, VAR)
+    kill_all(left)
+    assert not left, f"alive after {signal.Signals(sig).name}: {left}"
+    return proc.returncode
+
+
+def pages(tmp_path, n=400):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    text = (RAW_DIR / "002_25aafac0b17ae249.txt").read_text(encoding="utf-8")
+    for i in range(n):  # lines of their own on every page: the workers segment each page anew
+        own = "\n".join(f"Đoạn {i}-{k}: tin tức số {i * 31 + k} về thời tiết Hà Nội năm {1900 + i % 120}." for k in range(40))
+        (folder / f"p{i}.txt").write_text(text + "\n" + own + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_infer_leaves_no_worker_fork_server_or_tracker(tmp_path, trained_classifier, sig):
+    args = ["infer", str(pages(tmp_path)), "-o", str(tmp_path / "out.jsonl"), "--classifier", str(trained_classifier[0]), "segment_workers=1", "chunk_size=8"]
+    proc, mark, log = start(args, tmp_path)
+    wait_for_children(proc, mark, 3)  # the fork server, the resource tracker, a worker
+    code = stop_and_check(proc, mark, log, sig)
+    if sig == signal.SIGTERM:
+        assert code == 143
+        assert "stopped (SIGTERM)" in (tmp_path / "log.txt").read_text()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_serve_leaves_no_worker_after_a_signal(tmp_path, trained_classifier, sig):
+    port = free_port()
+    proc, mark, log = start(["serve", "--port", str(port), "--classifier", str(trained_classifier[0]), "segment_workers=1"], tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    wait_for_children(proc, mark, 3)
+    stop_and_check(proc, mark, log, sig)
+
+
+def test_training_leaves_no_process_after_sigterm(tmp_path, tiny_phobert, pages_dataset):
+    args = ["train", "classifier", "--config", "configs/classifier/tiny.yaml", f"base_model={tiny_phobert}", f"dataset_dir={pages_dataset}",
+            f"output_dir={tmp_path / 'run'}", "training.max_steps=100000", "training.dataloader_num_workers=1", "training.threads=1"]
+    proc, mark, log = start(args, tmp_path)
+    wait_for_children(proc, mark, 1, timeout=180)  # a dataloader worker: training has begun
+    assert stop_and_check(proc, mark, log, signal.SIGTERM) != 0
+
+
+def test_ray_infer_leaves_no_ray_process_after_sigterm(tmp_path, trained_classifier):
+    pytest.importorskip("ray")
+    args = ["infer", str(pages(tmp_path, 200)), "-o", str(tmp_path / "out.jsonl"), "--classifier", str(trained_classifier[0]),
+            "engine=ray", "chunk_size=8"]
+    proc, mark, log = start(args, tmp_path)
+    wait_for_children(proc, mark, 4, timeout=180)  # Ray's own processes
+    time.sleep(3)
+    stop_and_check(proc, mark, log, signal.SIGTERM)
