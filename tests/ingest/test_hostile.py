@@ -210,3 +210,58 @@ def test_stray_bytes_are_tolerated_per_line_and_counted():
     assert normalize(text.splitlines()[20]) == "Chân trang: Bản quyền thuộc về báo" and text.splitlines()[0] == "Dòng một: Hà Nội"
     text, encoding = decode_bytes("Tin tức\x00 Hà Nội hôm nay có mưa".encode())
     assert encoding == "utf-8 (1 NUL byte dropped)" and text == "Tin tức Hà Nội hôm nay có mưa"
+
+
+# ---------------------------------------------------------------- containers, round two (issue 34)
+def _bomb_parquet(path, rows=200, mib=50, compression="zstd"):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    big = "a" * (mib << 20)
+    table = pa.table({"id": [f"r{i}" for i in range(rows)], "text": pa.array([big] * rows).dictionary_encode()})
+    pq.write_table(table, path, compression=compression)
+    del big, table
+
+
+def test_a_parquet_decompression_bomb_is_one_error_and_the_other_files_are_read(tmp_path):
+    _bomb_parquet(tmp_path / "bomb.parquet")
+    assert (tmp_path / "bomb.parquet").stat().st_size < 10_000
+    (tmp_path / "good.jsonl").write_text(json.dumps({"id": "g", "text": "Bài tốt"}) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    articles, errors = read([tmp_path])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [a.id for a in articles] == ["g"]
+    (error,) = errors
+    assert os.path.basename(error.source) == "bomb.parquet" and error.line == 1 and "decompression bomb" in error.cause and "rows 1-200" in error.cause
+    assert peak < 64 << 20  # Python objects; the 50 MB value is never decoded
+
+
+def test_parquet_rows_over_the_budget_are_refused_before_decoding_each_one_an_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _bomb_parquet(tmp_path / "plain.parquet", rows=20, mib=4, compression="none")  # no ratio to give it away
+    rows = [{"id": "1", "body": ["Một", "Hai"]}, {"id": "2", "body": ["x" * 3000, "y"]}, {"id": "3", "body": ["Ba"]}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "lines.parquet")
+    tracemalloc.start()
+    articles, errors = read([tmp_path / "plain.parquet", tmp_path / "lines.parquet"], options=IngestOptions(max_page_bytes=2000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [a.id for a in articles] == ["1", "3"]
+    causes = [(os.path.basename(e.source), e.line, e.cause) for e in errors]
+    assert causes[:20] == [("plain.parquet", i, f"a row of {(4 << 20) + len(f'r{i - 1}'):,} bytes once decoded, over max_page_bytes (2,000)") for i in range(1, 21)]
+    assert causes[20:] == [("lines.parquet", 2, "a row of 3,002 bytes once decoded, over max_page_bytes (2,000)")]
+    assert peak < 32 << 20  # twenty 4 MB rows were never Python strings
+
+
+def test_the_byte_size_of_arrow_values_counts_lists_structs_and_dictionaries():
+    import pyarrow as pa
+
+    from vnnews.ingest.parquet import value_bytes
+
+    assert list(value_bytes(pa.array(["ab", None, "cde"]))) == [2, 0, 3]
+    assert list(value_bytes(pa.array([["ab", "c"], [], None, ["dddd"]]))) == [3, 0, 0, 4]
+    assert list(value_bytes(pa.array(["xyz", "xyz", "q"]).dictionary_encode())) == [3, 3, 1]
+    assert list(value_bytes(pa.array([{"a": "xy", "b": 1}, {"a": None, "b": 2}]))) == [10, 8]
+    assert list(value_bytes(pa.array([["ab", "c"], ["dddd"]]).slice(1))) == [4]

@@ -326,49 +326,35 @@ def _jsonl_records(path: Path, gz: bool, stem: str, options: IngestOptions, on_e
             on_error(exc)
 
 
-def _rows(batch: Any, first: int) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(row number, row, None) for each row of a Parquet record batch; (row number, None,
-    cause) for a row whose values Python cannot hold (a timestamp out of range, ...)."""
-    try:
-        yield from ((first + i, row, None) for i, row in enumerate(batch.to_pylist()))
-        return
-    except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
-        failed = exc
-    for i in range(batch.num_rows):  # row by row, to find the bad ones
-        try:
-            yield first + i, batch.slice(i, 1).to_pylist()[0], None
-        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
-            yield first + i, None, f"a value Python cannot read: {type(exc).__name__}: {exc or failed}"
-
-
 def _read_parquet(path: Path, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)) -> Iterator[Article]:
     """Rows of a Parquet file as JSONL records (same fields, same checks, a null
-    read as an absent field; row i is "line" i, counted from 1), streamed in record batches so memory stays flat.
+    read as an absent field; row i is "line" i, counted from 1), streamed so memory stays
+    flat; every row meets ``max_page_bytes`` before it is decoded (:mod:`vnnews.ingest.parquet`).
     ``part=(k, n)`` as for JSONL."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from vnnews.ingest.parquet import iter_rows
 
     k, n = part
     lineno = 0
     try:
-        batches = pq.ParquetFile(path).iter_batches(batch_size=1000)
-        for batch in batches:
-            first = lineno + 1
-            for lineno, record, problem in _rows(batch, first):
-                if options.max_records is not None and lineno > options.max_records:
-                    return
-                if (lineno - 1) % n != k:
-                    continue
-                if record is None:
-                    on_error(IngestError(str(path), problem or "unreadable row", lineno))
-                    continue
-                record = {key: value for key, value in record.items() if value is not None}  # null: the field is absent
-                try:
-                    yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
-                except IngestError as exc:
-                    on_error(exc)
+        for lineno, record, problem in iter_rows(path, options.max_page_bytes):
+            if options.max_records is not None and lineno > options.max_records:
+                return
+            if (lineno - 1) % n != k:
+                continue
+            if record is None:
+                on_error(IngestError(str(path), problem or "unreadable row", lineno))
+                continue
+            record = {key: value for key, value in record.items() if value is not None}  # null: the field is absent
+            try:
+                yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
+            except IngestError as exc:
+                on_error(exc)
     except (OSError, pa.ArrowException) as exc:
         on_error(IngestError(str(path), f"cannot read Parquet: {exc}", lineno + 1 if lineno else None))
+    except MemoryError:
+        on_error(IngestError(str(path), "cannot read Parquet: out of memory decoding it (lower max_page_bytes or split the file)", lineno + 1 if lineno else None))
 
 
 def _not_regular(path: Path) -> str | None:
