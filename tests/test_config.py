@@ -140,3 +140,53 @@ def test_overriding_one_training_key_keeps_the_recipes_own_defaults():
     one = load_config(SummarizerConfig, None, ["training.epochs=9"])
     assert one.training.epochs == 9
     assert (one.training.learning_rate, one.training.batch_size) == (plain.training.learning_rate, plain.training.batch_size) == (3e-4, 8)
+
+
+# ---------------------------------------------------------------- hostile configs (issue 34)
+def _laughs(levels: int = 10) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} {{" + ", ".join(f"k{j}: *a{i - 1}" for j in range(10)) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_in_one_line_wherever_yaml_is_read(tmp_path, capsys):
+    import tracemalloc
+
+    from vnnews.cli import main
+    from vnnews.config import ConfigError, load_config
+    from vnnews.inference import InferenceConfig
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_laughs(), encoding="utf-8")
+    assert bomb.stat().st_size < 1500
+    tracemalloc.start()
+    with pytest.raises(ConfigError, match=r"bomb.yaml: YAML expands to more than 100,000 values through its aliases"):
+        load_config(InferenceConfig, bomb)
+    with pytest.raises(ConfigError, match=r"override 'classifier=.*': YAML expands"):
+        load_config(InferenceConfig, None, ["classifier=" + _laughs()])
+    (tmp_path / "incl.yaml").write_text("include: bomb.yaml\nclassifier: weak\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config file .*bomb.yaml: YAML expands"):
+        load_config(InferenceConfig, tmp_path / "incl.yaml")
+    assert tracemalloc.get_traced_memory()[1] < 50 << 20
+    tracemalloc.stop()
+    assert main(["infer", str(tmp_path), "-o", str(tmp_path / "o.jsonl"), "--config", str(bomb)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bomb.yaml: YAML expands" in err[0]
+    assert main(["serve", "--classifier", "weak", "--config", str(bomb)]) == 2  # refused before a port is opened
+    assert "bomb.yaml: YAML expands" in capsys.readouterr().err
+
+
+def test_merge_keys_and_small_aliases_still_load_and_deep_nesting_is_one_error(tmp_path):
+    from vnnews.config import ConfigError, load_yaml
+
+    assert load_yaml("base: &b {lr: 1, bs: 2}\nrun:\n  <<: *b\n  bs: 4\n", "x") == {"base": {"lr": 1, "bs": 2}, "run": {"lr": 1, "bs": 4}}
+    with pytest.raises(ConfigError, match="deep.yaml: YAML nested too deeply"):
+        load_yaml("[" * 100_000 + "]" * 100_000, "deep.yaml")
+
+
+def test_a_recursive_alias_is_refused():
+    from vnnews.config import ConfigError, load_yaml
+
+    with pytest.raises(ConfigError, match=r"rec.yaml: YAML alias inside the node it names \(line 1\)"):
+        load_yaml("a: &a [*a, *a]\n", "rec.yaml")

@@ -33,6 +33,56 @@ class ConfigError(ValueError):
     """A config file or override that cannot be applied; the message says which key and why."""
 
 
+MAX_YAML_NODES = 100_000  # scalars, lists and mappings of a config once aliases are expanded; real configs have hundreds
+
+
+def load_yaml(text: str, where: str) -> Any:
+    """``yaml.safe_load`` with a bound on what the document expands to. Aliases are
+    allowed (``<<: *defaults`` is a common config idiom) but each one counts as the
+    whole node it names, so a kilobyte of nested anchors (the "billion laughs") is
+    refused before it is built, in one error naming ``where``; so is nesting too deep to
+    read."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {}, where)
+        if size > MAX_YAML_NODES:
+            raise ConfigError(f"{where}: YAML expands to more than {MAX_YAML_NODES:,} values through its aliases (&anchor/*alias): not a config")
+        return loader.construct_document(node)
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply to read") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], where: str) -> int:
+    """Values ``node`` stands for once every alias is replaced by what it names (the
+    same node object reached twice counts twice), counted without expanding: each
+    distinct node is visited once, stopping as soon as the count passes the bound. A
+    node inside itself (``a: &a [*a]``) is refused: no config is infinite."""
+    key = id(node)
+    if key in memo:
+        if memo[key] < 0:
+            raise ConfigError(f"{where}: YAML alias inside the node it names (line {node.start_mark.line + 1}): not a config")
+        return memo[key]
+    memo[key] = -1  # in progress
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    else:
+        children = []
+    for child in children:
+        total += _expanded_size(child, memo, where)
+        if total > MAX_YAML_NODES:
+            break
+    memo[key] = total
+    return total
+
+
 def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
     """``["a.b=1", "c=x"]`` -> ``{"a": {"b": 1}, "c": "x"}``."""
     result: dict[str, Any] = {}
@@ -41,7 +91,7 @@ def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ConfigError(f"override {item!r} is not key=value")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
+            value = load_yaml(raw, f"override {item!r}") if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override {item!r}: value is not valid YAML ({exc})") from None
         if "#" in raw and (value is None or isinstance(value, str)):
@@ -87,7 +137,7 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     if info.st_size > MAX_CONFIG_BYTES:
         raise ConfigError(f"config file {path} has {info.st_size} bytes; a config is at most {MAX_CONFIG_BYTES}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), f"config file {path}")
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from vnnews.config import load_yaml
 from vnnews.dataset.splits import SPLITS
 from vnnews.labels import COARSE, LABEL_SOURCES, LABELS
 
@@ -55,7 +56,7 @@ def hub_card(text: str) -> str:
     if not text.startswith("---\n"):
         return text
     end = text.index("\n---\n", 4)
-    meta = yaml.safe_load(text[4:end]) or {}
+    meta = load_yaml(text[4:end], "the dataset card's metadata") or {}
     meta["configs"] = _configs("hub")
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + text[end + 1 :]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from vnnews.config import load_yaml
 from vnnews.outputs import make_readable
 
 TRAINING_CONFIG = "training_config.yaml"
@@ -121,7 +122,7 @@ class VnnewsModelMixin:
     def load_training_record(self, name_or_path: str, revision: str | None = None) -> None:
         config = _read_optional(str(name_or_path), TRAINING_CONFIG, revision)
         metrics = _read_optional(str(name_or_path), METRICS, revision)
-        self.training_record = {"config": yaml.safe_load(config) if config else {}, "metrics": json.loads(metrics) if metrics else {}}
+        self.training_record = {"config": load_yaml(config, f"{name_or_path}/{TRAINING_CONFIG}") if config else {}, "metrics": json.loads(metrics) if metrics else {}}
 
     def _save_weights(self, out: Path, **kwargs: Any) -> None:  # pragma: no cover - every class overrides it
         raise NotImplementedError
