@@ -483,12 +483,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.serving.protocol import bounded_protocol
 
     print(f"vnnews serve on http://{config.host}:{config.port} (page at /, API docs at /docs); loading models...", file=sys.stderr)
+    app = create_app(config)
     uvicorn.run(  # a port already taken: uvicorn says so in one line and exits
-        create_app(config),
+        app,
         host=config.host,
         port=config.port,
-        http=bounded_protocol(config.read_timeout_s),
-        limit_concurrency=config.limit_concurrency,
+        # connections and requests in flight are bounded by vnnews, not uvicorn's limit_concurrency (serving/protocol.py)
+        http=bounded_protocol(config.read_timeout_s, config.limit_concurrency, app.state.service.metrics.server_response),
         timeout_keep_alive=config.keep_alive_s,
         timeout_graceful_shutdown=int(config.graceful_shutdown_s),
         log_level="warning" if args.quiet else "info",

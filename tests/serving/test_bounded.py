@@ -52,17 +52,79 @@ def test_a_slow_client_gets_408_and_is_disconnected(bounded):
     assert 0.5 < waited < 5
 
 
-def test_connections_past_the_cap_get_503(bounded):
-    held = [socket.create_connection(("127.0.0.1", bounded.port)) for _ in range(12)]
+def test_idle_connections_cannot_starve_requests_or_the_probes(trained_classifier, tmp_path):
+    """300 sockets that send nothing, reopened as they are closed, with a connection bound
+    of 12 and a token: the probes and authenticated requests keep answering, during the
+    attack and after it, and /metrics counts what the server refused itself."""
+    (tmp_path / "token").write_text("s3cret\n")
+    srv = Server("--classifier", str(trained_classifier[0]), "limit_concurrency=12", "read_timeout_s=2", f"auth_token_file={tmp_path / 'token'}")
+    auth = {"Authorization": "Bearer s3cret"}
+    held: list[socket.socket] = []
     try:
-        time.sleep(0.2)
-        r = httpx.get(bounded.url + "/healthz", timeout=10)
-        assert r.status_code == 503
+        statuses = []
+        for _round in range(3):
+            for s in held:
+                s.close()
+            held = []
+            for _ in range(300):
+                try:
+                    held.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
+                except OSError:
+                    pass
+            time.sleep(0.3)
+            statuses.append(httpx.get(srv.url + "/healthz", timeout=10).status_code)
+            statuses.append(httpx.post(srv.url + "/v1/classify", json={"text": "Tiêu đề\nNội dung bài báo."}, headers=auth, timeout=30).status_code)
+        assert statuses == [200, 200] * 3
+        garbage = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        garbage.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        reply = garbage.recv(4096)
+        garbage.close()
+        assert reply.startswith(b"HTTP/1.1 400") and b"application/json" in reply and b'"error": "malformed HTTP request' in reply
     finally:
         for s in held:
             s.close()
-    time.sleep(1.5)
-    assert httpx.get(bounded.url + "/healthz", timeout=10).status_code == 200
+    time.sleep(0.5)
+    assert httpx.get(srv.url + "/readyz", timeout=10).status_code == 200
+    metrics = httpx.get(srv.url + "/metrics", headers=auth, timeout=10).text
+    assert 'vnnews_requests_total{endpoint="(server)",status="400"} 1.0' in metrics
+    srv.stop()
+
+
+def test_requests_past_the_in_flight_bound_get_a_json_503_and_the_probes_do_not():
+    import asyncio
+    import json
+
+    from vnnews.serving.limits import ConcurrencyLimit
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def call(app, path):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await app({"type": "http", "path": path}, None, send)
+        return sent
+
+    async def run():
+        app = ConcurrencyLimit(slow_app, max_in_flight=2, open_paths={"/healthz"})
+        busy = [asyncio.create_task(call(app, "/v1/classify")) for _ in range(2)]
+        await asyncio.sleep(0)
+        refused = await call(app, "/v1/classify")
+        probe = asyncio.create_task(call(app, "/healthz"))
+        await asyncio.sleep(0)
+        release.set()
+        return refused, await probe, [await b for b in busy]
+
+    refused, probe, busy = asyncio.run(run())
+    assert refused[0]["status"] == 503 and json.loads(refused[1]["body"]) == {"error": "server busy: 2 requests in flight; retry later"}
+    assert probe[0]["status"] == 200 and [b[0]["status"] for b in busy] == [200, 200]
 
 
 def test_a_timed_out_request_frees_the_model_and_healthz_stays_fast(bounded):

@@ -591,7 +591,7 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     """The ASGI app. ``models`` skips loading (tests, notebooks)."""
     from vnnews import __version__
     from vnnews.serving.auth import BearerAuth
-    from vnnews.serving.limits import BodySizeLimit
+    from vnnews.serving.limits import BodySizeLimit, ConcurrencyLimit
 
     metrics = ServiceMetrics()
     service = Service(config, metrics, models)
@@ -624,6 +624,7 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
     # added innermost first: metrics see every response, the token is checked before the
     # body is read, the size limit rejects before parsing
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(ConcurrencyLimit, max_in_flight=config.limit_concurrency, open_paths=PROBES)
     if (token := config.auth_token()) is not None:
         app.add_middleware(BearerAuth, token=token, open_paths=PROBES)
     elif config.host not in ("127.0.0.1", "localhost", "::1"):

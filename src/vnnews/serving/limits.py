@@ -55,3 +55,28 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class ConcurrencyLimit:
+    """At most ``max_in_flight`` requests handled at once; past it a 503 in the service's
+    JSON, at once (the client retries; nothing queues without bound). The probes (and any
+    ``open_paths``) are outside the limit: a busy service is still alive and ready."""
+
+    def __init__(self, app: Any, max_in_flight: int, open_paths: Any = ()) -> None:
+        self.app, self.max_in_flight, self.open_paths = app, max_in_flight, frozenset(open_paths)
+        self.in_flight = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            body = json.dumps({"error": f"server busy: {self.max_in_flight} requests in flight; retry later"}).encode()
+            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -25,6 +25,11 @@ class ServiceMetrics:
         self.ready = Gauge("vnnews_ready", "1 once the models are loaded", registry=self.registry)
         self.endpoints: set[str] = set()  # the app's routes; any other path is counted as "other"
 
+    def server_response(self, status: int) -> None:
+        """A response the HTTP layer wrote itself before any route saw a request (408 for a
+        slow client, 400 for a malformed request, 503 past the connection bound)."""
+        self.requests.labels("(server)", str(status)).inc()
+
     def batch(self, model: str, n: int) -> None:
         self.batch_size.labels(model).observe(n)
 
