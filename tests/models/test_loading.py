@@ -55,3 +55,88 @@ def test_a_base_model_that_is_nowhere_fails_in_one_line_with_the_way_out(tmp_pat
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ModelFileError, match=r"build/tiny-nothing: no such local directory.*vnnews make-tiny"):
         load_tokenizer("build/tiny-nothing")
+
+
+# ---------------------------------------------------------------- untrusted model directories (issue 34)
+def _safetensors_with_header(path, header) -> None:
+    import json
+    import struct
+
+    raw = json.dumps(header).encode() if not isinstance(header, bytes) else header
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 64)
+
+
+def _edit_config(path, **changes):
+    import json
+
+    config = json.loads(path.read_text())
+    for dotted, value in changes.items():
+        node = config
+        *parents, last = dotted.split("__")
+        for p in parents:
+            node = node[p]
+        node[last] = value
+    path.write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("config-list", r"/m/config.json: must hold a JSON object, got a list$"),
+        ("config-deep", r"/m/config.json: JSON nested too deeply to read$"),
+        ("header-list", r"/m/model.safetensors: damaged safetensors header \(a JSON list, not an object\)$"),
+        ("header-deep", r"/m/model.safetensors: damaged safetensors header \(JSON nested too deeply\)$"),
+        ("offsets-type", r"/m/model.safetensors: damaged safetensors header \(tensor 'w': dtype, shape or data_offsets malformed\)$"),
+    ],
+)
+def test_damaged_json_and_headers_are_one_line_naming_the_file(trained_classifier, tmp_path, damage, message):
+    import re
+
+    target = tmp_path / "m"
+    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    if damage == "config-list":
+        (target / "config.json").write_text("[1, 2]")
+    elif damage == "config-deep":
+        (target / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+    elif damage == "header-list":
+        _safetensors_with_header(target / "model.safetensors", [1, 2])
+    elif damage == "header-deep":
+        _safetensors_with_header(target / "model.safetensors", b"[" * 100_000 + b"]" * 100_000)
+    else:
+        _safetensors_with_header(target / "model.safetensors", {"w": {"dtype": "F32", "shape": [2], "data_offsets": "0-8"}})
+    for load in (load_model, load_classifier):
+        with pytest.raises(ModelFileError) as caught:
+            load(str(target), device="cpu")
+        assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("key", ["encoder__num_hidden_layers", "encoder__hidden_size", "encoder__vocab_size"])
+def test_a_config_claiming_sizes_beyond_the_bounds_is_refused_before_anything_is_built(trained_classifier, tmp_path, key):
+    import json
+    import tracemalloc
+
+    target = tmp_path / "m"
+    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    config = json.loads((target / "config.json").read_text())
+    if "encoder" not in config:
+        pytest.skip("the encoder's config is not nested in this model's config.json")
+    _edit_config(target / "config.json", **{key: 10**6 if "layers" in key else 10**9})
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match=r"config.json: encoder\.\w+ = \d+ is not a size vnnews loads"):
+        load_classifier(str(target), device="cpu")
+    assert tracemalloc.get_traced_memory()[1] < 100 << 20
+    tracemalloc.stop()
+
+
+def test_weights_missing_from_the_file_refuse_the_model_naming_them(trained_classifier, trained_summarizer, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    for source, name in ((trained_classifier[0], "c"), (trained_summarizer[0], "s")):
+        target = tmp_path / name
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
+        weights = load_file(target / "model.safetensors")
+        dropped = sorted(k for k in weights if ".layer.0." in k or ".layers.0." in k or ".block.0." in k)[:3]
+        assert dropped
+        save_file({k: v for k, v in weights.items() if k not in dropped}, target / "model.safetensors", metadata={"format": "pt"})
+        with pytest.raises(ModelFileError, match=r"weights missing in model.safetensors for the architecture config.json describes: .*" + dropped[0].split(".")[-1]):
+            load_model(str(target), device="cpu")

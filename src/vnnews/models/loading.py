@@ -141,6 +141,42 @@ _EXPORT_NAMES = {"onnx": "an ONNX", "ct2": "a CTranslate2"}
 _JSON_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "added_tokens.json")
 
 
+# Sizes a config may claim (transformers allocates what config.json says before any weight
+# is read: 10^6 layers would fill memory): far above any published PhoBERT, ViT5 or T5.
+SIZE_BOUNDS = {
+    "num_hidden_layers": 256, "num_layers": 256, "num_decoder_layers": 256, "num_attention_heads": 512, "num_heads": 512,
+    "hidden_size": 32_768, "d_model": 32_768, "intermediate_size": 131_072, "d_ff": 131_072, "d_kv": 4_096,
+    "vocab_size": 2_000_000, "max_position_embeddings": 1_048_576, "type_vocab_size": 1_024, "relative_attention_num_buckets": 4_096,
+    "relative_attention_max_distance": 1_048_576, "lstm_hidden": 32_768, "lstm_layers": 64,
+}
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file of a model directory, or one error naming it: not JSON, not UTF-8, or
+    nested too deeply for Python to read."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ModelFileError(f"{path}: JSON nested too deeply to read") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{path}: not valid JSON ({str(exc).splitlines()[0]})") from None
+
+
+def check_sizes(config: Any, where: str, prefix: str = "") -> None:
+    """Every size in ``config`` (and its nested configs) is a whole number within
+    ``SIZE_BOUNDS``: a damaged or hostile config.json is refused before anything is built."""
+    if not isinstance(config, dict):
+        return
+    for key, value in config.items():
+        if isinstance(value, dict):
+            check_sizes(value, where, f"{prefix}{key}.")
+        elif key in SIZE_BOUNDS and value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SIZE_BOUNDS[key]:
+                raise ModelFileError(f"{where}: {prefix}{key} = {value!r} is not a size vnnews loads (0 to {SIZE_BOUNDS[key]:,})")
+
+
 def _check_safetensors(path: Path) -> None:
     """A safetensors file's header is whole and its tensors fit in the file (a copy cut
     short fails here, named, instead of deep inside the loader)."""
@@ -157,9 +193,25 @@ def _check_safetensors(path: Path) -> None:
             raise ModelFileError(f"{path}: truncated or not safetensors (its header claims {n:,} bytes, the file has {size:,})")
         try:
             header = json.loads(f.read(n))
+        except RecursionError:
+            raise ModelFileError(f"{path}: damaged safetensors header (JSON nested too deeply)") from None
         except (ValueError, UnicodeDecodeError):
             raise ModelFileError(f"{path}: damaged safetensors header (not JSON)") from None
-    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry]
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{path}: damaged safetensors header (a JSON {type(header).__name__}, not an object)")
+    ends = []
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if (
+            not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in offsets) or offsets[0] > offsets[1]
+            or not isinstance(shape, list) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in shape)
+            or not isinstance(entry.get("dtype"), str)
+        ):
+            raise ModelFileError(f"{path}: damaged safetensors header (tensor {printable_key(key)}: dtype, shape or data_offsets malformed)")
+        ends.append(offsets[1])
     needed = 8 + n + max(ends, default=0)
     if needed > size:
         raise ModelFileError(f"{path}: truncated (its tensors need {needed:,} bytes, the file has {size:,}): copy or download it again")
@@ -169,7 +221,6 @@ def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
     """For a local model directory: config.json present, every JSON file readable, every
     safetensors file whole, an export's runtime files present. Raises ModelFileError
     naming the file and the cause (a Hub id is left to the Hub client)."""
-    import json
 
     root = Path(name_or_path)
     if not root.is_dir():
@@ -180,18 +231,35 @@ def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
     for name in _JSON_FILES:
         path = root / name
         if path.is_file():
-            try:
-                json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ModelFileError(f"{path}: not valid JSON ({str(exc).splitlines()[0]})") from None
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    export = config.get("vnnews_export") if isinstance(config, dict) else None
+            data = _read_json(path)
+            if name != "added_tokens.json" and not isinstance(data, dict):
+                raise ModelFileError(f"{path}: must hold a JSON object, got a {type(data).__name__}")
+    config = _read_json(config_path)
+    check_sizes(config, str(config_path))
+    export = config.get("vnnews_export")
     if isinstance(export, dict):
         for name in _EXPORT_FILES.get(str(export.get("format")), ()):
             if not (root / name).is_file():
                 raise ModelFileError(f"{root}: missing {name}, which {_EXPORT_NAMES[str(export.get('format'))]} export holds: export the model again")
     for path in sorted(root.glob("*.safetensors")):
         _check_safetensors(path)
+
+
+def printable_key(key: str) -> str:
+    return repr(key[:80])
+
+
+def check_loaded(name_or_path: str | os.PathLike[str], info: dict[str, Any]) -> None:
+    """Refuse a model whose weights file lacks tensors its config asks for, or holds ones
+    it does not: transformers would fill the missing ones with random values and the
+    records would be written as that model."""
+    missing = sorted(info.get("missing_keys") or [])
+    unexpected = sorted(info.get("unexpected_keys") or [])
+    mismatched = [str(k[0] if isinstance(k, tuple) else k) for k in (info.get("mismatched_keys") or [])]
+    for what, keys in (("missing", missing), ("unexpected", unexpected), ("with the wrong shape", mismatched)):
+        if keys:
+            shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+            raise ModelFileError(f"{name_or_path}: weights {what} in model.safetensors for the architecture config.json describes: {shown}")
 
 
 def model_file_error(name_or_path: str | os.PathLike[str], exc: BaseException, file: str | None = None) -> ModelFileError:

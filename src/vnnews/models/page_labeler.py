@@ -296,6 +296,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         to label: safetensors only, no remote code; on ``device`` (default: CUDA
         where available, bf16 on a GPU that supports it)."""
         from vnnews.models.loading import (
+            check_loaded,
             check_model_dir,
             load_errors,
             load_kwargs,
@@ -316,7 +317,9 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         if isinstance(config, dict) and config.get("vnnews_export"):
             return cls._from_export(str(pretrained_model_name_or_path), config, revision)
         with load_errors(pretrained_model_name_or_path):
-            model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            model, info = super().from_pretrained(pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs)
+        check_loaded(pretrained_model_name_or_path, info)
+        with load_errors(pretrained_model_name_or_path):
             model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
         model.load_training_record(str(pretrained_model_name_or_path), revision)

@@ -19,7 +19,15 @@ from typing import Any
 
 from vnnews.models.card import VIETNEWS, card_data, render
 from vnnews.models.directory import VnnewsModelMixin
-from vnnews.models.loading import check_model_dir, load_errors, load_kwargs, load_tokenizer, model_identity, prepare_for_inference
+from vnnews.models.loading import (
+    check_loaded,
+    check_model_dir,
+    load_errors,
+    load_kwargs,
+    load_tokenizer,
+    model_identity,
+    prepare_for_inference,
+)
 from vnnews.text.normalize import normalize_tone_marks
 
 # The lines the summarizer reads: the article's body and subheadings, in order.
@@ -202,7 +210,8 @@ class Summarizer(VnnewsModelMixin):
             return cls._from_export(str(name_or_path), config, device, revision, compute_type)
         with load_errors(name_or_path):
             tokenizer = load_tokenizer(name_or_path, revision)
-            model = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, **load_kwargs(revision))
+            model, info = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, output_loading_info=True, **load_kwargs(revision))
+        check_loaded(name_or_path, info)
         stored = getattr(model.config, SETTINGS_KEY, None) or {}
         summarizer = cls(model, tokenizer, stored.get("prefix", ""), stored.get("max_source_length", 1024), device)
         summarizer.identity = model_identity(name_or_path, model, revision)
