@@ -265,3 +265,21 @@ def test_the_byte_size_of_arrow_values_counts_lists_structs_and_dictionaries():
     assert list(value_bytes(pa.array(["xyz", "xyz", "q"]).dictionary_encode())) == [3, 3, 1]
     assert list(value_bytes(pa.array([{"a": "xy", "b": 1}, {"a": None, "b": 2}]))) == [10, 8]
     assert list(value_bytes(pa.array([["ab", "c"], ["dddd"]]).slice(1))) == [4]
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("max_page_bytes=-1", "max_page_bytes must be a whole number >= 1 or null (no limit), got -1"),
+    ("max_page_bytes=0", "max_page_bytes must be a whole number >= 1 or null (no limit), got 0"),
+    ("max_page_elements=-5", "max_page_elements must be a whole number >= 1, got -5"),
+    ("max_records_per_file=0", "max_records_per_file must be a whole number >= 1 or null (no limit), got 0"),
+])
+def test_page_budgets_that_are_not_positive_are_refused_when_the_config_loads(override, message):
+    from vnnews.config import load_config
+    from vnnews.dataset import DatasetConfig
+    from vnnews.inference import InferenceConfig
+
+    for cls in (InferenceConfig, DatasetConfig):
+        if cls is InferenceConfig and override.startswith("max_records"):
+            continue
+        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            load_config(cls, None, [override] + (["classifier=weak"] if cls is InferenceConfig else []))

@@ -92,6 +92,9 @@ class DatasetConfig:
         return {"segmenter": segmenter.name, "tone_style": getattr(segmenter, "tone_style", None), "max_line_chars": self.presegment_max_chars}
 
     def __post_init__(self) -> None:
+        from vnnews.ingest import IngestOptions
+
+        IngestOptions.from_config(self)  # page budgets: refused here, with their key
         if self.presegment is not None:
             from vnnews.text.segment import available_segmenters
 

@@ -110,7 +110,10 @@ class InferenceConfig:
 
     def __post_init__(self) -> None:
         check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead"), ("summarize_batch_tokens",))
+        from vnnews.ingest import IngestOptions
         from vnnews.machine import check_workers, torch_threads
+
+        IngestOptions.from_config(self)  # page budgets: refused here, with their key, not at the first page
 
         check_workers("segment_workers", self.segment_workers)
         if self.threads != "auto":

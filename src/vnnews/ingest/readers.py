@@ -65,6 +65,14 @@ class IngestOptions:
     max_page_lines: int | None = None  # lines of one page (the service sets its max_lines)
     follow_symlinks: bool = True  # links inside an input folder that point inside it (others are reported)
 
+    def __post_init__(self) -> None:
+        for name in ("max_page_bytes", "max_page_lines", "max_records"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{_KEYS.get(name, name)} must be a whole number >= 1 or null (no limit), got {value!r}")
+        if isinstance(self.max_page_elements, bool) or not isinstance(self.max_page_elements, int) or self.max_page_elements < 1:
+            raise ValueError(f"max_page_elements must be a whole number >= 1, got {self.max_page_elements!r}")
+
     @property
     def html_limits(self) -> HtmlLimits:
         return HtmlLimits(self.max_page_elements, self.max_page_lines)
@@ -78,6 +86,9 @@ class IngestOptions:
                  "max_page_elements": "max_page_elements", "follow_symlinks": "follow_symlinks"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
         return cls(**{**values, **overrides})
+
+
+_KEYS = {"max_records": "max_records_per_file"}  # the config key of an option named otherwise
 
 
 def _log_error(error: IngestError) -> None:

@@ -104,7 +104,7 @@ class ServeConfig:
         self.auth_token()  # a missing or empty token file is refused at start
         check_settings(
             self,
-            ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s", "encoder_batch_tokens"),
+            ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s", "encoder_batch_tokens", "max_page_elements"),
             ("summarize_batch_tokens",),
         )
         from vnnews.machine import check_workers
