@@ -46,3 +46,27 @@ def test_the_static_cache_gives_the_same_summaries(summarizer):
 
 def test_ctranslate2_on_a_gpu_runs_float16_or_int8_float16():
     assert gpu_compute_type("int8") == "int8_float16" and gpu_compute_type("none") == "float16"
+
+
+def test_a_model_asking_for_endless_generation_is_capped_by_vnnews_limits(trained_summarizer, tmp_path, caplog):
+    """An untrusted generation_config.json (min = max = 10^7 new tokens) cannot make
+    summarizing run for ever: the settings are lowered to GENERATION_CAPS at load, said
+    once, and per-call overrides past the caps are refused."""
+    import json
+    import shutil
+
+    from vnnews.models.summarizer import GENERATION_CAPS, Summarizer, check_generation
+
+    target = tmp_path / "s"
+    shutil.copytree(trained_summarizer[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    path = target / "generation_config.json"
+    generation = json.loads(path.read_text())
+    generation.update(min_new_tokens=10**7, max_new_tokens=10**7, num_beams=10**4)
+    path.write_text(json.dumps(generation))
+    with caplog.at_level("WARNING"):
+        model = Summarizer.from_pretrained(str(target), device="cpu")
+    g = model.model.generation_config
+    assert (g.max_new_tokens, g.min_new_tokens, g.num_beams) == (GENERATION_CAPS["max_new_tokens"], GENERATION_CAPS["max_new_tokens"], GENERATION_CAPS["num_beams"])
+    assert "generation setting max_new_tokens = 10000000 lowered to vnnews's limit 1024" in caplog.text
+    with pytest.raises(ValueError, match=r"generation.max_new_tokens: must be between 1 and 1024, got 100000"):
+        check_generation({"max_new_tokens": 100_000})

@@ -12,6 +12,7 @@ written by :mod:`vnnews.models.directory`; training lives in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from vnnews.models.loading import (
     model_identity,
     prepare_for_inference,
 )
+
+log = logging.getLogger(__name__)
 from vnnews.text.normalize import normalize_tone_marks
 
 # The lines the summarizer reads: the article's body and subheadings, in order.
@@ -100,13 +103,18 @@ class GenerationSettings:
     early_stopping: bool = True
 
 
+# vnnews's own ceiling on generation, whatever a model's generation_config.json or a caller
+# asks: a lead is a few sentences (VietNews' run to about 100 tokens), and a model from an
+# untrusted source saying min_new_tokens = max_new_tokens = 10^7 would generate for ever.
+GENERATION_CAPS: dict[str, int] = {"max_new_tokens": 1024, "min_new_tokens": 1024, "max_length": 2048, "min_length": 1024, "num_beams": 32}
+
 # Generation overrides users set, with the values they may take: (type, lowest, highest).
 _GENERATION_RANGES: dict[str, tuple[type, float | None, float | None]] = {
-    "num_beams": (int, 1, None),
-    "max_new_tokens": (int, 1, None),
-    "min_new_tokens": (int, 0, None),
-    "max_length": (int, 1, None),
-    "min_length": (int, 0, None),
+    "num_beams": (int, 1, GENERATION_CAPS["num_beams"]),
+    "max_new_tokens": (int, 1, GENERATION_CAPS["max_new_tokens"]),
+    "min_new_tokens": (int, 0, GENERATION_CAPS["min_new_tokens"]),
+    "max_length": (int, 1, GENERATION_CAPS["max_length"]),
+    "min_length": (int, 0, GENERATION_CAPS["min_length"]),
     "no_repeat_ngram_size": (int, 0, None),
     "encoder_no_repeat_ngram_size": (int, 0, None),
     "top_k": (int, 0, None),
@@ -152,6 +160,22 @@ def check_generation(overrides: dict[str, Any], key: str = "generation") -> None
             raise ValueError(f"{where}: must be {bounds}" + (" and not 0" if name == "temperature" else "") + f", got {value!r}")
 
 
+def cap_generation(generation_config: Any, where: str) -> None:
+    """Bring a loaded generation config within ``GENERATION_CAPS`` (a warning names each
+    setting lowered), and the minimum lengths within the maximum ones."""
+    if generation_config is None:
+        return
+    for name, cap in GENERATION_CAPS.items():
+        value = getattr(generation_config, name, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > cap:
+            log.warning("%s: generation setting %s = %s lowered to vnnews's limit %s", where, name, value, cap)
+            setattr(generation_config, name, cap)
+    for low, high in (("min_new_tokens", "max_new_tokens"), ("min_length", "max_length")):
+        lo, hi = getattr(generation_config, low, None), getattr(generation_config, high, None)
+        if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            setattr(generation_config, low, hi)
+
+
 class Summarizer(VnnewsModelMixin):
     """Writes a lead for each document. Load with ``from_pretrained`` from a directory
     written by ``vnnews train summarizer`` or a Hub id; ``save_pretrained`` and
@@ -163,6 +187,7 @@ class Summarizer(VnnewsModelMixin):
         self.model, self.device = prepare_for_inference(model, device) if prepare else (model, str(model.device))
         self.export: dict[str, Any] | None = None
         generation_config = getattr(self.model, "generation_config", None)
+        cap_generation(generation_config, f"{getattr(model.config, '_name_or_path', '') or 'the summarizer'}/generation_config.json")
         if generation_config is not None and generation_config.max_new_tokens is not None:
             # transformers writes its default max_length=20 beside our max_new_tokens and
             # then warns on every generate call; max_new_tokens is the setting that rules.
@@ -232,6 +257,7 @@ class Summarizer(VnnewsModelMixin):
         with load_errors(local):
             tokenizer = load_tokenizer(str(local))
             generation = GenerationConfig.from_pretrained(str(local))
+        cap_generation(generation, f"{local}/generation_config.json")
         with load_errors(local, f"{CT2_DIR}/model.bin"):
             generator = Ct2Generator(local / CT2_DIR, generation, tokenizer, device=device or "cpu", name=path, compute_type=compute_type, quantized=config["vnnews_export"].get("quantize"))
         stored = config.get(SETTINGS_KEY) or {}
