@@ -140,3 +140,28 @@ def test_weights_missing_from_the_file_refuse_the_model_naming_them(trained_clas
         save_file({k: v for k, v in weights.items() if k not in dropped}, target / "model.safetensors", metadata={"format": "pt"})
         with pytest.raises(ModelFileError, match=r"weights missing in model.safetensors for the architecture config.json describes: .*" + dropped[0].split(".")[-1]):
             load_model(str(target), device="cpu")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("segmenter=nope", r"/m/config.json: segmenter 'nope' is not one vnnews has \(none, underthesea, vncorenlp\)$"),
+        ("tone_style=sideways", r"/m/config.json: tone_style 'sideways' is not 'new', 'old' or null$"),
+        ("tokenizer_class=T5Tokenizer", r"/m: cannot encode a line with its segmenter and tokenizer \(AttributeError: "),
+        ("tokenizer_class=BertTokenizer", r"/m: cannot encode a line with its segmenter and tokenizer \("),
+    ],
+)
+def test_a_model_whose_line_encoding_cannot_work_is_refused_at_load(trained_classifier, tmp_path, damage, message):
+    import json
+    import re
+
+    target = tmp_path / "m"
+    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    key, value = damage.split("=")
+    name = "tokenizer_config.json" if key == "tokenizer_class" else "config.json"
+    data = json.loads((target / name).read_text())
+    data[key] = value
+    (target / name).write_text(json.dumps(data))
+    with pytest.raises(ModelFileError) as caught:
+        load_classifier(str(target), device="cpu")
+    assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)

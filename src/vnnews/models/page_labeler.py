@@ -321,6 +321,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         check_loaded(pretrained_model_name_or_path, info)
         with load_errors(pretrained_model_name_or_path):
             model.tokenizer = load_tokenizer(str(pretrained_model_name_or_path), revision)
+        model.check_line_encoding(str(pretrained_model_name_or_path))
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
         model.load_training_record(str(pretrained_model_name_or_path), revision)
         prepared, _ = prepare_for_inference(model, device)
@@ -345,6 +346,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
             model.load_state_dict(load_file(cached_file(path, HEAD_FILE, **kwargs)), strict=False, assign=True)
         with load_errors(path):
             model.tokenizer = load_tokenizer(path, revision)
+        model.check_line_encoding(path)
         model.export = config["vnnews_export"]
         onnx = Path(path) / ONNX_FILE
         model.identity = {"id": path, "revision": revision or (config["vnnews_export"].get("weights") if onnx.is_file() else None)}
@@ -603,6 +605,26 @@ saw a real page in training (unless self-training was on); sites laid out unlike
             texts = pages[p].texts
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
         return out[0] if single else out
+
+    def check_line_encoding(self, where: str) -> None:
+        """Refuse, at load, a model whose segmenter, tone style or tokenizer cannot encode a
+        line (a config naming an unknown segmenter, a tokenizer class that does not fit its
+        files): otherwise it would load and then fail every article."""
+        from vnnews.models.loading import ModelFileError
+        from vnnews.text.segment import available_segmenters
+
+        cfg = self.config
+        if cfg.segmenter not in available_segmenters():
+            raise ModelFileError(f"{where}/config.json: segmenter {cfg.segmenter!r} is not one vnnews has ({', '.join(available_segmenters())})")
+        if cfg.tone_style not in (None, "new", "old"):
+            raise ModelFileError(f"{where}/config.json: tone_style {cfg.tone_style!r} is not 'new', 'old' or null")
+        try:
+            ids = self.line_tokenizer("Khởi động.")
+        except Exception as exc:  # noqa: BLE001 - whatever fails here would fail every article
+            raise ModelFileError(f"{where}: cannot encode a line with its segmenter and tokenizer ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
+        vocab = getattr(getattr(self.encoder, "config", None), "vocab_size", None)
+        if not ids or not all(isinstance(i, int) for i in ids) or (vocab is not None and max(ids) >= vocab):
+            raise ModelFileError(f"{where}: its tokenizer gives ids outside the encoder's vocabulary ({max(ids, default=-1)} >= {vocab}): the tokenizer files do not belong to this model")
 
     @property
     def labels(self) -> list[str]:
