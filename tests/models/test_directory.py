@@ -119,3 +119,30 @@ def test_every_saved_file_is_readable_by_other_users(which, trained_classifier, 
     assert any(p.suffix == ".safetensors" for p in files)
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}
     assert oct((trained_classifier[0] / "model.safetensors").stat().st_mode & 0o777) == "0o644"  # as training wrote it
+
+
+def test_paths_in_free_text_of_any_pushed_file_are_scrubbed(trained_classifier, tmp_path):
+    """A directory someone edited by hand: paths inside a note in metrics.json, in
+    training_config.yaml and in what the card prints, POSIX, home-relative and Windows."""
+    import json
+    import shutil
+
+    from vnnews.hub import stage_model
+
+    source = tmp_path / "model"
+    shutil.copytree(trained_classifier[0], source, ignore=shutil.ignore_patterns("checkpoints"))
+    paths = ["/home/alice/crawl/2024", "/tmp/run/checkpoint-8", "C:\\Users\\bob\\data", "~alice/logs/run.txt", "../private/pages"]
+    metrics = json.loads((source / "metrics.json").read_text())
+    metrics["note"] = f"trained on {paths[0]} and {paths[2]}; best at {paths[1]}"
+    (source / "metrics.json").write_text(json.dumps(metrics))
+    with (source / "training_config.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"notes: 'pages from {paths[3]} and {paths[4]}, see https://huggingface.co/vinai/phobert-base-v2'\n")
+    staged = stage_model(source, "org/model", tmp_path / "out")
+    texts = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in staged if p.suffix in (".json", ".yaml", ".md", ".txt")}
+    for name, text in texts.items():
+        for path in paths + ["C:\\\\Users", "alice", "bob"]:
+            assert path not in text, (name, path)
+    assert "<local>" in texts["metrics.json"] and "<local>" in texts["training_config.yaml"]
+    assert "https://huggingface.co/vinai/phobert-base-v2" in texts["training_config.yaml"]
+    assert json.loads(texts["metrics.json"])["note"] == "trained on <local> and <local>; best at <local>"
+    assert load_model(str(tmp_path / "out"), device="cpu") is not None

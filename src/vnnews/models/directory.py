@@ -53,12 +53,6 @@ def public_config(value: Any) -> Any:
     return value
 
 
-# Files whose values may name a path of the training machine (the encoder's
-# ``_name_or_path``, the Trainer's ``best_checkpoint``, a tokenizer's ``name_or_path``).
-# Vocabulary files are left alone: their entries are tokens ("/>", "//"), not paths.
-_SCRUBBED_FILES = ("config.json", "metrics.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json")
-
-
 def _is_local_path(value: str) -> bool:
     """A string that names a place on this machine: absolute, home-relative or
     ``./``/``../`` with at least two components, or an existing path with a separator."""
@@ -81,14 +75,53 @@ def scrub_local_paths(value: Any) -> Any:
     return value
 
 
+# Paths inside free text (a note in metrics.json, a value in training_config.yaml, the
+# card): POSIX absolute paths not inside a URL (under a usual root such as /home or /tmp,
+# or of three components and more: an API route such as /v1/process stays), home-relative
+# paths (~/x, ~user/x), ./ and ../ paths, and Windows drive paths (C:\Users\..., also
+# JSON-escaped and with forward slashes).
+_PATH_IN_TEXT = re.compile(
+    r"""(?<![\w/.:~\\-])/(?:home|Users|root|tmp|mnt|media|data|srv|opt|var|work|scratch|private|Volumes|run|content|workspace)/[\w.+@%/-]*"""
+    r"""|(?<![\w/.:~\\-])/(?:[\w.+@%-]+/){2,}[\w.+@%-]*"""
+    r"""|(?<![\w/])~[\w.-]*/[^\s"'<>`|),;]+"""
+    r"""|(?<![\w/.])\.\.?/[^\s"'<>`|),;]+"""
+    r"""|\b[A-Za-z]:(?:\\\\|\\|/)[^\s"'<>`|,;]+"""
+)
+# Files that are vocabularies: their entries are tokens ("/>", "//", "../"), never paths.
+_VOCABULARY_FILES = frozenset({"vocab.txt", "bpe.codes", "merges.txt", "vocab.json", "tokenizer.json", "added_tokens.json"})
+
+
+def scrub_paths_in_text(text: str) -> str:
+    """``text`` with every local path it mentions (absolute, home-relative, relative with
+    ./ or ../, a Windows drive path) replaced by ``<local>``; URLs and Hub ids stay."""
+    return _PATH_IN_TEXT.sub("<local>", text)
+
+
+def _scrub_strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_strings(v) for v in value]
+    return scrub_paths_in_text(value) if isinstance(value, str) else value
+
+
 def _scrub_directory(out: Path) -> None:
-    for name in _SCRUBBED_FILES:
-        path = out / name
-        if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            clean = scrub_local_paths(data)
+    """Every text file to be published, scrubbed of local paths: JSON files value by value
+    (whole paths, then paths inside strings: still valid JSON), the others (YAML, the card,
+    text) as text. Vocabularies and binaries are left alone."""
+    for path in sorted(out.iterdir()):
+        if not path.is_file() or path.name in _VOCABULARY_FILES or path.suffix not in (".json", ".yaml", ".yml", ".md", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            data = json.loads(text)
+            clean = _scrub_strings(scrub_local_paths(data))
             if clean != data:
                 path.write_text(json.dumps(clean, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        else:
+            clean_text = scrub_paths_in_text(text)
+            if clean_text != text:
+                path.write_text(clean_text, encoding="utf-8")
 
 
 def _read_optional(name_or_path: str, filename: str, revision: str | None) -> str | None:
