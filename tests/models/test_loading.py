@@ -135,7 +135,8 @@ def test_weights_missing_from_the_file_refuse_the_model_naming_them(trained_clas
         target = tmp_path / name
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
         weights = load_file(target / "model.safetensors")
-        dropped = sorted(k for k in weights if ".layer.0." in k or ".layers.0." in k or ".block.0." in k)[:3]
+        # one small tensor (a norm's weights): within the parameter budget, so the names are checked
+        dropped = sorted((k for k in weights if ("norm" in k.lower()) and weights[k].dim() == 1), key=lambda k: weights[k].numel())[:1]
         assert dropped
         save_file({k: v for k, v in weights.items() if k not in dropped}, target / "model.safetensors", metadata={"format": "pt"})
         with pytest.raises(ModelFileError, match=r"weights missing in model.safetensors for the architecture config.json describes: .*" + dropped[0].split(".")[-1]):
@@ -165,3 +166,22 @@ def test_a_model_whose_line_encoding_cannot_work_is_refused_at_load(trained_clas
     with pytest.raises(ModelFileError) as caught:
         load_classifier(str(target), device="cpu")
     assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+
+
+def test_a_config_describing_more_parameters_than_the_weights_hold_is_refused_before_building(trained_classifier, trained_summarizer, tmp_path):
+    """Within every size bound, but 200 layers of width 4,096 beside a tiny weights file:
+    refused from the meta-device count, before transformers allocates (and randomly fills)
+    tens of billions of numbers."""
+    import json
+
+    for source, name, changes in (
+        (trained_classifier[0], "c", {"num_hidden_layers": 200, "hidden_size": 4096, "intermediate_size": 16384, "num_attention_heads": 32}),
+        (trained_summarizer[0], "s", {"num_layers": 200, "num_decoder_layers": 200, "d_model": 4096, "d_ff": 16384}),
+    ):
+        target = tmp_path / name
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
+        config = json.loads((target / "config.json").read_text())
+        (config["encoder"] if "encoder" in config else config).update(changes)
+        (target / "config.json").write_text(json.dumps(config))
+        with pytest.raises(ModelFileError, match=r"config.json: describes a model of [\d,]+ parameters, its weights hold [\d,]+: refused before building it"):
+            load_model(str(target), device="cpu")

@@ -245,6 +245,45 @@ def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
         _check_safetensors(path)
 
 
+def stored_elements(root: str | os.PathLike[str]) -> int | None:
+    """Numbers the safetensors files of a local directory hold (from their headers, which
+    :func:`check_model_dir` has checked); None for a Hub id or a directory without them."""
+    import json
+    import math
+    import struct
+
+    files = sorted(Path(root).glob("*.safetensors")) if Path(root).is_dir() else []
+    if not files:
+        return None
+    total = 0
+    for path in files:
+        with path.open("rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(n))
+        total += sum(math.prod(entry["shape"]) for key, entry in header.items() if key != "__metadata__")
+    return total
+
+
+def check_parameter_budget(root: str | os.PathLike[str], build: Any) -> None:
+    """Refuse, before any memory is given to it, a model whose config describes more
+    parameters than its weights files hold: ``build()`` makes the model on the meta device
+    (no memory), its parameters are counted (tied ones once) and compared with the
+    headers. Otherwise transformers would allocate and randomly fill what is missing."""
+    import torch
+
+    held = stored_elements(root)
+    if held is None:
+        return
+    with torch.device("meta"):
+        model = build()
+    wanted = sum(p.numel() for p in model.parameters())
+    if wanted > held * 1.01 + 1024:
+        raise ModelFileError(
+            f"{Path(root) / 'config.json'}: describes a model of {wanted:,} parameters, its weights hold {held:,}: refused before building it "
+            "(a config that does not belong to these weights)"
+        )
+
+
 def printable_key(key: str) -> str:
     return repr(key[:80])
 

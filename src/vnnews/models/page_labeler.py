@@ -298,6 +298,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         from vnnews.models.loading import (
             check_loaded,
             check_model_dir,
+            check_parameter_budget,
             load_errors,
             load_kwargs,
             load_tokenizer,
@@ -316,6 +317,9 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
             raise ValueError(f"{pretrained_model_name_or_path} is not a vnnews page labeller (model_type {model_type!r}, expected {PAGE_MODEL_TYPE!r})")
         if isinstance(config, dict) and config.get("vnnews_export"):
             return cls._from_export(str(pretrained_model_name_or_path), config, revision)
+        with load_errors(pretrained_model_name_or_path, "config.json"):
+            settings = config if not isinstance(config, dict) else PageLabelerConfig(**{k: v for k, v in config.items() if k not in ("model_type", "transformers_version", "architectures")})
+            check_parameter_budget(pretrained_model_name_or_path, lambda: cls(settings))
         with load_errors(pretrained_model_name_or_path):
             model, info = super().from_pretrained(pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs)
         check_loaded(pretrained_model_name_or_path, info)

@@ -23,6 +23,7 @@ from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.loading import (
     check_loaded,
     check_model_dir,
+    check_parameter_budget,
     load_errors,
     load_kwargs,
     load_tokenizer,
@@ -233,6 +234,10 @@ class Summarizer(VnnewsModelMixin):
             config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
         if config.get("vnnews_export"):
             return cls._from_export(str(name_or_path), config, device, revision, compute_type)
+        with load_errors(name_or_path, "config.json"):
+            from transformers import AutoConfig
+
+            check_parameter_budget(name_or_path, lambda: AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(str(name_or_path))))
         with load_errors(name_or_path):
             tokenizer = load_tokenizer(name_or_path, revision)
             model, info = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, output_loading_info=True, **load_kwargs(revision))
