@@ -158,3 +158,14 @@ def _help(command: str) -> str:
 def test_version_is_the_one_the_docs_name_as_current():
     out = subprocess.run([sys.executable, "-m", "vnnews", "--version"], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "vnnews 0.2.0"  # the docs call the retired line-pair format "vnnews 0.1"
+
+
+@pytest.mark.parametrize("args", [
+    ["extract", "{long}"], ["build-dataset", "{long}", "-o", "{tmp}/ds"], ["train", "classifier", "--config", "{long}"], ["weak-label", "{long}"],
+    ["ingest", "{long}", "-o", "{tmp}/a.jsonl"], ["infer", "{long}", "-o", "{tmp}/o.jsonl", "--classifier", "weak"],
+])
+def test_a_path_with_a_component_over_255_bytes_is_one_line(args, tmp_path, capsys):
+    long = "ả" * 150  # 300 bytes in UTF-8: over every Linux file system's 255
+    code = main([a.format(long=long, tmp=tmp_path) for a in args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "File name too long" in err[0] and "Traceback" not in err[0], err

@@ -62,6 +62,15 @@ def _flag_overrides(**flags: object) -> list[str]:
     return [f"{k}={v}" for k, v in flags.items() if v is not None]
 
 
+def _short_path(name: Any) -> str:
+    """A path for a one-line message: printable, and a very long one cut in the middle
+    with its length said."""
+    from vnnews.ingest.article import printable
+
+    text = printable(os.fsdecode(name) if isinstance(name, (bytes, os.PathLike)) else str(name))
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
+
+
 def _fail(message: str) -> int:
     print(f"vnnews: error: {message}", file=sys.stderr)
     return 2
@@ -966,6 +975,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except MissingExtra as exc:  # an optional dependency: one line naming the extra
         return _fail(str(exc))
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # a path the system refuses (a name over 255 bytes, a loop of links, no permission):
+        # one line naming it, as for any other bad input; -v shows the traceback
+        logging.getLogger(__name__).debug("failed on %s", exc.filename, exc_info=True)
+        return _fail(f"{_short_path(exc.filename)}: {exc.strerror or type(exc).__name__}")
     except KeyboardInterrupt:
         hint = INTERRUPTED.get(args.command, "")
         print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
