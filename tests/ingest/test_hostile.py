@@ -283,3 +283,42 @@ def test_page_budgets_that_are_not_positive_are_refused_when_the_config_loads(ov
             continue
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             load_config(cls, None, [override] + (["classifier=weak"] if cls is InferenceConfig else []))
+
+
+def test_a_page_of_too_many_lines_is_one_error_before_it_is_cleaned(tmp_path):
+    (tmp_path / "huge.txt").write_text("dòng\n" * 1_500_000, encoding="utf-8")  # 9 MB, 1.5M lines
+    (tmp_path / "good.txt").write_text("Bài một\nNội dung", encoding="utf-8")
+    (tmp_path / "r.jsonl").write_text(json.dumps({"id": "s", "title": "T", "body": ["x"] * 60_000}) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    articles, errors = read([tmp_path])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [a.id for a in articles] == ["good"]
+    assert sorted((os.path.basename(e.source), e.cause) for e in errors) == [
+        ("huge.txt", "page too large: more than 50,000 lines (max_page_lines): skipped (raise max_page_lines to read it)"),
+        ("r.jsonl", "page too large: more than 50,000 lines (max_page_lines): skipped (raise max_page_lines to read it)"),
+    ]
+    assert peak < 200 << 20  # the 1.5M lines never became Line objects
+    with pytest.raises(IngestError, match="more than 10 lines"):
+        article_from_content("a", "mem", lines=["x"] * 11, options=IngestOptions(max_page_lines=10))
+    articles, errors = read([tmp_path / "huge.txt"], options=IngestOptions(max_page_lines=None))
+    assert len(articles[0].lines) == 1_500_000 and not errors  # no limit when asked
+
+
+def test_random_bytes_named_jsonl_are_one_error_saying_the_file_is_not_jsonl(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    (tmp_path / "noise.jsonl").write_bytes(bytes(rng.randrange(256) for _ in range(200_000)))  # ~780 chance newlines
+    (tmp_path / "few.jsonl").write_bytes(b"\x00\x01garbage\n\xff\xfe more\n")
+    (tmp_path / "ok.jsonl").write_text("{broken\n" + json.dumps({"id": "k", "text": "Bài"}) + "\n[1\n", encoding="utf-8")
+    articles, errors = read([tmp_path])
+    assert [a.id for a in articles] == ["k"]
+    by_file = {}
+    for e in errors:
+        by_file.setdefault(os.path.basename(e.source), []).append(e)
+    (noise,) = by_file["noise.jsonl"]
+    assert noise.cause.startswith("not a JSONL file: its first 5 lines are not JSON records (line 1: ") and noise.cause.endswith("); skipped")
+    (few,) = by_file["few.jsonl"]
+    assert few.cause.startswith("not a JSONL file: its first 2 lines are not JSON records")
+    assert [(e.line, e.cause.split(":")[0]) for e in by_file["ok.jsonl"]] == [(1, "malformed JSON"), (3, "malformed JSON")]  # a JSONL file with bad lines: each named

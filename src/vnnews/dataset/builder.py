@@ -45,7 +45,16 @@ from vnnews.dataset.features import (
     summarization_row,
 )
 from vnnews.dataset.splits import SPLITS, SplitRatios, assign_split
-from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, IngestError, IngestOptions, Unit, first_of_each_id, plan_shards, read_file
+from vnnews.ingest import (
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_PAGE_LINES,
+    IngestError,
+    IngestOptions,
+    Unit,
+    first_of_each_id,
+    plan_shards,
+    read_file,
+)
 from vnnews.labels import LABELS, AnnotationError, apply_gold, load_gold, weak_label_article
 from vnnews.outputs import recover_dir
 
@@ -70,6 +79,7 @@ class DatasetConfig:
     max_records_per_file: int | None = None  # read only the first N records of each JSONL file (samples, demos)
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error, the rest is read)
     max_page_elements: int = 200_000  # HTML elements of one page
+    max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (past it: an error, the rest is read)
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
     # Word-segment every line for the page labeller while building (in the build's worker
     # processes), so training only tokenizes: a segmenter name ("underthesea") or None

@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from vnnews.inference.records import article_record, error_record, summary_document
 from vnnews.inference.store import PartStore, merge
-from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, Article
+from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PAGE_LINES, Article
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class InferenceConfig:
     max_records_per_file: int | None = None  # read only the first N records of each JSONL input
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # one page file or JSONL line, decompressed (past it: an error record)
     max_page_elements: int = 200_000  # HTML elements of one page
+    max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (past it: an error, the rest is read)
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
     device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
     progress: bool = True

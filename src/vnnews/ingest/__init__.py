@@ -5,6 +5,7 @@ from vnnews.ingest.decode import DecodeError, decode_bytes
 from vnnews.ingest.html import html_to_lines
 from vnnews.ingest.readers import (
     DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_PAGE_LINES,
     IngestOptions,
     Unit,
     article_from_content,
@@ -19,6 +20,7 @@ from vnnews.ingest.readers import (
 
 __all__ = [
     "DEFAULT_MAX_PAGE_BYTES",
+    "DEFAULT_MAX_PAGE_LINES",
     "Article",
     "DecodeError",
     "IngestError",

@@ -48,6 +48,7 @@ URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the pag
 def is_url(item: object) -> bool:
     """An input given as a URL (``https://...``), which vnnews refuses: it never fetches."""
     return isinstance(item, str) and bool(_URL.match(item))
+DEFAULT_MAX_PAGE_LINES = 50_000  # real pages have a few thousand at most; 1.5M lines cost 2 GB and make one 100 MB record
 DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
 
 
@@ -62,7 +63,7 @@ class IngestOptions:
     max_records: int | None = None  # JSONL: stop after the first N records of each file (samples, demos)
     max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES  # a page file, or one JSONL line, once decompressed
     max_page_elements: int = 200_000  # HTML elements of one page
-    max_page_lines: int | None = None  # lines of one page (the service sets its max_lines)
+    max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (the service sets its max_lines)
     follow_symlinks: bool = True  # links inside an input folder that point inside it (others are reported)
 
     def __post_init__(self) -> None:
@@ -83,7 +84,7 @@ class IngestOptions:
         ``max_page_bytes``, ``max_page_elements``, ``follow_symlinks``: each where the
         config has it), then ``overrides``. One reading of those keys for every command."""
         names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
-                 "max_page_elements": "max_page_elements", "follow_symlinks": "follow_symlinks"}
+                 "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
         return cls(**{**values, **overrides})
 
@@ -117,8 +118,17 @@ def _stem_id(rel: Path) -> str:
     return printable((rel.parent / name).as_posix() if rel.parent != Path(".") else name)
 
 
+def _check_lines(count: int, options: IngestOptions) -> None:
+    if options.max_page_lines is not None and count > options.max_page_lines:
+        raise PageTooLarge(f"more than {options.max_page_lines:,} lines (max_page_lines): skipped (raise max_page_lines to read it)")
+
+
 def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
-    return [Line(t) for t in normalize(text, tone_style=options.tone_style).split("\n") if t]
+    if options.max_page_lines is not None and text.count("\n") > options.max_page_lines:  # before cleaning costs anything
+        _check_lines(sum(1 for t in text.split("\n") if t.strip()), options)
+    lines = [Line(t) for t in normalize(text, tone_style=options.tone_style).split("\n") if t]
+    _check_lines(len(lines), options)
+    return lines
 
 
 def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None = None) -> tuple[list[Line], dict[str, Any]]:
@@ -156,6 +166,7 @@ def structured_lines(record: dict[str, Any], options: IngestOptions) -> list[Lin
     lines = [Line(t, label="title") for t in title] + [Line(t, label="lead") for t in lead]
     body_lines = [Line(t, label="body") for t in body]
     caption_lines = [Line(t, label="caption") for t in captions]
+    _check_lines(len(lines) + len(body_lines) + len(caption_lines), options)
     return lines + body_lines[:1] + caption_lines + body_lines[1:]
 
 
@@ -193,7 +204,10 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
             raise IngestError(source, f"unparseable HTML: {_bad_content(exc)}") from None
         meta.update(html_meta)
     else:
-        lines = _lines_from_text(text, options)
+        try:
+            lines = _lines_from_text(text, options)
+        except PageTooLarge as exc:
+            raise IngestError(source, _bad_content(exc)) from None
     if not lines:
         raise IngestError(source, "no text left after cleaning")
     return Article(article_id, source, lines, meta)
@@ -217,6 +231,7 @@ def article_from_content(
             found, html_meta = _lines_from_html(html, options)
             meta.update(html_meta, format="html")
         elif lines is not None:
+            _check_lines(len(lines), options)
             found = [line for t in lines for line in _lines_from_text(t.replace("\n", " "), options)]
             meta["format"] = "lines"
         else:
@@ -303,38 +318,75 @@ def _read_jsonl(
             on_error(IngestError(str(path), exc.cause, exc.line))
 
 
+NOT_JSONL_AFTER = 5  # lines that all fail to parse, with none read, before a file is called not JSONL
+
+
 def _jsonl_records(path: Path, gz: bool, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
+    """Records of one JSONL file. A file whose first ``NOT_JSONL_AFTER`` lines (or all of
+    them, if fewer) are none of them JSON is not JSONL (random bytes, a binary named
+    .jsonl): one error says so and the file is skipped, instead of one error per chance
+    newline."""
     k, n = part
+    pending: list[IngestError] = []  # the unreadable lines before the first readable one
+    parsed = 0
     for lineno, data, problem in iter_lines(path, gz, options.max_page_bytes):
         if options.max_records is not None and lineno > options.max_records:
             break
         if (lineno - 1) % n != k:
             continue
-        if data is None:
-            on_error(IngestError(str(path), problem or "unreadable line", lineno))
+        record, error = _parse_line(path, lineno, data, problem)
+        if error is not None:
+            if parsed:
+                on_error(error)
+                continue
+            pending.append(error)
+            if len(pending) >= NOT_JSONL_AFTER:
+                on_error(_not_jsonl(path, pending))
+                return
             continue
-        if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        if not data.strip():
+        if record is _BLANK:
             continue
-        try:
-            record = json.loads(data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            on_error(IngestError(str(path), f"not UTF-8 (JSON must be): {exc.reason}", lineno))
-            continue
-        except json.JSONDecodeError as exc:
-            on_error(IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno))
-            continue
-        except RecursionError:
-            on_error(IngestError(str(path), "JSON nested too deeply to read", lineno))
-            continue
-        except ValueError as exc:  # e.g. an integer of more digits than Python converts
-            on_error(IngestError(str(path), f"unreadable JSON: {exc}", lineno))
-            continue
+        if not parsed:
+            parsed = 1
+            for earlier in pending:
+                on_error(earlier)
+            pending = []
         try:
             yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
         except IngestError as exc:
             on_error(exc)
+    if pending:
+        if len(pending) > 1:
+            on_error(_not_jsonl(path, pending))
+        else:
+            on_error(pending[0])
+
+
+_BLANK = object()
+
+
+def _not_jsonl(path: Path, errors: list[IngestError]) -> IngestError:
+    return IngestError(str(path), f"not a JSONL file: its first {len(errors)} lines are not JSON records (line {errors[0].line}: {errors[0].cause}); skipped")
+
+
+def _parse_line(path: Path, lineno: int, data: bytes | None, problem: str | None) -> tuple[Any, IngestError | None]:
+    """One JSONL line as a value (``_BLANK`` for an empty line), or the error it is."""
+    if data is None:
+        return None, IngestError(str(path), problem or "unreadable line", lineno)
+    if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        return _BLANK, None
+    try:
+        return json.loads(data.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        return None, IngestError(str(path), f"not UTF-8 (JSON must be): {exc.reason}", lineno)
+    except json.JSONDecodeError as exc:
+        return None, IngestError(str(path), f"malformed JSON: {exc.msg} at column {exc.colno}", lineno)
+    except RecursionError:
+        return None, IngestError(str(path), "JSON nested too deeply to read", lineno)
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return None, IngestError(str(path), f"unreadable JSON: {exc}", lineno)
 
 
 def _read_parquet(path: Path, stem: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1)) -> Iterator[Article]:
