@@ -113,3 +113,71 @@ def test_the_built_and_the_pushed_dataset_load_the_hugging_face_way(tmp_path, ra
             for split in ours:
                 assert loaded[split].features == ours[split].features  # ClassLabel names kept
                 assert loaded[split].to_list() == ours[split].to_list()
+
+
+# ---------------------------------------------------------------- licences (issue 34)
+def _with_config(source, tmp_path, **changes):
+    import shutil
+
+    import yaml
+
+    target = tmp_path / "m"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
+    path = target / "training_config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return target
+
+
+def _front_matter(card_path):
+    import yaml
+
+    text = card_path.read_text(encoding="utf-8")
+    return yaml.safe_load(text[4 : text.index("\n---", 4)])
+
+
+def test_the_card_licence_follows_the_base_model(trained_classifier, tmp_path):
+    from vnnews.hub import stage_model
+
+    model = _with_config(trained_classifier[0], tmp_path, base_model="vinai/phobert-base-v2", license=None)
+    staged = stage_model(model, "org/m", tmp_path / "out")
+    meta = _front_matter(tmp_path / "out" / "README.md")
+    assert meta["license"] == "agpl-3.0" and meta["base_model"] == "vinai/phobert-base-v2"
+    card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "Licence: **agpl-3.0**, the licence of the base model (vinai/phobert-base-v2)" in card and "VietNews" in card
+    assert staged
+
+
+def test_push_refuses_an_unknown_or_contradicted_licence_unless_one_is_given(trained_classifier, tmp_path, capsys):
+    unknown = _with_config(trained_classifier[0], tmp_path, base_model=str(tmp_path / "no-card-base"), license=None)
+    assert main(["push", "model", str(unknown), "--repo-id", "org/m", "--dry-run", str(tmp_path / "a")]) == 2
+    assert "the model's licence is unknown" in capsys.readouterr().err and not (tmp_path / "a").exists()
+    assert main(["push", "model", str(unknown), "--repo-id", "org/m", "--dry-run", str(tmp_path / "b"), "--license", "mit"]) == 0
+    assert _front_matter(tmp_path / "b" / "README.md")["license"] == "mit"
+    capsys.readouterr()
+    contradicted = _with_config(unknown, tmp_path / "c", base_model="vinai/phobert-base-v2", license="apache-2.0")
+    assert main(["push", "model", str(contradicted), "--repo-id", "org/m", "--dry-run", str(tmp_path / "d")]) == 2
+    assert "says license apache-2.0, but its base model vinai/phobert-base-v2 is agpl-3.0" in capsys.readouterr().err
+
+
+def test_tiny_bases_and_replicas_carry_the_licence_a_model_trained_from_them_inherits(tiny_phobert):
+    from vnnews.models.licences import BASE_LICENCES, base_licence
+
+    assert base_licence(str(tiny_phobert)) == "apache-2.0"
+    assert BASE_LICENCES["vinai/phobert-base-v2"] == "agpl-3.0" and BASE_LICENCES["vinai/phobert-base"] == "mit"
+
+
+def test_push_to_hub_at_the_end_of_training_checks_the_licence_before_creating_anything(trained_classifier, tmp_path, monkeypatch):
+    from huggingface_hub import HfApi
+
+    from vnnews.models import load_model
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda *a, **kw: pytest.fail("nothing may be created before the licence is known"))
+    model = load_model(str(_with_config(trained_classifier[0], tmp_path, base_model="<local>", license=None)), device="cpu")
+    with pytest.raises(ValueError, match="the model's licence is unknown"):
+        model.push_to_hub("org/m")

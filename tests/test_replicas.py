@@ -31,6 +31,9 @@ def test_a_replica_matches_the_published_format(name, tmp_path, capsys):
     assert main(["make-replica", name, str(out)]) == 0
     assert f"use it where the Hub id goes: base_model={out}" in capsys.readouterr().out
     assert replica_problems(name, out) == []
+    from vnnews.models.licences import base_licence
+
+    assert base_licence(str(out)) == {"phobert-base-v2": "agpl-3.0", "vit5-base": "mit"}[name]  # the published model's, inherited by what trains from it
     config = json.loads((out / "config.json").read_text())
     assert config["architectures"] == REPLICAS[name].config["architectures"]
     tokenizer = AutoTokenizer.from_pretrained(str(out))

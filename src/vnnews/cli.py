@@ -454,13 +454,17 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     try:
         if args.dry_run:
-            stage = hub.dry_run(args.what, args.dir, args.repo_id, args.dry_run)
+            stage = hub.dry_run(args.what, args.dir, args.repo_id, args.dry_run, args.license)
             total = sum(p.stat().st_size for p in stage)
             for path in stage:
                 print(f"{path.stat().st_size:>12,}  {path.relative_to(args.dry_run)}")
             print(f"dry run: {len(stage)} files, {total:,} bytes would go to {args.repo_id} ({'private' if args.private else 'public'}); nothing uploaded. Files in {args.dry_run}")
             return 0
-        url = hub.push_model(args.dir, args.repo_id, private=args.private, revision=args.revision) if args.what == "model" else hub.push_dataset(args.dir, args.repo_id, private=args.private)
+        url = (
+            hub.push_model(args.dir, args.repo_id, private=args.private, revision=args.revision, licence=args.license)
+            if args.what == "model"
+            else hub.push_dataset(args.dir, args.repo_id, private=args.private)
+        )
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
         return _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - network, authentication, Hub errors: one line, the traceback with -v
@@ -889,6 +893,7 @@ def _add_push(sub: Any) -> None:
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--revision", metavar="BRANCH", help="model: push to this branch (created when missing) instead of main")
     p.add_argument("--dry-run", metavar="OUT", help="write the files that would be uploaded into OUT; upload nothing")
+    p.add_argument("--license", metavar="SPDX-ID", help="model: the licence of the card (e.g. agpl-3.0, mit); needed when the model's own is unknown or contradicts its base model's")
     p.set_defaults(func=cmd_push)
 
 

@@ -13,41 +13,48 @@ from typing import Any
 from huggingface_hub import HfApi
 
 
-def _trained_model(model_dir: str | os.PathLike[str]) -> Any:
+def _trained_model(model_dir: str | os.PathLike[str], licence: str | None = None) -> Any:
     """The model at ``model_dir`` loaded by its class on the CPU, to stage or push; ValueError
-    for a local directory without safetensors weights or that is not a vnnews model."""
+    for a local directory without safetensors weights, that is not a vnnews model, or whose
+    licence is unknown or contradicts its base model's (``licence`` given: that one)."""
     from vnnews.models import load_model
 
     model_dir = Path(model_dir)
     if model_dir.exists() and not (model_dir / "model.safetensors").is_file():
         raise ValueError(f"{model_dir} has no model.safetensors (vnnews publishes safetensors weights only)")
-    return load_model(str(model_dir), device="cpu")
+    from vnnews.models.licences import check_licence
+
+    model = load_model(str(model_dir), device="cpu")
+    check_licence(model, str(model_dir), licence)
+    return model
 
 
-def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
+def stage_model(model_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str], licence: str | None = None) -> list[Path]:
     """Write into ``out_dir`` exactly the files ``push_model`` uploads: the model loaded
     by its class and staged as ``model.push_to_hub(repo_id)`` stages it (weights, configs,
     tokenizer, training config, metrics, the card naming ``repo_id``). ValueError for a
-    directory that is not a vnnews model or has no safetensors weights."""
-    return _trained_model(model_dir).stage_for_hub(out_dir, repo_id)
+    directory that is not a vnnews model, has no safetensors weights, or whose licence is
+    unknown (``licence``: the one to publish it under)."""
+    return _trained_model(model_dir, licence).stage_for_hub(out_dir, repo_id)
 
 
 def push_model(
-    model_dir: str | os.PathLike[str], repo_id: str, private: bool = False, token: str | None = None, revision: str | None = None
+    model_dir: str | os.PathLike[str], repo_id: str, private: bool = False, token: str | None = None, revision: str | None = None, licence: str | None = None
 ) -> str:
     """Upload a model directory written by ``vnnews train`` through its model class's
-    ``push_to_hub``, in one commit. Returns the model's URL."""
-    _trained_model(model_dir).push_to_hub(repo_id, private=private, token=token, revision=revision)
+    ``push_to_hub``, in one commit (``licence``: the card's, when the model's own is
+    unknown or wrong). Returns the model's URL."""
+    _trained_model(model_dir, licence).push_to_hub(repo_id, private=private, token=token, revision=revision)
     return f"https://huggingface.co/{repo_id}" + (f"/tree/{revision}" if revision else "")
 
 
-def dry_run(what: str, source_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
+def dry_run(what: str, source_dir: str | os.PathLike[str], repo_id: str, out_dir: str | os.PathLike[str], licence: str | None = None) -> list[Path]:
     """Write into ``out_dir`` (new or empty) exactly what ``vnnews push what`` would
     upload, and upload nothing. Returns the files written."""
     target = Path(out_dir)
     if target.exists() and any(target.iterdir()):
         raise FileExistsError(f"{target} is not empty; give an empty or new directory for --dry-run")
-    return stage_model(source_dir, repo_id, target) if what == "model" else stage_dataset(source_dir, target)
+    return stage_model(source_dir, repo_id, target, licence) if what == "model" else stage_dataset(source_dir, target)
 
 
 def stage_dataset(dataset_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> list[Path]:

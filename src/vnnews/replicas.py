@@ -191,6 +191,13 @@ def make_replica(name: str, out_dir: str | os.PathLike[str], corpus: Iterable[st
     torch.manual_seed(seed)
     model = auto.from_config(config)
     model.save_pretrained(str(out), safe_serialization=True)
+    from vnnews.models.licences import BASE_LICENCES
+    from vnnews.tiny import write_base_card
+
+    # stands for the published model, so a model trained from it carries that model's licence
+    licence = BASE_LICENCES.get(replica.hub_id)
+    if licence:
+        write_base_card(out, licence, f"Random-weight replica of {replica.hub_id} made by `vnnews make-replica` (config and tokenizer format of the published model, whose licence this card repeats).")
     return out
 
 

@@ -104,6 +104,7 @@ def make_tiny_classifier(
     )
     torch.manual_seed(seed)
     RobertaForMaskedLM(config).save_pretrained(str(out), safe_serialization=True)
+    write_base_card(out, "apache-2.0", "A tiny random-weight PhoBERT-format encoder made by `vnnews make-tiny` (vnnews' own, Apache-2.0).")
     return out
 
 
@@ -159,4 +160,10 @@ def make_tiny_summarizer(
     torch.manual_seed(seed)
     T5ForConditionalGeneration(config).save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
+    write_base_card(out, "apache-2.0", "A tiny random-weight ViT5-format model made by `vnnews make-tiny` (vnnews' own, Apache-2.0).")
     return out
+
+
+def write_base_card(out: Path, licence: str, text: str) -> None:
+    """A README.md whose ``license:`` a model trained from this base inherits (``vnnews.models.card.base_licence``)."""
+    (Path(out) / "README.md").write_text(f"---\nlicense: {licence}\n---\n\n{text}\n", encoding="utf-8")

@@ -14,9 +14,25 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from vnnews.models.directory import PLACEHOLDER, is_hub_id
+from vnnews.models.directory import PLACEHOLDER
+from vnnews.models.licences import UNKNOWN_LICENCE, base_licence, is_hub_id, model_licence
 
 VIETNEWS = "VietNews (Nguyen et al., 2019; github.com/ThanhChinhBK/vietnews): its licence terms apply to models trained on it"
+
+def licence_section(config: dict[str, Any], data: str) -> str:
+    """The card's licence paragraph: the model's licence, where it comes from, and the
+    terms of its training data (``data``)."""
+    licence = model_licence(config)
+    base = str(config.get("base_model") or "")
+    shown_base = base if is_hub_id(base) else "a local base model"
+    if licence is None:
+        head = (f"Licence: **unknown**. The licence of the base model ({shown_base}) could not be determined: set `license` "
+                "when training, or give `--license` to `vnnews push`.")
+    elif config.get("license"):
+        head = f"Licence: **{licence}**, as set in the training config (the base model, {shown_base}, is {base_licence(base) or 'of unknown licence'})."
+    else:
+        head = f"Licence: **{licence}**, the licence of the base model ({shown_base}), which a fine-tuned model carries."
+    return f"## Licence\n\n{head} Training data: {data}"
 
 
 def card_data(
@@ -46,7 +62,8 @@ def card_data(
     ]
     return ModelCardData(
         language=["vi"],
-        license=config.get("license") or "apache-2.0",
+        license=model_licence(config) or "other",
+        license_name=None if model_licence(config) else UNKNOWN_LICENCE,
         library_name="vnnews",
         tags=["vnnews", *tags],
         base_model=base if is_hub_id(base) else None,

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from vnnews.config import load_yaml
+from vnnews.models.licences import is_hub_id
 from vnnews.outputs import make_readable
 
 TRAINING_CONFIG = "training_config.yaml"
@@ -31,12 +32,6 @@ PLACEHOLDER = "PATH_OR_HUB_ID"
 # What goes to the Hub: weights (safetensors only), configs, tokenizer files, card,
 # metrics and training config. Never checkpoints/, pickles or evaluation output.
 HUB_FILE_SUFFIXES = (".json", ".safetensors", ".txt", ".codes", ".model", ".yaml", ".md")
-_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
-
-
-def is_hub_id(name: str) -> bool:
-    """``org/name`` that is not a local path: what a card may name as a base model."""
-    return bool(_HUB_ID.fullmatch(name)) and not Path(name).exists()
 
 
 def public_config(value: Any) -> Any:
@@ -149,7 +144,13 @@ class VnnewsModelMixin:
     training_record: dict[str, Any]
 
     def set_training_record(self, config: dict[str, Any], metrics: dict[str, Any]) -> None:
-        """Attach what the recipe knows (its config, the metrics), written by ``save_pretrained``."""
+        """Attach what the recipe knows (its config, the metrics), written by ``save_pretrained``.
+        A licence left unset is resolved from the base model now, while its path is known (the
+        published config names a local base only as ``<local>``)."""
+        if not config.get("license"):
+            from vnnews.models.licences import base_licence
+
+            config = {**config, "license": base_licence(str(config.get("base_model") or ""))}
         self.training_record = {"config": public_config(config), "metrics": metrics}
 
     def load_training_record(self, name_or_path: str, revision: str | None = None) -> None:
@@ -204,14 +205,19 @@ class VnnewsModelMixin:
         token: str | None = None,
         commit_message: str | None = None,
         create_pr: bool = False,
+        license: str | None = None,  # noqa: A002 - the Hub's and ModelCardData's name for it
     ) -> str:
         """Publish the model to the Hub in one commit: the directory ``save_pretrained``
         writes, with the card naming ``repo_id``. ``revision``: a branch, created when
         missing. The token comes from ``token``, ``HF_TOKEN`` or a ``hf auth login``
         session, through huggingface_hub; vnnews never prints or stores it. Returns
-        the commit's URL."""
+        the commit's URL. ``license``: the card's, where the model's own is unknown or
+        contradicts its base model's (otherwise refused, before anything is created)."""
         from huggingface_hub import HfApi
 
+        from vnnews.models.licences import check_licence
+
+        check_licence(self, repo_id, license)  # before anything is created on the Hub
         api = HfApi(token=token)
         repo_id = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True).repo_id
         if revision:

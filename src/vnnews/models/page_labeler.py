@@ -47,7 +47,7 @@ from vnnews.cancel import check_stop
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
-from vnnews.models.card import VIETNEWS, card_data, render
+from vnnews.models.card import VIETNEWS, card_data, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool
 from vnnews.text.normalize import word_key
@@ -404,6 +404,8 @@ docs/classifier.md has the figures of the published recipe).
 Composed pages wrap VietNews articles ({VIETNEWS}) in generated sites and layouts, rendered as HTML or text dumps;
 seed pages are hand-labelled. DOM and candidate features were dropped on {float(config.get("dom_dropout", 0.0)):.0%} of
 training pages. Self-training lines: {metrics.get("self_training_lines", 0)}. Full config: `training_config.yaml`.
+
+{licence_section(config, "the VietNews articles inside the composed pages keep VietNews' terms; the bundled seed pages are the vnnews project's")}
 
 ## Usage
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from vnnews.models.card import VIETNEWS, card_data, render
+from vnnews.models.card import VIETNEWS, card_data, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.loading import (
     check_loaded,
@@ -340,6 +340,8 @@ which deletes letters with diacritics and inflates scores, reported for comparis
 
 {metrics.get("train_articles", 0)} articles of a vnnews dataset (`summarization` subset: document = body, summary = lead),
 built from {VIETNEWS}. Full config: `training_config.yaml`.
+
+{licence_section(config, "VietNews' terms apply to the articles it was trained on")}
 
 ## Input and generation
 

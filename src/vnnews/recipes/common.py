@@ -185,7 +185,9 @@ class RecipeConfig:
     max_eval_examples: int | None = None
     eval_split: str = "validation"
     num_proc: int | None = None  # processes for preprocessing the dataset
-    license: str = "apache-2.0"  # of the trained model, in its card; check the base model's and the data's terms
+    # of the trained model, in its card; null: the base model's (vinai/phobert-base-v2: agpl-3.0,
+    # vinai/phobert-base and -large, VietAI/vit5-base: mit; a local base: its README.md's)
+    license: str | None = None
     datasets: list[str] = field(default_factory=list)  # Hub ids of the training data, for the card (e.g. your pushed vnnews dataset)
 
 
