@@ -50,6 +50,8 @@ def test_a_slow_client_gets_408_and_is_disconnected(bounded):
         waited = time.perf_counter() - t0
     assert data.startswith(b"HTTP/1.1 408") and b"request not received within 1s" in data
     assert 0.5 < waited < 5
+    metrics = httpx.get(bounded.url + "/metrics", timeout=10).text  # the server's own 408s are counted too
+    assert 'vnnews_requests_total{endpoint="(server)",status="408"}' in metrics
 
 
 def test_idle_connections_cannot_starve_requests_or_the_probes(trained_classifier, tmp_path):

@@ -107,7 +107,8 @@ def iter_rows(path: str | Path, max_record_bytes: int | None) -> Iterator[tuple[
     decoded rows."""
     import pyarrow.parquet as pq
 
-    parquet_file = pq.ParquetFile(path, read_dictionary=_byte_array_columns(pq.ParquetFile(path)))
+    # buffered reads: a column chunk is read a megabyte at a time, not whole (800 MB for 20 big rows)
+    parquet_file = pq.ParquetFile(path, read_dictionary=_byte_array_columns(pq.ParquetFile(path)), buffer_size=1 << 20, pre_buffer=False)
     metadata = parquet_file.metadata
     row = 0
     for group in range(metadata.num_row_groups):
@@ -118,7 +119,12 @@ def iter_rows(path: str | Path, max_record_bytes: int | None) -> Iterator[tuple[
                 yield row + 1, None, problem.cause
                 row += metadata.row_group(group).num_rows
                 continue
-        for batch in parquet_file.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+        batch_rows = BATCH_ROWS
+        if max_record_bytes is not None:  # a batch in Arrow holds about two budgets, whatever the rows' size
+            group_rows = metadata.row_group(group)
+            mean = group_rows.total_byte_size / max(1, group_rows.num_rows)
+            batch_rows = max(1, min(BATCH_ROWS, int(2 * max_record_bytes // max(mean, 1.0))))
+        for batch in parquet_file.iter_batches(batch_size=batch_rows, row_groups=[group]):
             if max_record_bytes is None or not batch.num_columns:
                 yield from _decoded(batch, row + 1)
                 row += batch.num_rows
