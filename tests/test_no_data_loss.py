@@ -268,7 +268,7 @@ def test_a_fifo_named_like_a_page_is_skipped_with_an_error(tmp_path, pages):
         (["classify_batch_size=0"], "classify_batch_size must be >= 1, got 0"),
         (["summarize_batch_size=-2"], "summarize_batch_size must be >= 1, got -2"),
         (["segment_workers=-1"], "segment_workers must be 'auto' or a number >= 0, got -1"),
-        (["generation={num_beams: 0}"], "generation.num_beams: must be >= 1, got 0"),
+        (["generation={num_beams: 0}"], "generation.num_beams: must be between 1 and 32, got 0"),
         (["generation={numbeams: 2}"], "generation.numbeams: unknown generation setting; did you mean num_beams"),
         (["generation={max_new_tokens: ten}"], "generation.max_new_tokens: expected int, got 'ten'"),
         (["generation={num_return_sequences: 3}"], "generation.num_return_sequences: not allowed"),
@@ -289,7 +289,7 @@ def test_bad_settings_are_one_line_errors_naming_the_key(tmp_path, pages, capsys
         (["--port", "70000"], "port must be between 0 and 65535"),
         (["max_batch=0"], "max_batch must be >= 1"),
         (["summarize_batch_size=0"], "summarize_batch_size must be >= 1"),
-        (["generation={num_beams: -1}"], "generation.num_beams: must be >= 1"),
+        (["generation={num_beams: -1}"], "generation.num_beams: must be between 1 and 32, got -1"),
         (["device=cuda:7"], "cuda:7"),
     ],
 )

@@ -34,7 +34,9 @@ def test_a_wheel_install_runs_make_tiny_and_infer(tmp_path, trained_classifier, 
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": ""}
-    where = subprocess.run([str(python), "-c", "import vnnews; print(vnnews.__file__)"], capture_output=True, text=True, cwd=work, env=env, check=True).stdout
+    imported = subprocess.run([str(python), "-c", "import vnnews; print(vnnews.__file__)"], capture_output=True, text=True, cwd=work, env=env)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    where = imported.stdout
     assert str(site) in where and str(ROOT / "src") not in where  # the wheel's copy, not the checkout
     vnnews = env_dir / "bin" / "vnnews"
     tiny = subprocess.run([str(vnnews), "make-tiny", "classifier", "tiny-phobert"], capture_output=True, text=True, cwd=work, env=env, timeout=600)
