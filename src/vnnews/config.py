@@ -282,9 +282,28 @@ def _suggest(cls: type, key: str, prefix: str) -> str:
     return f"did you mean {', '.join(prefix + h for h in hits[:4])}? " if hits else ""
 
 
+def _apply_aliases(cls: type, data: Mapping[str, Any], prefix: str) -> Mapping[str, Any]:
+    """Keys a class takes under another name (``__config_aliases__``: HF's
+    ``num_train_epochs`` for ``epochs``) renamed to its own. The alias wins over the
+    name: it is only ever written on purpose (a ``--num_train_epochs`` flag), while the
+    name also holds the recipe's default; two aliases of one name are an error."""
+    aliases: Mapping[str, str] = getattr(cls, "__config_aliases__", {})
+    given = [k for k in data if k in aliases]
+    if not given:
+        return data
+    renamed = dict(data)
+    for alias in given:
+        twins = [k for k in given if aliases[k] == aliases[alias] and k != alias]
+        if twins:
+            raise ConfigError(f"{prefix}{alias} and {prefix}{twins[0]} both set {prefix}{aliases[alias]}: give one")
+        renamed[aliases[alias]] = renamed.pop(alias)
+    return renamed
+
+
 def from_dict(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    data = _apply_aliases(cls, data, prefix)
     extra = getattr(cls, "__config_extra__", None)  # a dict field that takes the keys the class does not name
     if not extra:
         data = _nest_section_keys(cls, data, prefix)

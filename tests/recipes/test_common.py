@@ -59,7 +59,7 @@ def test_any_training_arguments_field_is_a_training_key(tmp_path):
     [
         ("training.lr_sheduler_type=cosine", "unknown config key 'training.lr_sheduler_type'.*did you mean lr_scheduler_type"),
         ("training.lr_scheduler_type=cosinus", "training.lr_scheduler_type: 'cosinus' is not one of .*did you mean cosine"),
-        ("training.num_train_epochs=2", "sets TrainingArguments.num_train_epochs from training.epochs"),
+        ("training.data_seed=2", "sets TrainingArguments.data_seed from training.seed"),
         ("training.fp16=true", "from training.precision"),
         ("training.output_dir=x", "set output_dir at the top of the config"),
         ("training.hub_token=hf_x", "never put a token in a config"),
@@ -177,3 +177,19 @@ def test_training_sets_torch_threads_from_the_config(tmp_path):
             load_config(SummarizerConfig, None, ["training.threads=many"])
     finally:
         torch.set_num_threads(before)
+
+
+def test_hf_script_flags_map_to_vnnews_knobs(capsys):
+    """`--num_train_epochs` and friends, as HF's example scripts take them (issue 37)."""
+    import yaml
+
+    from vnnews.cli import main
+
+    flags = ["--num_train_epochs", "3", "--per_device_train_batch_size", "8", "--per_device_eval_batch_size", "16",
+             "--gradient_accumulation_steps", "2", "--warmup_ratio", "0.1", "--learning_rate", "1e-4"]
+    for recipe in ("classifier", "summarizer"):
+        assert main(["train", recipe, "--config", "tiny", "--print-config", *flags]) == 0
+        training = yaml.safe_load(capsys.readouterr().out)["training"]
+        assert (training["epochs"], training["batch_size"], training["eval_batch_size"], training["gradient_accumulation_steps"], training["warmup"], training["learning_rate"]) == (3, 8, 16, 2, 0.1, 1e-4)
+    assert main(["train", "classifier", "--config", "tiny", "--print-config", "--warmup_steps", "5", "--warmup_ratio", "0.1"]) == 2
+    assert "both set training.warmup" in capsys.readouterr().err

@@ -29,12 +29,18 @@ log = logging.getLogger(__name__)
 Precision = Literal["auto", "bf16", "fp16", "fp32"]
 
 # TrainingArguments fields vnnews sets from its own knobs: one name per idea.
-VNNEWS_NAMES = {
+# HF's names that mean exactly a vnnews knob: taken as that knob (`--num_train_epochs 3`,
+# as HF's example scripts take it, is training.epochs=3).
+HF_ALIASES = {
     "num_train_epochs": "epochs",
     "per_device_train_batch_size": "batch_size",
     "per_device_eval_batch_size": "eval_batch_size",
-    "warmup_steps": "warmup",
-    "warmup_ratio": "warmup",
+    "warmup_steps": "warmup",  # vnnews' warmup: steps when >= 1
+    "warmup_ratio": "warmup",  # and a ratio of the steps when < 1
+}
+# Fields vnnews sets from a knob of its own that means something else: named, refused.
+VNNEWS_NAMES = {
+    **HF_ALIASES,
     "data_seed": "seed",
     "bf16": "precision",
     "fp16": "precision",
@@ -114,6 +120,7 @@ class TrainingConfig:
     (kept in ``trainer_args``)."""
 
     __config_extra__: ClassVar[str] = "trainer_args"
+    __config_aliases__: ClassVar[dict[str, str]] = HF_ALIASES
     arguments_class: ClassVar[str] = "TrainingArguments"
 
     epochs: float = 3.0
