@@ -185,3 +185,18 @@ def test_a_config_describing_more_parameters_than_the_weights_hold_is_refused_be
         (target / "config.json").write_text(json.dumps(config))
         with pytest.raises(ModelFileError, match=r"config.json: describes a model of [\d,]+ parameters, its weights hold [\d,]+: refused before building it"):
             load_model(str(target), device="cpu")
+
+
+def test_a_mistyped_local_model_path_says_so_without_asking_the_hub(trained_classifier, tmp_path, monkeypatch):
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(trained_classifier[0], runs / "classifier", ignore=shutil.ignore_patterns("checkpoints"))
+    monkeypatch.chdir(tmp_path)
+    for name, message in (("runs/clasifier", "runs/clasifier: no such model directory; runs has: classifier"),
+                          ("./nope", "./nope: no such model directory"), ("a/b/c", "a/b/c: no such model directory")):
+        with pytest.raises(ModelFileError) as caught:
+            load_classifier(name, device="cpu")
+        assert str(caught.value) == message
+    with pytest.raises(ModelFileError, match=r"^nobody/nothing: no such local directory, and the Hugging Face Hub did not give it"):
+        load_classifier("nobody/nothing", device="cpu")  # HF_HUB_OFFLINE in the tests: the Hub is never asked

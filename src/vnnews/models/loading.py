@@ -224,6 +224,8 @@ def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
 
     root = Path(name_or_path)
     if not root.is_dir():
+        if means_local(str(name_or_path)):
+            raise ModelFileError(f"{name_or_path}: no such model directory{_siblings(root)}")
         return
     config_path = root / "config.json"
     if not config_path.is_file():
@@ -301,6 +303,26 @@ def check_loaded(name_or_path: str | os.PathLike[str], info: dict[str, Any]) -> 
             raise ModelFileError(f"{name_or_path}: weights {what} in model.safetensors for the architecture config.json describes: {shown}")
 
 
+def means_local(name: str) -> bool:
+    """Whether ``name`` can only be a path on this machine, not a Hub id: it starts with
+    /, ./, ../ or ~, has more than one /, or its first part is a local folder (``runs/nope``
+    where ``runs/`` exists): a typo there must not turn into a Hub request."""
+    if name.startswith(("/", "./", "../", "~")) or os.sep != "/" and os.sep in name:
+        return True
+    parts = name.split("/")
+    return len(parts) > 2 or (len(parts) == 2 and Path(parts[0]).is_dir())
+
+
+def _siblings(path: Path) -> str:
+    """``; PARENT has: a, b, c`` (the model directories beside a mistyped one), or ``''``."""
+    parent = path.expanduser().parent
+    try:
+        found = sorted(p.name for p in parent.iterdir() if (p / "config.json").is_file())[:8]
+    except OSError:
+        return ""
+    return f"; {parent} has: {', '.join(found)}" if found else ""
+
+
 def model_file_error(name_or_path: str | os.PathLike[str], exc: BaseException, file: str | None = None) -> ModelFileError:
     """One line for a model that failed to load: the file (or directory) and the cause,
     without the loader's traceback."""
@@ -322,4 +344,10 @@ def load_errors(name_or_path: str | os.PathLike[str], file: str | None = None) -
         raise
     except Exception as exc:  # noqa: BLE001 - any loader failure becomes one line
         logging.getLogger(__name__).debug("loading %s failed", name_or_path, exc_info=True)
+        if isinstance(exc, OSError) and not Path(name_or_path).exists():  # a Hub id the Hub did not give
+            cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise ModelFileError(
+                f"{name_or_path}: no such local directory, and the Hugging Face Hub did not give it ({cause}); "
+                "check the name, or give the directory of a model trained with `vnnews train`"
+            ) from None
         raise model_file_error(name_or_path, exc, file) from None
