@@ -169,3 +169,46 @@ def test_a_path_with_a_component_over_255_bytes_is_one_line(args, tmp_path, caps
     code = main([a.format(long=long, tmp=tmp_path) for a in args])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "File name too long" in err[0] and "Traceback" not in err[0], err
+
+
+def _stderr_of(args, tty, cwd):
+    """Standard error of ``vnnews ARGS`` written to a pipe, or to a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    if not tty:
+        return subprocess.run([sys.executable, "-m", "vnnews", *args], capture_output=True, text=True, cwd=cwd, timeout=300).stderr
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide (a new pty has none)
+    proc = subprocess.Popen([sys.executable, "-m", "vnnews", *args], stdout=subprocess.DEVNULL, stderr=follower, cwd=cwd)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(300)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bars_only_on_a_terminal_and_never_with_q(tmp_path, trained_classifier, raw_dir):
+    from tests.conftest import ROOT
+
+    base = ["infer", str(raw_dir), "--classifier", str(trained_classifier[0])]
+    logged = _stderr_of([*base, "-o", str(tmp_path / "a.jsonl")], tty=False, cwd=ROOT)
+    assert "\r" not in logged and "done" in logged  # a log file: no bars, the closing line
+    live = _stderr_of([*base, "-o", str(tmp_path / "b.jsonl")], tty=True, cwd=ROOT)
+    assert "infer: 100%" in live  # a terminal: the bar
+    quiet = _stderr_of([*base, "-o", str(tmp_path / "c.jsonl"), "-q"], tty=True, cwd=ROOT)
+    assert "infer:" not in quiet and "Loading weights" not in quiet

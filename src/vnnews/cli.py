@@ -344,7 +344,9 @@ def cmd_infer(args: argparse.Namespace) -> int:
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
     if args.ray_address is not None:
         overrides.insert(0, f"ray.address={args.ray_address}")
-    if args.no_progress:
+    from vnnews.console import bars_wanted
+
+    if args.no_progress or not bars_wanted():
         overrides.append("progress=false")
     if args.no_follow_symlinks:
         overrides.append("follow_symlinks=false")
@@ -969,8 +971,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out = args.out or args.out_option
         if not args.out:
             parser.error(f"{args.command}: give the output directory (OUT or -o OUT)")
+    from vnnews.console import configure
     from vnnews.lifecycle import exit_on_sigterm
 
+    configure(quiet=bool(args.quiet))  # bars only on a terminal, never with -q
     exit_on_sigterm()  # SIGTERM cleans up as Ctrl-C does: no worker, Ray or part file left behind
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -316,6 +316,7 @@ def _run(
 ) -> InferenceResult:
     from tqdm.auto import tqdm
 
+    from vnnews.console import bars_wanted
     from vnnews.machine import limit_threads, on_accelerator
 
     started = time.perf_counter()
@@ -331,7 +332,7 @@ def _run(
 
     share = plan_share(inputs, proc.rank, proc.world_size, on_error, config.follow_symlinks)
     total = estimate_total(share, options) if config.progress else None
-    bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress, dynamic_ncols=True, smoothing=0.05)
+    bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress or not bars_wanted(), dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)
     prepared = _prepare(articles, config, models, done, counts, bar, pending, workers)
     chunks = ahead(prepared, config.prepare_ahead) if workers else prepared  # with workers, the CPU half runs beside the models

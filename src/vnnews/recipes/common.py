@@ -241,6 +241,8 @@ def training_arguments(
     fields excepted: the model class pushes the finished model)."""
     import transformers
 
+    from vnnews.console import bars_wanted
+
     cls = arguments_class or getattr(transformers, cfg.arguments_class)
     reporters = [cfg.report_to] if isinstance(cfg.report_to, str) else list(cfg.report_to)
     if "tensorboard" in reporters:
@@ -272,6 +274,7 @@ def training_arguments(
         save_total_limit=cfg.save_total_limit,
         logging_strategy="steps",
         logging_steps=cfg.logging_steps,
+        disable_tqdm=not bars_wanted(),  # no carriage-return bars in a log file or with -q (vnnews.console)
         train_sampling_strategy=cfg.sampling,
         report_to=cfg.report_to,
         use_cpu=not cuda_available(),
