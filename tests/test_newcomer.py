@@ -87,7 +87,7 @@ def test_ctrl_c_ends_in_one_line_saying_what_was_kept(monkeypatch, capsys):
     assert main(["infer", "x.txt", "-o", "o.jsonl"]) == 130
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
-    assert err == "vnnews: interrupted: finished chunks are kept in OUTPUT.parts: run the same command with --resume to continue"
+    assert err == "vnnews: interrupted: finished chunks are kept in o.jsonl.parts: run the same command with --resume to continue"
 
 
 def _with_func(parser, command, func):

@@ -910,6 +910,19 @@ INTERRUPTED = {
 }
 
 
+def _interrupt_hint(args: argparse.Namespace) -> str:
+    """What was kept and how to go on, with the command's own paths where it names them
+    (``runs/x.jsonl.parts``, not ``OUTPUT.parts``)."""
+    hint = INTERRUPTED.get(getattr(args, "command", None) or "", "")
+    overrides = dict(o.split("=", 1) for o in getattr(args, "overrides", None) or [] if "=" in o)
+    output = getattr(args, "output", None) or getattr(args, "out", None) or overrides.get("output_dir") or overrides.get("output")
+    if output:
+        hint = hint.replace("OUTPUT", str(output))
+    if overrides.get("work_dir"):
+        hint = hint.replace("WORK", overrides["work_dir"])
+    return hint
+
+
 def _known_options(parser: argparse.ArgumentParser, command: str | None) -> list[str]:
     subparsers = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
     chosen = subparsers.choices.get(command) if subparsers and command else None
@@ -992,12 +1005,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(__name__).debug("failed on %s", exc.filename, exc_info=True)
         return _fail(f"{_short_path(exc.filename)}: {exc.strerror or type(exc).__name__}")
     except KeyboardInterrupt:
-        hint = INTERRUPTED.get(args.command, "")
+        hint = _interrupt_hint(args)
         print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
         return 130
     except SystemExit as exc:
         if exc.code == 128 + signal.SIGTERM:  # exit_on_sigterm: clean-up has run on the way here
-            hint = INTERRUPTED.get(args.command, "")
+            hint = _interrupt_hint(args)
             print(f"vnnews: stopped (SIGTERM){': ' + hint if hint else ''}", file=sys.stderr)
         raise
 
