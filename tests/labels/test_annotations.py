@@ -56,6 +56,8 @@ def test_validator_catches_added_lines_unknown_labels_and_orphans(copies):
     assert "unknown label 'picture'" in problems and "001_e1cb3691e4f8cc6d.tsv:" in problems
     assert "999_orphan.tsv: no page '999_orphan'" in problems
     assert "005_new.txt: no annotation" in problems
+    assert "001_e1cb3691e4f8cc6d.txt: no annotation" not in problems  # its annotation exists: one problem, named once
+    assert problems.count("001_e1cb3691e4f8cc6d") == 1
 
 
 def test_tone_style_does_not_break_the_match(annotations_dir, raw_dir):

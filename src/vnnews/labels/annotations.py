@@ -104,15 +104,17 @@ def validate_annotations(raw_dir: str | os.PathLike[str], annotations_dir: str |
     articles = {a.id: a for a in iter_articles([raw_dir], IngestOptions(), errors.append)}
     problems += [f"cannot read page {e}" for e in errors]
     gold: dict[str, Annotation] = {}
+    unreadable: set[str] = set()  # annotations that exist but could not be read: reported once, above
     for path in sorted(Path(annotations_dir).rglob(f"*{SUFFIX}")):
         article_id = path.relative_to(annotations_dir).with_suffix("").as_posix()
         try:
             gold[article_id] = read_annotation(path, article_id)
         except AnnotationError as exc:
             problems.append(str(exc))
+            unreadable.add(article_id)
     for article_id in sorted(set(gold) - set(articles)):
         problems.append(f"{gold[article_id].path}: no page {article_id!r} in {raw_dir}")
-    for article_id in sorted(set(articles) - set(gold)):
+    for article_id in sorted(set(articles) - set(gold) - unreadable):
         problems.append(f"{articles[article_id].source}: no annotation (expected {annotation_path(annotations_dir, article_id)})")
     for article_id in sorted(set(gold) & set(articles)):
         try:
