@@ -85,3 +85,20 @@ def test_records_keep_the_pages_own_tone_marks_and_the_summarizer_reads_one_form
     assert rewritten["title"] == "Văn hoá và sức khoẻ của thuỷ thủ"  # asked for: one style in the records
     # what the summarizer reads is one form whatever the records keep: the new style its data had
     assert summary_source(["Văn hóa", "Sức khỏe"], ["body", "body"]) == summary_source(["Văn hoá", "Sức khoẻ"], ["body", "body"]) == "Văn hoá\nSức khoẻ"
+
+
+def test_the_package_lists_its_public_api_lazily_and_is_typed():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import vnnews
+
+    public = [n for n in dir(vnnews) if not n.startswith("_")]
+    assert {"extract", "PageLabeler", "Summarizer", "load_model", "run_inference", "read_records", "build_dataset", "Article"} <= set(public)
+    assert not {"Any", "TYPE_CHECKING", "importlib", "annotations"} & set(public)
+    assert set(vnnews.__all__) == {"__version__", *vnnews._PUBLIC}
+    assert (Path(vnnews.__file__).parent / "py.typed").is_file()
+    probe = "import sys, vnnews; print('torch' in sys.modules, 'transformers' in sys.modules); vnnews.PageLabeler; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]  # nothing heavy until a name is used

@@ -38,6 +38,7 @@ def test_a_wheel_install_runs_make_tiny_and_infer(tmp_path, trained_classifier, 
     assert imported.returncode == 0, imported.stderr[-2000:]
     where = imported.stdout
     assert str(site) in where and str(ROOT / "src") not in where  # the wheel's copy, not the checkout
+    assert (Path(where.strip()).parent / "py.typed").is_file()  # typed for the user's type checker
     vnnews = env_dir / "bin" / "vnnews"
     tiny = subprocess.run([str(vnnews), "make-tiny", "classifier", "tiny-phobert"], capture_output=True, text=True, cwd=work, env=env, timeout=600)
     assert tiny.returncode == 0, tiny.stderr[-2000:]

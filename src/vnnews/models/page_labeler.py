@@ -35,7 +35,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -562,13 +562,23 @@ saw a real page in training (unless self-training was on); sites laid out unlike
         return [EncodedPage(ids, f) for ids, f in zip(ids_of, features, strict=True)]
 
     @torch.inference_mode()
+    @overload
+    def predict(
+        self, articles: str | bytes | Article, batch_size: int | None = None, encoded: Sequence[EncodedPage] | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> list[LinePrediction]: ...
+
+    @overload
+    def predict(
+        self, articles: Sequence[str | bytes | Article], batch_size: int | None = None, encoded: Sequence[EncodedPage] | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> list[list[LinePrediction]]: ...
+
     def predict(
         self,
         articles: str | bytes | Article | Sequence[str | bytes | Article],
         batch_size: int | None = None,
         encoded: Sequence[EncodedPage] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> Any:
+    ) -> list[LinePrediction] | list[list[LinePrediction]]:
         """Label, confidence and probabilities of every line, per page (one page in, one
         list out). A page is an :class:`Article`, or the page itself as a str or bytes:
         HTML (detected) or a text dump, read as ``vnnews.extract`` reads it (the lines

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from vnnews.models.card import VIETNEWS, card_data, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
@@ -281,7 +281,13 @@ class Summarizer(VnnewsModelMixin):
         kwargs.setdefault("safe_serialization", True)
         self.model.save_pretrained(str(out), **kwargs)
 
-    def summarize(self, documents: str | Sequence[str], batch_size: int | None = None, batch_tokens: int | None = None, **generation: Any) -> Any:
+    @overload
+    def summarize(self, documents: str, batch_size: int | None = None, batch_tokens: int | None = None, **generation: Any) -> str: ...
+
+    @overload
+    def summarize(self, documents: Sequence[str], batch_size: int | None = None, batch_tokens: int | None = None, **generation: Any) -> list[str]: ...
+
+    def summarize(self, documents: str | Sequence[str], batch_size: int | None = None, batch_tokens: int | None = None, **generation: Any) -> str | list[str]:
         """Summaries of ``documents``, in order. Documents are tokenized once, sorted by
         length and batched: at most ``batch_size`` documents and ``batch_tokens`` padded
         source tokens x beams a batch (defaults by device, ``SUMMARIZE_BATCH``: a fixed
