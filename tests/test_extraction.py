@@ -102,3 +102,25 @@ def test_the_package_lists_its_public_api_lazily_and_is_typed():
     probe = "import sys, vnnews; print('torch' in sys.modules, 'transformers' in sys.modules); vnnews.PageLabeler; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "True"]  # nothing heavy until a name is used
+
+
+def test_extract_takes_several_files_and_folders_and_writes_a_file_or_a_folder(tmp_path, raw_dir, capsys):
+    import json
+
+    from vnnews.cli import main
+
+    pages = sorted(raw_dir.glob("*.txt"))
+    assert main(["extract", str(pages[0]), str(pages[1]), "-o", str(tmp_path / "new" / "md") + "/", "--format", "markdown"]) == 0
+    made = sorted(p.name for p in (tmp_path / "new" / "md").glob("*.md"))
+    assert len(made) == 2 and made[0].startswith(pages[0].stem)  # parents made, a file per article named from its id
+    assert main(["extract", str(raw_dir), "-o", str(tmp_path / "all.jsonl")]) == 0
+    records = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in records) == [p.stem for p in pages]
+    assert main(["extract", str(raw_dir), "-o", str(tmp_path / "all.jsonl")]) == 2  # an earlier run's file: only with --overwrite
+    assert "pass --overwrite" in capsys.readouterr().err
+    (tmp_path / "mine.txt").write_text("my notes", encoding="utf-8")
+    assert main(["extract", str(pages[0]), "-o", str(tmp_path / "mine.txt"), "--format", "txt", "--overwrite"]) == 2
+    assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "my notes"  # never a file vnnews did not write
+    assert main(["extract", str(pages[0]), "-o", str(tmp_path / "one.txt"), "--format", "txt"]) == 0
+    text = (tmp_path / "one.txt").read_text(encoding="utf-8")
+    assert "*" not in text and "## " not in text and text.strip()  # plain text: no Markdown marks

@@ -410,28 +410,72 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from vnnews.ingest import IngestError, iter_articles
     from vnnews.render import markdown, plain_text
 
-    if args.input == "-":
+    if args.inputs == ["-"]:
         try:
             articles = [page_article(sys.stdin.buffer.read(), "stdin", "stdin", url=args.url)]
         except (IngestError, ValueError) as exc:
             return _fail(f"stdin: {exc}")
-    else:
-        if is_url(args.input):
-            return _fail(f"{args.input} {URL_INPUT}")
         errors = _ErrorCounter()
-        articles = list(iter_articles([args.input], PAGE_OPTIONS, on_error=errors))
+    else:
+        if "-" in args.inputs:
+            return _fail("- (standard input) cannot be given beside files")
+        urls = [i for i in args.inputs if is_url(i)]
+        if urls:
+            return _fail(f"{urls[0]} {URL_INPUT}")
+        errors = _ErrorCounter()
+        articles = list(iter_articles(args.inputs, PAGE_OPTIONS, on_error=errors))
         if not articles:
-            return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {args.input}")
+            return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {' '.join(args.inputs)}")
         if args.url:
-            for article in articles:
-                article.meta["url"] = args.url
+            if len(articles) > 1:
+                return _fail("--url names one page's address: give one page with it")
+            articles[0].meta["url"] = args.url
     try:
         records = [extract(a, model=args.model, summarizer=args.summarizer) for a in articles]
     except (ValueError, OSError) as exc:
         return _fail(str(exc))
     render = {"json": lambda r: json.dumps(r, ensure_ascii=False) + "\n", "markdown": markdown, "txt": plain_text}[args.format]
-    sys.stdout.write(("\n" if args.format != "json" else "").join(render(r) for r in records))
+    joined = ("\n" if args.format != "json" else "").join(render(r) for r in records)
+    if not args.output:
+        sys.stdout.write(joined)
+    else:
+        try:
+            written = _write_extracted(Path(args.output), records, render, joined, args)
+        except OSError as exc:  # OutputRefused included
+            return _fail(str(exc))
+        print(f"{len(records)} article(s) -> {written}" + (f"; {len(errors.errors)} input(s) skipped" if errors.errors else ""), file=sys.stderr)
     return 0
+
+
+_EXTRACT_SUFFIX = {"json": ".json", "markdown": ".md", "txt": ".txt"}
+
+
+def _write_extracted(out: Path, records: list[dict[str, Any]], render: Any, joined: str, args: argparse.Namespace) -> str:
+    """``-o`` of extract: a folder (one file per article, named from its id) when ``out``
+    is a folder, ends with ``/`` or has no file suffix; else one file (JSON lines, or the
+    articles one after another). Parent folders are made; nothing vnnews did not write is
+    replaced, and what it wrote only with ``--overwrite``."""
+    from vnnews.outputs import OutputRefused, is_ours, locked_output, mark_dir, write_file
+    from vnnews.render import file_name
+
+    folder = str(args.output).endswith(("/", os.sep)) or out.is_dir() or out.suffix.lower() not in (".json", ".jsonl", ".md", ".txt")
+    inputs = [i for i in args.inputs if i != "-"]
+    if folder:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with locked_output(out, inputs):
+            mark_dir(out, written_by_command="vnnews extract")
+            for record in records:
+                path = out / file_name(str(record.get("id") or "article"), _EXTRACT_SUFFIX[args.format])
+                if path.exists() and is_ours(path) and not args.overwrite:
+                    raise OutputRefused(f"{path} exists (written by an earlier run): pass --overwrite to replace it")
+                write_file(path, [render(record)], written_by_command="vnnews extract")
+        return f"{out}{os.sep} ({len(records)} file(s))"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with locked_output(out, inputs):
+        if out.exists() and is_ours(out) and not args.overwrite:
+            raise OutputRefused(f"{out} exists (written by an earlier run): pass --overwrite to replace it")
+        write_file(out, [joined], written_by_command="vnnews extract")
+    return str(out)
 
 
 # ---------------------------------------------------------------- pipeline
@@ -756,17 +800,20 @@ def _add_config(sub: Any) -> None:
 def _add_extract(sub: Any) -> None:
     p = sub.add_parser(
         "extract",
-        help="one page to stdout: the article (title, lead, body, dates, authors, URL, images...) as JSON, Markdown or text",
-        description="Read one page (HTML or a page dump; a file, or - for stdin; a JSONL file gives one record per line) and "
+        help="pages to articles (stdout, a file or a folder) (title, lead, body, dates, authors, URL, images...) as JSON, Markdown or text",
+        description="Read pages (HTML or page dumps; files, folders, or - for stdin; a JSONL file gives one record per line) and "
         "print the article: JSON (the record `vnnews infer` writes: every field, every line labelled), Markdown (a YAML "
         "header with the metadata, then the article) or the reading text. Lines are labelled by the rules unless --model "
         "names a trained page labeller. vnnews reads files: it does not fetch URLs (save the page first).",
-        epilog="Examples:\n  vnnews extract page.html\n  curl -s https://... | vnnews extract - --format markdown --url https://...\n"
+        epilog="Examples:\n  vnnews extract page.html\n  vnnews extract a.html b.html pages/ -o out/ --format markdown\n  curl -s https://... | vnnews extract - --format markdown --url https://...\n"
         "  vnnews extract page.html --model runs/classifier --summarizer runs/summarizer --format txt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", metavar="FILE", help="an HTML page, a page dump (.txt), a JSONL file, or - for stdin")
-    p.add_argument("--format", choices=["json", "markdown", "txt"], default="json", help="json (default), markdown or txt")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="HTML pages, page dumps (.txt), JSONL files (a record per line), folders of them (read recursively), or - for stdin")
+    p.add_argument("--format", choices=["json", "markdown", "txt"], default="json", help="json (default: the record, one JSON object per line), markdown, or txt (plain reading text, no marks)")
+    p.add_argument("-o", "--output", metavar="FILE_OR_DIR", help="write here instead of standard output: a file (.json/.jsonl/.md/.txt: every article in it) or a folder "
+                   "(ends with /, exists, or has no such suffix: one file per article, named from its id); parent folders are made")
+    p.add_argument("--overwrite", action="store_true", help="replace files an earlier vnnews run wrote (never files vnnews did not write)")
     p.add_argument("--model", metavar="DIR_OR_HUB_ID", help="a trained page labeller (default: the rules)")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="also write a lead (summary)")
     p.add_argument("--url", help="the page's URL, when the page does not name it (and the base of relative image addresses)")

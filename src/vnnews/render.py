@@ -50,8 +50,17 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def plain_text(record: dict[str, Any]) -> str:
-    """The article's reading text (``text``), as ``vnnews extract --format txt`` prints it."""
-    return (record.get("text") or "").rstrip() + "\n"
+    """The article's reading text as plain text, as ``vnnews extract --format txt`` prints
+    it: the words of ``text`` without its Markdown marks (no ``## `` before subheadings, no
+    ``*`` around captions), paragraphs apart."""
+    from vnnews.inference.records import reading_text
+
+    lines = record.get("lines") or []
+    if any(line.get("label") for line in lines):
+        text = reading_text([line["text"] for line in lines], [line.get("label") for line in lines], marks=False)
+    else:
+        text = record.get("text") or ""
+    return text.rstrip() + "\n"
 
 
 def file_name(article_id: str, suffix: str = ".md") -> str:

@@ -137,9 +137,10 @@ def article_record(
     }
 
 
-def reading_text(texts: Sequence[str], labels: Sequence[str | None]) -> str:
+def reading_text(texts: Sequence[str], labels: Sequence[str | None], marks: bool = True) -> str:
     """The article as a reader reads it: the title (its first block), lead, body,
-    subheadings (``## ``) and captions (``*...*``), in page order, paragraphs apart."""
+    subheadings (``## ``) and captions (``*...*``), in page order, paragraphs apart;
+    ``marks=False``: the same text without the Markdown marks (``--format txt``)."""
     parts: list[str] = []
     title_done = False
     for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
@@ -151,9 +152,9 @@ def reading_text(texts: Sequence[str], labels: Sequence[str | None]) -> str:
         elif label in ("lead", "body"):
             parts.append(text)
         elif label == "subheading":
-            parts.append(f"## {text}")
+            parts.append(f"## {text}" if marks else text)
         elif label == "caption":
-            parts.append(f"*{text}*")
+            parts.append(f"*{text}*" if marks else text)
     return "\n\n".join(parts)
 
 
