@@ -164,8 +164,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             sys.stdout.write(line)
     else:
         out = Path(args.output)
-        if not out.parent.is_dir():
-            return _fail(f"cannot write {out}: directory {out.parent} does not exist")
+        out.parent.mkdir(parents=True, exist_ok=True)  # as every vnnews command: the output's folders are made
         try:
             with locked_output(out, args.inputs):
                 if out.exists() and is_ours(out) and not args.overwrite:

@@ -258,3 +258,9 @@ def test_a_killed_job_with_the_worker_pool_resumes_with_every_article_once(tmp_p
     ids = Counter(_ids(out))
     assert len(ids) == 34 and set(ids.values()) == {1}
     assert " skipped (already done)" in done.stderr and not parts.exists()
+
+
+def test_infer_makes_the_output_folders(tmp_path, raw_dir):
+    out = tmp_path / "not" / "yet" / "x.parquet"
+    result = run_inference([raw_dir], out, InferenceConfig(classifier="weak", progress=False))
+    assert out.is_file() and result.done == 5

@@ -182,8 +182,7 @@ def run_inference(
     output = Path(output)
     fmt = output_format(output, config.output_format)  # validates the path before any work
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
-    if not output.parent.is_dir():
-        raise FileNotFoundError(f"output directory {output.parent} does not exist")
+    output.parent.mkdir(parents=True, exist_ok=True)  # as every vnnews command: the output's folders are made
     if config.engine == "ray":
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:
             raise ValueError("engine=ray runs one driver that spreads the work over the Ray cluster: start it with `vnnews infer`, not under accelerate launch or torchrun")
