@@ -32,5 +32,12 @@ def test_pasted_page_is_shown_line_by_line_with_labels_and_summary(server):
             assert all(f"label-{item.get_attribute('data-label')}" in item.get_attribute("class") for item in items)
             assert page.text_content("#summary").strip()
             assert f"{n_lines} lines labelled" in page.text_content("#status")
+            # pasted HTML source is read as HTML: its paragraphs are lines, its markup is not
+            html = "<html><body><h1>Tiêu đề bài báo</h1><p>Đoạn thứ nhất của bài.</p><p>Đoạn thứ hai của bài.</p></body></html>"
+            page.fill("#page", html)
+            page.click("#go")
+            page.wait_for_function("document.querySelector('#status').textContent.includes('3 lines labelled')", timeout=60_000)
+            texts = [item.text_content() for item in page.query_selector_all("#lines li")]
+            assert any("Đoạn thứ hai của bài." in t for t in texts) and not any("<p>" in t for t in texts)
         finally:
             browser.close()
