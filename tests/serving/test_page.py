@@ -2,6 +2,7 @@
 
 import shutil
 
+import httpx
 import pytest
 
 from tests.conftest import RAW_DIR
@@ -41,3 +42,34 @@ def test_pasted_page_is_shown_line_by_line_with_labels_and_summary(server):
             assert any("Đoạn thứ hai của bài." in t for t in texts) and not any("<p>" in t for t in texts)
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium); .ci/run installs it")
+def test_the_api_docs_work_offline(server):
+    """/docs loads nothing from outside the service (an offline intranet): every request
+    to another host is refused, and the operations and schemas still show."""
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"])
+        try:
+            page = browser.new_page()
+
+            def only_here(route):
+                if route.request.url.startswith(server.url):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_here)
+            page.goto(server.url + "/docs")
+            page.wait_for_selector("#schemas h3", timeout=30_000)
+            text = page.text_content("body")
+            spec = httpx.get(server.url + "/openapi.json", timeout=10).json()
+            assert all(path in text for path in spec["paths"]) and "/v1/process" in spec["paths"]
+            assert all(name in text for name in spec["components"]["schemas"])
+        finally:
+            browser.close()
+    assert outside == []

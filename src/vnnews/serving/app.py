@@ -579,6 +579,12 @@ def _add_status_routes(app: FastAPI, service: Service, metrics: ServiceMetrics) 
         html = resources.files("vnnews.serving").joinpath("static/index.html").read_text(encoding="utf-8")
         return HTMLResponse(html)
 
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The API's operations and schemas, read from /openapi.json by a page with no outside resource."""
+        html = resources.files("vnnews.serving").joinpath("static/docs.html").read_text(encoding="utf-8")
+        return HTMLResponse(html)
+
     @app.get("/v1/labels", include_in_schema=True)
     async def labels() -> dict[str, Any]:
         """The label set, with each label's coarse group (content, caption, boilerplate)."""
@@ -614,6 +620,8 @@ def create_app(config: ServeConfig, models: Models | None = None) -> FastAPI:
         version=__version__,
         description="Clean, structured articles and summaries from Vietnamese news pages.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's Swagger UI and ReDoc load from a CDN: blank on an offline intranet;
+        redoc_url=None,  # /docs is a self-contained page of vnnews' own (static/docs.html)
         responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 504: {"model": ErrorOut}},
     )
     app.state.service = service
