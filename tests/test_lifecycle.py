@@ -107,3 +107,15 @@ def test_ray_infer_leaves_no_ray_process_after_sigterm(tmp_path, trained_classif
     wait_for_children(proc, mark, 4, timeout=180)  # Ray's own processes
     time.sleep(3)
     stop_and_check(proc, mark, log, signal.SIGTERM)
+
+
+def test_reap_ends_what_does_not_end_on_its_own():
+    from vnnews.lifecycle import descendants, reap
+
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"])
+    try:
+        assert stubborn.pid in descendants(os.getpid())
+        reap([stubborn.pid], wait_s=0.5)
+        assert stubborn.wait(10) == -signal.SIGKILL
+    finally:
+        stubborn.kill()

@@ -102,4 +102,53 @@ def _wait_then_exit(pid: int, fd: int | None) -> None:
         os._exit(0)
 
 
-__all__ = ["close_pools", "exit_on_sigterm", "register_pool", "watch_parent"]
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, their children...), read from /proc;
+    empty where there is no /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has ended; only its parent's wait is missing)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return _alive(pid) if not os.path.isdir("/proc") else False
+
+
+def reap(pids: list[int], wait_s: float = 10.0) -> None:
+    """Give ``pids`` ``wait_s`` to end on their own (after their service was asked to
+    stop), then end the rest with SIGKILL: a process started for a job does not outlive it."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    left = [p for p in pids if _running(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = [p for p in left if _running(p)]
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+__all__ = ["close_pools", "descendants", "exit_on_sigterm", "reap", "register_pool", "watch_parent"]

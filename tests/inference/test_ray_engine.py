@@ -27,9 +27,14 @@ TINY_GENERATION = {"max_new_tokens": 6, "num_beams": 1}
 def ray_cluster():
     """A Ray instance of this machine for the module's tests: 2 CPUs, 100 MiB of
     object store, no dashboard; shut down after."""
+    from vnnews.lifecycle import descendants, reap
+
+    before = set(descendants(os.getpid()))
     ray.init(num_cpus=2, object_store_memory=100 * 1024**2, include_dashboard=False, logging_level="WARNING")
     yield ray.get_runtime_context().gcs_address
+    started = [p for p in descendants(os.getpid()) if p not in before]
     ray.shutdown()
+    reap(started)  # Ray's agents may outlive its raylet for a while: none outlives the module
 
 
 def _close(a, b):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import pickle
 import time
 from collections.abc import Iterator, Sequence
@@ -289,7 +290,11 @@ class RayEngine:
 
     def __exit__(self, *exc: Any) -> None:
         if self.started:
+            from vnnews.lifecycle import descendants, reap
+
+            ours = descendants(os.getpid())  # the Ray this job started: raylet, GCS, agents, workers
             _ray().shutdown()
+            reap(ours)  # agents outlive the raylet for a while on their own; none outlives the job
 
     def identities(self) -> dict[str, str | None]:
         """The job's model identities (asked of Ray once, then kept)."""
