@@ -115,3 +115,15 @@ def test_pages_read_as_text_dumps_lose_dom_and_candidates():
     dump = as_text_dump(articles[0])
     assert dump.texts == articles[0].texts and dump.labels == articles[0].labels
     assert all(line.tag_path is None and line.link_density is None for line in dump.lines) and "candidates" not in dump.meta
+
+
+def test_a_folder_of_pages_without_sites_gets_no_none_section():
+    import dataclasses
+
+    page = gold_page()
+    loose = dataclasses.replace(page, id="page-1")  # read from a plain folder: no site
+    systems = {"perfect": lambda arts: [[ln.label for ln in a.lines] for a in arts]}
+    text = render(evaluate_pages([loose], {}, systems, {}), "t")
+    assert "(none)" not in text and "## All pages" in text
+    mixed = render(evaluate_pages([page, loose], {}, systems, {}), "t")
+    assert "## site.vn" in mixed and "## pages outside a site folder" in mixed and "(none)" not in mixed

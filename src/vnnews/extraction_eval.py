@@ -28,6 +28,7 @@ from typing import Any
 
 from vnnews.extras import require
 from vnnews.ingest import Article
+from vnnews.ingest.article import site_sections
 from vnnews.labels import LABELS
 from vnnews.metrics import classification_report
 from vnnews.text import normalize
@@ -193,8 +194,8 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
     out = [f"# {title}", ""]
     out += [*notes, ""] if notes else []
     out += ["## All pages", "", *head, *summary_rows(results, None), ""]
-    for site in sites:
-        out += [f"## {site}", "", *head, *summary_rows(results, site), ""]
+    for site, heading in site_sections(sites):
+        out += [f"## {heading}", "", *head, *summary_rows(results, site), ""]
     labelled = [r for r in results if r.predicted_labels]
     if labelled:
         out += ["## Per-label F1 (all lines)", "", "| system | " + " | ".join(LABELS) + " | macro-F1 (coarse 5) |", "|---|" + "---:|" * (len(LABELS) + 1)]

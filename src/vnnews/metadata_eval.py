@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from vnnews.extras import require
+from vnnews.ingest.article import site_sections
 
 FIELDS_SCORED = ("date_day", "date_minute", "authors", "url", "section")
 
@@ -107,8 +108,8 @@ def render_metadata(results: dict[str, list[MetaScore]], fields: dict[str, Seque
         return out
 
     text = ["## Metadata (right / pages with a gold value)", "", *head, *rows(None), ""]
-    for site in sites:
-        text += [f"### {site}", "", *head, *rows(site), ""]
+    for site, heading in site_sections(sites):
+        text += [f"### {heading}", "", *head, *rows(site), ""]
     text += [
         "Dates to the day and to the minute (+07:00; only pages whose gold has a time count for the minute),",
         "authors as a set (a page without an author counts right only for no author), URL exact, section",

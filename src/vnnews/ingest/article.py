@@ -70,7 +70,7 @@ class Article:
         """The site of a page read from a folder of sites (data/real/pages/<site>/...):
         the first folder of its id; "(none)" for an id without one. Evaluation per site
         and self-training that leaves sites out both group pages by it."""
-        return self.id.split("/", 1)[0] if "/" in self.id else "(none)"
+        return self.id.split("/", 1)[0] if "/" in self.id else NO_SITE
 
     def texts_labelled(self, *labels: str) -> list[str]:
         """Texts of the lines labelled with any of ``labels``, in page order."""
@@ -85,6 +85,19 @@ class Article:
             for line, label in zip(self.lines, labels, strict=True)
         ]
         return Article(self.id, self.source, lines, dict(self.meta), source)
+
+
+NO_SITE = "(none)"  # Article.site of a page not read from a folder of sites
+
+
+def site_sections(sites: set[str] | list[str]) -> list[tuple[str, str]]:
+    """(site, heading) for the per-site sections of a report: none when every page is
+    outside a site folder (the "All pages" table already is that section), and a heading
+    that says so for such pages beside sites."""
+    names = sorted(set(sites))
+    if names == [NO_SITE]:
+        return []
+    return [(s, "pages outside a site folder" if s == NO_SITE else s) for s in names]
 
 
 class IngestError(Exception):
