@@ -207,3 +207,33 @@ def test_a_presegmented_dataset_is_tokenized_in_training_never_segmented_again(t
 
     monkeypatch.setattr(type(model.line_tokenizer.segment), "segment", refuse)
     assert [p.ids for p in model.encode(pages)] == [p.ids for p in plain]
+
+
+def test_five_labelled_pages_get_a_validation_and_a_test_page_and_load_the_hf_way(tmp_path, raw_dir, annotations_dir, caplog):
+    """A newsroom's first five labelled pages (issue 37): with this salt the hash alone
+    leaves validation empty; one train page is moved there, said in a warning, and every
+    subset loads with datasets.load_dataset."""
+    import datasets as hf
+
+    from vnnews.dataset import DatasetConfig, build_dataset
+
+    with caplog.at_level("WARNING"):
+        result = build_dataset([raw_dir], tmp_path / "ds", DatasetConfig(annotations_dir=str(annotations_dir), num_proc=1, split_salt="a"))
+    assert result.articles == {"train": 3, "validation": 1, "test": 1}
+    assert "validation had no article of the 5 in this dataset" in caplog.text and "label more pages" in caplog.text
+    for subset in ("segments", "summarization", "pages"):
+        loaded = hf.load_dataset(str(tmp_path / "ds"), subset)
+        assert all(len(loaded[split]) > 0 for split in ("train", "validation", "test")), subset
+
+
+def test_splits_the_hash_fills_are_left_as_they_are(tmp_path, raw_dir, annotations_dir, caplog):
+    from vnnews.dataset import DatasetConfig, build_dataset
+    from vnnews.dataset.splits import assign_split
+
+    config = DatasetConfig(annotations_dir=str(annotations_dir), num_proc=1)  # the default salt: no split of the five is empty
+    ids = sorted(p.stem for p in raw_dir.glob("*.txt"))
+    expected = {s: sum(assign_split(i, config.split_ratios, config.split_salt) == s for i in ids) for s in ("train", "validation", "test")}
+    assert 0 not in expected.values()
+    with caplog.at_level("WARNING"):
+        result = build_dataset([raw_dir], tmp_path / "ds", config)
+    assert result.articles == expected and "had no article" not in caplog.text

@@ -95,3 +95,16 @@ def test_training_pushes_the_finished_model_once_through_its_class(tiny_phobert,
     repo, revision, files, card = uploads[0]
     assert (repo, revision) == ("org/clf", "exp1") and "model.safetensors" in files and "metrics.json" in files
     assert 'PageLabeler.from_pretrained("org/clf")' in card and "library_name: vnnews" in card
+
+
+def test_both_recipes_train_on_five_labelled_pages_of_ones_own_site(tmp_path, raw_dir, annotations_dir, tiny_phobert, tiny_vit5):
+    """A newsroom's afternoon (issue 37): five gold pages, no VietNews, both trainings."""
+    from tests.recipes.test_summarizer import tiny_config as summarizer_config
+    from vnnews.dataset import DatasetConfig, build_dataset
+    from vnnews.recipes.summarizer import train_summarizer
+
+    build_dataset([raw_dir], tmp_path / "ds", DatasetConfig(annotations_dir=str(annotations_dir), num_proc=1, split_salt="a"))
+    metrics = train_classifier(tiny_config(tiny_phobert, tmp_path / "ds", tmp_path / "c", "training.max_steps=2", "max_eval_examples=null"))
+    assert metrics["eval_pages"] == 1 and metrics["train_pages"] == 3 and (tmp_path / "c" / "model.safetensors").is_file()
+    summary = train_summarizer(summarizer_config(tiny_vit5, tmp_path / "ds", tmp_path / "s"))
+    assert summary["eval_articles"] == 1 and (tmp_path / "s" / "model.safetensors").is_file()

@@ -277,6 +277,7 @@ def _build(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, partial: Pat
             details = "; ".join(str(e) for e in errors[:5])
             raise ValueError(f"no article could be read from {', '.join(map(str, inputs))}" + (f": {details}" if details else ""))
         articles = _near_duplicates(articles, config, tmp_path)
+        articles = _fill_empty_splits(articles, config)
         map_proc = num_proc if len(articles) >= 2000 else None
         subsets: dict[str, dict[str, datasets.Dataset]] = {name: {} for name in SUBSETS}
         article_counts: dict[str, int] = {}
@@ -346,6 +347,41 @@ def _near_duplicates(articles: datasets.Dataset, config: DatasetConfig, work: Pa
     if any(originals):
         log.info("%d near-duplicate articles (%d moved to their original's split)", sum(o is not None for o in originals), moved)
     return articles.remove_columns(["split"]).add_column("split", splits).add_column("duplicate_of", originals)
+
+
+def _fill_empty_splits(articles: datasets.Dataset, config: DatasetConfig) -> datasets.Dataset:
+    """A small dataset (a newsroom's first five labelled pages) whose hashed splits left
+    validation or test empty: each such split (with a ratio above 0) gets the train article
+    whose hash lies nearest its range, so evaluation, ``load_dataset`` and training have
+    data. Only while a split is empty: with enough articles the hash alone decides, as
+    always. Each move is logged as a warning naming the way out (more pages)."""
+    import hashlib
+
+    ratios = config.split_ratios
+    wanted = [s for s in ("validation", "test") if getattr(ratios, s) > 0]
+    counts = Counter(articles["split"])
+    empty = [s for s in wanted if counts.get(s, 0) == 0]
+    if not empty or counts.get("train", 0) < 1 + len(empty):
+        return articles
+    start = {"validation": ratios.train, "test": ratios.train + ratios.validation}
+
+    def position(article_id: str) -> float:
+        digest = hashlib.sha1(f"{config.split_salt}\x00{article_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    splits = list(articles["split"])
+    ids = list(articles["article_id"])
+    for split in empty:
+        train = [i for i, s in enumerate(splits) if s == "train"]
+        if len(train) < 2:
+            break
+        chosen = max(train, key=lambda i: (position(ids[i]) if position(ids[i]) <= start[split] else -1.0, ids[i]))
+        splits[chosen] = split
+        log.warning(
+            "%s had no article of the %d in this dataset: %s moved there from train so that models can be evaluated "
+            "(a dataset this small gives noisy figures: label more pages)", split, len(ids), ids[chosen]
+        )
+    return articles.remove_columns(["split"]).add_column("split", splits)
 
 
 def _label_stats(segments: dict[str, datasets.Dataset]) -> dict[str, Any]:
