@@ -270,3 +270,15 @@ def test_a_dateline_with_the_publication_and_the_update_gives_both():
     only = extract_metadata(article_from_content("v", "t.txt", text="Tin H\nCập nhật: 18/05/2024 10:00\nThân bài."), ["title", "dateline", "body"])
     assert only["date_published"] == only["date_modified"] == "2024-05-18T10:00:00+07:00"
     assert only["meta_sources"]["date_published"] == "dateline (updated; no other date)"
+
+
+def test_menu_items_sections_and_tags_are_never_authors_and_the_refusal_is_said():
+    refused: list[str] = []
+    assert people(["Tài chính - Doanh nghiệp - Thể thao"], refused=refused) == [] and refused == ["Tài chính", "Doanh nghiệp", "Thể thao"]
+    assert people(["THỂ THAO", "Video", "Xem thêm"]) == []
+    assert people(["Nguyễn Văn An", "Hạ Trắng", "Ludwig van Beethoven", "H.N"]) == ["Nguyễn Văn An", "Hạ Trắng", "Ludwig van Beethoven", "H.N"]
+    from vnnews.ingest import Article, Line
+
+    article = Article("p", "p.txt", [Line("Tiêu đề bài"), Line("Thân bài một dòng dài của bài báo."), Line("Tài chính - Doanh nghiệp")], {})
+    meta = extract_metadata(article, ["title", "body", "byline"])
+    assert meta["authors"] == [] and any("'Tài chính'" in c and "refused" in c for c in meta["meta_sources"]["conflicts"])

@@ -321,7 +321,11 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         (meta.get("author") or [], "meta:author"), (meta.get("article:author") or [], "opengraph:author"), (bylines, "byline"),
         ((micro.get("rel=author") or [])[:1], "rel=author"),
     ):
-        found.offer("authors", people([v for v in values if v is not None], site), source)
+        refused: list[str] = []
+        names = people([v for v in values if v is not None], site, refused)
+        if refused and not found.values.get("authors"):  # said only where the candidates could have been the authors
+            found.conflicts.append(f"authors: {', '.join(repr(r) for r in refused[:5])} from {source} refused (not a person's name)")
+        found.offer("authors", names, source)
 
     # section
     section_ld = _first_str(ld.get("articleSection"))

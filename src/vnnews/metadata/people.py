@@ -55,6 +55,18 @@ _DESK = re.compile(r"^(?P<head>[^\W\d_][\w.+]*?)(?:\d+|\s*[-–]\s*\w.*)$")
 _DOMAIN = re.compile(r"\.(?:vn|com|net|org|info|tv|co)\b", re.I)
 _TITLES = re.compile(r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?|ls\.?|nhà báo|phóng viên|pv|ctv)\s+", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+# lower-case words a foreign name may hold ("Ludwig van Beethoven", "Leonardo da Vinci")
+_PARTICLES = frozenset("van von der den de da di del la le du bin al ibn y e".split())
+# sections and menu items that a byline rule or a barely trained labeller can take for a
+# name (Vietnamese names capitalise every word, so "Tài chính" fails that test already; these
+# catch one-word items and lines in capitals)
+SECTIONS = frozenset(
+    _key(w) for w in "thời sự|kinh doanh|tài chính|doanh nghiệp|thế giới|giải trí|thể thao|pháp luật|giáo dục|sức khỏe|sức khoẻ|"
+    "đời sống|du lịch|khoa học|công nghệ|số hóa|số hoá|xe|ô tô|xe máy|ý kiến|tâm sự|bất động sản|chứng khoán|văn hóa|văn hoá|"
+    "xã hội|chính trị|quốc tế|kinh tế|thị trường|tiêu dùng|nhịp sống|gia đình|sao|âm nhạc|phim|thời trang|làm đẹp|ẩm thực|"
+    "bóng đá|tin tức|tin mới|mới nhất|nổi bật|xem nhiều|trang chủ|video|podcast|emagazine|infographic|multimedia|tags|tag|"
+    "chủ đề|liên hệ|quảng cáo|đăng nhập|đăng ký|chia sẻ|bình luận|theo dõi|đọc thêm|xem thêm|tiếp theo|quay lại".split("|")
+)
 MAX_AUTHORS = 10
 
 
@@ -71,23 +83,29 @@ def is_outlet(text: str, site_name: str | None = None) -> bool:
 
 
 def _is_name(text: str) -> bool:
-    """A person's name as bylines write them: 1-5 words starting with a letter
-    ("Hạ Trắng", "Nguyễn Văn An", "Shin Hee", initials "H.N", "HN")."""
+    """A person's name as bylines write them: 1-5 words starting with a letter, each
+    word capitalised as Vietnamese names are ("Hạ Trắng", "Nguyễn Văn An", "Shin Hee",
+    initials "H.N", "HN"; foreign particles such as "van" aside), and not a section or
+    menu item ("Tài chính", "Doanh nghiệp", "THỂ THAO")."""
     words = text.split()
     if not 1 <= len(words) <= 5 or len(text) > 60:
         return False
     if not all(_NAME_WORD.match(w) for w in words):
         return False
+    if _key(text) in SECTIONS:
+        return False
     if len(words) == 1 and len(words[0]) > 3 and words[0].islower():
         return False
     if len(words) >= 3 and text.isupper():  # a heading in capitals ("Ý KIẾN BẠN ĐỌC"), not a byline
         return False
-    return words[0][:1].isupper()
+    return all(w[:1].isupper() or (i > 0 and w.lower() in _PARTICLES) for i, w in enumerate(words))
 
 
-def people(texts: Iterable[Any], site_name: str | None = None) -> list[str]:
+def people(texts: Iterable[Any], site_name: str | None = None, refused: list[str] | None = None) -> list[str]:
     """Author names in byline lines or author fields (strings, JSON-LD Person objects,
-    lists of either; URLs and outlets dropped), in order, without repeats."""
+    lists of either; URLs and outlets dropped), in order, without repeats. Pieces that
+    are neither a name, an outlet nor a role (a menu item, a section, a tag, a sentence)
+    are appended to ``refused`` when given."""
     out: list[str] = []
     for text in _strings(texts):
         for piece in _SPLIT.split(_NOTE.sub("", _THEO.sub("", text.strip()))):
@@ -98,7 +116,11 @@ def people(texts: Iterable[Any], site_name: str | None = None) -> list[str]:
                 part = _TITLES.sub("", _THEO.sub("", part.strip(" .:-–—()[]\"'"))).strip(" .:-–—()[]\"'")
                 if not part or part.lower().startswith(("http", "www.")) or "@" in part:
                     continue
-                if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name) or not _is_name(part):
+                if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name):
+                    continue
+                if not _is_name(part):
+                    if refused is not None and part not in refused:
+                        refused.append(part)
                     continue
                 if part not in out:
                     out.append(part)
