@@ -108,3 +108,9 @@ def test_both_recipes_train_on_five_labelled_pages_of_ones_own_site(tmp_path, ra
     assert metrics["eval_pages"] == 1 and metrics["train_pages"] == 3 and (tmp_path / "c" / "model.safetensors").is_file()
     summary = train_summarizer(summarizer_config(tiny_vit5, tmp_path / "ds", tmp_path / "s"))
     assert summary["eval_articles"] == 1 and (tmp_path / "s" / "model.safetensors").is_file()
+    # the cards describe the data the models read, no more: hand-labelled pages, no VietNews
+    card = (tmp_path / "c" / "README.md").read_text(encoding="utf-8")
+    assert "3 real pages were hand-labelled" in card and "never saw a real page" not in card and "VietNews" not in card
+    assert summary["train_sources"] == {"gold": 3}
+    card = (tmp_path / "s" / "README.md").read_text(encoding="utf-8")
+    assert "3 hand-labelled pages" in card and "VietNews" not in card

@@ -19,6 +19,17 @@ from vnnews.models.licences import UNKNOWN_LICENCE, base_licence, is_hub_id, mod
 
 VIETNEWS = "VietNews (Nguyen et al., 2019; github.com/ThanhChinhBK/vietnews): its licence terms apply to models trained on it"
 
+def data_terms(records: int, pages: int) -> str:
+    """The terms of the training data, by what the model was trained on: structured records
+    (the shipped configs build them from VietNews) and hand-labelled pages (the trainer's own)."""
+    parts = []
+    if records:
+        parts.append("the article records keep their source's terms (" + VIETNEWS.split(":")[0] + " for the shipped configs: its terms apply)")
+    if pages:
+        parts.append("the hand-labelled pages keep the terms of the sites they were saved from")
+    return "; ".join(parts) or "not recorded"
+
+
 def licence_section(config: dict[str, Any], data: str) -> str:
     """The card's licence paragraph: the model's licence, where it comes from, and the
     terms of its training data (``data``)."""
@@ -32,7 +43,7 @@ def licence_section(config: dict[str, Any], data: str) -> str:
         head = f"Licence: **{licence}**, as set in the training config (the base model, {shown_base}, is {base_licence(base) or 'of unknown licence'})."
     else:
         head = f"Licence: **{licence}**, the licence of the base model ({shown_base}), which a fine-tuned model carries."
-    return f"## Licence\n\n{head} Training data: {data}"
+    return f"## Licence\n\n{head} Training data: {data}."
 
 
 def card_data(

@@ -47,7 +47,7 @@ from vnnews.cancel import check_stop
 from vnnews.ingest import Article
 from vnnews.labels import LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
-from vnnews.models.card import VIETNEWS, card_data, licence_section, render
+from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool
 from vnnews.text.normalize import word_key
@@ -381,6 +381,19 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         results = [(k, name, report[k]) for k, name in (("macro_f1", "macro-F1 (lines)"), ("accuracy", "accuracy (lines)")) if k in report]
         data = card_data(config, "token-classification", "Line labelling of news pages", results, ["phobert", "boilerplate-removal", "web-extraction", "vietnamese", "news"], "vnnews classifier (page labeller)")
         families = ", ".join(f"{k} {v}" for k, v in sorted((metrics.get("families") or {}).items())) or "not recorded"
+        by_family = metrics.get("families") or {}
+        real = int(by_family.get("seed", 0))
+        composed = sum(int(n) for k, n in by_family.items() if k not in ("seed", "")) if by_family else 1  # older models: composed
+        composition = " ".join(
+            [f"{composed} composed pages wrap article records ({VIETNEWS}) in generated sites and layouts, rendered as HTML or text dumps." if composed else "",
+             f"{real} real pages were hand-labelled (gold annotations)." if real else ""]
+        ).strip()
+        if real and not composed:
+            seen = f"It was trained on {real} hand-labelled real pages only: expect it to know their sites' layouts best."
+        elif real:
+            seen = f"Besides composed pages it saw {real} hand-labelled real pages; sites laid out unlike any of them may score lower."
+        else:
+            seen = "It never saw a real page in training (unless self-training was on); sites laid out unlike any composed family may score lower."
         table = _metrics_table(report, c.labels) if report else "No evaluation recorded (an untrained or hand-built model)."
         body = f"""# vnnews classifier (page labeller)
 
@@ -401,11 +414,10 @@ docs/classifier.md has the figures of the published recipe).
 ## Training data
 
 {metrics.get("train_pages", 0)} pages, {metrics.get("train_windows", 0)} windows; layout families: {families}.
-Composed pages wrap VietNews articles ({VIETNEWS}) in generated sites and layouts, rendered as HTML or text dumps;
-seed pages are hand-labelled. DOM and candidate features were dropped on {float(config.get("dom_dropout", 0.0)):.0%} of
+{composition} DOM and candidate features were dropped on {float(config.get("dom_dropout", 0.0)):.0%} of
 training pages. Self-training lines: {metrics.get("self_training_lines", 0)}. Full config: `training_config.yaml`.
 
-{licence_section(config, "the VietNews articles inside the composed pages keep VietNews' terms; the bundled seed pages are the vnnews project's")}
+{licence_section(config, data_terms(composed, real))}
 
 ## Usage
 
@@ -425,8 +437,7 @@ Or the whole job: `vnnews infer pages/ -o articles.jsonl classifier=PATH_OR_HUB_
 
 ## Intended use and limitations
 
-The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of Vietnamese news pages. It never
-saw a real page in training (unless self-training was on); sites laid out unlike any composed family may score lower.
+The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of Vietnamese news pages. {seen}
 """
         return render(data, body, repo_id)
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, overload
 
-from vnnews.models.card import VIETNEWS, card_data, licence_section, render
+from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.loading import (
     check_loaded,
@@ -330,6 +330,9 @@ class Summarizer(VnnewsModelMixin):
                 f"| compat (rouge_score default) | {s.get('compat_rouge1', 0):.2f} | {s.get('compat_rouge2', 0):.2f} | {s.get('compat_rougeL', 0):.2f} |",
             ]
         ) if s else "No evaluation recorded (an untrained or hand-built model)."
+        found = metrics.get("train_sources") or {}
+        counts = (found.get("structured", 0) + found.get("weak", 0), found.get("gold", 0)) if found else (1, 0)  # older models: records
+        sources = (": " + ", ".join(f"{n} {'from structured records' if k == 'structured' else 'hand-labelled pages' if k == 'gold' else k}" for k, n in sorted(found.items()))) if found else f", built from {VIETNEWS}"
         body = f"""# vnnews lead summarizer
 
 Writes the lead (sapo) of a Vietnamese news article from its body. Fine-tuned from `{base}` with vnnews
@@ -344,10 +347,10 @@ which deletes letters with diacritics and inflates scores, reported for comparis
 
 ## Training data
 
-{metrics.get("train_articles", 0)} articles of a vnnews dataset (`summarization` subset: document = body, summary = lead),
-built from {VIETNEWS}. Full config: `training_config.yaml`.
+{metrics.get("train_articles", 0)} articles of a vnnews dataset (`summarization` subset: document = body, summary = lead){sources}.
+Full config: `training_config.yaml`.
 
-{licence_section(config, "VietNews' terms apply to the articles it was trained on")}
+{licence_section(config, data_terms(*counts))}
 
 ## Input and generation
 
@@ -372,7 +375,7 @@ use the class above or `vnnews infer`.
 ## Limitations
 
 Abstractive: a summary can state things the body does not (check names and figures before publishing). Trained
-on VietNews-style articles; other genres and very long bodies (truncated at {self.max_source_length} tokens) will do
+on {"news articles with a lead, as in the training data above" if found else "VietNews-style articles"}; other genres and very long bodies (truncated at {self.max_source_length} tokens) will do
 worse. Not for use in fp16 (T5 overflows).
 """
         return render(data, body, repo_id)

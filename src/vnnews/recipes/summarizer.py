@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,8 @@ def prepare_data(config: SummarizerConfig, summarizer: Summarizer) -> tuple[Any,
     eval_rows = subsample(summ[config.eval_split], config.max_eval_examples, config.training.seed)
     if len(train_rows) == 0 or len(eval_rows) == 0:
         raise ValueError(f"{config.dataset_dir}: no summarization examples in train or {config.eval_split}")
+    names = train_rows.features["label_source"]
+    summarizer.train_sources = dict(Counter(names.int2str(v) for v in train_rows["label_source"]))  # what the card says it read
     fn_kwargs = {"tokenizer": summarizer.tokenizer, "prefix": config.prefix, "max_source": config.max_source_length, "max_target": config.max_target_length}
 
     def tokenize(rows: Any) -> Any:
@@ -164,6 +167,7 @@ def finish(config: SummarizerConfig, trainer: Any, summarizer: Summarizer, train
         "eval": scores,
         "eval_split": config.eval_split,
         "train_articles": len(trainer.train_dataset),
+        "train_sources": dict(getattr(summarizer, "train_sources", {}) or {}),
         "eval_articles": len(trainer.eval_dataset),
         "train_runtime_s": round(train_output.metrics.get("train_runtime", 0.0), 1),
         "device": device_description(),
