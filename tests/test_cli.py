@@ -7,7 +7,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "infer", "pipeline", "serve", "push", "extract", "config"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "infer", "pipeline", "serve", "push", "extract", "config", "docs"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():
@@ -212,3 +212,12 @@ def test_progress_bars_only_on_a_terminal_and_never_with_q(tmp_path, trained_cla
     assert "infer: 100%" in live  # a terminal: the bar
     quiet = _stderr_of([*base, "-o", str(tmp_path / "c.jsonl"), "-q"], tty=True, cwd=ROOT)
     assert "infer:" not in quiet and "Loading weights" not in quiet
+
+
+def test_the_docs_ship_with_the_package_and_print_by_name(capsys):
+    assert main(["docs"]) == 0
+    listed = capsys.readouterr().out
+    assert "inference" in listed and "Batch inference and the main job" in listed and "labels" in listed
+    assert main(["docs", "labels"]) == 0 and capsys.readouterr().out.startswith("# Line labels")
+    assert main(["docs", "docs/serving.md"]) == 0 and "Serving" in capsys.readouterr().out
+    assert main(["docs", "nope"]) == 2 and "the pages: benchmarks" in capsys.readouterr().err

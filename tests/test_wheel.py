@@ -53,6 +53,9 @@ def test_a_wheel_install_runs_make_tiny_and_infer(tmp_path, trained_classifier, 
     )
     assert job.returncode == 0, job.stderr[-2000:]
     assert (work / "out.jsonl").read_text().count("\n") == 5
+    # the docs the help texts point to ship in the wheel
+    docs = subprocess.run([str(vnnews), "docs", "inference"], capture_output=True, text=True, cwd=work, env=env, timeout=120)
+    assert docs.returncode == 0 and docs.stdout.startswith("# Batch inference"), docs.stderr[-2000:]
     # the configs ship in the wheel: listed and named by --config from any directory
     listed = subprocess.run([str(vnnews), "config", "list"], capture_output=True, text=True, cwd=work, env=env, timeout=120)
     assert listed.returncode == 0 and "classifier/tiny" in listed.stdout and "pipeline/tiny" in listed.stdout, listed.stderr[-2000:]

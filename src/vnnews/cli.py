@@ -23,7 +23,7 @@ _OVERRIDE_RE = re.compile(r"^[A-Za-z_][\w.]*=")
 
 EPILOG = """Configs: every knob lives in a YAML file under configs/ (--config FILE);
 key=value arguments override it (split_ratios.train=0.9 num_proc=1).
-Docs: README.md, docs/labels.md, docs/benchmarks.md."""
+Docs: `vnnews docs` (the project's docs/ pages ship with the package)."""
 
 
 SYMLINKS_HELP = (
@@ -368,6 +368,25 @@ def cmd_infer(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- config
+def cmd_docs(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    folder = resources.files("vnnews").joinpath("resources/docs")
+    pages = {Path(str(p.name)).stem: p for p in folder.iterdir() if str(p.name).endswith(".md")} if folder.is_dir() else {}
+    if not pages:
+        return _fail("no documentation in this installation (vnnews/resources/docs is missing)")
+    if not args.name:
+        for name in sorted(pages):
+            first = next((line.lstrip("# ").strip() for line in pages[name].read_text(encoding="utf-8").splitlines() if line.strip()), "")
+            print(f"{name:<16} {first}")
+        return 0
+    name = args.name.removeprefix("docs/").removesuffix(".md")
+    if name not in pages:
+        return _fail(f"no page {args.name!r}; the pages: {', '.join(sorted(pages))}")
+    sys.stdout.write(pages[name].read_text(encoding="utf-8"))
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError, list_configs, shipped_config
 
@@ -580,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     _add_extract(sub)
     _add_config(sub)
+    _add_docs(sub)
     _add_infer(sub)
     _add_pipeline(sub)
     _add_serve(sub)
@@ -796,6 +816,19 @@ def _add_config(sub: Any) -> None:
     p.set_defaults(func=cmd_config)
 
 
+def _add_docs(sub: Any) -> None:
+    p = sub.add_parser(
+        "docs",
+        help="the documentation that ships with vnnews: list it, or print one page (inference, serving, labels...)",
+        description="The docs/ pages of the project ship in the package, so a wheel user has what the --help texts "
+        "point to: `vnnews docs` lists them with their first line, `vnnews docs NAME` prints one (Markdown).",
+        epilog="Examples:\n  vnnews docs\n  vnnews docs inference | less",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="a page's name (inference, serving, labels, classifier, summarizer, benchmarks...)")
+    p.set_defaults(func=cmd_docs)
+
+
 def _add_extract(sub: Any) -> None:
     p = sub.add_parser(
         "extract",
@@ -831,7 +864,7 @@ def _add_infer(sub: Any) -> None:
         "OUTPUT.errors.jsonl with their cause. Several processes: "
         "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... (each takes a share; the first merges). "
         "Beyond one machine: --engine ray runs the same stages as a Ray Data pipeline (read tasks, classifier and "
-        "summarizer actor pools) on a Ray cluster (pip install 'vnnews[ray]'; docs/inference.md).",
+        "summarizer actor pools) on a Ray cluster (pip install 'vnnews[ray]'; `vnnews docs inference`).",
         epilog="Examples:\n"
         "  vnnews infer data/raw --classifier runs/classifier-tiny --summarizer runs/summarizer-tiny --output build/articles.jsonl\n"
         "  vnnews infer pages/ --classifier ORG/vnnews-classifier --stages classify --output out.parquet chunk_size=512\n"
