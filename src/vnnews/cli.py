@@ -438,10 +438,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if "-" in args.inputs:
             return _fail("- (standard input) cannot be given beside files")
         urls = [i for i in args.inputs if is_url(i)]
-        if urls:
-            return _fail(f"{urls[0]} {URL_INPUT}")
+        if urls and not args.fetch:
+            return _fail(f"{urls[0]} {URL_INPUT}; or pass --fetch to let vnnews fetch it")
         errors = _ErrorCounter()
-        articles = list(iter_articles(args.inputs, PAGE_OPTIONS, on_error=errors))
+        articles = []
+        for url in urls:  # --fetch: each page read within the time, size and redirect bounds (vnnews.fetch)
+            from vnnews.fetch import FetchError, fetch
+
+            try:
+                page = fetch(url, max_bytes=PAGE_OPTIONS.max_page_bytes or (32 << 20))
+                articles.append(page_article(page.body, url, url, url=page.url))
+            except (FetchError, IngestError) as exc:
+                errors(IngestError(url, str(exc).removeprefix(f"{url}: ")))
+        files = [i for i in args.inputs if not is_url(i)]
+        articles += list(iter_articles(files, PAGE_OPTIONS, on_error=errors)) if files else []
         if not articles:
             return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {' '.join(args.inputs)}")
         if args.url:
@@ -836,7 +846,7 @@ def _add_extract(sub: Any) -> None:
         description="Read pages (HTML or page dumps; files, folders, or - for stdin; a JSONL file gives one record per line) and "
         "print the article: JSON (the record `vnnews infer` writes: every field, every line labelled), Markdown (a YAML "
         "header with the metadata, then the article) or the reading text. Lines are labelled by the rules unless --model "
-        "names a trained page labeller. vnnews reads files: it does not fetch URLs (save the page first).",
+        "names a trained page labeller. vnnews reads files; it fetches a URL only with --fetch.",
         epilog="Examples:\n  vnnews extract page.html\n  vnnews extract a.html b.html pages/ -o out/ --format markdown\n  curl -s https://... | vnnews extract - --format markdown --url https://...\n"
         "  vnnews extract page.html --model runs/classifier --summarizer runs/summarizer --format txt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -849,6 +859,8 @@ def _add_extract(sub: Any) -> None:
     p.add_argument("--model", metavar="DIR_OR_HUB_ID", help="a trained page labeller (default: the rules)")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="also write a lead (summary)")
     p.add_argument("--url", help="the page's URL, when the page does not name it (and the base of relative image addresses)")
+    p.add_argument("--fetch", action="store_true", help="fetch INPUTs that are http(s) URLs (15 s timeout, at most 5 redirects, max_page_bytes, "
+                   "a vnnews user agent); without it a URL is refused: vnnews reads files")
     p.set_defaults(func=cmd_extract)
 
 

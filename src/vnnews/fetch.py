@@ -1,0 +1,80 @@
+"""Reading a page from its URL, only when asked (``vnnews extract --fetch``).
+
+vnnews reads files by default: a batch job over millions of pages should not reach out to
+the network because an input happened to be a URL. When a user asks for it, one page is
+fetched as a careful crawler would: http and https only, a user agent that names vnnews,
+a timeout for connecting and for each read, at most ``max_redirects`` redirects (each to
+http or https), and the body read up to ``max_bytes`` (``max_page_bytes``), a larger
+one refused before it fills memory. Compressed bodies are not asked for
+(``Accept-Encoding: identity``), so the byte budget is the page's own size.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from vnnews import __version__
+
+USER_AGENT = f"vnnews/{__version__} (news article extraction; +https://pypi.org/project/vnnews/)"
+TIMEOUT_S = 15.0
+MAX_REDIRECTS = 5
+READ_BLOCK = 1 << 16
+
+
+class FetchError(ValueError):
+    """A page that could not be fetched; the message names the URL and the cause."""
+
+
+@dataclass
+class Fetched:
+    url: str  # after redirects
+    body: bytes
+    content_type: str
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, limit: int, start: str) -> None:
+        self.limit, self.seen, self.start = limit, 0, start
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        self.seen += 1
+        if self.seen > self.limit:
+            raise FetchError(f"{self.start}: more than {self.limit} redirects (the last to {newurl})")
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise FetchError(f"{self.start}: redirected to {newurl!r}, which is not http or https")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS) -> Fetched:
+    """The page at ``url`` (http or https), read within the bounds above; FetchError otherwise."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError(f"{url}: only http and https URLs are fetched")
+    opener = urllib.request.build_opener(_Redirects(max_redirects, url))
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "identity"})
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"{url}: {int(declared):,} bytes, over max_page_bytes ({max_bytes:,})")
+            chunks, size = [], 0
+            while block := response.read(READ_BLOCK):
+                size += len(block)
+                if size > max_bytes:
+                    raise FetchError(f"{url}: more than max_page_bytes ({max_bytes:,}) bytes")
+                chunks.append(block)
+            return Fetched(response.geturl(), b"".join(chunks), response.headers.get("Content-Type", ""))
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise FetchError(f"{url}: cannot fetch ({exc.reason})") from None
+    except (TimeoutError, OSError) as exc:
+        raise FetchError(f"{url}: cannot fetch ({type(exc).__name__}: {exc or 'timed out'})") from None
+
+
+__all__ = ["USER_AGENT", "FetchError", "Fetched", "fetch"]
