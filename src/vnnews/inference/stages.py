@@ -462,6 +462,8 @@ def finish_job(
     the others, merges every part into the output (atomically) and prints the closing
     line with the done/skipped/failed counts."""
     proc = proc or ProcessInfo()
+    if proc.world_size > 1:  # each process says what its share came to (a log has no bars to show it)
+        print(f"infer[{proc.rank}]: its share done: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed", file=sys.stderr)
     store.mark_finished(counts)
     merged = False
     if proc.rank == 0:
