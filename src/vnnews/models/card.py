@@ -39,8 +39,10 @@ def licence_section(config: dict[str, Any], data: str) -> str:
     if licence is None:
         head = (f"Licence: **unknown**. The licence of the base model ({shown_base}) could not be determined: set `license` "
                 "when training, or give `--license` to `vnnews push`.")
-    elif config.get("license"):
-        head = f"Licence: **{licence}**, as set in the training config (the base model, {shown_base}, is {base_licence(base) or 'of unknown licence'})."
+    elif config.get("license_source") == "push":
+        head = f"Licence: **{licence}**, as given to `vnnews push --license`."
+    elif config.get("license") and config.get("license_source") != "base model":
+        head = f"Licence: **{licence}**, as set in the training config (the base model, {shown_base}, is {base_licence(base) or 'of unknown licence here'})."
     else:
         head = f"Licence: **{licence}**, the licence of the base model ({shown_base}), which a fine-tuned model carries."
     return f"## Licence\n\n{head} Training data: {data}."

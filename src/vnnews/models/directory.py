@@ -150,7 +150,8 @@ class VnnewsModelMixin:
         if not config.get("license"):
             from vnnews.models.licences import base_licence
 
-            config = {**config, "license": base_licence(str(config.get("base_model") or ""))}
+            resolved = base_licence(str(config.get("base_model") or ""))
+            config = {**config, "license": resolved, **({"license_source": "base model"} if resolved else {})}
         self.training_record = {"config": public_config(config), "metrics": metrics}
 
     def load_training_record(self, name_or_path: str, revision: str | None = None) -> None:

@@ -85,6 +85,7 @@ def check_licence(model: Any, where: str, licence: str | None) -> None:
     config = record.setdefault("config", {})
     if licence:
         config["license"] = licence
+        config["license_source"] = "push"
         return
     base = str(config.get("base_model") or "")
     found, inherited = model_licence(config), base_licence(base)

@@ -161,6 +161,11 @@ def check_generation(overrides: dict[str, Any], key: str = "generation") -> None
             raise ValueError(f"{where}: must be {bounds}" + (" and not 0" if name == "temperature" else "") + f", got {value!r}")
 
 
+# How a card names the origins of training rows (``label_source``).
+_SOURCE_WORDS = {"structured": "from article records", "composed": "from article records composed into pages",
+                 "gold": "hand-labelled pages", "weak": "pages labelled by the rules"}
+
+
 def cap_generation(generation_config: Any, where: str) -> None:
     """Bring a loaded generation config within ``GENERATION_CAPS`` (a warning names each
     setting lowered), and the minimum lengths within the maximum ones."""
@@ -331,8 +336,8 @@ class Summarizer(VnnewsModelMixin):
             ]
         ) if s else "No evaluation recorded (an untrained or hand-built model)."
         found = metrics.get("train_sources") or {}
-        counts = (found.get("structured", 0) + found.get("weak", 0), found.get("gold", 0)) if found else (1, 0)  # older models: records
-        sources = (": " + ", ".join(f"{n} {'from structured records' if k == 'structured' else 'hand-labelled pages' if k == 'gold' else k}" for k, n in sorted(found.items()))) if found else f", built from {VIETNEWS}"
+        counts = (found.get("structured", 0) + found.get("composed", 0), found.get("gold", 0) + found.get("weak", 0)) if found else (1, 0)  # older models: records
+        sources = (": " + ", ".join(f"{n} {_SOURCE_WORDS.get(k, k)}" for k, n in sorted(found.items()))) if found else f", built from {VIETNEWS}"
         body = f"""# vnnews lead summarizer
 
 Writes the lead (sapo) of a Vietnamese news article from its body. Fine-tuned from `{base}` with vnnews
