@@ -322,3 +322,24 @@ def test_random_bytes_named_jsonl_are_one_error_saying_the_file_is_not_jsonl(tmp
     (few,) = by_file["few.jsonl"]
     assert few.cause.startswith("not a JSONL file: its first 2 lines are not JSON records")
     assert [(e.line, e.cause.split(":")[0]) for e in by_file["ok.jsonl"]] == [(1, "malformed JSON"), (3, "malformed JSON")]  # a JSONL file with bad lines: each named
+
+
+def test_readers_of_parts_of_one_file_agree_on_not_jsonl_and_report_each_bad_line_once(tmp_path):
+    """Big JSONL files are read by several part readers (plan_shards): the 'not a JSONL
+    file' verdict is said once, not once per part, and a JSONL file's bad lines once each."""
+    import random
+
+    from vnnews.ingest.readers import read_file
+
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(random.Random(7).randbytes(200_000))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("{broken\n[1\n" + "".join(json.dumps({"id": f"r{i}", "text": "Bài"}) + "\n" for i in range(6)) + "{bad\n", encoding="utf-8")
+    for path, expected_ids, expected_lines in ((noise, [], [None]), (mixed, [f"r{i}" for i in range(6)], [1, 2, 9])):
+        errors, ids = [], []
+        for k in range(3):
+            ids += [a.id for a in read_file(path, path.name, IngestOptions(), errors.append, part=(k, 3))]
+            if path is noise:
+                assert len(errors) == 1 and errors[0].cause.startswith("not a JSONL file")  # part 0 said it; parts 1 and 2 agree silently
+        assert sorted(ids) == expected_ids
+        assert sorted((e.line for e in errors), key=lambda x: x or 0) == expected_lines

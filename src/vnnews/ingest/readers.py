@@ -325,41 +325,52 @@ def _jsonl_records(path: Path, gz: bool, stem: str, options: IngestOptions, on_e
     """Records of one JSONL file. A file whose first ``NOT_JSONL_AFTER`` lines (or all of
     them, if fewer) are none of them JSON is not JSONL (random bytes, a binary named
     .jsonl): one error says so and the file is skipped, instead of one error per chance
-    newline."""
+    newline. The verdict is on the file's first lines whatever the part (``part=(k, n)``
+    readers agree on it) and only part 0 reports it."""
     k, n = part
-    pending: list[IngestError] = []  # the unreadable lines before the first readable one
-    parsed = 0
+
+    def mine(line: int | None) -> bool:
+        return ((line or 1) - 1) % n == k
+
+    deciding = True  # until a line parses or NOT_JSONL_AFTER lines have failed
+    failed: list[IngestError] = []  # the file's failed lines before the verdict
     for lineno, data, problem in iter_lines(path, gz, options.max_page_bytes):
         if options.max_records is not None and lineno > options.max_records:
             break
-        if (lineno - 1) % n != k:
+        ours = mine(lineno)
+        if not ours and not deciding:
             continue
         record, error = _parse_line(path, lineno, data, problem)
-        if error is not None:
-            if parsed:
-                on_error(error)
+        if deciding:
+            if error is not None:
+                failed.append(error)
+                if len(failed) >= NOT_JSONL_AFTER:
+                    if k == 0:
+                        on_error(_not_jsonl(path, failed))
+                    return
                 continue
-            pending.append(error)
-            if len(pending) >= NOT_JSONL_AFTER:
-                on_error(_not_jsonl(path, pending))
-                return
+            if record is _BLANK:
+                continue
+            deciding = False  # a JSON line: a JSONL file, its earlier bad lines errors of their own
+            for earlier in failed:
+                if mine(earlier.line):
+                    on_error(earlier)
+        if not ours:
+            continue
+        if error is not None:
+            on_error(error)
             continue
         if record is _BLANK:
             continue
-        if not parsed:
-            parsed = 1
-            for earlier in pending:
-                on_error(earlier)
-            pending = []
         try:
             yield _record_article(record, path, lineno, f"{stem}-{lineno}", options)
         except IngestError as exc:
             on_error(exc)
-    if pending:
-        if len(pending) > 1:
-            on_error(_not_jsonl(path, pending))
-        else:
-            on_error(pending[0])
+    if deciding and len(failed) > 1:  # a short file, no line of it JSON
+        if k == 0:
+            on_error(_not_jsonl(path, failed))
+    elif deciding and failed and mine(failed[0].line):
+        on_error(failed[0])
 
 
 _BLANK = object()
