@@ -25,14 +25,6 @@ MAX_RATIO = 1000  # uncompressed : compressed bytes of one column chunk; real te
 BATCH_ROWS = 64
 
 
-class ParquetProblem(Exception):
-    """Part of a Parquet file that is not read; ``row`` is the first row it covers (from 1)."""
-
-    def __init__(self, cause: str, row: int | None = None) -> None:
-        super().__init__(cause)
-        self.cause, self.row = cause, row
-
-
 def value_bytes(array: Any) -> Any:
     """Bytes each element of an Arrow array holds once decoded (strings and binaries by
     length, lists and structs summed over their values, dictionaries through their
@@ -69,19 +61,19 @@ def _byte_array_columns(parquet_file: Any) -> list[str]:
     return [column.path for column in parquet_file.schema if column.physical_type == "BYTE_ARRAY"]
 
 
-def check_row_group(metadata: Any, group: int, first_row: int, max_record_bytes: int) -> None:
-    """Refuse a row group whose column chunk expands past ``MAX_RATIO`` to one and past
-    one record's budget: reading it would decompress a bomb into memory."""
-    rows = metadata.row_group(group)
+def bomb(rows: Any, group: int, first_row: int, max_record_bytes: int) -> str | None:
+    """Why row group ``group`` (``rows``: its footer metadata; ``first_row``: its first row) is not
+    read: a column chunk that expands past ``MAX_RATIO`` to one and past one record's
+    budget would decompress a bomb into memory. None for a group to read."""
     for c in range(rows.num_columns):
         chunk = rows.column(c)
         packed, unpacked = max(1, chunk.total_compressed_size), chunk.total_uncompressed_size
         if unpacked > max_record_bytes and unpacked > MAX_RATIO * packed:
-            raise ParquetProblem(
+            return (
                 f"row group {group} (rows {first_row}-{first_row + rows.num_rows - 1}) not read: column {chunk.path_in_schema} expands "
-                f"{unpacked // packed:,} to one ({unpacked:,} bytes from {packed:,}), a decompression bomb",
-                first_row,
+                f"{unpacked // packed:,} to one ({unpacked:,} bytes from {packed:,}), a decompression bomb"
             )
+    return None
 
 
 def _decoded(batch: Any, first: int) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
@@ -112,17 +104,15 @@ def iter_rows(path: str | Path, max_record_bytes: int | None) -> Iterator[tuple[
     metadata = parquet_file.metadata
     row = 0
     for group in range(metadata.num_row_groups):
-        if max_record_bytes is not None:
-            try:
-                check_row_group(metadata, group, row + 1, max_record_bytes)
-            except ParquetProblem as problem:
-                yield row + 1, None, problem.cause
-                row += metadata.row_group(group).num_rows
-                continue
+        rows = metadata.row_group(group)
         batch_rows = BATCH_ROWS
-        if max_record_bytes is not None:  # a batch in Arrow holds about two budgets, whatever the rows' size
-            group_rows = metadata.row_group(group)
-            mean = group_rows.total_byte_size / max(1, group_rows.num_rows)
+        if max_record_bytes is not None:
+            refused = bomb(rows, group, row + 1, max_record_bytes)
+            if refused:
+                yield row + 1, None, refused
+                row += rows.num_rows
+                continue
+            mean = rows.total_byte_size / max(1, rows.num_rows)  # a batch in Arrow holds about two budgets, whatever the rows' size
             batch_rows = max(1, min(BATCH_ROWS, int(2 * max_record_bytes // max(mean, 1.0))))
         for batch in parquet_file.iter_batches(batch_size=batch_rows, row_groups=[group]):
             if max_record_bytes is None or not batch.num_columns:
@@ -147,4 +137,4 @@ def iter_rows(path: str | Path, max_record_bytes: int | None) -> Iterator[tuple[
             row += batch.num_rows
 
 
-__all__ = ["MAX_RATIO", "ParquetProblem", "check_row_group", "iter_rows", "value_bytes"]
+__all__ = ["MAX_RATIO", "bomb", "iter_rows", "value_bytes"]

@@ -177,10 +177,12 @@ def check_sizes(config: Any, where: str, prefix: str = "") -> None:
                 raise ModelFileError(f"{where}: {prefix}{key} = {value!r} is not a size vnnews loads (0 to {SIZE_BOUNDS[key]:,})")
 
 
-def _check_safetensors(path: Path) -> None:
+def _check_safetensors(path: Path) -> int:
     """A safetensors file's header is whole and its tensors fit in the file (a copy cut
-    short fails here, named, instead of deep inside the loader)."""
+    short fails here, named, instead of deep inside the loader). Returns how many numbers
+    its tensors hold (their shapes, from the header)."""
     import json
+    import math
     import struct
 
     size = path.stat().st_size
@@ -199,7 +201,7 @@ def _check_safetensors(path: Path) -> None:
             raise ModelFileError(f"{path}: damaged safetensors header (not JSON)") from None
     if not isinstance(header, dict):
         raise ModelFileError(f"{path}: damaged safetensors header (a JSON {type(header).__name__}, not an object)")
-    ends = []
+    ends, numbers = [], 0
     for key, entry in header.items():
         if key == "__metadata__":
             continue
@@ -212,15 +214,19 @@ def _check_safetensors(path: Path) -> None:
         ):
             raise ModelFileError(f"{path}: damaged safetensors header (tensor {printable_key(key)}: dtype, shape or data_offsets malformed)")
         ends.append(offsets[1])
+        numbers += math.prod(shape)
     needed = 8 + n + max(ends, default=0)
     if needed > size:
         raise ModelFileError(f"{path}: truncated (its tensors need {needed:,} bytes, the file has {size:,}): copy or download it again")
+    return numbers
 
 
-def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
+def check_model_dir(name_or_path: str | os.PathLike[str]) -> int | None:
     """For a local model directory: config.json present, every JSON file readable, every
     safetensors file whole, an export's runtime files present. Raises ModelFileError
-    naming the file and the cause (a Hub id is left to the Hub client)."""
+    naming the file and the cause (a Hub id is left to the Hub client). Returns how many
+    numbers the directory's safetensors files hold (for :func:`check_parameter_budget`);
+    None for a Hub id or a directory without them."""
 
     root = Path(name_or_path)
     if not root.is_dir():
@@ -230,50 +236,32 @@ def check_model_dir(name_or_path: str | os.PathLike[str]) -> None:
     config_path = root / "config.json"
     if not config_path.is_file():
         raise ModelFileError(f"{root}: no config.json, not a model directory")
+    parsed: dict[str, Any] = {}
     for name in _JSON_FILES:
         path = root / name
         if path.is_file():
-            data = _read_json(path)
-            if name != "added_tokens.json" and not isinstance(data, dict):
-                raise ModelFileError(f"{path}: must hold a JSON object, got a {type(data).__name__}")
-    config = _read_json(config_path)
+            parsed[name] = _read_json(path)
+            if name != "added_tokens.json" and not isinstance(parsed[name], dict):
+                raise ModelFileError(f"{path}: must hold a JSON object, got a {type(parsed[name]).__name__}")
+    config = parsed["config.json"]
     check_sizes(config, str(config_path))
     export = config.get("vnnews_export")
     if isinstance(export, dict):
         for name in _EXPORT_FILES.get(str(export.get("format")), ()):
             if not (root / name).is_file():
                 raise ModelFileError(f"{root}: missing {name}, which {_EXPORT_NAMES[str(export.get('format'))]} export holds: export the model again")
-    for path in sorted(root.glob("*.safetensors")):
-        _check_safetensors(path)
+    files = sorted(root.glob("*.safetensors"))
+    return sum(_check_safetensors(path) for path in files) if files else None
 
 
-def stored_elements(root: str | os.PathLike[str]) -> int | None:
-    """Numbers the safetensors files of a local directory hold (from their headers, which
-    :func:`check_model_dir` has checked); None for a Hub id or a directory without them."""
-    import json
-    import math
-    import struct
-
-    files = sorted(Path(root).glob("*.safetensors")) if Path(root).is_dir() else []
-    if not files:
-        return None
-    total = 0
-    for path in files:
-        with path.open("rb") as f:
-            (n,) = struct.unpack("<Q", f.read(8))
-            header = json.loads(f.read(n))
-        total += sum(math.prod(entry["shape"]) for key, entry in header.items() if key != "__metadata__")
-    return total
-
-
-def check_parameter_budget(root: str | os.PathLike[str], build: Any) -> None:
+def check_parameter_budget(root: str | os.PathLike[str], held: int | None, build: Any) -> None:
     """Refuse, before any memory is given to it, a model whose config describes more
-    parameters than its weights files hold: ``build()`` makes the model on the meta device
-    (no memory), its parameters are counted (tied ones once) and compared with the
-    headers. Otherwise transformers would allocate and randomly fill what is missing."""
+    parameters than its weights files hold (``held``, from :func:`check_model_dir`; None:
+    not known here, no check): ``build()`` makes the model on the meta device (no
+    memory), its parameters are counted (tied ones once) and compared. Otherwise
+    transformers would allocate and randomly fill what is missing."""
     import torch
 
-    held = stored_elements(root)
     if held is None:
         return
     with torch.device("meta"):

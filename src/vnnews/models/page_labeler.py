@@ -309,7 +309,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         revision = kwargs.pop("revision", None)
         for key, value in load_kwargs(revision).items():
             kwargs.setdefault(key, value)
-        check_model_dir(pretrained_model_name_or_path)
+        held = check_model_dir(pretrained_model_name_or_path)
         with load_errors(pretrained_model_name_or_path, "config.json"):
             config = kwargs.get("config") or PretrainedConfig.get_config_dict(str(pretrained_model_name_or_path), **({"revision": revision} if revision else {}))[0]
         model_type = config.get("model_type") if isinstance(config, dict) else config.model_type
@@ -319,7 +319,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
             return cls._from_export(str(pretrained_model_name_or_path), config, revision)
         with load_errors(pretrained_model_name_or_path, "config.json"):
             settings = config if not isinstance(config, dict) else PageLabelerConfig(**{k: v for k, v in config.items() if k not in ("model_type", "transformers_version", "architectures")})
-            check_parameter_budget(pretrained_model_name_or_path, lambda: cls(settings))
+            check_parameter_budget(pretrained_model_name_or_path, held, lambda: cls(settings))
         with load_errors(pretrained_model_name_or_path):
             model, info = super().from_pretrained(pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs)
         check_loaded(pretrained_model_name_or_path, info)

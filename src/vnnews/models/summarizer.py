@@ -234,7 +234,7 @@ class Summarizer(VnnewsModelMixin):
         for an int8 export, on a GPU)."""
         from transformers import AutoModelForSeq2SeqLM, PretrainedConfig
 
-        check_model_dir(name_or_path)
+        held = check_model_dir(name_or_path)
         with load_errors(name_or_path, "config.json"):
             config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
         if config.get("vnnews_export"):
@@ -242,7 +242,7 @@ class Summarizer(VnnewsModelMixin):
         with load_errors(name_or_path, "config.json"):
             from transformers import AutoConfig
 
-            check_parameter_budget(name_or_path, lambda: AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(str(name_or_path))))
+            check_parameter_budget(name_or_path, held, lambda: AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(str(name_or_path))))
         with load_errors(name_or_path):
             tokenizer = load_tokenizer(name_or_path, revision)
             model, info = AutoModelForSeq2SeqLM.from_pretrained(name_or_path, output_loading_info=True, **load_kwargs(revision))
