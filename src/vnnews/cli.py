@@ -343,9 +343,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
     if args.ray_address is not None:
         overrides.insert(0, f"ray.address={args.ray_address}")
-    from vnnews.console import bars_wanted
-
-    if args.no_progress or not bars_wanted():
+    if args.no_progress:
         overrides.append("progress=false")
     if args.no_follow_symlinks:
         overrides.append("follow_symlinks=false")

@@ -102,6 +102,16 @@ def _wait_then_exit(pid: int, fd: int | None) -> None:
         os._exit(0)
 
 
+def _stat(pid: int | str) -> tuple[str, int] | None:
+    """(state, parent pid) of a process from /proc; None when it is gone or there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process below ``pid`` (children, their children...), read from /proc;
     empty where there is no /proc."""
@@ -111,12 +121,9 @@ def descendants(pid: int) -> list[int]:
     except OSError:
         return []
     for entry in entries:
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
+        stat = _stat(entry)
+        if stat is not None:
+            children.setdefault(stat[1], []).append(int(entry))
     found, todo = [], list(children.get(pid, []))
     while todo:
         child = todo.pop()
@@ -125,13 +132,12 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
     """Alive and not a zombie (a zombie has ended; only its parent's wait is missing)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return _alive(pid) if not os.path.isdir("/proc") else False
+    if not os.path.isdir("/proc"):
+        return _alive(pid)
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
 
 
 def reap(pids: list[int], wait_s: float = 10.0) -> None:
@@ -140,10 +146,10 @@ def reap(pids: list[int], wait_s: float = 10.0) -> None:
     import time
 
     deadline = time.monotonic() + wait_s
-    left = [p for p in pids if _running(p)]
+    left = [p for p in pids if running(p)]
     while left and time.monotonic() < deadline:
         time.sleep(0.1)
-        left = [p for p in left if _running(p)]
+        left = [p for p in left if running(p)]
     for p in left:
         try:
             os.kill(p, signal.SIGKILL)
@@ -151,4 +157,4 @@ def reap(pids: list[int], wait_s: float = 10.0) -> None:
             pass
 
 
-__all__ = ["close_pools", "descendants", "exit_on_sigterm", "reap", "register_pool", "watch_parent"]
+__all__ = ["close_pools", "descendants", "exit_on_sigterm", "reap", "register_pool", "running", "watch_parent"]

@@ -307,13 +307,15 @@ class RayEngine:
         summarizer, records written by plain tasks). Rows travel in blocks of about
         ``block_bytes`` (default: :func:`block_size`)."""
         ray = _ray()
+        from vnnews.console import bars_wanted
+
         rd = ray_data()
         config, settings = self.config, self.config.ray
         classify, summarize = config.resolved_stages()
         plan = plan_resources(settings, classify, summarize, resources, strict=self.started)
         context = rd.DataContext.get_current()
         context.execution_options.preserve_order = settings.preserve_order
-        context.enable_progress_bars = config.progress
+        context.enable_progress_bars = config.progress and bars_wanted()  # none in a log file or with -q (vnnews.console)
         context.target_max_block_size = block_bytes or block_size(units, config)
         options = IngestOptions.from_config(config)
         done_ref = [ray.put(sorted(done))]  # in a list: Ray passes the reference, each worker fetches the ids once

@@ -330,8 +330,9 @@ def _run(
         pending.append(error_record(error.article_id, error.source, error.cause, error.line))
 
     share = plan_share(inputs, proc.rank, proc.world_size, on_error, config.follow_symlinks)
-    total = estimate_total(share, options) if config.progress else None
-    bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not config.progress or not bars_wanted(), dynamic_ncols=True, smoothing=0.05)
+    show = config.progress and bars_wanted()  # no bar in a log file or with -q (vnnews.console): nor the count for its ETA
+    total = estimate_total(share, options) if show else None
+    bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not show, dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)
     prepared = _prepare(articles, config, models, done, counts, bar, pending, workers)
     chunks = ahead(prepared, config.prepare_ahead) if workers else prepared  # with workers, the CPU half runs beside the models
