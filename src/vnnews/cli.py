@@ -71,6 +71,15 @@ def _short_path(name: Any) -> str:
     return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
 
 
+def _refuse_earlier_run(path: Path, overwrite: bool) -> None:
+    """An output file an earlier vnnews run wrote is replaced only with ``--overwrite``
+    (one vnnews did not write is refused by ``outputs.check_output`` whatever the flag)."""
+    from vnnews.outputs import OutputRefused, is_ours
+
+    if path.exists() and is_ours(path) and not overwrite:
+        raise OutputRefused(f"{path} exists (written by an earlier run): pass --overwrite to replace it")
+
+
 def _fail(message: str) -> int:
     print(f"vnnews: error: {message}", file=sys.stderr)
     return 2
@@ -143,7 +152,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- ingest
 def cmd_ingest(args: argparse.Namespace) -> int:
     from vnnews.ingest import IngestOptions, iter_articles
-    from vnnews.outputs import OutputRefused, is_ours, locked_output, write_file
+    from vnnews.outputs import locked_output, write_file
 
     errors = _ErrorCounter()
     counted = [0]
@@ -167,8 +176,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)  # as every vnnews command: the output's folders are made
         try:
             with locked_output(out, args.inputs):
-                if out.exists() and is_ours(out) and not args.overwrite:
-                    raise OutputRefused(f"{out} exists (written by an earlier run): pass --overwrite to replace it")
+                _refuse_earlier_run(out, args.overwrite)
                 write_file(out, records(), written_by_command="vnnews ingest")  # the old file stays until the new one is complete
         except OSError as exc:  # OutputRefused included
             return _fail(str(exc))
@@ -440,9 +448,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             return _fail(f"{urls[0]} {URL_INPUT}; or pass --fetch to let vnnews fetch it")
         errors = _ErrorCounter()
         articles = []
-        for url in urls:  # --fetch: each page read within the time, size and redirect bounds (vnnews.fetch)
-            from vnnews.fetch import FetchError, fetch
+        from vnnews.fetch import FetchError, fetch
 
+        for url in urls:  # --fetch: each page read within the time, size and redirect bounds (vnnews.fetch)
             try:
                 page = fetch(url, max_bytes=PAGE_OPTIONS.max_page_bytes or (32 << 20))
                 articles.append(page_article(page.body, url, url, url=page.url))
@@ -481,7 +489,7 @@ def _write_extracted(out: Path, records: list[dict[str, Any]], render: Any, join
     is a folder, ends with ``/`` or has no file suffix; else one file (JSON lines, or the
     articles one after another). Parent folders are made; nothing vnnews did not write is
     replaced, and what it wrote only with ``--overwrite``."""
-    from vnnews.outputs import OutputRefused, is_ours, locked_output, mark_dir, write_file
+    from vnnews.outputs import locked_output, mark_dir, write_file
     from vnnews.render import file_name
 
     folder = str(args.output).endswith(("/", os.sep)) or out.is_dir() or out.suffix.lower() not in (".json", ".jsonl", ".md", ".txt")
@@ -492,14 +500,12 @@ def _write_extracted(out: Path, records: list[dict[str, Any]], render: Any, join
             mark_dir(out, written_by_command="vnnews extract")
             for record in records:
                 path = out / file_name(str(record.get("id") or "article"), _EXTRACT_SUFFIX[args.format])
-                if path.exists() and is_ours(path) and not args.overwrite:
-                    raise OutputRefused(f"{path} exists (written by an earlier run): pass --overwrite to replace it")
+                _refuse_earlier_run(path, args.overwrite)
                 write_file(path, [render(record)], written_by_command="vnnews extract")
         return f"{out}{os.sep} ({len(records)} file(s))"
     out.parent.mkdir(parents=True, exist_ok=True)
     with locked_output(out, inputs):
-        if out.exists() and is_ours(out) and not args.overwrite:
-            raise OutputRefused(f"{out} exists (written by an earlier run): pass --overwrite to replace it")
+        _refuse_earlier_run(out, args.overwrite)
         write_file(out, [joined], written_by_command="vnnews extract")
     return str(out)
 

@@ -73,10 +73,11 @@ def card_data(
         )
         for metric_type, metric_name, value in results
     ]
+    licence = model_licence(config)
     return ModelCardData(
         language=["vi"],
-        license=model_licence(config) or "other",
-        license_name=None if model_licence(config) else UNKNOWN_LICENCE,
+        license=licence or "other",
+        license_name=None if licence else UNKNOWN_LICENCE,
         library_name="vnnews",
         tags=["vnnews", *tags],
         base_model=base if is_hub_id(base) else None,

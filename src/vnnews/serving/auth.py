@@ -10,9 +10,10 @@ this layer's job: put a proxy that terminates TLS in front (serve/README.md).
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Collection
 from typing import Any
+
+from vnnews.serving.limits import send_error
 
 
 class BearerAuth:
@@ -30,7 +31,4 @@ class BearerAuth:
         if scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), self.token):
             await self.app(scope, receive, send)
             return
-        body = json.dumps({"error": "missing or wrong token: send Authorization: Bearer <token>"}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"www-authenticate", b'Bearer realm="vnnews"')]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 401, "missing or wrong token: send Authorization: Bearer <token>", [(b"www-authenticate", b'Bearer realm="vnnews"')])

@@ -5,13 +5,18 @@ as it arrives and refused as soon as it passes the limit."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 
-async def _reject(send: Any, max_bytes: int) -> None:
-    body = json.dumps({"error": f"request body larger than {max_bytes} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+async def send_error(send: Any, status: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    """The service's JSON error (``{"error": message}``) from an ASGI middleware, before
+    any route has run: the body limit's 413, the token's 401, the in-flight bound's 503."""
+    body = json.dumps({"error": message}).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
+
 
 
 class BodySizeLimit:
@@ -29,7 +34,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = False
             if too_big:
-                await _reject(send, self.max_bytes)
+                await send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
                 return
             await self.app(scope, receive, send)
             return
@@ -41,7 +46,7 @@ class BodySizeLimit:
                 break
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await _reject(send, self.max_bytes)
+                await send_error(send, 413, f"request body larger than {self.max_bytes} bytes")
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
@@ -71,9 +76,7 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_in_flight:
-            body = json.dumps({"error": f"server busy: {self.max_in_flight} requests in flight; retry later"}).encode()
-            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, 503, f"server busy: {self.max_in_flight} requests in flight; retry later", [(b"retry-after", b"1")])
             return
         self.in_flight += 1
         try:
