@@ -9,6 +9,23 @@ from vnnews.models import load_classifier, load_model
 from vnnews.models.loading import ModelFileError
 
 
+def _copy(source, target):
+    """A trained model's directory copied to damage (its checkpoints left behind)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
+    return target
+
+
+def _refused_in_one_line(target, message, loaders=(load_model, load_classifier), error=ModelFileError):
+    """Every loader refuses ``target`` with one line matching ``message``; the last error."""
+    import re
+
+    for load in loaders:
+        with pytest.raises(error) as caught:
+            load(str(target), device="cpu")
+        assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+    return caught.value
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -21,10 +38,7 @@ from vnnews.models.loading import ModelFileError
     ],
 )
 def test_a_damaged_model_directory_is_one_line_naming_the_file(trained_classifier, tmp_path, damage, message):
-    import re
-
-    target = tmp_path / "m"
-    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    target = _copy(trained_classifier[0], tmp_path / "m")
     verb, name = damage.split(" ", 1)
     path = target / name
     if verb == "truncate":
@@ -36,12 +50,9 @@ def test_a_damaged_model_directory_is_one_line_naming_the_file(trained_classifie
         path.unlink()
     else:
         path.write_text('{"broken": ', encoding="utf-8")
-    for load in (load_model, load_classifier):
-        with pytest.raises(ValueError) as caught:
-            load(str(target), device="cpu")
-        assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
-        assert "huggingface.co" not in str(caught.value)
-    assert isinstance(caught.value, ModelFileError) or "no config.json" in str(caught.value)
+    refused = _refused_in_one_line(target, message, error=ValueError)
+    assert "huggingface.co" not in str(refused)
+    assert isinstance(refused, ModelFileError) or "no config.json" in str(refused)
 
 
 def test_a_base_model_that_is_nowhere_fails_in_one_line_with_the_way_out(tmp_path, monkeypatch):
@@ -90,10 +101,7 @@ def _edit_config(path, **changes):
     ],
 )
 def test_damaged_json_and_headers_are_one_line_naming_the_file(trained_classifier, tmp_path, damage, message):
-    import re
-
-    target = tmp_path / "m"
-    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    target = _copy(trained_classifier[0], tmp_path / "m")
     if damage == "config-list":
         (target / "config.json").write_text("[1, 2]")
     elif damage == "config-deep":
@@ -104,10 +112,7 @@ def test_damaged_json_and_headers_are_one_line_naming_the_file(trained_classifie
         _safetensors_with_header(target / "model.safetensors", b"[" * 100_000 + b"]" * 100_000)
     else:
         _safetensors_with_header(target / "model.safetensors", {"w": {"dtype": "F32", "shape": [2], "data_offsets": "0-8"}})
-    for load in (load_model, load_classifier):
-        with pytest.raises(ModelFileError) as caught:
-            load(str(target), device="cpu")
-        assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+    _refused_in_one_line(target, message)
 
 
 @pytest.mark.parametrize("key", ["encoder__num_hidden_layers", "encoder__hidden_size", "encoder__vocab_size"])
@@ -115,11 +120,8 @@ def test_a_config_claiming_sizes_beyond_the_bounds_is_refused_before_anything_is
     import json
     import tracemalloc
 
-    target = tmp_path / "m"
-    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
-    config = json.loads((target / "config.json").read_text())
-    if "encoder" not in config:
-        pytest.skip("the encoder's config is not nested in this model's config.json")
+    target = _copy(trained_classifier[0], tmp_path / "m")
+    assert "encoder" in json.loads((target / "config.json").read_text())  # the encoder's config nested in the labeller's
     _edit_config(target / "config.json", **{key: 10**6 if "layers" in key else 10**9})
     tracemalloc.start()
     with pytest.raises(ModelFileError, match=r"config.json: encoder\.\w+ = \d+ is not a size vnnews loads"):
@@ -132,8 +134,7 @@ def test_weights_missing_from_the_file_refuse_the_model_naming_them(trained_clas
     from safetensors.torch import load_file, save_file
 
     for source, name in ((trained_classifier[0], "c"), (trained_summarizer[0], "s")):
-        target = tmp_path / name
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
+        target = _copy(source, tmp_path / name)
         weights = load_file(target / "model.safetensors")
         # one small tensor (a norm's weights): within the parameter budget, so the names are checked
         dropped = sorted((k for k in weights if ("norm" in k.lower()) and weights[k].dim() == 1), key=lambda k: weights[k].numel())[:1]
@@ -153,45 +154,28 @@ def test_weights_missing_from_the_file_refuse_the_model_naming_them(trained_clas
     ],
 )
 def test_a_model_whose_line_encoding_cannot_work_is_refused_at_load(trained_classifier, tmp_path, damage, message):
-    import json
-    import re
-
-    target = tmp_path / "m"
-    shutil.copytree(trained_classifier[0], target, ignore=shutil.ignore_patterns("checkpoints"))
+    target = _copy(trained_classifier[0], tmp_path / "m")
     key, value = damage.split("=")
-    name = "tokenizer_config.json" if key == "tokenizer_class" else "config.json"
-    data = json.loads((target / name).read_text())
-    data[key] = value
-    (target / name).write_text(json.dumps(data))
-    with pytest.raises(ModelFileError) as caught:
-        load_classifier(str(target), device="cpu")
-    assert re.search(message, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+    _edit_config(target / ("tokenizer_config.json" if key == "tokenizer_class" else "config.json"), **{key: value})
+    _refused_in_one_line(target, message, loaders=(load_classifier,))
 
 
 def test_a_config_describing_more_parameters_than_the_weights_hold_is_refused_before_building(trained_classifier, trained_summarizer, tmp_path):
     """Within every size bound, but 200 layers of width 4,096 beside a tiny weights file:
     refused from the meta-device count, before transformers allocates (and randomly fills)
     tens of billions of numbers."""
-    import json
-
     for source, name, changes in (
-        (trained_classifier[0], "c", {"num_hidden_layers": 200, "hidden_size": 4096, "intermediate_size": 16384, "num_attention_heads": 32}),
+        (trained_classifier[0], "c", {"encoder__num_hidden_layers": 200, "encoder__hidden_size": 4096, "encoder__intermediate_size": 16384, "encoder__num_attention_heads": 32}),
         (trained_summarizer[0], "s", {"num_layers": 200, "num_decoder_layers": 200, "d_model": 4096, "d_ff": 16384}),
     ):
-        target = tmp_path / name
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("checkpoints"))
-        config = json.loads((target / "config.json").read_text())
-        (config["encoder"] if "encoder" in config else config).update(changes)
-        (target / "config.json").write_text(json.dumps(config))
+        target = _copy(source, tmp_path / name)
+        _edit_config(target / "config.json", **changes)
         with pytest.raises(ModelFileError, match=r"config.json: describes a model of [\d,]+ parameters, its weights hold [\d,]+: refused before building it"):
             load_model(str(target), device="cpu")
 
 
 def test_a_mistyped_local_model_path_says_so_without_asking_the_hub(trained_classifier, tmp_path, monkeypatch):
-    import shutil
-
-    runs = tmp_path / "runs"
-    shutil.copytree(trained_classifier[0], runs / "classifier", ignore=shutil.ignore_patterns("checkpoints"))
+    _copy(trained_classifier[0], tmp_path / "runs" / "classifier")
     monkeypatch.chdir(tmp_path)
     for name, message in (("runs/clasifier", "runs/clasifier: no such model directory; runs has: classifier"),
                           ("./nope", "./nope: no such model directory"), ("a/b/c", "a/b/c: no such model directory")):
