@@ -124,3 +124,10 @@ def test_extract_takes_several_files_and_folders_and_writes_a_file_or_a_folder(t
     assert main(["extract", str(pages[0]), "-o", str(tmp_path / "one.txt"), "--format", "txt"]) == 0
     text = (tmp_path / "one.txt").read_text(encoding="utf-8")
     assert "*" not in text and "## " not in text and text.strip()  # plain text: no Markdown marks
+    capsys.readouterr()
+    assert main(["extract", str(pages[0]), "-", "-o", str(tmp_path / "x.json")]) == 2  # stdin is one page on its own
+    assert capsys.readouterr().err.strip() == "vnnews: error: - (standard input) cannot be given beside files"
+    assert main(["extract", str(pages[0]), str(pages[1]), "--url", "https://example.vn/a", "-o", str(tmp_path / "y.json")]) == 2
+    assert "--url names one page's address" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "y.json").exists()
+    assert len((tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()) == len(pages)  # the earlier output is untouched

@@ -272,6 +272,7 @@ def test_the_byte_size_of_arrow_values_counts_lists_structs_and_dictionaries():
     ("max_page_bytes=0", "max_page_bytes must be a whole number >= 1 or null (no limit), got 0"),
     ("max_page_elements=-5", "max_page_elements must be a whole number >= 1, got -5"),
     ("max_records_per_file=0", "max_records_per_file must be a whole number >= 1 or null (no limit), got 0"),
+    ("max_page_lines=-3", "max_page_lines must be a whole number >= 1 or null (no limit), got -3"),
 ])
 def test_page_budgets_that_are_not_positive_are_refused_when_the_config_loads(override, message):
     from vnnews.config import load_config
