@@ -204,6 +204,40 @@ def cmd_weak_label(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- annotate
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from vnnews.console import bars_wanted
+    from vnnews.labels.drafts import draft_annotations
+
+    out = args.out or args.out_option
+    if not out:
+        return _fail("give the folder to write the drafts to: vnnews annotate PAGES -o DRAFTS/")
+    if Path(out).exists() and not Path(out).is_dir():
+        return _fail(f"{_short_path(out)} is a file: -o names the folder the drafts go to")
+    errors = _ErrorCounter()
+    try:
+        summary = draft_annotations(args.inputs, out, model=args.classifier, overwrite=args.overwrite, on_error=errors, progress=bars_wanted())
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    if not summary.written and not summary.kept:
+        return _fail(str(errors.errors[0]) if errors.errors else f"no pages in {' '.join(args.inputs)}")
+    print(
+        f"{len(summary.written)} draft(s) written to {out}"
+        + (f", {summary.unsure_lines} line(s) marked '# check'" if summary.unsure_lines else "")
+        + (f"; {len(summary.kept)} kept as they were (already there{'' if args.overwrite else '; --overwrite replaces unreviewed drafts'})" if summary.kept else "")
+        + (f"; {len(errors.errors)} input(s) skipped" if errors.errors else ""),
+        file=sys.stderr,
+    )
+    pages = args.inputs[0] if len(args.inputs) == 1 else "PAGES"
+    print(
+        f"next: correct the labels (docs/labels.md), delete each file's DRAFT line, then\n"
+        f"  vnnews validate-annotations --raw {pages} --annotations {out}\n"
+        f"  vnnews build-dataset {pages} annotations_dir={out} -o build/my-pages",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # ---------------------------------------------------------------- validate-annotations
 def cmd_validate_annotations(args: argparse.Namespace) -> int:
     from vnnews.labels import validate_annotations
@@ -211,8 +245,15 @@ def cmd_validate_annotations(args: argparse.Namespace) -> int:
     problems = validate_annotations(args.raw, args.annotations)
     for problem in problems:
         print(problem)
-    n = len(list(Path(args.annotations).rglob("*.tsv")))
-    print(f"{n} annotation file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+    from vnnews.labels.drafts import is_unreviewed_draft
+
+    files = list(Path(args.annotations).rglob("*.tsv"))
+    drafts = sum(is_unreviewed_draft(f) for f in files)
+    print(
+        f"{len(files)} annotation file(s) checked, {len(problems)} problem(s)"
+        + (f"; {drafts} still carry the DRAFT line of `vnnews annotate` (not reviewed yet)" if drafts else ""),
+        file=sys.stderr,
+    )
     return 1 if problems else 0
 
 
@@ -605,6 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stats(sub)
     _add_ingest(sub)
     _add_weak_label(sub)
+    _add_annotate(sub)
     _add_validate_annotations(sub)
     _add_make_tiny(sub)
     _add_make_replica(sub)
@@ -688,6 +730,26 @@ def _add_weak_label(sub: Any) -> None:
     p.add_argument("--vietnews", default=None, metavar="JSONL", help="also score on structured records rendered as pages (e.g. ../shared/corpora/vietnews/validation.jsonl.gz)")
     p.add_argument("--report", default=None, metavar="FILE", help="write the report here (e.g. docs/weak-labeler.md)")
     p.set_defaults(func=cmd_weak_label)
+
+
+def _add_annotate(sub: Any) -> None:
+    p = sub.add_parser(
+        "annotate",
+        help="draft the line labels of your own pages, to review instead of typing",
+        description="Write one annotation file per page of PAGES into DRAFTS/ (label<TAB>text, the format of data/annotations, "
+        "docs/labels.md), labelled by a trained page labeller (--classifier) or by the rules. Lines the model was least sure of "
+        "get a '# check' comment above them. Each draft keeps a DRAFT line until you delete it after review: files already in "
+        "DRAFTS/ are never replaced, unreviewed drafts only with --overwrite; run it again after a stop to draft the rest.",
+        epilog="Examples:\n  vnnews annotate my-pages/ -o my-annotations/\n"
+        "  vnnews annotate my-pages/ -o my-annotations/ --classifier runs/classifier   # a trained model drafts better than the rules\n"
+        "  vnnews validate-annotations --raw my-pages --annotations my-annotations",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="PAGES", help="pages (txt, html, folders, .gz)")
+    _add_out(p, "folder for the drafts (made if missing)")
+    p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", default=None, help="page labeller to draft with (trained directory or Hub id); default: the rule labeller")
+    p.add_argument("--overwrite", action="store_true", help="replace drafts that still carry their DRAFT line (reviewed files are never replaced)")
+    p.set_defaults(func=cmd_annotate)
 
 
 def _add_validate_annotations(sub: Any) -> None:

@@ -315,3 +315,15 @@ def test_the_line_vectors_do_not_depend_on_how_lines_are_grouped(labeller):
     finally:
         labeller.encoder_call_tokens = None
     assert torch.allclose(vectors[0], vectors[1], atol=1e-5)
+
+
+def test_predict_runs_without_autograd(labeller):
+    """`predict` is in inference mode (a decorator on an @overload stub would be lost):
+    no graph kept, no grad-tracking warnings, less memory per page."""
+    seen = []
+    handle = labeller.register_forward_hook(lambda module, args, output: seen.append((torch.is_inference_mode_enabled(), output.logits.requires_grad)))
+    try:
+        labeller.predict("Tiêu đề\nMột đoạn văn bản của bài báo.")
+    finally:
+        handle.remove()
+    assert seen and all(mode and not grad for mode, grad in seen)

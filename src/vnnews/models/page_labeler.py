@@ -572,7 +572,6 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
             features = [page_features(a, index, should_stop) for a in articles]
         return [EncodedPage(ids, f) for ids, f in zip(ids_of, features, strict=True)]
 
-    @torch.inference_mode()
     @overload
     def predict(
         self, articles: str | bytes | Article, batch_size: int | None = None, encoded: Sequence[EncodedPage] | None = None, should_stop: Callable[[], bool] | None = None
@@ -583,6 +582,7 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         self, articles: Sequence[str | bytes | Article], batch_size: int | None = None, encoded: Sequence[EncodedPage] | None = None, should_stop: Callable[[], bool] | None = None
     ) -> list[list[LinePrediction]]: ...
 
+    @torch.inference_mode()
     def predict(
         self,
         articles: str | bytes | Article | Sequence[str | bytes | Article],
