@@ -11,6 +11,8 @@ one refused before it fills memory. Compressed bodies are not asked for
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,9 +38,26 @@ class Fetched:
     content_type: str
 
 
+def check_public(url: str, start: str | None = None) -> None:
+    """Refuse ``url`` when its host is, or resolves to, a loopback, private, link-local or
+    otherwise non-public address: a service that fetches what its callers name must not
+    become their way into the intranet it runs on (the cloud's metadata address, an admin
+    port on localhost). ``start``: the URL first asked for, named in the message."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"{start or url}: cannot resolve {host!r} ({exc})") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            where = "" if start is None or start == url else f" (redirected to {url})"
+            raise FetchError(f"{start or url}{where}: {host} is a local or private address ({address}); only public addresses are fetched")
+
+
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, limit: int, start: str) -> None:
-        self.limit, self.seen, self.start = limit, 0, start
+    def __init__(self, limit: int, start: str, public_only: bool) -> None:
+        self.limit, self.seen, self.start, self.public_only = limit, 0, start, public_only
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
         self.seen += 1
@@ -46,14 +65,21 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
             raise FetchError(f"{self.start}: more than {self.limit} redirects (the last to {newurl})")
         if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
             raise FetchError(f"{self.start}: redirected to {newurl!r}, which is not http or https")
+        if self.public_only:
+            check_public(newurl, self.start)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS) -> Fetched:
-    """The page at ``url`` (http or https), read within the bounds above; FetchError otherwise."""
+def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max_redirects: int = MAX_REDIRECTS, public_only: bool = False) -> Fetched:
+    """The page at ``url`` (http or https), read within the bounds above; FetchError otherwise.
+    ``public_only``: refuse hosts that are or resolve to non-public addresses, redirects
+    included (the service's default; :func:`check_public`). The check resolves the name
+    before urllib does: a DNS answer that changes in between is not caught."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise FetchError(f"{url}: only http and https URLs are fetched")
-    opener = urllib.request.build_opener(_Redirects(max_redirects, url))
+    if public_only:
+        check_public(url)
+    opener = urllib.request.build_opener(_Redirects(max_redirects, url, public_only))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "identity"})
     try:
         with opener.open(request, timeout=timeout_s) as response:
@@ -77,4 +103,4 @@ def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max
         raise FetchError(f"{url}: cannot fetch ({type(exc).__name__}: {exc or 'timed out'})") from None
 
 
-__all__ = ["USER_AGENT", "FetchError", "Fetched", "fetch"]
+__all__ = ["USER_AGENT", "FetchError", "Fetched", "check_public", "fetch"]

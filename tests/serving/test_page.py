@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import RAW_DIR
+from tests.test_fetch import site  # noqa: F401 - the local site fixture
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -73,3 +74,32 @@ def test_the_api_docs_work_offline(server):
         finally:
             browser.close()
     assert outside == []
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium); .ci/run installs it")
+def test_the_page_fetches_an_address_only_where_the_service_fetches(server, site):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from tests.serving.conftest import Server
+
+    fetching = Server("--classifier", "weak", "fetch=true", "fetch_private=true")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"])
+            try:
+                page = browser.new_page()
+                page.goto(server.url + "/")  # fetching off: no address field, a pasted address is explained
+                assert not page.is_visible("#url")
+                page.fill("#page", site + "/page.txt")
+                page.click("#go")
+                assert "does not fetch pages" in page.text_content("#status")
+                page.goto(fetching.url + "/")
+                page.fill("#url", site + "/hop/1")
+                page.click("#go")
+                page.wait_for_function("document.querySelector('#status').textContent.includes('lines labelled')", timeout=60_000)
+                texts = [item.text_content() for item in page.query_selector_all("#lines li")]
+                assert any("Hội nghị Ngoại giao lần thứ 32" in t for t in texts)
+            finally:
+                browser.close()
+    finally:
+        fetching.stop()

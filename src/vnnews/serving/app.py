@@ -97,6 +97,12 @@ class ServeConfig:
     # A file holding the bearer token every route but /healthz and /readyz then needs (or set
     # the VNNEWS_API_TOKEN variable); null and no variable: no authentication (keep the host on 127.0.0.1)
     auth_token_file: str | None = None
+    # A page item may give only its "url" for the service to fetch (the page at / then shows
+    # an address field). Off by default: a service fetching what callers name reaches out
+    # to the network; public addresses only unless fetch_private (an intranet's own sites).
+    fetch: bool = False
+    fetch_private: bool = False
+    fetch_timeout_s: float = 10.0  # connect and each read; the request's timeout_s bounds the whole
 
     def __post_init__(self) -> None:
         if not (self.classifier or self.summarizer):
@@ -112,8 +118,8 @@ class ServeConfig:
         check_workers("segment_workers", self.segment_workers)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
-        for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s", "read_timeout_s"):
-            if getattr(self, name) < 0 or (name in ("timeout_s", "read_timeout_s") and getattr(self, name) == 0):
+        for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s", "read_timeout_s", "fetch_timeout_s"):
+            if getattr(self, name) < 0 or (name in ("timeout_s", "read_timeout_s", "fetch_timeout_s") and getattr(self, name) == 0):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
     def auth_token(self) -> str | None:
@@ -147,12 +153,14 @@ class _Strict(BaseModel):
 _ID = Annotated[str, Field(max_length=256)] | SkipJsonSchema[None]
 
 
-_EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}
+_EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}, {"required": ["url"], "not": {"anyOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}}]}
+MAX_URL_CHARS = 2_048
 
 
 class PageIn(_Strict):
-    """A raw page: give exactly one of ``text`` (a page dump, one block per line), ``html`` or ``lines``.
-    A page with nothing left after cleaning is answered with no lines."""
+    """A raw page: give exactly one of ``text`` (a page dump, one block per line), ``html`` or ``lines``,
+    optionally with ``url`` (where it was read); or ``url`` alone for the service to fetch it (when
+    started with ``fetch=true``). A page with nothing left after cleaning is answered with no lines."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_EXACTLY_ONE)
 
@@ -160,12 +168,18 @@ class PageIn(_Strict):
     text: Annotated[str | SkipJsonSchema[None], Field(description="page dump, one block per line")] = None
     html: Annotated[str | SkipJsonSchema[None], Field(description="the page's HTML")] = None
     lines: Annotated[list[str] | SkipJsonSchema[None], Field(description="the page's blocks, in order")] = None
+    url: Annotated[
+        Annotated[str, Field(max_length=MAX_URL_CHARS)] | SkipJsonSchema[None],
+        Field(description="the page's address: with text/html/lines, where it was read (the record's url, the base of relative images); alone, the page to fetch (services started with fetch=true)"),
+    ] = None
 
     @model_validator(mode="after")
     def _one_source(self) -> PageIn:
         given = [name for name in ("text", "html", "lines") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of 'text', 'html' or 'lines' (got {', '.join(given) or 'none'})")
+        if len(given) > 1 or (not given and self.url is None):
+            raise ValueError(f"give exactly one of 'text', 'html' or 'lines', or a 'url' to fetch (got {', '.join(given) or 'none'})")
+        if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"'url' must be an http or https address, got {self.url[:80]!r}")
         return self
 
 
@@ -395,17 +409,42 @@ def _page(item: PageIn, index: int, service: Service, field_prefix: str) -> Arti
     """The article of one page item, within the configured limits (runs in a worker
     thread: cleaning a large page must not stall the event loop and /healthz)."""
     article_id = item.id or str(index)
+    fetched = item.text is None and item.html is None and item.lines is None
+    given = "url" if fetched else "text" if item.text is not None else "html" if item.html is not None else "lines"
+    if fetched:
+        item = _fetched_page(item, service.config, f"{field_prefix}.url")
     _check_page_size(item, service.config, field_prefix)
     try:
         article = article_from_content(article_id, "request", text=item.text, html=item.html, lines=item.lines, options=service.options)
     except IngestError as exc:
         if exc.cause == "no text left after cleaning":  # a valid request for an empty page: no lines
-            return Article(article_id, "request", [], {})
-        given = "text" if item.text is not None else "html" if item.html is not None else "lines"
+            return Article(article_id, "request", [], {"url": item.url} if item.url else {})
         raise BadRequest(f"{field_prefix}.{given}", exc.cause) from None
     if item.html is not None:
-        _check_lines([len(line.text) for line in article.lines], service.config, f"{field_prefix}.html")
+        _check_lines([len(line.text) for line in article.lines], service.config, f"{field_prefix}.{given}")
+    if item.url:
+        article.meta["url"] = item.url
     return article
+
+
+def _fetched_page(item: PageIn, config: ServeConfig, where: str) -> PageIn:
+    """``item`` with the page its ``url`` names, fetched within the service's bounds (a page
+    no larger than a request body may be, ``fetch_timeout_s``, public addresses unless
+    ``fetch_private``), as ``html`` or ``text``; ``url`` becomes the address reached."""
+    if not config.fetch:
+        raise BadRequest(where, "this service does not fetch pages (start it with fetch=true), send the page itself as 'html' or 'text'")
+    from vnnews.extraction import looks_like_html
+    from vnnews.fetch import FetchError, fetch
+    from vnnews.ingest.decode import declared_charset, decode_bytes
+
+    assert item.url is not None
+    try:
+        page = fetch(item.url, max_bytes=config.max_body_bytes, timeout_s=min(config.fetch_timeout_s, config.timeout_s), public_only=not config.fetch_private)
+    except FetchError as exc:
+        raise BadRequest(where, str(exc)) from None
+    text, _ = decode_bytes(page.body, declared_charset(page.body))
+    html = looks_like_html(text)
+    return item.model_copy(update={"html": text if html else None, "text": None if html else text, "url": page.url})
 
 
 async def _pages(items: list[PageIn], many: bool, service: Service, seconds: list[float] | None = None) -> list[Article]:
@@ -577,6 +616,8 @@ def _add_status_routes(app: FastAPI, service: Service, metrics: ServiceMetrics) 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
         html = resources.files("vnnews.serving").joinpath("static/index.html").read_text(encoding="utf-8")
+        if service.config.fetch:  # the address field is shown only where the service fetches
+            html = html.replace('<body data-fetch="off">', '<body data-fetch="on">', 1)
         return HTMLResponse(html)
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
