@@ -42,6 +42,8 @@ def test_a_url_alone_is_refused_unless_the_service_fetches(client_for, site):  #
     assert r.status_code == 422
     assert r.json()["error"].startswith("body.url: this service does not fetch pages (start it with fetch=true)")
     assert 'data-fetch="off"' in client.get("/").text
+    one = client.get("/openapi.json").json()["paths"]["/v1/process"]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0]
+    assert {"required": ["url"]} not in [{"required": alt["required"]} for alt in one["oneOf"]]  # the schema says what this service takes
 
 
 def test_a_public_only_service_refuses_local_addresses_and_redirects_to_them(client_for, site):  # noqa: F811
@@ -55,6 +57,8 @@ def test_a_public_only_service_refuses_local_addresses_and_redirects_to_them(cli
 def test_a_service_that_fetches_returns_the_record_of_the_fetched_page(client_for, site):  # noqa: F811
     client = client_for(fetch=True, fetch_private=True, max_body_bytes=40_000)
     assert 'data-fetch="on"' in client.get("/").text
+    one = client.get("/openapi.json").json()["paths"]["/v1/process"]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0]
+    assert ["url"] in [alt["required"] for alt in one["oneOf"]]
     r = client.post("/v1/process", json={"url": site + "/hop/2", "id": "a"})  # redirected to /page.txt
     assert r.status_code == 200, r.text
     record = r.json()
@@ -77,7 +81,7 @@ def test_a_url_beside_the_page_is_its_address_and_is_never_fetched(client_for):
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({"url": "ftp://example.vn/x"}, "must be an http or https address"),
+        ({"url": "ftp://example.vn/x"}, "should match pattern"),
         ({"url": "https://a.vn/x", "text": "a", "html": "<p>b</p>"}, "give exactly one of"),
         ({"id": "x"}, "give exactly one of"),
         ({"url": "https://a.vn/" + "x" * 3000}, "at most 2048 characters"),

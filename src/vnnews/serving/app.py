@@ -155,6 +155,7 @@ _ID = Annotated[str, Field(max_length=256)] | SkipJsonSchema[None]
 
 _EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}, {"required": ["url"], "not": {"anyOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}}]}
 MAX_URL_CHARS = 2_048
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"  # http or https, one word: what vnnews.fetch fetches
 
 
 class PageIn(_Strict):
@@ -169,7 +170,7 @@ class PageIn(_Strict):
     html: Annotated[str | SkipJsonSchema[None], Field(description="the page's HTML")] = None
     lines: Annotated[list[str] | SkipJsonSchema[None], Field(description="the page's blocks, in order")] = None
     url: Annotated[
-        Annotated[str, Field(max_length=MAX_URL_CHARS)] | SkipJsonSchema[None],
+        Annotated[str, Field(max_length=MAX_URL_CHARS, pattern=URL_PATTERN)] | SkipJsonSchema[None],
         Field(description="the page's address: with text/html/lines, where it was read (the record's url, the base of relative images); alone, the page to fetch (services started with fetch=true)"),
     ] = None
 
@@ -178,8 +179,6 @@ class PageIn(_Strict):
         given = [name for name in ("text", "html", "lines") if getattr(self, name) is not None]
         if len(given) > 1 or (not given and self.url is None):
             raise ValueError(f"give exactly one of 'text', 'html' or 'lines', or a 'url' to fetch (got {', '.join(given) or 'none'})")
-        if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
-            raise ValueError(f"'url' must be an http or https address, got {self.url[:80]!r}")
         return self
 
 
@@ -467,10 +466,14 @@ def _prefix(many: bool, i: int) -> str:
     return f"body[{i}]" if many else "body"
 
 
-def _one_or_many(model: type[BaseModel], max_items: int) -> dict[str, Any]:
+def _one_or_many(model: type[BaseModel], max_items: int, fetches: bool = True) -> dict[str, Any]:
     """The request body schema: one object, or a list of 1..max_items of them (inlined:
-    the models are validated by hand, so FastAPI does not list them itself)."""
+    the models are validated by hand, so FastAPI does not list them itself). A service
+    that does not fetch documents a page item as needing its content (``url`` alone is
+    then refused)."""
     one = model.model_json_schema()
+    if not fetches and "oneOf" in one:
+        one["oneOf"] = [alt for alt in one["oneOf"] if alt.get("required") != ["url"]]
     return {"required": True, "content": {"application/json": {"schema": {"oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": max_items}]}}}}
 
 
@@ -506,7 +509,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def _add_model_routes(app: FastAPI, service: Service, config: ServeConfig) -> None:
     """/v1/classify, /v1/summarize, /v1/process: one object or a list, micro-batched, bounded by ``timeout_s``."""
-    page_body, doc_body = _one_or_many(PageIn, config.max_items), _one_or_many(DocumentIn, config.max_items)
+    page_body, doc_body = _one_or_many(PageIn, config.max_items, config.fetch), _one_or_many(DocumentIn, config.max_items)
 
     async def guarded(work: Any) -> Any:
         if not service.ready:
