@@ -39,6 +39,11 @@ def test_a_wheel_install_runs_make_tiny_and_infer(tmp_path, trained_classifier, 
     where = imported.stdout
     assert str(site) in where and str(ROOT / "src") not in where  # the wheel's copy, not the checkout
     assert (Path(where.strip()).parent / "py.typed").is_file()  # typed for the user's type checker
+    bundled = subprocess.run(
+        [str(python), "-c", "from vnnews.bundled import *; print(len(list(bundled_pages().glob('*.txt'))), len(list(bundled_annotations().glob('*.tsv'))), real_pages(), checkout_root())"],
+        capture_output=True, text=True, cwd=work, env=env,
+    )
+    assert bundled.stdout.split() == ["5", "5", "None", "None"], bundled.stderr[-2000:]  # what the notebook reads outside a checkout
     vnnews = env_dir / "bin" / "vnnews"
     tiny = subprocess.run([str(vnnews), "make-tiny", "classifier", "tiny-phobert"], capture_output=True, text=True, cwd=work, env=env, timeout=600)
     assert tiny.returncode == 0, tiny.stderr[-2000:]
