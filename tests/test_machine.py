@@ -79,3 +79,26 @@ def test_workers_start_at_a_lower_priority(monkeypatch):
         machine.worker_init()  # a platform that refuses: same priority, no crash
     finally:
         __import__("torch").set_num_threads(before)
+
+
+def test_threads_wait_passively_unless_the_user_chose(monkeypatch):
+    """Spinning OpenMP threads took the cores from the work they waited for on a busy machine
+    (1.69x the quiet CPU time; benchmarks/threads_under_load.py): the command line lets them
+    sleep, and a policy the user set is kept."""
+    import subprocess
+    import sys
+
+    from vnnews.cli import main
+    from vnnews.machine import wait_passively
+
+    env = {"OMP_WAIT_POLICY": "ACTIVE"}
+    wait_passively(env)
+    assert env == {"OMP_WAIT_POLICY": "ACTIVE"}
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert main(["config", "list"]) == 0
+    import os
+
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    # set before torch starts its threads: the command line imports no torch before main runs
+    probe = "import sys, vnnews.cli; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

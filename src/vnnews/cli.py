@@ -1117,6 +1117,9 @@ def _as_overrides(extra: Sequence[str], known: Sequence[str]) -> tuple[list[str]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from vnnews.machine import wait_passively
+
+    wait_passively()  # before anything imports torch: threads that wait sleep (vnnews.machine)
     if argv is None and hasattr(signal, "SIGPIPE"):  # `vnnews config list | head`: stop quietly, as Unix tools do
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()

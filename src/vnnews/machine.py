@@ -21,6 +21,21 @@ from typing import Any
 WorkerSetting = int | str | None  # a count, "auto", or None (= 0)
 
 
+def wait_passively(environ: dict[str, str] | None = None) -> None:
+    """Let torch's OpenMP threads sleep, not spin, while they wait for work, unless the user
+    chose otherwise (``OMP_WAIT_POLICY`` already set). Only takes effect before torch is
+    first imported (the command line calls it first thing; worker processes inherit it).
+
+    Why: GNU OpenMP's default lets an idle thread spin for a while at every barrier. On a
+    quiet machine that is free; beside other CPU-bound work the spinning thread takes the
+    core from the thread it waits for. The demo's classifier training beside two busy
+    processes on 2 cores used 1.69x its quiet CPU time with spinning, 1.04x with passive
+    waits, and its wall time fell from 2.6x to 1.7x quiet; on a quiet machine the two are
+    alike (benchmarks/threads_under_load.py, docs/benchmarks.md)."""
+    env = os.environ if environ is None else environ
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def available_cores() -> int:
     """Cores this process may use: its CPU affinity, capped by the cgroup's CPU quota
     (``cpu.max`` of cgroup v2, ``cfs_quota_us``/``cfs_period_us`` of v1), at least 1."""

@@ -76,6 +76,9 @@ def test_machine_dates_and_dates_in_urls():
         (["Hồng Nhung | Theo Đời sống & Pháp luật"], ["Hồng Nhung"]),
         (["Minh An và Hà Phong", "Viết Thanh/VOV.VN - Ảnh: Ngọc Tú"], ["Minh An", "Hà Phong", "Viết Thanh", "Ngọc Tú"]),
         (["Ý KIẾN BẠN ĐỌC"], []),
+        (["Tâm HằngTTXVN", "Minh AnhVNA", "Lê MinhTTXVN-Hà Nội"], ["Tâm Hằng", "Minh Anh", "Lê Minh"]),
+        (["Thu HÀ"], ["Thu HÀ"]),  # capitals that name no outlet stay part of the name
+        (["Русский", "English", "中文", "Tiếng Việt", "Facebook", "Zalo", "Họ tên", "Báo lỗi"], []),
         ([{"@type": "Person", "name": "Hà Phong", "url": "https://x.vn/tac-gia/ha-phong"}], ["Hà Phong"]),
         ([["https://www.facebook.com/baodantridientu", {"name": ["An Bình", {"deep": 1}]}, 7, None]], ["An Bình"]),
     ],

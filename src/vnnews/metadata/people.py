@@ -67,7 +67,30 @@ SECTIONS = frozenset(
     "bóng đá|tin tức|tin mới|mới nhất|nổi bật|xem nhiều|trang chủ|video|podcast|emagazine|infographic|multimedia|tags|tag|"
     "chủ đề|liên hệ|quảng cáo|đăng nhập|đăng ký|chia sẻ|bình luận|theo dõi|đọc thêm|xem thêm|tiếp theo|quay lại".split("|")
 )
+# share buttons, form labels and language switchers: page chrome a labeller may call a byline
+CHROME = frozenset(
+    _key(w) for w in "facebook|twitter|zalo|email|e-mail|messenger|linkedin|pinterest|telegram|youtube|tiktok|instagram|"
+    "google news|copy link|sao chép|sao chép liên kết|in bài|in|gửi|gửi bài|gửi ý kiến|báo lỗi|báo sai|họ tên|họ và tên|"
+    "tên của bạn|tên|điện thoại|số điện thoại|nội dung|mã xác nhận|ý kiến của bạn|english|tiếng việt|tiếng anh|tiếng trung|"
+    "français|francais|deutsch|español|espanol|русский|中文|日本語|한국어|ລາວ|ខ្មែរ|lao|khmer|english version".split("|")
+)
+# a byline run into its agency, the markup between them lost: "Tâm HằngTTXVN", "Minh AnhVNA"
+_GLUED_OUTLET = re.compile(r"(?<=[^\W\d_])(?P<tail>[A-ZĐ][A-ZĐ.]+(?:[-–].*)?)$")
 MAX_AUTHORS = 10
+
+
+def _latin(text: str) -> bool:
+    """Whether every letter of ``text`` is Latin (Vietnamese included): bylines of Vietnamese
+    sites are; a language switcher's "Русский" or "中文" is not a name of theirs."""
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())
+
+
+def _unglue(part: str, site_name: str | None) -> str:
+    """``part`` without an outlet run into its last word ("Tâm HằngTTXVN" -> "Tâm Hằng")."""
+    found = _GLUED_OUTLET.search(part)
+    if found and found.start() > 0 and part[found.start() - 1].islower() and is_outlet(found.group("tail"), site_name):
+        return part[: found.start()].rstrip()
+    return part
 
 
 def is_outlet(text: str, site_name: str | None = None) -> bool:
@@ -114,11 +137,12 @@ def people(texts: Iterable[Any], site_name: str | None = None, refused: list[str
                 continue
             for part in _AND.split(piece):
                 part = _TITLES.sub("", _THEO.sub("", part.strip(" .:-–—()[]\"'"))).strip(" .:-–—()[]\"'")
+                part = _unglue(part, site_name)
                 if not part or part.lower().startswith(("http", "www.")) or "@" in part:
                     continue
                 if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name):
                     continue
-                if not _is_name(part):
+                if not _is_name(part) or _key(part) in CHROME or not _latin(part):
                     if refused is not None and part not in refused:
                         refused.append(part)
                     continue
