@@ -106,6 +106,25 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
     text = leave_one_site_out(config, pages, annotations, tmp_path / "loso")
     assert sorted(seen) == [("giadinh.net.vn",), ("kenh14.vn",)]
     assert "| model (leave-one-site-out) | 4 |" in text and "## kenh14.vn" in text
+    # beside trafilatura on the same pages, per site, precision and recall apart
+    assert "| trafilatura | 4 |" in text and "## Per site against trafilatura" in text
+    rows = [line for line in text.splitlines() if line.startswith("| kenh14.vn | 2 | model (leave-one-site-out) |")]
+    assert len(rows) == 1 and len(rows[0].split("|")) == 10
+    assert "sites** |" in text
+
+
+def test_the_per_site_table_says_where_a_model_falls_below_trafilatura():
+    from vnnews.extraction_eval import PageScore, SystemResult, against_baseline
+
+    model, base = SystemResult("model"), SystemResult("trafilatura")
+    model.predicted_labels = ["body"]
+    model.pages = [PageScore("a/1", "a", 0.9, 1.0, 0.947, True, True, 0.947), PageScore("b/1", "b", 1.0, 1.0, 1.0, True, True, 1.0)]
+    base.pages = [PageScore("a/1", "a", 1.0, 1.0, 1.0, True, None, 1.0), PageScore("b/1", "b", 0.9, 0.9, 0.9, True, None, 0.9)]
+    rows = against_baseline([model, base])
+    assert any(r.startswith("| a | 1 | model | 0.900 | 1.000 | 0.947 | 1.000 / 1.000 / 1.000 | **no** |") for r in rows)
+    assert any(r.startswith("| b | 1 | model | 1.000 | 1.000 | 1.000 |") and r.endswith("| yes |") for r in rows)
+    assert "| **1 of 2 sites** |" in "\n".join(rows)
+    assert against_baseline([model]) == []
 
 
 def test_pages_read_as_text_dumps_lose_dom_and_candidates():

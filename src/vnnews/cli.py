@@ -350,7 +350,7 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
             config.dataset_dir = args.dataset
         if args.leave_one_family_out:
             return leave_one_family_out(config, args.out or str(Path(config.output_dir) / "lofo"))
-        return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"))
+        return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines)
     if args.overrides:
         raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
     return evaluate_extraction(args.model or [], args.pages, args.annotations, args.out, baselines=not args.no_baselines, text_dumps=args.as_text)

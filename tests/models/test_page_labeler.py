@@ -327,3 +327,31 @@ def test_predict_runs_without_autograd(labeller):
     finally:
         handle.remove()
     assert seen and all(mode and not grad for mode, grad in seen)
+
+
+def _one_hot(best):
+    probs = torch.full((len(best), len(LABELS)), 0.01)
+    for i, label in enumerate(best):
+        probs[i, LABELS.index(label)] = 0.9
+    return probs
+
+
+def test_a_teaser_stranded_among_related_links_leaves_the_body_and_the_article_stays():
+    """Precision first (issue 38): a sentence labelled body among related links, away from the
+    article, takes its best boilerplate label; the article's own paragraphs, an inline box
+    inside a long article and a closing paragraph next to the article are kept."""
+    article = ["title", "lead"] + ["body"] * 6
+    texts = ["Tiêu đề", "Sa pô của bài."] + [f"Đoạn {i} của bài báo có khá nhiều chữ để đếm số từ trong bài." for i in range(6)]
+    best = article + ["related", "related", "related", "body", "related", "navigation"]
+    texts = texts + ["TIN LIÊN QUAN", "Tin một", "Tin hai", "Một câu tóm tắt của tin hai, viết thành câu trọn vẹn.", "Tin ba", "Trang chủ"]
+    probs = _one_hot(best)
+    probs[11, LABELS.index("related")] = 0.3
+    assert decode(probs, LABELS, texts) == [*article, "related", "related", "related", "related", "related", "navigation"]
+    # an inline box of links inside the article, then the article goes on at length: kept
+    long_tail = article + ["related"] * 3 + ["body"] * 4
+    tail_texts = texts[:8] + ["a", "b", "c"] + texts[2:6]
+    assert decode(_one_hot(long_tail), LABELS, tail_texts) == long_tail
+    # a closing paragraph after two boilerplate lines (under the gap): kept
+    near = article + ["navigation", "navigation", "body"]
+    assert decode(_one_hot(near), LABELS, texts[:8] + ["Chia sẻ", "Bình luận", "Đoạn cuối."]) == near
+    assert decode(_one_hot(best), LABELS) == best  # no texts (no word counts): nothing moved

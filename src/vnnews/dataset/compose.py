@@ -77,6 +77,40 @@ FOOTER = (
     "Đường dây nóng: 09{n} {n} {n}", "© Bản quyền thuộc về {s}. Ghi rõ nguồn khi phát hành lại thông tin từ website này.",
     "Liên hệ quảng cáo", "Chính sách bảo mật", "Điều khoản sử dụng", "Về chúng tôi", "RSS",
 )
+# The real web's chrome that the layouts above lacked (issue 38: on unseen sites the model let
+# these into the body): language switchers, follow/subscribe prompts, report-an-error and
+# copy-link links, comment forms with their validation messages, notices about a lighter
+# version or cookies, licence and contact footers, section headings in capitals, most-read
+# lists, menus printed as one line, and related teasers written as whole sentences.
+LANGUAGES = ("English", "Русский", "中文", "Français", "Español", "Deutsch", "ລາວ", "ខ្មែរ", "한국어", "日本語", "Tiếng Việt")
+FOLLOW = (
+    "Theo dõi {s} trên Google News", "Thêm {s} làm nguồn ưu tiên trên Google", "Theo dõi chúng tôi trên Facebook",
+    "Đăng ký nhận bản tin {s}", "Tải ứng dụng {s}", "Nhận thông báo tin mới từ {s}", "Theo dõi kênh YouTube của {s}",
+    "Tham gia kênh Zalo của {s} để cập nhật tin tức mới nhất", "Đăng ký để nhận những tin tức nóng nhất mỗi ngày",
+    "Bấm theo dõi để không bỏ lỡ tin tức quan trọng", "Theo dõi {s} trên",
+)
+REPORT = ("Báo lỗi", "Báo lỗi nội dung", "Gửi góp ý", "Phản hồi", "Gửi bài viết cho toà soạn", "In bài viết", "Sao chép liên kết", "Đã sao chép liên kết", "Lưu bài viết", "Nghe bài viết", "Cỡ chữ")
+FORM = (
+    "Họ tên", "Email", "Số điện thoại", "Nội dung", "Vui lòng nhập họ tên", "Email không hợp lệ", "Vui lòng nhập nội dung bình luận",
+    "Bình luận của bạn phải có ít nhất 10 ký tự", "Bạn vui lòng nhập email đúng định dạng", "Mã xác nhận không đúng", "Bạn chưa nhập nội dung",
+    "Cảm ơn bạn đã gửi bình luận. Bình luận sẽ được hiển thị sau khi được duyệt.",
+    "Ý kiến của bạn sẽ được biên tập trước khi đăng. Xin vui lòng gõ tiếng Việt có dấu.",
+    "Bạn đọc có thể gửi ý kiến, bài viết về địa chỉ email của toà soạn.", "Gửi bình luận thành công!",
+)
+FORM_HEADINGS = ("Ý kiến của bạn", "Gửi ý kiến của bạn", "Bình luận", "Viết bình luận", "Ý kiến bạn đọc", "BÌNH LUẬN")
+NOTICES = (
+    "Bạn đang xem phiên bản rút gọn của trang. Xem phiên bản đầy đủ", "Chuyển sang giao diện nhẹ để đọc nhanh hơn",
+    "Trang web sử dụng cookie để cải thiện trải nghiệm của bạn. Đồng ý", "Bạn đang đọc bài viết ở chế độ tiết kiệm dữ liệu.",
+    "Xem phiên bản đầy đủ", "Bài viết đã được lưu", "Trình duyệt của bạn không hỗ trợ phát video.",
+)
+SECTION_HEADINGS = ("CÙNG CHUYÊN MỤC", "TIN CÙNG CHUYÊN MỤC", "ĐỌC NHIỀU NHẤT", "TIN MỚI NHẤT", "CÓ THỂ BẠN QUAN TÂM", "ĐỌC TIẾP", "TIN LIÊN QUAN", "XEM THÊM", "TIÊU ĐIỂM", "MỚI CẬP NHẬT", "Tin cùng chuyên mục", "Đọc nhiều nhất")
+LICENCE = (
+    "Chịu trách nhiệm xuất bản: {name}", "Giấy phép hoạt động báo điện tử số {n}/GP-BTTTT ngày {d}",
+    "Không được sao chép, phát hành lại thông tin khi chưa được sự đồng ý bằng văn bản của {s}.",
+    "Địa chỉ: Số {n}, phố {sec}, Hà Nội", "Hotline: 0{n}.{n}.{n}", "Liên hệ toà soạn", "Liên hệ quảng cáo: 09{n} {n} {n}",
+    "Bản quyền © 2026 {s}. All rights reserved.", "Ghi rõ nguồn \"{s}\" khi phát hành lại thông tin từ website này.",
+    "Phó Tổng biên tập: {name}", "Trụ sở: {n} {sec}, TP Hồ Chí Minh",
+)
 CONTENT_CLASSES = ("content", "detail-content", "article-body", "news-content", "singular-content", "fck_detail", "post-content", "entry-content", "main-detail", "cms-body", "box-content", "txt-content")
 LEAD_CLASSES = ("sapo", "description", "lead", "summary", "detail-sapo", "article-sapo", "intro")
 TITLE_CLASSES = ("title", "title-detail", "article-title", "headline", "title-page", "post-title", "news-title")
@@ -359,6 +393,83 @@ def build_page(article: Article, others: Sequence[tuple[str, str]], site: Site, 
     return page
 
 
+
+def _sentences_of(text: str, rng: random.Random) -> str:
+    """One or two whole sentences of a lead (a teaser written as sentences, no "...")."""
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return " ".join(parts[: rng.choice((1, 1, 2))]) if parts else text
+
+
+def add_real_chrome(page: Page, site: Site, article_id: str, others: Sequence[tuple[str, str]], family: str) -> None:
+    """Add the chrome of today's sites (``LANGUAGES``, ``FOLLOW``... above) to ``page``, drawn
+    from a random stream of its own so the rest of the page is drawn as before."""
+    rng = _rng(article_id, "chrome")
+    blocks = page.blocks
+    header_end = max((i + 1 for i, b in enumerate(blocks) if b.region in ("header", "topbar")), default=0)
+    article_end = max((i + 1 for i, b in enumerate(blocks) if b.region == "article"), default=len(blocks))
+    footer_start = next((i for i, b in enumerate(blocks) if b.region == "footer"), len(blocks))
+    top: list[Block] = []
+    if rng.random() < 0.12:
+        top.append(Block("other", rng.choice(NOTICES), "notice", "header"))
+    if rng.random() < 0.15:
+        languages = rng.sample(LANGUAGES, rng.randint(1, 4))
+        if rng.random() < 0.5:
+            top += [Block("navigation", lang, "lang", "header") for lang in languages]
+        else:
+            top.append(Block("navigation", rng.choice((" | ", " ", " - ")).join(languages), "menu_line", "header"))
+    if rng.random() < 0.3:  # the menu printed as one line ("Thời sự Thế giới Kinh tế ...")
+        sections = [name for name, _ in site.menu[: rng.randint(4, len(site.menu))]]
+        top.append(Block("navigation", rng.choice((" ", " | ", " - ", " · ")).join(sections), "menu_line", "header"))
+    after_article: list[Block] = []
+    if rng.random() < 0.25:
+        after_article += [Block("navigation", t, "share", "article") for t in rng.sample(REPORT, rng.randint(1, 3))]
+    if rng.random() < 0.35:
+        after_article += [Block("navigation", f.format(s=site.name), "follow", "article") for f in rng.sample(FOLLOW, rng.randint(1, 2))]
+    lower: list[Block] = []
+    if others and rng.random() < 0.25:  # a most-read list: numbers, headlines, sometimes a teaser
+        lower.append(Block("related", rng.choice(SECTION_HEADINGS), "related_heading", "sidebar"))
+        for k, (title, lead) in enumerate(rng.sample(list(others), k=min(len(others), rng.randint(3, 6))), start=1):
+            if rng.random() < 0.5:
+                lower.append(Block("related", str(k), "rank", "sidebar"))
+                lower.append(Block("related", title, "related_item", "sidebar"))
+            else:
+                lower.append(Block("related", f"{k} {title}" if rng.random() < 0.5 else f"{k}. {title}", "related_item", "sidebar"))
+            if lead and rng.random() < 0.3:
+                lower.append(Block("related", _sentences_of(lead, rng), "related_teaser", "sidebar"))
+    if rng.random() < 0.25:  # a comment form, its labels and messages
+        lower.append(Block("other", rng.choice(FORM_HEADINGS), "form_heading", "comments"))
+        lower += [Block("other", t, "form", "comments") for t in rng.sample(FORM, rng.randint(2, 6))]
+    footer: list[Block] = []
+    if rng.random() < 0.5:
+        footer = [
+            Block("navigation", t.format(s=site.name, n=rng.randint(10, 999), name=_name(rng), sec=rng.choice(SECTIONS), d=_date(rng)), "footer", "footer")
+            for t in rng.sample(LICENCE, rng.randint(1, 5))
+        ]
+    # related teasers written as whole sentences, and "same section" headings in capitals
+    leads = dict(others)
+    out: list[Block] = []
+    for i, b in enumerate(blocks):
+        if i == header_end:
+            out += top
+        if i == article_end:
+            out += after_article
+        if i == footer_start:
+            out += lower
+        if b.role == "related_heading" and rng.random() < 0.35:
+            b = Block(b.label, b.text.upper(), b.role, b.region)
+        out.append(b)
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if b.role == "related_item" and leads.get(b.text) and (nxt is None or nxt.role != "related_teaser") and rng.random() < 0.3:
+            out.append(Block("related", _sentences_of(leads[b.text], rng), "related_teaser", b.region))
+    if header_end >= len(blocks):
+        out += top
+    if article_end >= len(blocks):
+        out += after_article
+    if footer_start >= len(blocks):
+        out += lower
+    out += footer
+    page.blocks[:] = out
+
 # ---------------------------------------------------------------- rendering
 def render_text(page: Page) -> list[Line]:
     """A text dump: one line per block, as the seed pages are."""
@@ -401,7 +512,21 @@ def _render_block(b: Block, site: Site, rng: random.Random) -> str:
     if b.role == "subheading":
         level = rng.choice((2, 3, 4)) if rng.random() < 0.8 else 0
         return f"<h{level}{_attr(b)}>{_e(b.text)}</h{level}>" if level else f"<p{_attr(b)}><strong>{_e(b.text)}</strong></p>"
-    if b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action"):
+    if b.role == "menu_line":
+        sep = next((x for x in (" | ", " - ", " · ") if x in b.text), " ")
+        links = sep.join(f'<a href="/{rng.randrange(10**6)}">{_e(t)}</a>' for t in b.text.split(sep))
+        return f"<div{_attr(b, None if o else rng.choice(('menu-top', 'nav-inline', 'lang')))}>{links}</div>"
+    if b.role == "follow":
+        return f'<div{_attr(b, None if o else rng.choice(("follow", "google-news", "subscribe")))}><a href="/f">{_e(b.text)}</a></div>' if rng.random() < 0.6 else f"<p{_attr(b)}>{_e(b.text)}</p>"
+    if b.role == "form":
+        return f"<label{_attr(b)}>{_e(b.text)}</label>" if len(b.text) < 20 else f"<span{_attr(b, None if o else 'error')}>{_e(b.text)}</span>" if rng.random() < 0.5 else f"<p{_attr(b)}>{_e(b.text)}</p>"
+    if b.role in ("notice", "form_heading"):
+        return f"<div{_attr(b, None if o else rng.choice(('notice', 'box-title', 'title')))}>{_e(b.text)}</div>"
+    if b.role == "related_teaser":
+        return f"<p{_attr(b, None if o else rng.choice(('sapo', 'lead', 'desc', 'summary')))}>{_e(b.text)}</p>"
+    if b.role == "rank":
+        return f"<span{_attr(b)}>{_e(b.text)}</span>"
+    if b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action", "lang"):
         return f'<li{_attr(b)}><a href="/{rng.randrange(10**6)}.html">{_e(b.text)}</a></li>'
     if b.role in ("related_heading",):
         return f"<h3{_attr(b, None if o else 'box-title')}>{_e(b.text)}</h3>"
@@ -467,7 +592,7 @@ def render_html(page: Page, site: Site, article_title: str, lead: str, rng: rand
             if b.region == "article":
                 body.append(f'<div class="{site.content_class}">')
             region = b.region
-        is_item = b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action")
+        is_item = b.role in ("related_item", "menu", "breadcrumb", "tag", "share", "comment_action", "lang")
         if is_item and not list_open:
             body.append("<ul>")
             list_open = True
@@ -490,11 +615,13 @@ def compose_page(
     salt: str = "compose",
     families: Sequence[str] = FAMILIES,
     html_share: float = 0.6,
+    real_chrome: bool = True,
 ) -> Article:
     """A page around structured ``article`` (lines labelled title/lead/body/caption):
     a site and a layout family drawn from the article id, related items drawn from
     ``others`` ((title, lead) of other articles), rendered as HTML (``html_share`` of
-    pages) or as a text dump. ``meta`` says the site and family."""
+    pages) or as a text dump. ``meta`` says the site and family. ``real_chrome``: add the
+    chrome of today's sites (:func:`add_real_chrome`; False draws pages as vnnews 0.x did)."""
     from vnnews.ingest import IngestOptions
     from vnnews.ingest.readers import _lines_from_html
 
@@ -502,6 +629,8 @@ def compose_page(
     site = make_site(rng.randrange(N_SITES))
     family = rng.choice(list(families))
     page = build_page(article, others, site, family, rng)
+    if real_chrome:
+        add_real_chrome(page, site, article.id, others, family)
     meta = {**article.meta, "composed": True, "site": site.host, "family": family}
     if rng.random() < html_share:
         html = render_html(page, site, " ".join(article.texts_labelled("title")), " ".join(article.texts_labelled("lead")), rng, family)

@@ -713,6 +713,53 @@ def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
     return blocks
 
 
+STRAY_GAP = 3  # boilerplate lines that cut a run of article lines off the article
+STRAY_SHARE = 0.2  # a cut-off run with less than this share of the article's body words is stray
+
+
+def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str]) -> list[int]:
+    """Indices of body and subheading lines stranded among boilerplate away from the
+    article: runs of article lines cut off from the main run by at least ``STRAY_GAP`` lines
+    labelled boilerplate (related, navigation, advertisement, other), holding under
+    ``STRAY_SHARE`` of the main run's body words and at most two body lines. On unseen
+    sites these were related teasers written as whole sentences and prompts in a sidebar
+    or under the article (issue 38): a boilerplate line let into the body costs more than
+    the rare closing paragraph set apart from its article by a box of links."""
+    boiler = {"related", "navigation", "advertisement", "other"}
+    content = {"title", "lead", "body", "subheading", "caption", "image"}
+    runs: list[list[int]] = []
+    gap = STRAY_GAP
+    for i, label in enumerate(best):
+        if label in boiler:
+            gap += 1
+        elif label in content:
+            if gap >= STRAY_GAP or not runs:
+                runs.append([])
+            runs[-1].append(i)
+            gap = 0
+
+    def body_words(run: list[int]) -> int:
+        return sum(len(texts[i].split()) for i in run if best[i] in ("body", "subheading"))
+
+    if len(runs) < 2:
+        return []
+    main = max(runs, key=body_words)
+    total = body_words(main)
+    stray = []
+    for run in runs:
+        if run is main:
+            continue
+        lines = [i for i in run if best[i] in ("body", "subheading")]
+        if lines and len(lines) <= 2 and body_words(run) < STRAY_SHARE * total and not any(best[i] in ("title", "lead") for i in run):
+            stray += lines
+    return stray
+
+
+def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
+    keep = [k for k, label in enumerate(labels) if label in ("related", "navigation", "advertisement", "other")]
+    return labels[max(keep, key=lambda k: float(probs[i, k]))] if keep else labels[int(probs[i].argmax())]
+
+
 def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> str:
     ranked = probs[i].argsort(descending=True)
     return labels[int(next(j for j in ranked if int(j) != k))]
@@ -752,7 +799,8 @@ def decode(
     the title is not part of it. With ``tag_paths`` (HTML), an image's alt text outside
     a heading is never the title (:func:`image_outside_heading`); a page left with no
     title line then takes the line that prints its named title (in a heading if one
-    does), with a kicker ending in ":" just before it."""
+    does), with a kicker ending in ":" just before it. Last, body lines stranded among
+    boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
@@ -789,6 +837,9 @@ def decode(
             for i in range(s, e):
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
+    if texts is not None and "body" in labels:
+        for i in stray_body(best, probs, labels, page_texts):
+            best[i] = _best_boilerplate(probs, labels, i)
     return best
 
 
