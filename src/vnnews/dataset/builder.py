@@ -72,7 +72,7 @@ class DatasetConfig:
     split_salt: str = "vnnews"  # change it to draw a different, equally deterministic split
     context_window: int = 2  # neighbour lines kept on each side of a segment
     tone_style: Literal["new", "old"] | None = "new"
-    annotations_dir: str | None = "data/annotations"  # gold labels; None to ignore them
+    annotations_dir: str | list[str] | None = "data/annotations"  # gold labels (a folder, or several); None to ignore them
     compose_pages: bool = False  # wrap structured records in page boilerplate (classifier training data)
     compose_families: list[str] | None = None  # layout families to compose (None: all; see vnnews.dataset.compose)
     compose_html_share: float = 0.6  # share of composed pages rendered as HTML (the rest as text dumps)

@@ -111,7 +111,7 @@ def page_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "article_id": row["article_id"],
         "site": meta.get("site") or "",
-        "family": meta.get("family") or ("seed" if row["label_source"] == "gold" else ""),
+        "family": meta.get("family") or {"gold": "seed", "transfer": "transfer"}.get(row["label_source"], ""),
         "format": meta.get("format") or "",
         "texts": row["texts"],
         "tag_paths": row["tag_paths"],

@@ -10,11 +10,12 @@ Texts are compared after normalisation, so the tone-mark style does not matter.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from vnnews.ingest import Article, IngestError, IngestOptions, iter_articles
-from vnnews.labels.schema import LABEL2ID, LABELS
+from vnnews.labels.schema import LABEL2ID, LABEL_SOURCES, LABELS
 from vnnews.text import normalize
 
 SUFFIX = ".tsv"
@@ -26,6 +27,7 @@ class Annotation:
     path: Path
     labels: list[str]
     texts: list[str]
+    label_source: str = "gold"  # a "# label-source: NAME" comment says otherwise (transfer: labelled from another set's gold)
 
 
 class AnnotationError(ValueError):
@@ -40,7 +42,13 @@ def read_annotation(path: str | os.PathLike[str], article_id: str | None = None)
     """Parse one annotation file; raise AnnotationError naming the line at fault."""
     path = Path(path)
     labels, texts = [], []
+    source = "gold"
     for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if raw.startswith("# label-source:"):
+            source = raw.partition(":")[2].strip()
+            if source not in LABEL_SOURCES:
+                raise AnnotationError(f"{path}:{lineno}: unknown label source {source!r}; expected one of: {', '.join(LABEL_SOURCES)}")
+            continue
         if not raw.strip() or raw.startswith("#"):
             continue
         label, sep, text = raw.partition("\t")
@@ -50,7 +58,7 @@ def read_annotation(path: str | os.PathLike[str], article_id: str | None = None)
             raise AnnotationError(f"{path}:{lineno}: unknown label {label!r}; expected one of: {', '.join(LABELS)}")
         labels.append(label)
         texts.append(text)
-    return Annotation(article_id or path.stem, path, labels, texts)
+    return Annotation(article_id or path.stem, path, labels, texts, source)
 
 
 def write_annotation(path: str | os.PathLike[str], article: Article, labels: list[str]) -> None:
@@ -74,8 +82,17 @@ def check_against(annotation: Annotation, article: Article) -> None:
             )
 
 
-def load_gold(directory: str | os.PathLike[str]) -> dict[str, Annotation]:
-    """Every annotation in ``directory`` by article id (nested ids keep their folders)."""
+def load_gold(directory: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> dict[str, Annotation]:
+    """Every annotation in ``directory`` (or in each of several) by article id (nested ids
+    keep their folders); an id annotated in two of them is an error naming both files."""
+    if not isinstance(directory, (str, os.PathLike)):
+        merged: dict[str, Annotation] = {}
+        for one in directory:
+            for article_id, annotation in load_gold(one).items():
+                if article_id in merged:
+                    raise AnnotationError(f"{annotation.path}: page {article_id!r} is annotated twice (also {merged[article_id].path})")
+                merged[article_id] = annotation
+        return merged
     root = Path(directory)
     if not root.is_dir():
         return {}
@@ -92,7 +109,7 @@ def apply_gold(article: Article, gold: dict[str, Annotation]) -> Article:
     if annotation is None:
         return article
     check_against(annotation, article)
-    return article.with_labels(annotation.labels, "gold")
+    return article.with_labels(annotation.labels, annotation.label_source)
 
 
 def validate_annotations(raw_dir: str | os.PathLike[str], annotations_dir: str | os.PathLike[str]) -> list[str]:

@@ -42,7 +42,7 @@ COARSE: dict[str, str] = {
 
 LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
-LABEL_SOURCES: tuple[str, ...] = ("gold", "structured", "weak", "composed")
+LABEL_SOURCES: tuple[str, ...] = ("gold", "structured", "weak", "composed", "transfer")  # new sources go last: datasets store the index
 
 
 def check_label(label: str) -> str:

@@ -1,0 +1,98 @@
+"""Pages of other languages labelled from public gold (fundus's layout): what each line
+becomes, what is left out, and that the labels reach the dataset as their own source."""
+
+import gzip
+import json
+
+import pytest
+
+from vnnews.dataset.transfer import LABEL_SOURCE, fundus_pages, write_transfer_pages
+from vnnews.ingest import IngestOptions, iter_articles
+from vnnews.labels.annotations import AnnotationError, apply_gold, load_gold, validate_annotations
+
+PARAGRAPHS = [
+    "The city council voted on Tuesday to expand the tram network by twelve kilometres.",
+    "Construction is expected to begin next spring and to last about three years.",
+    "Opponents argued that the money would be better spent on buses and cycle lanes.",
+]
+HTML = f"""<html><head><title>Trams - Daily</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/politics">Politics</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<article><h1>Council expands tram network</h1>
+<p class="summary">The network grows by a third, the council decided after a long debate.</p>
+<p class="author">By Anna Berg</p>
+{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:2])}
+<figure><img src="/a.jpg" alt="A tram in the rain"><figcaption>A tram crosses the old bridge.</figcaption></figure>
+<h2>Critics speak up</h2><p>{PARAGRAPHS[2]}</p>
+<div class="share">Share this article on social media</div></article>
+<section class="related"><ul><li><a href="/x">Bus drivers announce a strike for next week in the city</a></li><li><a href="/y">Weather</a></li></ul></section>
+<footer><a href="/imprint">Imprint</a> <p>© 2024 Daily Publishing</p></footer></body></html>"""
+GOLD = {"V1": {
+    "title": "Council expands tram network",
+    "authors": ["Anna Berg"],
+    "body": {"summary": ["The network grows by a third, the council decided after a long debate."],
+             "sections": [{"headline": [], "paragraphs": PARAGRAPHS[:2]}, {"headline": ["Critics speak up"], "paragraphs": PARAGRAPHS[2:]}]},
+    "images": [{"caption": "A tram crosses the old bridge.", "versions": []}],
+}}
+
+
+def _fundus(tmp_path, countries=("xx", "vn")):
+    data = tmp_path / "fundus" / "tests" / "resources" / "parser" / "test_data"
+    for country in countries:
+        (data / country).mkdir(parents=True)
+        (data / country / "Daily.json").write_text(json.dumps(GOLD), encoding="utf-8")
+        (data / country / "Daily_2024_01_01.html.gz").write_bytes(gzip.compress(HTML.encode("utf-8")))
+    return tmp_path / "fundus"
+
+
+def test_each_line_is_labelled_from_the_gold_and_vietnamese_pages_are_left_out(tmp_path):
+    pages = list(fundus_pages(_fundus(tmp_path)))
+    assert [p.page_id for p in pages] == ["fundus/xx/Daily_2024_01_01"]  # the vn page is kept for evaluation elsewhere
+    page = pages[0]
+    got = dict(zip(page.article.texts, page.labels, strict=True))
+    assert got["Council expands tram network"] == "title"
+    assert got["The network grows by a third, the council decided after a long debate."] == "lead"
+    assert got["By Anna Berg"] == "byline"
+    assert all(got[p] == "body" for p in PARAGRAPHS)
+    assert got["Critics speak up"] == "subheading"
+    assert got["A tram crosses the old bridge."] == "caption" and got["A tram in the rain"] == "image"
+    assert got["Home"] == "navigation" and got["Weather"] == "navigation"
+    assert got["Bus drivers announce a strike for next week in the city"] == "related"
+    assert got["Share this article on social media"] == "other"
+    assert page.found == 1.0
+
+
+def test_a_page_whose_gold_is_not_found_is_left_out(tmp_path):
+    root = _fundus(tmp_path, ("xx",))
+    gold_file = root / "tests" / "resources" / "parser" / "test_data" / "xx" / "Daily.json"
+    broken = json.loads(gold_file.read_text(encoding="utf-8"))
+    broken["V1"]["body"]["sections"][0]["paragraphs"] += ["A paragraph the page does not print at all, so the gold and the page disagree."] * 1
+    broken["V1"]["body"]["sections"][1]["paragraphs"] = ["Another paragraph that is nowhere on the page either, by any reading."]
+    gold_file.write_text(json.dumps(broken), encoding="utf-8")
+    assert list(fundus_pages(root)) == []
+
+
+def test_written_pages_validate_and_reach_the_dataset_as_transfer_labels(tmp_path):
+    out = tmp_path / "transfer"
+    assert write_transfer_pages(fundus_pages(_fundus(tmp_path)), out, "fundus") == 1
+    assert validate_annotations(out / "pages", out / "annotations") == []
+    gold = load_gold([tmp_path / "none", out / "annotations"])
+    article = next(iter_articles([out / "pages"], IngestOptions()))
+    labelled = apply_gold(article, gold)
+    assert labelled.label_source == LABEL_SOURCE == "transfer" and "body" in labelled.labels
+    with pytest.raises(AnnotationError, match="annotated twice"):
+        load_gold([out / "annotations", out / "annotations"])
+    bad = out / "annotations" / "fundus" / "xx" / "Daily_2024_01_01.tsv"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("# label-source: transfer", "# label-source: invented"), encoding="utf-8")
+    with pytest.raises(AnnotationError, match="unknown label source 'invented'"):
+        load_gold(out / "annotations")
+
+
+def test_the_command_writes_a_new_folder_only(tmp_path, capsys):
+    from vnnews.dataset.transfer import main
+
+    root = _fundus(tmp_path, ("xx",))
+    assert main([str(root), "-o", str(tmp_path / "out")]) == 0
+    assert "1 labelled page(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([str(root), "-o", str(tmp_path / "out")])  # not empty: nothing overwritten
+    assert "is not empty" in capsys.readouterr().err
