@@ -353,6 +353,12 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
         return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines)
     if args.overrides:
         raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
+    if args.adapt:
+        if len(args.model or []) != 1:
+            raise ValueError("--adapt measures one model: give one --model")
+        from vnnews.extraction_eval import evaluate_adaptation
+
+        return evaluate_adaptation(args.model[0], args.pages, args.annotations, args.out, baselines=not args.no_baselines)
     return evaluate_extraction(args.model or [], args.pages, args.annotations, args.out, baselines=not args.no_baselines, text_dumps=args.as_text)
 
 
@@ -378,6 +384,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- adapt
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from vnnews.adapt import adapt_to_sites, write_adapted_models
+    from vnnews.ingest import IngestOptions, iter_articles
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        return _fail(f"{_short_path(out)} exists and is not an empty folder: give a new folder for the adapted models")
+    errors = _ErrorCounter()
+    pages = list(iter_articles(args.inputs, IngestOptions(tone_style=None), on_error=errors))
+    if not pages:
+        return _fail(str(errors.errors[0]) if errors.errors else f"no pages in {' '.join(args.inputs)}")
+    try:
+        from vnnews.models import load_classifier
+
+        model = load_classifier(args.classifier)
+        if not hasattr(model, "page_logits"):
+            return _fail("vnnews adapt fits a page labeller: give --classifier a trained model directory or Hub id")
+
+        def said(result: Any) -> None:
+            what = f"adapted on {result.lines} line(s) in {result.seconds:.1f}s" if result.state is not None else f"not adapted: {result.reason}"
+            print(f"{result.site}: {result.pages} page(s), {what}", file=sys.stderr)
+
+        adaptations = adapt_to_sites(model, pages, min_pages=args.min_pages, on_site=said)
+        written = write_adapted_models(model, adaptations, out)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"{len(written)} adapted model(s) -> {out} (adapt.json lists every site)", file=sys.stderr)
+    return 0 if written else 1
+
+
 # ---------------------------------------------------------------- infer
 def cmd_infer(args: argparse.Namespace) -> int:
     from vnnews.config import ConfigError
@@ -398,6 +435,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("follow_symlinks=false")
     if args.dedup:
         overrides.append("dedup=true")
+    if args.adapt:
+        overrides.append("adapt=true")
     if args.format:
         overrides.append(f"output_format={args.format}")
     try:
@@ -653,6 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_export(sub)
     _add_evaluate(sub)
+    _add_adapt(sub)
     _add_extract(sub)
     _add_config(sub)
     _add_docs(sub)
@@ -763,6 +803,24 @@ def _add_validate_annotations(sub: Any) -> None:
     p.set_defaults(func=cmd_validate_annotations)
 
 
+def _add_adapt(sub: Any) -> None:
+    p = sub.add_parser(
+        "adapt",
+        help="fit a page labeller to each site of PAGES from the pages themselves (no labels), one model per site",
+        description="For each site of PAGES with at least --min-pages pages, fit the layers after the line encoder to the "
+        "site's own pages: lines on at least half of its pages are boilerplate, lines the model is sure of keep its label "
+        "(vnnews.adapt; seconds per site on a CPU). Writes OUT/SITE/ (a model directory) per adapted site and OUT/adapt.json. "
+        "To adapt inside a batch job instead: vnnews infer PAGES --classifier C --adapt -o OUT.jsonl.",
+        epilog="Example: vnnews adapt crawl/dantri.com.vn/ --classifier runs/classifier -o runs/adapted/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="PAGES", help="pages of one or more sites (the site: the page's URL host, else its folder)")
+    p.add_argument("--classifier", required=True, metavar="DIR_OR_HUB_ID", help="the page labeller to adapt")
+    _add_out(p, "a new folder for the adapted models")
+    p.add_argument("--min-pages", type=int, default=5, metavar="N", help="pages a site needs to be adapted (default 5)")
+    p.set_defaults(func=cmd_adapt)
+
+
 def _add_make_tiny(sub: Any) -> None:
     p = sub.add_parser(
         "make-tiny",
@@ -870,6 +928,7 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
     p.add_argument("--as-text", action="store_true", help="extraction: the line labellers read the pages as text dumps (no DOM, no candidates)")
     p.add_argument("--leave-one-site-out", action="store_true", help="extraction: per site, train a labeller self-training on the other sites")
+    p.add_argument("--adapt", action="store_true", help="extraction: the model adapted to each site (vnnews infer --adapt), held out (half a site fits, the other half is scored) and in the job, beside the model as it is")
     p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it (its pages neither train nor choose the checkpoint) and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
@@ -971,6 +1030,11 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
     p.add_argument("--dedup", action="store_true", help="mark near-duplicates (syndicated, re-published articles): duplicate_of and duplicate_score in each record (= dedup=true)")
+    p.add_argument(
+        "--adapt", action="store_true",
+        help="fit the page labeller to each site of the job from the job's own pages first, no labels needed (= adapt=true; "
+        "sites with fewer than adapt_min_pages=5 pages keep the model's output; local engine, one process; docs/classifier.md)",
+    )
     p.add_argument(
         "--format",
         choices=["auto", "jsonl", "parquet", "dataset", "markdown"],

@@ -213,6 +213,8 @@ def run_inference(
         else:
             models = models or load_models(config, config.device or proc.device)  # before anything is written
             identities = models.identities()
+            if config.adapt:
+                models = _adapted(inputs, config, models, proc)
         if plan.previous_models is not None and plan.previous_models != identities:
             raise OutputRefused(
                 f"{output} holds results of other models ({_describe(plan.previous_models)}); this run has {_describe(identities)}: "
@@ -230,6 +232,38 @@ def run_inference(
         if engine is not None:
             return engine.run(inputs, store, done, errors_path, plan.include_output)
         return _run(inputs, config, models, store, proc, done, errors_path, plan.include_output)
+
+
+def _adapted(inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, proc: Any) -> Models:
+    """``models`` with the classifier fitted to each site of the job (``config.adapt``):
+    the inputs are read once first, up to ``adapt_max_pages`` pages a site."""
+    import sys
+    from collections import Counter
+    from dataclasses import replace
+
+    from vnnews.adapt import AdaptedLabeler, adapt_to_sites
+    from vnnews.ingest import IngestOptions
+    from vnnews.layout import site_key
+
+    if proc.world_size > 1:
+        raise ValueError("adapt=true fits each site on the job's pages in one process: run `vnnews infer` without accelerate launch or torchrun")
+    if not hasattr(models.classifier, "page_logits"):
+        raise ValueError("adapt=true adapts a page labeller: give --classifier a trained model (not 'weak', not an ONNX export)")
+    per_site: Counter[str] = Counter()
+    pages = []
+    share = plan_share(inputs, 0, 1, lambda error: None, config.follow_symlinks)  # the job reports unreadable inputs itself
+    for article in input_articles(share, IngestOptions.from_config(config), lambda error: None):
+        site = site_key(article)
+        if per_site[site] < config.adapt_max_pages:
+            per_site[site] += 1
+            pages.append(article)
+
+    def said(result: Any) -> None:
+        what = f"adapted on {result.lines} line(s) ({result.repeated} repeated across its pages) in {result.seconds:.1f}s" if result.state is not None else f"not adapted: {result.reason}"
+        print(f"adapt: {result.site}: {result.pages} page(s), {what}", file=sys.stderr)
+
+    adaptations = adapt_to_sites(models.classifier, pages, min_pages=config.adapt_min_pages, on_site=said)
+    return replace(models, classifier=AdaptedLabeler(models.classifier, adaptations))
 
 
 def _describe(identities: dict[str, str | None]) -> str:

@@ -93,6 +93,12 @@ class InferenceConfig:
     # job whose body this one nearly repeats (MinHash/LSH, vnnews.dedup; the index on disk)
     dedup: bool = False
     dedup_threshold: float = 0.7
+    # Fit the page labeller to each site of the job from the job's own pages before labelling
+    # them (vnnews.adapt: no labels needed; sites with fewer than adapt_min_pages pages keep
+    # the model's output). Reads the inputs once more first; local engine, one process.
+    adapt: bool = False
+    adapt_min_pages: int = 5
+    adapt_max_pages: int = 200  # pages of one site read for its fit (the first ones)
     # auto: from the output path (.jsonl, .parquet, else a saved dataset directory); markdown:
     # a directory of one .md file per article (and records.jsonl beside them, for --resume)
     output_format: Literal["auto", "jsonl", "parquet", "dataset", "markdown"] = "auto"
@@ -110,7 +116,7 @@ class InferenceConfig:
     ray: RaySettings = field(default_factory=RaySettings)
 
     def __post_init__(self) -> None:
-        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead"), ("summarize_batch_tokens",))
+        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead", "adapt_min_pages", "adapt_max_pages"), ("summarize_batch_tokens",))
         from vnnews.ingest import IngestOptions
         from vnnews.machine import check_workers, torch_threads
 
@@ -149,6 +155,7 @@ class InferenceConfig:
             "stages": "+".join(s for s, on in (("classify", classify), ("summarize", summarize)) if on),
             "generation": dict(self.generation),
             "dedup": self.dedup_threshold if self.dedup else None,
+            "adapt": self.adapt_min_pages if self.adapt else None,
         }
 
     def resolved_stages(self) -> tuple[bool, bool]:

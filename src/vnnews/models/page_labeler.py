@@ -442,6 +442,24 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         return render(data, body, repo_id)
 
     # ------------------------------------------------------------ the network
+    HEAD_MODULES = ("line_proj", "feature_proj", "mix", "sequence", "head")  # what reads the line vectors: the cheap part
+
+    def page_logits(self, vectors: torch.Tensor, features: torch.Tensor, line_mask: torch.Tensor) -> torch.Tensor:
+        """Logits of every line from its vector (pages x lines x hidden, the encoder's pooled
+        output) and its layout features: the part of the model after the line encoder, which
+        site adaptation (:mod:`vnnews.adapt`) fits on vectors computed once."""
+        n_lines = line_mask.shape[1]
+        if self.feature_columns is not None:
+            features = features[..., self.feature_columns]
+        x = self.line_proj(vectors) + self.feature_proj(features.to(vectors.dtype))
+        x = self.mix(x)
+        lengths = line_mask.sum(1).clamp(min=1).cpu()
+        with torch.autocast(device_type=x.device.type, enabled=False):  # float32 under a bf16 Trainer too (above)
+            packed = nn.utils.rnn.pack_padded_sequence(x.float(), lengths, batch_first=True, enforce_sorted=False)
+            out, _ = self.sequence(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=n_lines)
+        return self.head(out.to(self.head[-1].weight.dtype))
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -462,16 +480,7 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         pooled = self.pool_lines(input_ids, attention_mask)
         grid = pooled.new_zeros((n_pages * n_lines, pooled.shape[-1]))
         grid[line_index] = pooled
-        if self.feature_columns is not None:
-            features = features[..., self.feature_columns]
-        x = self.line_proj(grid.view(n_pages, n_lines, -1)) + self.feature_proj(features.to(pooled.dtype))
-        x = self.mix(x)
-        lengths = line_mask.sum(1).clamp(min=1).cpu()
-        with torch.autocast(device_type=x.device.type, enabled=False):  # float32 under a bf16 Trainer too (above)
-            packed = nn.utils.rnn.pack_padded_sequence(x.float(), lengths, batch_first=True, enforce_sorted=False)
-            out, _ = self.sequence(packed)
-            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=n_lines)
-        logits = self.head(out.to(self.head[-1].weight.dtype))
+        logits = self.page_logits(grid.view(n_pages, n_lines, -1), features, line_mask)
         loss = None
         if labels is not None:
             weight = torch.tensor(self.config.class_weights, device=logits.device, dtype=torch.float) if self.config.class_weights else None

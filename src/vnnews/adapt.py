@@ -1,0 +1,259 @@
+"""Site adaptation inside a job, without labels (issue 38, item 3).
+
+A batch job over many pages of one site knows more than any one page: a line printed on
+most of the site's pages is furniture (menu, footer, a "most read" box), and the lines the
+model is sure of show how this site marks its article. ``adapt_to_sites`` fits, for each
+site of the job with at least ``min_pages`` pages, the cheap part of the page labeller (the
+layers after the line encoder: :attr:`PageLabeler.HEAD_MODULES`) to those pseudo-labels,
+on line vectors the encoder computes once: seconds per site on a CPU. ``AdaptedLabeler``
+then labels each site's pages with its own fit and every other page with the model as it
+was, so a site it could not adapt to (too few pages, too few sure lines) gets exactly the
+unadapted output.
+
+Pseudo-labels of a site's page: a line whose text is on at least ``REPEATED_SHARE`` of the
+site's pages is boilerplate (the model's best boilerplate label for it); a line the model
+labels with at least ``min_confidence`` keeps that label; the rest are not trained on.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from vnnews.ingest import Article
+from vnnews.layout import site_key, text_key
+
+log = logging.getLogger("vnnews")
+
+MIN_PAGES = 5
+MIN_CONFIDENCE = 0.9
+REPEATED_SHARE = 0.5
+MIN_LINES = 50  # pseudo-labelled lines a site needs
+BOILERPLATE = ("related", "navigation", "advertisement", "other")
+
+
+@dataclass
+class SiteAdaptation:
+    """One site's fit: its pages, the lines trained on, the time, and the fitted layers
+    (``state``: None where the site was not adapted, with ``reason``)."""
+
+    site: str
+    pages: int
+    lines: int = 0
+    repeated: int = 0
+    seconds: float = 0.0
+    state: dict[str, torch.Tensor] | None = None
+    reason: str = ""
+    changed: dict[str, int] = field(default_factory=dict)
+
+
+def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE) -> tuple[list[list[int]], int]:
+    """Label ids per line of ``pages`` (-100: not trained on) and how many lines the site's
+    repetition labelled."""
+    labels = list(model.config.labels)
+    column = {label: k for k, label in enumerate(labels)}
+    on_pages: Counter[str] = Counter()
+    for page in pages:
+        on_pages.update({text_key(t) for t in page.texts})
+    n = len(pages)
+    out, repeated = [], 0
+    for page, preds in zip(pages, predictions, strict=True):
+        row = []
+        for text, pred in zip(page.texts, preds, strict=True):
+            if n >= MIN_PAGES and on_pages[text_key(text)] / n >= REPEATED_SHARE:
+                best = pred.label if pred.label in BOILERPLATE else max(BOILERPLATE, key=lambda lab: pred.probabilities.get(lab, 0.0))
+                row.append(column[best])
+                repeated += 1
+            elif pred.confidence >= min_confidence:
+                row.append(column[pred.label])
+            else:
+                row.append(-100)
+        out.append(row)
+    return out, repeated
+
+
+def _head_state(model: Any) -> dict[str, torch.Tensor]:
+    return {f"{name}.{k}": v.detach().clone() for name in model.HEAD_MODULES for k, v in getattr(model, name).state_dict().items()}
+
+
+def _load_head(model: Any, state: dict[str, torch.Tensor]) -> None:
+    for name in model.HEAD_MODULES:
+        part = {k.split(".", 1)[1]: v for k, v in state.items() if k.split(".", 1)[0] == name}
+        getattr(model, name).load_state_dict(part)
+
+
+@torch.inference_mode()
+def _vectors(model: Any, encoded: Sequence[Any]) -> list[torch.Tensor]:
+    """The encoder's vector of every line of every page, once (the encoder is not adapted)."""
+    from vnnews.models.page_labeler import collate
+
+    pad = model.tokenizer.pad_token_id if model.tokenizer is not None else 1
+    out = []
+    for page in encoded:
+        if not page.ids:
+            out.append(torch.zeros((0, model.line_proj.in_features)))
+            continue
+        batch = collate([(page.ids, page.features, None)], pad)
+        out.append(model.pool_lines(batch["input_ids"].to(model.device), batch["attention_mask"].to(model.device)).float().cpu())
+    return out
+
+
+def fit_site(model: Any, vectors: Sequence[torch.Tensor], encoded: Sequence[Any], targets: Sequence[Sequence[int]], steps: int = 60, lr: float = 1e-3, seed: int = 0) -> dict[str, torch.Tensor]:
+    """The head layers fitted to ``targets`` (label ids, -100 ignored) on the line vectors,
+    in windows of the model's ``window_lines``; the model itself is left as it was."""
+    from vnnews.models.page_labeler import windows
+
+    torch.manual_seed(seed)
+    original = _head_state(model)
+    cfg = model.config
+    items = []
+    for vec, page, labs in zip(vectors, encoded, targets, strict=True):
+        for s, e in windows(len(labs), cfg.window_lines, cfg.window_overlap):
+            if e > s and any(t != -100 for t in labs[s:e]):
+                items.append((vec[s:e], torch.tensor(page.features[s:e], dtype=torch.float32), torch.tensor(labs[s:e], dtype=torch.long)))
+    weight = torch.tensor(cfg.class_weights, dtype=torch.float) if cfg.class_weights else None
+    params = [p for name in model.HEAD_MODULES for p in getattr(model, name).parameters()]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    was_training = model.training
+    model.train()
+    try:
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(steps):
+            chosen = [items[int(i)] for i in torch.randperm(len(items), generator=generator)[:8]]
+            width = max(len(v) for v, _, _ in chosen)
+            vec = torch.zeros((len(chosen), width, chosen[0][0].shape[-1]))
+            feats = torch.zeros((len(chosen), width, chosen[0][1].shape[-1]))
+            labs = torch.full((len(chosen), width), -100, dtype=torch.long)
+            mask = torch.zeros((len(chosen), width), dtype=torch.bool)
+            for b, (v, f, t) in enumerate(chosen):
+                vec[b, : len(v)], feats[b, : len(f)], labs[b, : len(t)], mask[b, : len(t)] = v, f, t, True
+            logits = model.page_logits(vec.to(model.device), feats.to(model.device), mask.to(model.device))
+            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labs.to(model.device).reshape(-1), weight=None if weight is None else weight.to(model.device), ignore_index=-100)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return _head_state(model)
+    finally:
+        _load_head(model, original)
+        model.train(was_training)
+
+
+def adapt_to_sites(
+    model: Any,
+    articles: Sequence[Article],
+    min_pages: int = MIN_PAGES,
+    min_confidence: float = MIN_CONFIDENCE,
+    steps: int = 60,
+    on_site: Callable[[SiteAdaptation], None] | None = None,
+) -> dict[str, SiteAdaptation]:
+    """An adaptation for every site of ``articles`` (``site_key``): fitted where the site has
+    ``min_pages`` pages and ``MIN_LINES`` pseudo-labelled lines, else recorded with why not."""
+    by_site: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_site[site_key(article)].append(article)
+    out = {}
+    for site, pages in sorted(by_site.items()):
+        t0 = time.perf_counter()
+        result = SiteAdaptation(site, len(pages))
+        if len(pages) < min_pages:
+            result.reason = f"{len(pages)} page(s), fewer than {min_pages}"
+        else:
+            encoded = model.encode(pages)
+            predictions = model.predict(pages, encoded=encoded)
+            targets, result.repeated = pseudo_labels(model, pages, predictions, min_confidence)
+            result.lines = sum(t != -100 for row in targets for t in row)
+            if result.lines < MIN_LINES:
+                result.reason = f"{result.lines} sure line(s), fewer than {MIN_LINES}"
+            else:
+                result.state = fit_site(model, _vectors(model, encoded), encoded, targets, steps=steps)
+        result.seconds = time.perf_counter() - t0
+        out[site] = result
+        if on_site is not None:
+            on_site(result)
+    return out
+
+
+class AdaptedLabeler:
+    """A page labeller that labels each adapted site's pages with that site's fitted layers
+    and every other page as the model does. Everything else is the model's."""
+
+    def __init__(self, model: Any, adaptations: dict[str, SiteAdaptation]) -> None:
+        self.model = model
+        self.adaptations = {site: a for site, a in adaptations.items() if a.state is not None}
+        self._base = _head_state(model)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def predict(self, articles: Any, batch_size: int | None = None, encoded: Sequence[Any] | None = None, should_stop: Callable[[], bool] | None = None) -> Any:
+        single = isinstance(articles, (str, bytes, Article))
+        pages = [articles] if single else list(articles)
+        if not all(isinstance(a, Article) for a in pages):
+            return self.model.predict(articles, batch_size=batch_size, encoded=encoded, should_stop=should_stop)
+        encoded = list(encoded) if encoded is not None else self.model.encode(pages)
+        groups: dict[str | None, list[int]] = defaultdict(list)
+        for i, page in enumerate(pages):
+            site = site_key(page)
+            groups[site if site in self.adaptations else None].append(i)
+        out: list[Any] = [None] * len(pages)
+        for site, idx in groups.items():
+            if site is not None:
+                _load_head(self.model, self.adaptations[site].state)  # type: ignore[arg-type]
+            try:
+                preds = self.model.predict([pages[i] for i in idx], batch_size=batch_size, encoded=[encoded[i] for i in idx], should_stop=should_stop)
+            finally:
+                if site is not None:
+                    _load_head(self.model, self._base)
+            for i, p in zip(idx, preds, strict=True):
+                out[i] = p
+        return out[0] if single else out
+
+
+def adapted_copy(model: Any, adaptation: SiteAdaptation) -> Any:
+    """A standalone copy of ``model`` with one site's fitted layers (``save_pretrained`` it
+    to keep a site's model)."""
+    if adaptation.state is None:
+        raise ValueError(f"site {adaptation.site} was not adapted: {adaptation.reason}")
+    twin = copy.deepcopy(model)
+    _load_head(twin, adaptation.state)
+    return twin
+
+
+def site_dir_name(site: str) -> str:
+    """A folder name for ``site`` ("dantri.com.vn/2022" -> "dantri.com.vn_2022")."""
+    return "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in site) or "site"
+
+
+def write_adapted_models(model: Any, adaptations: dict[str, SiteAdaptation], out_dir: Any) -> list[Any]:
+    """One model directory per adapted site under ``out_dir`` (its metrics say which site,
+    how many pages and lines it was fitted on), and ``adapt.json`` listing every site, adapted
+    or not and why. Returns the directories written."""
+    import json
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for site, result in sorted(adaptations.items()):
+        if result.state is None:
+            continue
+        twin = adapted_copy(model, result)
+        record = getattr(model, "training_record", None) or {}
+        metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated}}
+        twin.training_record = {"config": record.get("config") or {}, "metrics": metrics}
+        written.append(twin.save_pretrained(out / site_dir_name(site)) or out / site_dir_name(site))
+    summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "seconds": round(r.seconds, 2),
+                "model": site_dir_name(r.site) if r.state is not None else None, "reason": r.reason or None} for r in adaptations.values()]
+    (out / "adapt.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return written
+
+
+__all__ = ["AdaptedLabeler", "SiteAdaptation", "adapt_to_sites", "adapted_copy", "fit_site", "pseudo_labels", "site_dir_name", "write_adapted_models"]

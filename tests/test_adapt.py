@@ -1,0 +1,117 @@
+"""Site adaptation inside a job (issue 38, item 3): sites with enough pages are fitted from
+their own pages, every other page is labelled exactly as before, the model is left as it
+was, and `vnnews infer --adapt` records the setting so a resume cannot mix the two."""
+
+import json
+
+import pytest
+import torch
+
+from vnnews.adapt import MIN_PAGES, AdaptedLabeler, _head_state, adapt_to_sites, pseudo_labels
+from vnnews.inference import InferenceConfig, run_inference
+from vnnews.ingest import Article, Line
+
+MENU = ["Trang chủ", "Thời sự", "Thế giới", "Kinh doanh", "Giải trí", "Thể thao", "Pháp luật", "Giáo dục", "Sức khoẻ", "Đời sống", "Du lịch", "Số hoá"]
+FOOTER = ["Liên hệ quảng cáo", "Điều khoản sử dụng", "© Bản quyền thuộc về Báo Mẫu"]
+
+
+def _page(site: str, k: int) -> Article:
+    body = [f"Đoạn {j} của bài số {k}: một câu dài kể lại sự việc đã xảy ra ở địa phương với nhiều chi tiết." for j in range(4)]
+    lines = [Line(t) for t in [*MENU, f"Tiêu đề bài báo số {k} của trang {site}", f"Sa pô của bài số {k}.", *body, *FOOTER]]
+    return Article(f"{site}/bai-{k}", f"{site}/bai-{k}.txt", lines, {"site": site})
+
+
+@pytest.fixture(scope="module")
+def labeller(trained_classifier):
+    from vnnews.models import load_classifier
+
+    return load_classifier(str(trained_classifier[0]))
+
+
+def test_a_site_with_enough_pages_is_fitted_and_the_others_keep_the_models_output(labeller):
+    big = [_page("bao-mau.vn", k) for k in range(MIN_PAGES + 1)]
+    small = [_page("bao-nho.vn", k) for k in range(2)]
+    before = _head_state(labeller)
+    plain = labeller.predict(small)
+    adaptations = adapt_to_sites(labeller, big + small, steps=20)
+    assert adaptations["bao-mau.vn"].state is not None and adaptations["bao-mau.vn"].repeated >= len(big) * (len(MENU) + len(FOOTER))
+    assert adaptations["bao-nho.vn"].state is None and "fewer than 5" in adaptations["bao-nho.vn"].reason
+    assert all(torch.equal(before[k], v) for k, v in _head_state(labeller).items())  # fitting leaves the model as it was
+    adapted = AdaptedLabeler(labeller, adaptations)
+    mixed = adapted.predict(small[:1] + big[:2] + small[1:])
+    assert [[p.label for p in preds] for preds in (mixed[0], mixed[3])] == [[p.label for p in preds] for preds in plain]
+    assert [[round(p.confidence, 6) for p in preds] for preds in (mixed[0], mixed[3])] == [[round(p.confidence, 6) for p in preds] for preds in plain]
+    assert all(torch.equal(before[k], v) for k, v in _head_state(labeller).items())  # predicting restores it too
+    # on the fitted site, what repeats on every page is boilerplate
+    for preds in mixed[1:3]:
+        assert {p.label for p in preds[: len(MENU)]} <= {"navigation", "related", "advertisement", "other"}
+
+
+def test_pseudo_labels_mark_repeats_as_boilerplate_and_skip_unsure_lines(labeller):
+    pages = [_page("bao-mau.vn", k) for k in range(MIN_PAGES)]
+    predictions = labeller.predict(pages)
+    targets, repeated = pseudo_labels(labeller, pages, predictions, min_confidence=1.01)  # nothing is sure enough
+    labels = list(labeller.config.labels)
+    assert repeated == MIN_PAGES * (len(MENU) + len(FOOTER))
+    for row in targets:
+        assert all(labels[t] in ("related", "navigation", "advertisement", "other") for t in row[: len(MENU)])
+        assert all(t == -100 for t in row[len(MENU) : len(MENU) + 6])  # unique lines, unsure: not trained on
+
+
+def test_infer_adapt_writes_records_and_a_resume_without_it_is_refused(trained_classifier, tmp_path, capsys):
+    pages = tmp_path / "pages"
+    for article in [_page("bao-mau.vn", k) for k in range(MIN_PAGES)] + [_page("bao-nho.vn", 0)]:
+        path = pages / f"{article.id}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(article.texts), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    config = InferenceConfig(classifier=str(trained_classifier[0]), adapt=True, progress=False, segment_workers=0)
+    result = run_inference([pages], out, config)
+    assert result.done == MIN_PAGES + 1
+    err = capsys.readouterr().err
+    assert "adapt: bao-mau.vn: 5 page(s), adapted on" in err and "adapt: bao-nho.vn: 1 page(s), not adapted: 1 page(s), fewer than 5" in err
+    plain_out = tmp_path / "plain.jsonl"
+    run_inference([pages], plain_out, InferenceConfig(classifier=str(trained_classifier[0]), progress=False, segment_workers=0))
+    read = lambda path: {r["id"]: [line["label"] for line in r["lines"]] for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}  # noqa: E731
+    assert read(out)["bao-nho.vn/bai-0"] == read(plain_out)["bao-nho.vn/bai-0"]  # a site it could not adapt to: unchanged
+    from vnnews.outputs import OutputRefused
+
+    with pytest.raises(OutputRefused, match="other settings"):
+        run_inference([pages], out, InferenceConfig(classifier=str(trained_classifier[0]), progress=False, segment_workers=0), resume=True)
+    with pytest.raises(ValueError, match="adapts a page labeller"):
+        run_inference([pages], tmp_path / "weak.jsonl", InferenceConfig(classifier="weak", adapt=True, progress=False))
+
+
+def test_the_adaptation_report_scores_held_out_halves_beside_the_model(trained_classifier, tmp_path):
+    from vnnews.extraction_eval import evaluate_adaptation
+
+    for k in range(8):  # one site of text pages with gold labels: menus and footers repeat
+        article = _page("bao-mau.vn", k)
+        labels = ["navigation"] * len(MENU) + ["title", "lead"] + ["body"] * 4 + ["navigation"] * len(FOOTER)
+        (tmp_path / "pages" / "bao-mau.vn").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "ann" / "bao-mau.vn").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pages" / f"{article.id}.txt").write_text("\n".join(article.texts), encoding="utf-8")
+        (tmp_path / "ann" / f"{article.id}.tsv").write_text("".join(f"{lab}\t{t}\n" for lab, t in zip(labels, article.texts, strict=True)), encoding="utf-8")
+    text = evaluate_adaptation(str(trained_classifier[0]), tmp_path / "pages", tmp_path / "ann", tmp_path / "report", min_pages=2, baselines=False)
+    assert "| model --adapt, held out | 8 |" in text and "| model --adapt, in the job | 8 |" in text and "| model | 8 |" in text
+    assert "halves for the held-out row (at least 4 pages): bao-mau.vn" in text
+    assert (tmp_path / "report" / "extraction.md").is_file()
+
+
+def test_the_adapt_command_writes_one_model_per_adapted_site(trained_classifier, tmp_path, capsys):
+    from vnnews.cli import main
+    from vnnews.models import load_classifier
+
+    pages = tmp_path / "pages"
+    for article in [_page("bao-mau.vn", k) for k in range(MIN_PAGES)] + [_page("bao-nho.vn", 0)]:
+        (pages / article.id).parent.mkdir(parents=True, exist_ok=True)
+        (pages / f"{article.id}.txt").write_text("\n".join(article.texts), encoding="utf-8")
+    out = tmp_path / "adapted"
+    assert main(["adapt", str(pages), "--classifier", str(trained_classifier[0]), "-o", str(out)]) == 0
+    assert "1 adapted model(s)" in capsys.readouterr().err
+    summary = {s["site"]: s for s in json.loads((out / "adapt.json").read_text(encoding="utf-8"))}
+    assert summary["bao-mau.vn"]["model"] == "bao-mau.vn" and summary["bao-nho.vn"]["model"] is None
+    twin = load_classifier(str(out / "bao-mau.vn"))
+    assert twin.training_record["metrics"]["adapted_to"]["site"] == "bao-mau.vn"
+    assert main(["adapt", str(pages), "--classifier", str(trained_classifier[0]), "-o", str(out)]) == 2  # never over an earlier run
+    assert "not an empty folder" in capsys.readouterr().err
