@@ -78,6 +78,8 @@ def test_infer_adapt_writes_records_and_a_resume_without_it_is_refused(trained_c
 
     with pytest.raises(OutputRefused, match="other settings"):
         run_inference([pages], out, InferenceConfig(classifier=str(trained_classifier[0]), progress=False, segment_workers=0), resume=True)
+    with pytest.raises(ValueError, match="use the local engine"):
+        InferenceConfig(classifier=str(trained_classifier[0]), adapt=True, engine="ray")
     with pytest.raises(ValueError, match="adapts a page labeller"):
         run_inference([pages], tmp_path / "weak.jsonl", InferenceConfig(classifier="weak", adapt=True, progress=False))
 

@@ -130,6 +130,8 @@ class InferenceConfig:
                 raise ValueError(f"threads must be 'auto' or a number >= 1, got {self.threads!r}") from None
         if isinstance(self.ray, dict):  # InferenceConfig(ray={...}) from Python
             self.ray = RaySettings(**self.ray)
+        if self.adapt and self.engine == "ray":
+            raise ValueError("adapt=true fits each site in this process before the job: use the local engine (engine: local)")
         if not 0.0 < self.dedup_threshold <= 1.0:
             raise ValueError(f"dedup_threshold must be in (0, 1], got {self.dedup_threshold}")
 
