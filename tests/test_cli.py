@@ -7,7 +7,7 @@ import pytest
 
 from vnnews.cli import _split_overrides, build_parser, main
 
-SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "infer", "pipeline", "serve", "push", "extract", "config", "docs"]
+SUBCOMMANDS = ["build-dataset", "stats", "ingest", "weak-label", "annotate", "validate-annotations", "make-tiny", "make-replica", "train", "export", "evaluate", "adapt", "infer", "pipeline", "serve", "push", "extract", "config", "docs"]
 
 
 def test_help_lists_every_subcommand_with_a_purpose():

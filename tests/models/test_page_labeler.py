@@ -355,3 +355,21 @@ def test_a_teaser_stranded_among_related_links_leaves_the_body_and_the_article_s
     near = article + ["navigation", "navigation", "body"]
     assert decode(_one_hot(near), LABELS, texts[:8] + ["Chia sẻ", "Bình luận", "Đoạn cuối."]) == near
     assert decode(_one_hot(best), LABELS) == best  # no texts (no word counts): nothing moved
+
+
+def test_the_leak_loss_costs_article_text_on_boilerplate_lines_only():
+    from vnnews.models.page_labeler import leak_loss
+
+    k = {label: i for i, label in enumerate(LABELS)}
+    logits = torch.zeros((1, 3, len(LABELS)))
+    logits[0, 0, k["body"]] = 5.0  # a related teaser the model calls body
+    logits[0, 1, k["related"]] = 5.0  # a related line it gets right
+    logits[0, 2, k["body"]] = 5.0  # a body line (gold body): no leak cost
+    labels = torch.tensor([[k["related"], k["related"], k["body"]]])
+    leaked = leak_loss(logits, labels, LABELS)
+    p_text = torch.softmax(logits[0, :2], -1)[:, [k[x] for x in ("title", "lead", "body", "subheading")]].sum(-1)
+    assert torch.isclose(leaked, -torch.log1p(-p_text).mean())
+    assert float(leak_loss(logits[:, 1:2], labels[:, 1:2], LABELS)) < 0.05 < 1.0 < float(leaked)
+    assert float(leak_loss(logits[:, 2:], labels[:, 2:], LABELS)) == 0.0  # no boilerplate line: nothing added
+    ignored = torch.tensor([[-100, -100, -100]])
+    assert float(leak_loss(logits, ignored, LABELS)) == 0.0

@@ -92,6 +92,7 @@ class PageLabelerConfig(PretrainedConfig):
         window_lines: int = 256,
         window_overlap: int = 64,
         class_weights: Sequence[float] | None = None,
+        leak_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
         self.encoder = dict(encoder or {})
@@ -107,6 +108,7 @@ class PageLabelerConfig(PretrainedConfig):
         self.window_lines = window_lines
         self.window_overlap = window_overlap
         self.class_weights = list(class_weights) if class_weights is not None else None
+        self.leak_weight = float(leak_weight)  # training only: the cost of article-text probability on a boilerplate line
         kwargs.setdefault("id2label", dict(enumerate(self.labels)))
         kwargs.setdefault("label2id", {label: i for i, label in enumerate(self.labels)})
         super().__init__(**kwargs)
@@ -485,6 +487,8 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         if labels is not None:
             weight = torch.tensor(self.config.class_weights, device=logits.device, dtype=torch.float) if self.config.class_weights else None
             loss = nn.functional.cross_entropy(logits.float().view(-1, logits.shape[-1]), labels.view(-1), weight=weight, ignore_index=-100)
+            if getattr(self.config, "leak_weight", 0.0):
+                loss = loss + self.config.leak_weight * leak_loss(logits, labels, self.config.labels)
         return TokenClassifierOutput(loss=loss, logits=logits)
 
     def pool_lines(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -720,6 +724,25 @@ def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
             blocks.append((start, i))
             start = None
     return blocks
+
+
+ARTICLE_TEXT = ("title", "lead", "body", "subheading")  # what extraction keeps as the article's text
+BOILERPLATE_LABELS = ("related", "navigation", "advertisement", "other")
+
+
+def leak_loss(logits: torch.Tensor, labels: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
+    """Precision first in training (issue 38): on lines whose gold is boilerplate, the mean
+    of ``-log(1 - p(article text))``: probability put on title, lead, body or subheading for
+    a menu, a teaser or a footer line costs more than the cross-entropy alone makes it (a
+    boilerplate line in the body is the error users see). Zero when no such line is in the batch."""
+    text = [k for k, name in enumerate(names) if name in ARTICLE_TEXT]
+    boiler = torch.tensor([k for k, name in enumerate(names) if name in BOILERPLATE_LABELS], device=labels.device)
+    flat_logits, flat_labels = logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1)
+    rows = torch.isin(flat_labels, boiler)
+    if not bool(rows.any()):
+        return flat_logits.sum() * 0.0
+    p_text = torch.softmax(flat_logits[rows], dim=-1)[:, text].sum(-1).clamp(max=1 - 1e-6)
+    return -torch.log1p(-p_text).mean()
 
 
 STRAY_GAP = 3  # boilerplate lines that cut a run of article lines off the article

@@ -78,12 +78,17 @@ class ClassifierConfig(RecipeConfig):
     output_dir: str = "runs/classifier"
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
     class_weighting: Literal["none", "inverse_sqrt", "inverse"] = "inverse_sqrt"
+    # Precision first: weight of the extra cost of article-text probability on boilerplate
+    # lines (PageLabeler leak_loss); 0 trains on the cross-entropy alone
+    leak_weight: float = 0.5
     encoder_learning_rate: float | None = None  # the pretrained line encoder's rate (None: training.learning_rate for all)
     dom_dropout: float = 0.3  # share of training pages read without DOM and candidate features
     exclude_families: list[str] = field(default_factory=list)
     self_training: SelfTraining = field(default_factory=SelfTraining)
 
     def __post_init__(self) -> None:
+        if self.leak_weight < 0:
+            raise ValueError(f"leak_weight must be >= 0, got {self.leak_weight}")
         if not 0.0 <= self.dom_dropout <= 1.0:
             raise ValueError(f"dom_dropout must be between 0 and 1, got {self.dom_dropout}")
         if not 0.0 < self.self_training.min_confidence <= 1.0:
@@ -259,6 +264,7 @@ def prepare_data(config: ClassifierConfig, model: Any) -> PreparedPages:
     train_pages, eval_pages = load_pages(config)
     train_labels = _label_ids(train_pages)
     model.config.class_weights = class_weights([x for row in train_labels for x in row], config.class_weighting, len(LABELS))
+    model.config.leak_weight = config.leak_weight
     return PreparedPages(
         WindowDataset(page_windows(model, train_pages, train_labels), config.dom_dropout, config.training.seed),
         WindowDataset(page_windows(model, eval_pages, _label_ids(eval_pages))),
