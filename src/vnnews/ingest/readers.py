@@ -37,7 +37,8 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
 PARQUET_SUFFIXES = (".parquet",)  # rows are records with the fields of a JSONL record (vnnews infer's output too)
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
+WARC_SUFFIXES = (".warc",)  # crawls: every HTML response record is a page (vnnews.ingest.warc)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES + WARC_SUFFIXES
 STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
@@ -102,7 +103,7 @@ def _kind(path: Path) -> tuple[str | None, bool]:
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
-    for fmt, suffixes in (("txt", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("parquet", PARQUET_SUFFIXES)):
+    for fmt, suffixes in (("txt", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("parquet", PARQUET_SUFFIXES), ("warc", WARC_SUFFIXES)):
         if name.endswith(suffixes):
             return fmt, gz
     return None, gz
@@ -510,7 +511,7 @@ def read_file(
     part: tuple[int, int] = (0, 1),
 ) -> Iterator[Article]:
     """The articles of one file; ``rel`` (its path under the input root) makes the
-    id, ``part=(k, n)`` reads every n-th record of a JSONL or Parquet file from the k-th."""
+    id, ``part=(k, n)`` reads every n-th record of a JSONL, Parquet or WARC file from the k-th."""
     path = Path(path)
     options = options or IngestOptions()
     on_error = on_error or _log_error
@@ -532,6 +533,10 @@ def read_file(
         yield from _read_jsonl(path, gz, _stem_id(rel), options, on_error, part)
     elif fmt == "parquet":
         yield from _read_parquet(path, _stem_id(rel), options, on_error, part)
+    elif fmt == "warc":  # .warc.gz is gzip member per record: the WARC libraries read it as it is
+        from vnnews.ingest.warc import read_warc
+
+        yield from read_warc(path, _stem_id(rel), options, on_error, part)
     elif part[0] == 0:
         try:
             yield _read_page(path, fmt, gz, _stem_id(rel), options)
@@ -575,7 +580,7 @@ def plan_shards(
     units: list[Unit] = []
     for path, rel in iter_files(inputs, on_error, follow_symlinks):
         name = path.name.lower()
-        big_jsonl = name.endswith((".jsonl", ".jsonl.gz", ".parquet")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
+        big_jsonl = name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".warc", ".warc.gz")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1
         units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
     shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]
