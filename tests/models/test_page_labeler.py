@@ -373,3 +373,12 @@ def test_the_leak_loss_costs_article_text_on_boilerplate_lines_only():
     assert float(leak_loss(logits[:, 2:], labels[:, 2:], LABELS)) == 0.0  # no boilerplate line: nothing added
     ignored = torch.tensor([[-100, -100, -100]])
     assert float(leak_loss(logits, ignored, LABELS)) == 0.0
+
+
+def test_in_html_only_an_img_alt_text_is_an_image_line():
+    best = ["title", "image", "body", "image"]
+    probs = _one_hot(best)
+    probs[1, LABELS.index("body")] = 0.5  # its next best
+    paths = ["article/h1", "article/div.content/div#divend/div", "article/p", "article/figure/img.photo#main"]
+    assert decode(probs, LABELS, ["Tiêu đề", "Một đoạn văn của bài.", "Đoạn hai.", "Ảnh"], (), paths) == ["title", "body", "body", "image"]
+    assert decode(probs, LABELS, ["Tiêu đề", "Một đoạn văn của bài.", "Đoạn hai.", "Ảnh"]) == best  # a text dump: no tag paths, no rule

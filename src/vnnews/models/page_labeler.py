@@ -805,6 +805,11 @@ def _in_heading(tag_path: str | None) -> bool:
     return bool(_HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_path or "").split("/")))
 
 
+def is_image_line(tag_path: str | None) -> bool:
+    """The line is an ``<img>``'s alt text: its tag path ends in ``img``."""
+    return bool(tag_path) and str(tag_path).rsplit("/", 1)[-1].split(".", 1)[0].split("#", 1)[0].lower() == "img"
+
+
 def image_outside_heading(tag_path: str | None) -> bool:
     """The line is an image's alt text (its tag path ends in ``img``) and no heading holds
     it: by the label conventions (docs/labels.md) such a line is ``image``, never the title,
@@ -812,7 +817,7 @@ def image_outside_heading(tag_path: str | None) -> bool:
     an image inside ``<h1>`` is the title."""
     if not tag_path:
         return False
-    return tag_path.rsplit("/", 1)[-1].split(".", 1)[0].lower() == "img" and not _in_heading(tag_path)
+    return is_image_line(tag_path) and not _in_heading(tag_path)
 
 
 def decode(
@@ -831,11 +836,17 @@ def decode(
     the title is not part of it. With ``tag_paths`` (HTML), an image's alt text outside
     a heading is never the title (:func:`image_outside_heading`); a page left with no
     title line then takes the line that prints its named title (in a heading if one
-    does), with a kicker ending in ":" just before it. Last, body lines stranded among
+    does), with a kicker ending in ":" just before it. In HTML a line that is no ``<img>``'s
+    alt text is never ``image`` (it takes its next best label). Last, body lines stranded among
     boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
+    if tag_paths is not None and "image" in labels and any(tag_paths):
+        k = labels.index("image")
+        for i, label in enumerate(best):  # in HTML an image line is an <img>'s alt text, nothing else
+            if label == "image" and tag_paths[i] and not is_image_line(tag_paths[i]):
+                best[i] = _next_best(probs, labels, i, k)
     if tag_paths is not None and "title" in labels:
         k = labels.index("title")
         images = [image_outside_heading(t) for t in tag_paths]
