@@ -437,6 +437,12 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("dedup=true")
     if args.adapt:
         overrides.append("adapt=true")
+    if args.since:
+        overrides.append(f"since={json.dumps(args.since)}")  # quoted: YAML would read a bare date as a date
+    if args.until:
+        overrides.append(f"until={json.dumps(args.until)}")
+    if args.site:
+        overrides.append(f"sites={json.dumps(args.site)}")
     if args.format:
         overrides.append(f"output_format={args.format}")
     try:
@@ -1030,6 +1036,9 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
     p.add_argument("--no-follow-symlinks", action="store_true", help=SYMLINKS_HELP)
     p.add_argument("--dedup", action="store_true", help="mark near-duplicates (syndicated, re-published articles): duplicate_of and duplicate_score in each record (= dedup=true)")
+    p.add_argument("--since", metavar="DATE", help="WARC inputs: only records crawled on or after DATE (2026-07-01 or an ISO time; = since=DATE)")
+    p.add_argument("--until", metavar="DATE", help="WARC inputs: only records crawled on or before DATE (a date includes its whole day)")
+    p.add_argument("--site", action="append", metavar="HOST", help="WARC inputs: only records of HOST and its subdomains (repeat for several; = sites=[...])")
     p.add_argument(
         "--adapt", action="store_true",
         help="fit the page labeller to each site of the job from the job's own pages first, no labels needed (= adapt=true; "

@@ -4,6 +4,7 @@ what was read; both WARC libraries give the same articles as the pages given as 
 The WARC files are written here with warcio, never downloaded."""
 
 import io
+import json
 
 import pytest
 
@@ -110,3 +111,27 @@ def test_infer_reads_a_warc_file(tmp_path, trained_classifier):
     assert any(u.startswith("http://m.giadinh.net.vn/") for u in by_url)  # its own canonical address first, as for files
     errors = (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8")
     assert "image/png response, not HTML" in errors and "HTTP 301 response" in errors
+
+
+def test_crawl_dates_and_sites_are_chosen_before_a_page_is_read(tmp_path, capsys):
+    from vnnews.cli import main
+
+    path = tmp_path / "in" / "c.warc.gz"
+    path.parent.mkdir()
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for url, date in (("https://vnexpress.net/a.html", "2026-06-30T23:59:00Z"), ("https://e.vnexpress.net/b.html", "2026-07-01T10:00:00Z"),
+                          ("https://tuoitre.vn/c.htm", "2026-07-02T00:00:00+07:00"), ("https://www.tuoitre.vn/d.htm", "2026-07-03T01:00:00Z")):
+            _response(writer, url, LATIN.encode("windows-1252"), content_type="text/html; charset=windows-1252", date=date)
+    urls = lambda **kw: [a.meta["url"] for a in read_file(path, options=IngestOptions(**kw), on_error=lambda e: None)]  # noqa: E731
+    assert len(urls()) == 4
+    assert urls(since="2026-07-01", until="2026-07-01") == ["https://e.vnexpress.net/b.html", "https://tuoitre.vn/c.htm"]  # 2026-07-02T00:00+07:00 is 2026-07-01T17:00Z
+    assert urls(sites=("vnexpress.net",)) == ["https://vnexpress.net/a.html", "https://e.vnexpress.net/b.html"]
+    assert urls(sites=("tuoitre.vn",), since="2026-07-02T12:00:00Z") == ["https://www.tuoitre.vn/d.htm"]
+    with pytest.raises(ValueError, match="since must be an ISO date"):
+        IngestOptions(since="last week")
+    out = tmp_path / "out.jsonl"
+    assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(out), "--no-progress", "--site", "tuoitre.vn", "--until", "2026-07-02"]) == 0
+    assert [json.loads(line)["url"] for line in out.read_text(encoding="utf-8").splitlines()] == ["https://tuoitre.vn/c.htm"]
+    assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(tmp_path / "x.jsonl"), "--since", "yesterday"]) == 2
+    assert "since must be an ISO date" in capsys.readouterr().err

@@ -110,6 +110,11 @@ class InferenceConfig:
     max_page_elements: int = 200_000  # HTML elements of one page
     max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (past it: an error, the rest is read)
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
+    # WARC inputs: only records crawled in [since, until] (ISO dates or times) from these sites
+    # (hosts and their subdomains); the others are passed over before their HTML is read
+    since: str | None = None
+    until: str | None = None
+    sites: list[str] = field(default_factory=list)
     device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
     progress: bool = True
     engine: Literal["local", "ray"] = "local"  # local: this machine's processes; ray: a Ray Data pipeline (vnnews[ray])

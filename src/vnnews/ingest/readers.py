@@ -66,8 +66,18 @@ class IngestOptions:
     max_page_elements: int = 200_000  # HTML elements of one page
     max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (the service sets its max_lines)
     follow_symlinks: bool = True  # links inside an input folder that point inside it (others are reported)
+    # WARC records outside these are passed over before their HTML is read: crawl dates
+    # (ISO dates or times, both ends included) and sites (a host and its subdomains)
+    since: str | None = None
+    until: str | None = None
+    sites: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from vnnews.ingest.warc import parse_bound
+
+        object.__setattr__(self, "sites", tuple(s.strip().lower().removeprefix("www.") for s in self.sites if s and s.strip()))  # frozen
+        for name in ("since", "until"):
+            parse_bound(getattr(self, name), name, end=name == "until")  # a bad date is refused when the config loads
         for name in ("max_page_bytes", "max_page_lines", "max_records"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -85,8 +95,11 @@ class IngestOptions:
         ``max_page_bytes``, ``max_page_elements``, ``follow_symlinks``: each where the
         config has it), then ``overrides``. One reading of those keys for every command."""
         names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
-                 "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks"}
+                 "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks",
+                 "since": "since", "until": "until", "sites": "sites"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
+        if "sites" in values:
+            values["sites"] = tuple(values["sites"] or ())
         return cls(**{**values, **overrides})
 
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 WARC_SUFFIXES = (".warc",)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -50,6 +52,38 @@ def backend() -> str | None:
         except ImportError:
             continue
     return None
+
+
+def parse_bound(value: str | None, name: str = "since", end: bool = False) -> datetime | None:
+    """``since``/``until`` as an aware datetime (UTC when no zone is given); a bare date is
+    the start of that day, or its end for ``until``. ValueError naming the key otherwise."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO date or time (2026-07-01, 2026-07-01T08:00:00Z), got {value!r}") from None
+    if len(text) <= 10 and end:
+        when = when + timedelta(days=1) - timedelta(microseconds=1)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def wanted(page: WarcPage, since: datetime | None, until: datetime | None, sites: tuple[str, ...]) -> bool:
+    """Whether a record is inside the crawl dates and sites asked for (read from its WARC
+    headers: nothing of the page is read for this)."""
+    if sites:
+        host = (urlsplit(page.url).hostname or "").lower().removeprefix("www.")
+        if not any(host == site or host.endswith("." + site) for site in sites):
+            return False
+    if since is not None or until is not None:
+        try:
+            when = parse_bound(page.date, "WARC-Date")
+        except ValueError:
+            return False
+        if when is None or (since is not None and when < since) or (until is not None and when > until):
+            return False
+    return True
 
 
 def _record_uuid(record_id: str) -> str:
@@ -101,13 +135,20 @@ def _warcio(path: Path) -> Iterator[WarcPage]:
             )
 
 
-def warc_pages(path: Path, on_skip: Callable[[str, str], None], prefer: str | None = None) -> Iterator[WarcPage]:
-    """The HTML 200 responses of ``path``; every other response goes to ``on_skip(record id or
-    URL, reason)``. Raises ImportError naming the extra when no WARC library is installed."""
+def warc_pages(
+    path: Path, on_skip: Callable[[str, str], None], prefer: str | None = None, since: str | None = None, until: str | None = None, sites: tuple[str, ...] = ()
+) -> Iterator[WarcPage]:
+    """The HTML 200 responses of ``path`` crawled between ``since`` and ``until`` from
+    ``sites`` (all when not given; those outside are passed over, read no further); every
+    other response goes to ``on_skip(record id or URL, reason)``. Raises ImportError naming
+    the extra when no WARC library is installed."""
     name = prefer or backend()
     if name is None:
         raise ImportError("reading WARC files needs FastWARC or warcio: pip install 'vnnews[warc]'")
+    start, end = parse_bound(since, "since"), parse_bound(until, "until", end=True)
     for page in (_fastwarc if name == "fastwarc" else _warcio)(path):
+        if not wanted(page, start, end, sites):
+            continue
         where = page.url or page.record_id
         if page.status != 200:
             on_skip(where, f"HTTP {page.status} response, not a page" if page.status else "a response without an HTTP status")
@@ -134,7 +175,8 @@ def read_warc(path: Path, article_id: str, options: Any, on_error: Callable[[Any
     k, n = part
     index = -1
     try:
-        for page in warc_pages(path, lambda where, why: on_error(IngestError(source, f"skipped record {where}: {why}")), prefer):
+        skip = lambda where, why: on_error(IngestError(source, f"skipped record {where}: {why}"))  # noqa: E731
+        for page in warc_pages(path, skip, prefer, getattr(options, "since", None), getattr(options, "until", None), tuple(getattr(options, "sites", ()) or ())):
             index += 1
             if index % n != k:
                 continue
@@ -174,4 +216,4 @@ def read_warc(path: Path, article_id: str, options: Any, on_error: Callable[[Any
         on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
 
 
-__all__ = ["HTML_TYPES", "WARC_SUFFIXES", "WarcPage", "backend", "read_warc", "warc_pages"]
+__all__ = ["HTML_TYPES", "WARC_SUFFIXES", "WarcPage", "backend", "parse_bound", "read_warc", "wanted", "warc_pages"]
