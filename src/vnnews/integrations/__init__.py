@@ -1,0 +1,1 @@
+"""vnnews inside other frameworks' pipelines (datatrove)."""

@@ -1,0 +1,112 @@
+"""vnnews as a datatrove step: the page labeller (and the summarizer) over datatrove documents.
+
+datatrove runs large text pipelines as lists of steps over ``Document(text, id, metadata)``
+on local, Slurm or Ray executors, resumable per task. Its Trafilatura step keeps the text
+and drops every metadata field; this step keeps what vnnews reads off a page::
+
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import WarcReader
+    from datatrove.pipeline.writers import JsonlWriter
+    from vnnews.integrations.datatrove import VnnewsExtractor
+
+    LocalPipelineExecutor(pipeline=[
+        WarcReader("s3://commoncrawl/crawl-data/CC-NEWS/2026/07/", glob_pattern="*.warc.gz"),
+        VnnewsExtractor(classifier="ORG/vnnews-classifier"),
+        JsonlWriter("out/"),
+    ], tasks=64).run()
+
+Each document's ``text`` (the page's HTML, or a text dump) becomes the article's text
+(title, lead, body: the record's ``text``); ``metadata`` gains ``title``, ``lead``,
+``date_published``, ``date_modified``, ``authors``, ``url``, ``site_name``, ``section``,
+``tags``, ``language``, ``image``, the ``summary`` with a summarizer, and with
+``keep_labels`` every line's label. A page with no article text left is dropped (counted in
+the step's stats as ``dropped``); models are loaded once per task, pages labelled in
+batches of ``batch_size``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+METADATA_KEYS = ("title", "lead", "date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
+
+
+class VnnewsExtractor(PipelineStep):
+    """Label every line of each page with vnnews's page labeller (``classifier``: a model
+    directory or Hub id, or "weak" for the rules), optionally summarize it, and keep the
+    article's text and metadata."""
+
+    name = "📰 vnnews"
+    type = "🛢 - EXTRAC"
+
+    def __init__(self, classifier: str = "weak", summarizer: str | None = None, batch_size: int = 64, keep_labels: bool = False, device: str | None = None) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.classifier, self.summarizer, self.batch_size, self.keep_labels, self.device = classifier, summarizer, batch_size, keep_labels, device
+        self._models: Any = None
+
+    def _load(self) -> Any:
+        if self._models is None:
+            from vnnews.inference import InferenceConfig
+            from vnnews.inference.stages import load_models
+
+            config = InferenceConfig(classifier=self.classifier, summarizer=self.summarizer, progress=False)
+            self._models = load_models(config, self.device)
+        return self._models
+
+    def _batch(self, docs: list[Document]) -> Iterator[Document]:
+        from vnnews.extraction import page_article
+        from vnnews.inference.records import article_record, summary_document
+        from vnnews.inference.stages import label_articles, summarize_documents
+        from vnnews.ingest import IngestError
+
+        models = self._load()
+        kept, articles = [], []
+        for doc in docs:
+            try:
+                articles.append(page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url")))
+                kept.append(doc)
+            except (IngestError, ValueError):
+                self.stat_update("no_text")
+        if not articles:
+            return
+        labelled = label_articles(articles, models.classifier)
+        summaries: list[str | None] = [None] * len(articles)
+        if models.summarizer is not None:
+            summaries = summarize_documents([summary_document(a, labs) for a, labs in zip(articles, labelled.labels, strict=True)], models.summarizer)
+        identities = models.identities()
+        for doc, article, labels, confidences, origin, summary in zip(kept, articles, labelled.labels, labelled.confidences, labelled.origins, summaries, strict=True):
+            record = article_record(article, labels, confidences, origin, summary, identities, {})
+            if not (record.get("text") or "").strip():
+                self.stat_update("dropped")
+                continue
+            doc.text = record["text"]
+            doc.metadata.update({k: record[k] for k in METADATA_KEYS if record.get(k) not in (None, "", [])})
+            if summary:
+                doc.metadata["summary"] = summary
+            if self.keep_labels:
+                doc.metadata["labels"] = [line["label"] for line in record["lines"]]
+            self.stat_update("extracted")
+            self.update_doc_stats(doc)
+            yield doc
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        batch: list[Document] = []
+        for doc in data or []:
+            self.stat_update("total")
+            batch.append(doc)
+            if len(batch) == self.batch_size:
+                with self.track_time(unit="batch"):
+                    yield from self._batch(batch)
+                batch = []
+        if batch:
+            with self.track_time(unit="batch"):
+                yield from self._batch(batch)
+
+
+__all__ = ["METADATA_KEYS", "VnnewsExtractor"]

@@ -1,0 +1,45 @@
+"""The datatrove step (issue 36, item 5): pages in datatrove documents come out as articles
+with vnnews's metadata, on datatrove's local executor, reading and writing JSONL."""
+
+import gzip
+import json
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytest.importorskip("datatrove")
+
+
+def test_the_step_keeps_the_article_and_its_metadata_on_the_local_executor(tmp_path, trained_classifier):
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from vnnews.integrations.datatrove import VnnewsExtractor
+
+    page = sorted((ROOT / "data" / "real" / "pages" / "dantri.com.vn" / "2022").glob("*.html"))[0]
+    (tmp_path / "in").mkdir()
+    docs = [
+        {"id": "a", "text": page.read_text(encoding="utf-8"), "metadata": {"url": "https://dantri.com.vn/a.htm"}},
+        {"id": "b", "text": "<html><body><script>var x = 1;</script></body></html>", "metadata": {}},
+    ]
+    (tmp_path / "in" / "docs.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    for classifier in ("weak", str(trained_classifier[0])):
+        out = tmp_path / f"out-{len(classifier)}"
+        LocalPipelineExecutor(
+            pipeline=[JsonlReader(str(tmp_path / "in")), VnnewsExtractor(classifier=classifier, batch_size=1, keep_labels=True), JsonlWriter(str(out))],
+            tasks=1, workers=1, logging_dir=str(tmp_path / f"logs-{len(classifier)}"),
+        ).run()
+        written = [json.loads(line) for f in sorted(out.glob("*.jsonl.gz")) for line in gzip.decompress(f.read_bytes()).decode("utf-8").splitlines()]
+        assert [d["id"] for d in written] == ["a"]  # the page with no text is dropped
+        meta = written[0]["metadata"]
+        assert meta["title"] and meta["title"] in written[0]["text"] and meta["url"].startswith("https://dantri.com.vn/")
+        assert meta["date_published"] and len(meta["labels"]) > 50
+
+
+def test_a_bad_batch_size_is_refused():
+    from vnnews.integrations.datatrove import VnnewsExtractor
+
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        VnnewsExtractor(batch_size=0)
