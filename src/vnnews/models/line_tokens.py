@@ -42,7 +42,9 @@ class LineTokenizer:
     once and remembered within ``TOKEN_CACHE_BYTES``."""
 
     def __init__(self, tokenizer: Any, settings: Any) -> None:
-        self.tokenizer = tokenizer
+        from vnnews.models.fast_bpe import fast_line_tokenizer
+
+        self.tokenizer = fast_line_tokenizer(tokenizer)  # PhoBERT's BPE in Rust, the same ids (fast_bpe)
         self.max_chars = settings.max_line_chars
         self.max_tokens = settings.max_line_tokens
         self.segment = model_segmenter(settings.segmenter, settings.tone_style)
