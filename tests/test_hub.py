@@ -108,7 +108,7 @@ def test_the_built_and_the_pushed_dataset_load_the_hugging_face_way(tmp_path, ra
     for subset in ("segments", "summarization", "pages"):
         ours = load_subset(ds, subset)
         for where in (ds, tmp_path / "hub"):
-            loaded = load_dataset(str(where), subset)
+            loaded = load_dataset(str(where), subset, cache_dir=str(tmp_path / "cache"))  # HF_DATASETS_CACHE is read when datasets is imported: too late here
             assert set(loaded) == set(ours)
             for split in ours:
                 assert loaded[split].features == ours[split].features  # ClassLabel names kept

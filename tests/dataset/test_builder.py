@@ -222,8 +222,14 @@ def test_five_labelled_pages_get_a_validation_and_a_test_page_and_load_the_hf_wa
     assert result.articles == {"train": 3, "validation": 1, "test": 1}
     assert "validation had no article of the 5 in this dataset" in caplog.text and "label more pages" in caplog.text
     for subset in ("segments", "summarization", "pages"):
-        loaded = hf.load_dataset(str(tmp_path / "ds"), subset)
-        assert all(len(loaded[split]) > 0 for split in ("train", "validation", "test")), subset
+        loaded = hf.load_dataset(str(tmp_path / "ds"), subset, cache_dir=str(tmp_path / "hf-cache"))  # never an earlier run's cache of a "ds"
+        with_rows = {split for split, n in result.counts[subset].items() if n}
+        assert set(loaded) == with_rows and all(len(loaded[split]) > 0 for split in loaded), subset
+        if subset != "summarization":
+            assert with_rows == {"train", "validation", "test"}, subset
+    # this salt's test page has no lead: no summarization example there, and the card lists no
+    # empty split (load_dataset refuses one: "Instruction 'test' corresponds to no data")
+    assert result.counts["summarization"]["test"] == 0
 
 
 def test_splits_the_hash_fills_are_left_as_they_are(tmp_path, raw_dir, annotations_dir, caplog):

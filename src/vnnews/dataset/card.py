@@ -43,11 +43,16 @@ def sources_table(inputs: list[str]) -> list[str]:
 DATA_FILES = {"disk": "{subset}/{split}/data-*.arrow", "hub": "{subset}/{split}-*"}
 
 
-def _configs(layout: str) -> list[dict[str, Any]]:
-    return [
-        {"config_name": subset, "data_files": [{"split": split, "path": DATA_FILES[layout].format(subset=subset, split=split)} for split in SPLITS]}
-        for subset in ("segments", "summarization", "pages")
-    ]
+def _configs(layout: str, counts: dict[str, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """The ``configs:`` of the card: each subset's splits, those without a row left out
+    (``load_dataset`` refuses a split with no data: a five-page dataset whose test article
+    has no lead has no summarization test example)."""
+    out = []
+    for subset in ("segments", "summarization", "pages"):
+        splits = [split for split in SPLITS if counts is None or counts.get(subset, {}).get(split, 0) > 0]
+        if splits:
+            out.append({"config_name": subset, "data_files": [{"split": split, "path": DATA_FILES[layout].format(subset=subset, split=split)} for split in splits]})
+    return out
 
 
 def hub_card(text: str) -> str:
@@ -57,11 +62,13 @@ def hub_card(text: str) -> str:
         return text
     end = text.index("\n---\n", 4)
     meta = load_yaml(text[4:end], "the dataset card's metadata") or {}
-    meta["configs"] = _configs("hub")
+    kept = {c.get("config_name"): [f.get("split") for f in c.get("data_files") or []] for c in meta.get("configs") or [] if isinstance(c, dict)}
+    counts = {subset: {split: 1 for split in splits} for subset, splits in kept.items()} if kept else None
+    meta["configs"] = _configs("hub", counts)  # the same subsets and splits as on disk
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + text[end + 1 :]
 
 
-def _metadata(config: DatasetConfig | None = None) -> dict[str, Any]:
+def _metadata(config: DatasetConfig | None = None, counts: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     license = config.license if config is not None else "other"
     return {
         "language": ["vi"],
@@ -70,12 +77,12 @@ def _metadata(config: DatasetConfig | None = None) -> dict[str, Any]:
         "pretty_name": "vnnews: Vietnamese news page lines and lead summaries",
         "task_categories": ["text-classification", "summarization"],
         "tags": ["vietnamese", "news", "boilerplate-removal", "content-extraction"],
-        "configs": _configs("disk"),
+        "configs": _configs("disk", counts),
     }
 
 
 def render_card(result: BuildResult, config: DatasetConfig, label_stats: dict[str, Any], inputs: list[str] | None = None) -> str:
-    header = "---\n" + yaml.safe_dump(_metadata(config), allow_unicode=True, sort_keys=False) + "---\n"
+    header = "---\n" + yaml.safe_dump(_metadata(config, result.counts), allow_unicode=True, sort_keys=False) + "---\n"
     lines = [
         "# vnnews dataset",
         "",

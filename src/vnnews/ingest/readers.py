@@ -516,6 +516,59 @@ def iter_files(
             yield root, Path(root.name)
 
 
+def _read_warc(path: Path, article_id: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1), prefer: str | None = None) -> Iterator[Article]:
+    """The articles of one WARC file (every ``part[1]``-th HTML response from the
+    ``part[0]``-th, for sharded jobs), errors to ``on_error`` as IngestErrors."""
+    import gzip
+
+    from vnnews.ingest.warc import record_uuid, warc_pages
+
+    source = printable(str(path))
+    k, n = part
+    index = -1
+    try:
+        skip = lambda where, why: on_error(IngestError(source, f"skipped record {where}: {why}"))  # noqa: E731
+        for page in warc_pages(path, skip, prefer, getattr(options, "since", None), getattr(options, "until", None), tuple(getattr(options, "sites", ()) or ())):
+            index += 1
+            if index % n != k:
+                continue
+            rid = f"{article_id}/{record_uuid(page.record_id) or index}"
+            where = f"{source} ({page.url or page.record_id})"
+            if options.max_page_bytes is not None and page.length > options.max_page_bytes:
+                on_error(IngestError(where, f"record of {page.length:,} bytes, over max_page_bytes ({options.max_page_bytes:,})", article_id=rid))
+                continue
+            data = page.read()
+            if options.max_page_bytes is not None and len(data) > options.max_page_bytes:
+                on_error(IngestError(where, f"page of {len(data):,} bytes, over max_page_bytes ({options.max_page_bytes:,})", article_id=rid))
+                continue
+            try:
+                text, encoding = decode_bytes(data, page.charset or declared_charset(data))
+                lines, html_meta = _lines_from_html(text, options)
+            except DecodeError as exc:
+                on_error(IngestError(where, str(exc), article_id=rid))
+                continue
+            except PageTooLarge as exc:
+                on_error(IngestError(where, _bad_content(exc), article_id=rid))
+                continue
+            except _CONTENT_ERRORS as exc:
+                on_error(IngestError(where, f"unparseable HTML: {_bad_content(exc)}", article_id=rid))
+                continue
+            if not lines:
+                on_error(IngestError(where, "no text left after cleaning", article_id=rid))
+                continue
+            meta: dict[str, Any] = {**html_meta, "format": "warc", "encoding": encoding, "url": page.url, "warc_record_id": page.record_id}
+            if page.date:
+                meta["crawl_date"] = page.date
+            yield Article(rid, where, lines, meta)
+    except ImportError as exc:
+        on_error(IngestError(source, str(exc)))
+    except (OSError, EOFError, gzip.BadGzipFile, ValueError) as exc:
+        on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - the WARC libraries raise their own kinds for malformed records
+        on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
+
+
+
 def read_file(
     path: str | os.PathLike[str],
     rel: str | os.PathLike[str] | None = None,
@@ -546,10 +599,8 @@ def read_file(
         yield from _read_jsonl(path, gz, _stem_id(rel), options, on_error, part)
     elif fmt == "parquet":
         yield from _read_parquet(path, _stem_id(rel), options, on_error, part)
-    elif fmt == "warc":  # .warc.gz is gzip member per record: the WARC libraries read it as it is
-        from vnnews.ingest.warc import read_warc
-
-        yield from read_warc(path, _stem_id(rel), options, on_error, part)
+    elif fmt == "warc":  # .warc.gz is a gzip member per record: the WARC libraries read it as it is
+        yield from _read_warc(path, _stem_id(rel), options, on_error, part)
     elif part[0] == 0:
         try:
             yield _read_page(path, fmt, gz, _stem_id(rel), options)

@@ -17,12 +17,10 @@ the extra.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 WARC_SUFFIXES = (".warc",)
@@ -86,7 +84,7 @@ def wanted(page: WarcPage, since: datetime | None, until: datetime | None, sites
     return True
 
 
-def _record_uuid(record_id: str) -> str:
+def record_uuid(record_id: str) -> str:
     """``<urn:uuid:1234-...>`` -> ``1234-...`` (a path-safe id part)."""
     rid = record_id.strip().strip("<>")
     return rid.rsplit(":", 1)[-1] if rid.lower().startswith("urn:") else "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in rid)
@@ -158,62 +156,4 @@ def warc_pages(
             yield page
 
 
-def is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def read_warc(path: Path, article_id: str, options: Any, on_error: Callable[[Any], None], part: tuple[int, int] = (0, 1), prefer: str | None = None) -> Iterator[Any]:
-    """The articles of one WARC file (every ``part[1]``-th HTML response from the
-    ``part[0]``-th, for sharded jobs), errors to ``on_error`` as IngestErrors."""
-    from vnnews.ingest.article import Article, IngestError, printable
-    from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
-    from vnnews.ingest.html import PageTooLarge
-    from vnnews.ingest.readers import _CONTENT_ERRORS, _bad_content, _lines_from_html
-
-    source = printable(str(path))
-    k, n = part
-    index = -1
-    try:
-        skip = lambda where, why: on_error(IngestError(source, f"skipped record {where}: {why}"))  # noqa: E731
-        for page in warc_pages(path, skip, prefer, getattr(options, "since", None), getattr(options, "until", None), tuple(getattr(options, "sites", ()) or ())):
-            index += 1
-            if index % n != k:
-                continue
-            rid = f"{article_id}/{_record_uuid(page.record_id) or index}"
-            where = f"{source} ({page.url or page.record_id})"
-            if options.max_page_bytes is not None and page.length > options.max_page_bytes:
-                on_error(IngestError(where, f"record of {page.length:,} bytes, over max_page_bytes ({options.max_page_bytes:,})", article_id=rid))
-                continue
-            data = page.read()
-            if options.max_page_bytes is not None and len(data) > options.max_page_bytes:
-                on_error(IngestError(where, f"page of {len(data):,} bytes, over max_page_bytes ({options.max_page_bytes:,})", article_id=rid))
-                continue
-            try:
-                text, encoding = decode_bytes(data, page.charset or declared_charset(data))
-                lines, html_meta = _lines_from_html(text, options)
-            except DecodeError as exc:
-                on_error(IngestError(where, str(exc), article_id=rid))
-                continue
-            except PageTooLarge as exc:
-                on_error(IngestError(where, _bad_content(exc), article_id=rid))
-                continue
-            except _CONTENT_ERRORS as exc:
-                on_error(IngestError(where, f"unparseable HTML: {_bad_content(exc)}", article_id=rid))
-                continue
-            if not lines:
-                on_error(IngestError(where, "no text left after cleaning", article_id=rid))
-                continue
-            meta: dict[str, Any] = {**html_meta, "format": "warc", "encoding": encoding, "url": page.url, "warc_record_id": page.record_id}
-            if page.date:
-                meta["crawl_date"] = page.date
-            yield Article(rid, where, lines, meta)
-    except ImportError as exc:
-        on_error(IngestError(source, str(exc)))
-    except (OSError, EOFError, gzip.BadGzipFile, ValueError) as exc:
-        on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
-    except Exception as exc:  # noqa: BLE001 - the WARC libraries raise their own kinds for malformed records
-        on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
-
-
-__all__ = ["HTML_TYPES", "WARC_SUFFIXES", "WarcPage", "backend", "parse_bound", "read_warc", "wanted", "warc_pages"]
+__all__ = ["HTML_TYPES", "WARC_SUFFIXES", "WarcPage", "backend", "parse_bound", "record_uuid", "wanted", "warc_pages"]
