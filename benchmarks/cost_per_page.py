@@ -1,0 +1,110 @@
+"""What one page costs, side by side in one process on one thread: trafilatura, the rules,
+the page labeller `make demo` trains, and a PhoBERT-base-shaped labeller (torch and its
+ONNX int8 export), on the real pages of data/real (issue 35).
+
+    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base]
+
+Each round visits every page once per system, in turn (a busy moment of the shared machine
+falls on all of them alike); a page's time is its best of the rounds, and a system's cost
+the mean of its pages. Every system starts cold on each page: the labellers' per-line
+caches are emptied before each call (word segmentation and tokenization included, as for a
+page a job has not seen), trafilatura has none. Ratios are to trafilatura's time on the
+same pages in the same run. torch, ONNX Runtime and the tokenizers get one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _machine import describe  # noqa: E402
+
+
+def pages(n: int) -> list[tuple[str, str]]:
+    """(id, html) of ``n`` real pages, spread over the sites of data/real."""
+    found = sorted((ROOT / "data" / "real" / "pages").rglob("*.html"))
+    by_site: dict[str, list[Path]] = {}
+    for path in found:
+        by_site.setdefault(path.relative_to(ROOT / "data" / "real" / "pages").parts[0], []).append(path)
+    chosen: list[Path] = []
+    while len(chosen) < min(n, len(found)):
+        for site in sorted(by_site):
+            if by_site[site] and len(chosen) < n:
+                chosen.append(by_site[site].pop(0))
+    return [(str(p.relative_to(ROOT)), p.read_bytes().decode("utf-8", errors="replace")) for p in chosen]
+
+
+def _cold(model: object) -> None:
+    """Forget the token ids a labeller remembers between pages (its line cache)."""
+    line = getattr(model, "_line_tokenizer", None)
+    if line is not None:
+        from vnnews.cache import TextCache
+        from vnnews.models.line_tokens import TOKEN_CACHE_BYTES
+
+        line._ids = TextCache(line._encode, TOKEN_CACHE_BYTES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo" / "classifier", help="the demo's labeller (make demo); left out when absent")
+    parser.add_argument("--base", action="store_true", help="also a PhoBERT-base-shaped labeller (replica, random weights) in torch and as ONNX int8 (minutes)")
+    args = parser.parse_args()
+
+    import torch
+    import trafilatura
+
+    import vnnews
+    from vnnews.models import load_classifier
+
+    torch.set_num_threads(1)
+    print(describe())
+    html = pages(args.pages)
+    systems: dict[str, object] = {"trafilatura (text + metadata)": None, "vnnews, the rules": "weak"}
+    if args.demo.is_dir():
+        systems["vnnews, the demo's labeller"] = load_classifier(str(args.demo))
+    else:
+        print(f"(no {args.demo}: run `make demo` for the demo labeller's row)")
+    tmp = tempfile.TemporaryDirectory(prefix="vnnews-cost-")
+    if args.base:
+        from _models import page_labeler_of_shape
+        from vnnews.models.export import export_model
+
+        work = Path(tmp.name)
+        page_labeler_of_shape("base", work, max_line_tokens=64).save_pretrained(work / "torch")
+        export_model(work / "torch", work / "int8")
+        systems["vnnews, PhoBERT-base-shaped labeller, torch fp32"] = load_classifier(str(work / "torch"))
+        systems["vnnews, PhoBERT-base-shaped labeller, ONNX int8"] = load_classifier(str(work / "int8"))
+    best: dict[str, dict[str, float]] = {name: {} for name in systems}
+    for _ in range(args.rounds):
+        for page_id, text in html:
+            for name, model in systems.items():
+                _cold(model)
+                t0 = time.perf_counter()
+                if model is None:
+                    trafilatura.bare_extraction(text, with_metadata=True)
+                else:
+                    vnnews.extract(text, model=model)
+                spent = time.perf_counter() - t0
+                best[name][page_id] = min(spent, best[name].get(page_id, float("inf")))
+    base = sum(best["trafilatura (text + metadata)"].values()) / len(html)
+    print(f"\n{len(html)} real pages of data/real, best of {args.rounds} rounds each, one thread\n")
+    print("| system | ms a page | cost against trafilatura |\n|---|---:|---:|")
+    for name in systems:
+        ms = sum(best[name].values()) / len(html)
+        print(f"| {name} | {ms * 1000:,.0f} | {ms / base:.1f}x |")
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
