@@ -43,3 +43,15 @@ def test_a_bad_batch_size_is_refused():
 
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         VnnewsExtractor(batch_size=0)
+
+
+def test_without_datatrove_the_import_names_the_extra(monkeypatch):
+    import importlib
+    import sys
+
+    from vnnews.extras import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "datatrove", None)
+    monkeypatch.delitem(sys.modules, "vnnews.integrations.datatrove", raising=False)
+    with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[datatrove\]'"):
+        importlib.import_module("vnnews.integrations.datatrove")

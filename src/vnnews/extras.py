@@ -4,8 +4,9 @@ The core install (``pip install vnnews``) loads, trains and runs the models, bui
 datasets and runs batch inference. ``vnnews[serve]`` adds the HTTP service,
 ``vnnews[eval]`` the baselines and reference extractors of ``vnnews evaluate`` and
 ``vnnews pipeline``, ``vnnews[tensorboard]`` ``training.report_to: tensorboard``,
-``vnnews[onnx]``/``vnnews[ct2]`` the exports, ``vnnews[ray]`` ``vnnews infer --engine ray``;
-``vnnews[all]`` all of them.
+``vnnews[onnx]``/``vnnews[ct2]`` the exports, ``vnnews[ray]`` ``vnnews infer --engine ray``,
+``vnnews[warc]`` FastWARC for WARC inputs (warcio is read where installed instead),
+``vnnews[datatrove]`` the datatrove step; ``vnnews[all]`` all of them.
 """
 
 from __future__ import annotations

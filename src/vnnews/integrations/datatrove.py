@@ -29,8 +29,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from datatrove.data import Document, DocumentsPipeline
-from datatrove.pipeline.base import PipelineStep
+from vnnews.extras import require
+
+require("datatrove", "datatrove", "vnnews.integrations.datatrove (vnnews as a datatrove step)")
+
+from datatrove.data import Document, DocumentsPipeline  # noqa: E402
+from datatrove.pipeline.base import PipelineStep  # noqa: E402
 
 METADATA_KEYS = ("title", "lead", "date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
 
