@@ -17,18 +17,19 @@ labels with at least ``min_confidence`` keeps that label; the rest are not train
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
 from vnnews.ingest import Article
+from vnnews.labels import FURNITURE
 from vnnews.layout import site_key, text_key
 
 log = logging.getLogger("vnnews")
@@ -37,7 +38,6 @@ MIN_PAGES = 5
 MIN_CONFIDENCE = 0.9
 REPEATED_SHARE = 0.5
 MIN_LINES = 50  # pseudo-labelled lines a site needs
-BOILERPLATE = ("related", "navigation", "advertisement", "other")
 
 
 @dataclass
@@ -52,7 +52,12 @@ class SiteAdaptation:
     seconds: float = 0.0
     state: dict[str, torch.Tensor] | None = None
     reason: str = ""
-    changed: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for the job's log: pages, and what was fitted on or why nothing was."""
+        if self.state is None:
+            return f"{self.pages} page(s), not adapted: {self.reason}"
+        return f"{self.pages} page(s), adapted on {self.lines} line(s) ({self.repeated} repeated across its pages) in {self.seconds:.1f}s"
 
 
 def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE) -> tuple[list[list[int]], int]:
@@ -69,7 +74,7 @@ def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Se
         row = []
         for text, pred in zip(page.texts, preds, strict=True):
             if n >= MIN_PAGES and on_pages[text_key(text)] / n >= REPEATED_SHARE:
-                best = pred.label if pred.label in BOILERPLATE else max(BOILERPLATE, key=lambda lab: pred.probabilities.get(lab, 0.0))
+                best = pred.label if pred.label in FURNITURE else max(FURNITURE, key=lambda lab: pred.probabilities.get(lab, 0.0))
                 row.append(column[best])
                 repeated += 1
             elif pred.confidence >= min_confidence:
@@ -88,6 +93,26 @@ def _load_head(model: Any, state: dict[str, torch.Tensor]) -> None:
     for name in model.HEAD_MODULES:
         part = {k.split(".", 1)[1]: v for k, v in state.items() if k.split(".", 1)[0] == name}
         getattr(model, name).load_state_dict(part)
+
+
+@contextlib.contextmanager
+def _kept_head(model: Any, state: dict[str, torch.Tensor] | None = None) -> Iterator[Any]:
+    """``model`` with the head layers of ``state`` (when given) for the block, and its own
+    put back after it whatever happens there: fitting, labelling or saving one site never
+    changes the model the other sites are labelled with."""
+    own = _head_state(model)
+    if state is not None:
+        _load_head(model, state)
+    try:
+        yield model
+    finally:
+        _load_head(model, own)
+
+
+def check_adaptable(model: Any) -> None:
+    """Refuse, before any page is read, a model that cannot be adapted (the rules, an export)."""
+    if not hasattr(model, "page_logits"):
+        raise ValueError("site adaptation adapts a page labeller: give --classifier a trained model directory or Hub id (not 'weak', not an ONNX export)")
 
 
 @torch.inference_mode()
@@ -112,7 +137,6 @@ def fit_site(model: Any, vectors: Sequence[torch.Tensor], encoded: Sequence[Any]
     from vnnews.models.page_labeler import windows
 
     torch.manual_seed(seed)
-    original = _head_state(model)
     cfg = model.config
     items = []
     for vec, page, labs in zip(vectors, encoded, targets, strict=True):
@@ -124,25 +148,25 @@ def fit_site(model: Any, vectors: Sequence[torch.Tensor], encoded: Sequence[Any]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     was_training = model.training
     model.train()
+    generator = torch.Generator().manual_seed(seed)
     try:
-        generator = torch.Generator().manual_seed(seed)
-        for _ in range(steps):
-            chosen = [items[int(i)] for i in torch.randperm(len(items), generator=generator)[:8]]
-            width = max(len(v) for v, _, _ in chosen)
-            vec = torch.zeros((len(chosen), width, chosen[0][0].shape[-1]))
-            feats = torch.zeros((len(chosen), width, chosen[0][1].shape[-1]))
-            labs = torch.full((len(chosen), width), -100, dtype=torch.long)
-            mask = torch.zeros((len(chosen), width), dtype=torch.bool)
-            for b, (v, f, t) in enumerate(chosen):
-                vec[b, : len(v)], feats[b, : len(f)], labs[b, : len(t)], mask[b, : len(t)] = v, f, t, True
-            logits = model.page_logits(vec.to(model.device), feats.to(model.device), mask.to(model.device))
-            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labs.to(model.device).reshape(-1), weight=None if weight is None else weight.to(model.device), ignore_index=-100)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return _head_state(model)
+        with _kept_head(model):
+            for _ in range(steps):
+                chosen = [items[int(i)] for i in torch.randperm(len(items), generator=generator)[:8]]
+                width = max(len(v) for v, _, _ in chosen)
+                vec = torch.zeros((len(chosen), width, chosen[0][0].shape[-1]))
+                feats = torch.zeros((len(chosen), width, chosen[0][1].shape[-1]))
+                labs = torch.full((len(chosen), width), -100, dtype=torch.long)
+                mask = torch.zeros((len(chosen), width), dtype=torch.bool)
+                for b, (v, f, t) in enumerate(chosen):
+                    vec[b, : len(v)], feats[b, : len(f)], labs[b, : len(t)], mask[b, : len(t)] = v, f, t, True
+                logits = model.page_logits(vec.to(model.device), feats.to(model.device), mask.to(model.device))
+                loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labs.to(model.device).reshape(-1), weight=None if weight is None else weight.to(model.device), ignore_index=-100)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            return _head_state(model)
     finally:
-        _load_head(model, original)
         model.train(was_training)
 
 
@@ -188,7 +212,6 @@ class AdaptedLabeler:
     def __init__(self, model: Any, adaptations: dict[str, SiteAdaptation]) -> None:
         self.model = model
         self.adaptations = {site: a for site, a in adaptations.items() if a.state is not None}
-        self._base = _head_state(model)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -205,26 +228,11 @@ class AdaptedLabeler:
             groups[site if site in self.adaptations else None].append(i)
         out: list[Any] = [None] * len(pages)
         for site, idx in groups.items():
-            if site is not None:
-                _load_head(self.model, self.adaptations[site].state)  # type: ignore[arg-type]
-            try:
+            with _kept_head(self.model, self.adaptations[site].state if site is not None else None):
                 preds = self.model.predict([pages[i] for i in idx], batch_size=batch_size, encoded=[encoded[i] for i in idx], should_stop=should_stop)
-            finally:
-                if site is not None:
-                    _load_head(self.model, self._base)
             for i, p in zip(idx, preds, strict=True):
                 out[i] = p
         return out[0] if single else out
-
-
-def adapted_copy(model: Any, adaptation: SiteAdaptation) -> Any:
-    """A standalone copy of ``model`` with one site's fitted layers (``save_pretrained`` it
-    to keep a site's model)."""
-    if adaptation.state is None:
-        raise ValueError(f"site {adaptation.site} was not adapted: {adaptation.reason}")
-    twin = copy.deepcopy(model)
-    _load_head(twin, adaptation.state)
-    return twin
 
 
 def site_dir_name(site: str) -> str:
@@ -242,18 +250,22 @@ def write_adapted_models(model: Any, adaptations: dict[str, SiteAdaptation], out
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for site, result in sorted(adaptations.items()):
-        if result.state is None:
-            continue
-        twin = adapted_copy(model, result)
-        record = getattr(model, "training_record", None) or {}
-        metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated}}
-        twin.training_record = {"config": record.get("config") or {}, "metrics": metrics}
-        written.append(twin.save_pretrained(out / site_dir_name(site)) or out / site_dir_name(site))
+    record = getattr(model, "training_record", None) or {}
+    try:
+        for site, result in sorted(adaptations.items()):
+            if result.state is None:
+                continue
+            metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated}}
+            model.training_record = {"config": record.get("config") or {}, "metrics": metrics}
+            with _kept_head(model, result.state):  # the model saved with the site's layers, then as it was
+                model.save_pretrained(out / site_dir_name(site))
+            written.append(out / site_dir_name(site))
+    finally:
+        model.training_record = record
     summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "seconds": round(r.seconds, 2),
                 "model": site_dir_name(r.site) if r.state is not None else None, "reason": r.reason or None} for r in adaptations.values()]
     (out / "adapt.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return written
 
 
-__all__ = ["AdaptedLabeler", "SiteAdaptation", "adapt_to_sites", "adapted_copy", "fit_site", "pseudo_labels", "site_dir_name", "write_adapted_models"]
+__all__ = ["AdaptedLabeler", "SiteAdaptation", "adapt_to_sites", "check_adaptable", "fit_site", "pseudo_labels", "site_dir_name", "write_adapted_models"]

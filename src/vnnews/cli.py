@@ -386,7 +386,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- adapt
 def cmd_adapt(args: argparse.Namespace) -> int:
-    from vnnews.adapt import adapt_to_sites, write_adapted_models
+    from vnnews.adapt import adapt_to_sites, check_adaptable, write_adapted_models
     from vnnews.ingest import IngestOptions, iter_articles
 
     out = Path(args.out)
@@ -400,14 +400,8 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         from vnnews.models import load_classifier
 
         model = load_classifier(args.classifier)
-        if not hasattr(model, "page_logits"):
-            return _fail("vnnews adapt fits a page labeller: give --classifier a trained model directory or Hub id")
-
-        def said(result: Any) -> None:
-            what = f"adapted on {result.lines} line(s) in {result.seconds:.1f}s" if result.state is not None else f"not adapted: {result.reason}"
-            print(f"{result.site}: {result.pages} page(s), {what}", file=sys.stderr)
-
-        adaptations = adapt_to_sites(model, pages, min_pages=args.min_pages, on_site=said)
+        check_adaptable(model)
+        adaptations = adapt_to_sites(model, pages, min_pages=args.min_pages, on_site=lambda result: print(f"{result.site}: {result.describe()}", file=sys.stderr))
         written = write_adapted_models(model, adaptations, out)
     except (ValueError, OSError) as exc:
         return _fail(str(exc))

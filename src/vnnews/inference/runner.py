@@ -241,14 +241,13 @@ def _adapted(inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, 
     from collections import Counter
     from dataclasses import replace
 
-    from vnnews.adapt import AdaptedLabeler, adapt_to_sites
+    from vnnews.adapt import AdaptedLabeler, adapt_to_sites, check_adaptable
     from vnnews.ingest import IngestOptions
     from vnnews.layout import site_key
 
     if proc.world_size > 1:
         raise ValueError("adapt=true fits each site on the job's pages in one process: run `vnnews infer` without accelerate launch or torchrun")
-    if not hasattr(models.classifier, "page_logits"):
-        raise ValueError("adapt=true adapts a page labeller: give --classifier a trained model (not 'weak', not an ONNX export)")
+    check_adaptable(models.classifier)
     per_site: Counter[str] = Counter()
     pages = []
     share = plan_share(inputs, 0, 1, lambda error: None, config.follow_symlinks)  # the job reports unreadable inputs itself
@@ -259,8 +258,7 @@ def _adapted(inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, 
             pages.append(article)
 
     def said(result: Any) -> None:
-        what = f"adapted on {result.lines} line(s) ({result.repeated} repeated across its pages) in {result.seconds:.1f}s" if result.state is not None else f"not adapted: {result.reason}"
-        print(f"adapt: {result.site}: {result.pages} page(s), {what}", file=sys.stderr)
+        print(f"adapt: {result.site}: {result.describe()}", file=sys.stderr)
 
     adaptations = adapt_to_sites(models.classifier, pages, min_pages=config.adapt_min_pages, on_site=said)
     return replace(models, classifier=AdaptedLabeler(models.classifier, adaptations))

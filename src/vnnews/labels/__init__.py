@@ -9,12 +9,13 @@ from vnnews.labels.annotations import (
     validate_annotations,
     write_annotation,
 )
-from vnnews.labels.schema import COARSE, COARSE_LABELS, LABEL2ID, LABEL_SOURCES, LABELS, check_label, coarse
+from vnnews.labels.schema import COARSE, COARSE_LABELS, FURNITURE, LABEL2ID, LABEL_SOURCES, LABELS, check_label, coarse
 from vnnews.labels.weak import weak_label, weak_label_article
 
 __all__ = [
     "COARSE",
     "COARSE_LABELS",
+    "FURNITURE",
     "LABEL2ID",
     "LABELS",
     "LABEL_SOURCES",

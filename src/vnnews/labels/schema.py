@@ -40,6 +40,10 @@ COARSE: dict[str, str] = {
     "other": "boilerplate",
 }
 
+# The page's furniture: lines about other pages or about the site, never about the article
+# (image, byline and dateline are boilerplate to extraction but belong to the article).
+FURNITURE: tuple[str, ...] = ("related", "navigation", "advertisement", "other")
+
 LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
 LABEL_SOURCES: tuple[str, ...] = ("gold", "structured", "weak", "composed", "transfer")  # new sources go last: datasets store the index

@@ -45,7 +45,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 
 from vnnews.cancel import check_stop
 from vnnews.ingest import Article
-from vnnews.labels import LABELS
+from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
@@ -726,17 +726,13 @@ def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
     return blocks
 
 
-ARTICLE_TEXT = ("title", "lead", "body", "subheading")  # what extraction keeps as the article's text
-BOILERPLATE_LABELS = ("related", "navigation", "advertisement", "other")
-
-
 def leak_loss(logits: torch.Tensor, labels: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """Precision first in training (issue 38): on lines whose gold is boilerplate, the mean
     of ``-log(1 - p(article text))``: probability put on title, lead, body or subheading for
     a menu, a teaser or a footer line costs more than the cross-entropy alone makes it (a
     boilerplate line in the body is the error users see). Zero when no such line is in the batch."""
-    text = [k for k, name in enumerate(names) if name in ARTICLE_TEXT]
-    boiler = torch.tensor([k for k, name in enumerate(names) if name in BOILERPLATE_LABELS], device=labels.device)
+    text = [k for k, name in enumerate(names) if COARSE.get(name) == "content"]  # what extraction keeps as the article's text
+    boiler = torch.tensor([k for k, name in enumerate(names) if name in FURNITURE], device=labels.device)
     flat_logits, flat_labels = logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1)
     rows = torch.isin(flat_labels, boiler)
     if not bool(rows.any()):
@@ -757,12 +753,11 @@ def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], 
     sites these were related teasers written as whole sentences and prompts in a sidebar
     or under the article (issue 38): a boilerplate line let into the body costs more than
     the rare closing paragraph set apart from its article by a box of links."""
-    boiler = {"related", "navigation", "advertisement", "other"}
     content = {"title", "lead", "body", "subheading", "caption", "image"}
     runs: list[list[int]] = []
     gap = STRAY_GAP
     for i, label in enumerate(best):
-        if label in boiler:
+        if label in FURNITURE:
             gap += 1
         elif label in content:
             if gap >= STRAY_GAP or not runs:
@@ -788,7 +783,7 @@ def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], 
 
 
 def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
-    keep = [k for k, label in enumerate(labels) if label in ("related", "navigation", "advertisement", "other")]
+    keep = [k for k, label in enumerate(labels) if label in FURNITURE]
     return labels[max(keep, key=lambda k: float(probs[i, k]))] if keep else labels[int(probs[i].argmax())]
 
 
