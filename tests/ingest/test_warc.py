@@ -135,3 +135,15 @@ def test_crawl_dates_and_sites_are_chosen_before_a_page_is_read(tmp_path, capsys
     assert [json.loads(line)["url"] for line in out.read_text(encoding="utf-8").splitlines()] == ["https://tuoitre.vn/c.htm"]
     assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(tmp_path / "x.jsonl"), "--since", "yesterday"]) == 2
     assert "since must be an ISO date" in capsys.readouterr().err
+
+
+def test_a_record_with_no_text_is_one_error_naming_it_and_the_next_page_is_read(tmp_path):
+    path = tmp_path / "c.warc.gz"
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        _response(writer, "https://bao.vn/empty.htm", b"<html><body><script>var a = 1;</script></body></html>")
+        _response(writer, "https://bao.vn/b.htm", LATIN.encode("windows-1252"), content_type="text/html; charset=windows-1252")
+    errors = []
+    articles = list(read_file(path, options=IngestOptions(tone_style=None), on_error=errors.append))
+    assert [a.meta["url"] for a in articles] == ["https://bao.vn/b.htm"]
+    assert [(e.cause, "https://bao.vn/empty.htm" in e.source, e.article_id.startswith("c/")) for e in errors] == [("no text left after cleaning", True, True)]

@@ -204,8 +204,15 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
         raise IngestError(source, exc.cause) from None
     except OSError as exc:
         raise IngestError(source, f"cannot read: {exc.strerror or exc}") from None
+    return _page_article(data, fmt, article_id, source, options)
+
+
+def _page_article(data: bytes, fmt: str, article_id: str, source: str, options: IngestOptions, charset: str | None = None) -> Article:
+    """The article of one page's bytes (``fmt`` html or txt): decoded (``charset`` when the
+    transport names one, else what an HTML page declares), cleaned into lines; IngestError
+    naming ``source`` otherwise. Page files and WARC records both come through here."""
     try:
-        text, encoding = decode_bytes(data, declared_charset(data) if fmt == "html" else None)
+        text, encoding = decode_bytes(data, charset or (declared_charset(data) if fmt == "html" else None))
     except DecodeError as exc:
         raise IngestError(source, str(exc)) from None
     meta: dict[str, Any] = {"format": fmt, "encoding": encoding}
@@ -519,8 +526,6 @@ def iter_files(
 def _read_warc(path: Path, article_id: str, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int] = (0, 1), prefer: str | None = None) -> Iterator[Article]:
     """The articles of one WARC file (every ``part[1]``-th HTML response from the
     ``part[0]``-th, for sharded jobs), errors to ``on_error`` as IngestErrors."""
-    import gzip
-
     from vnnews.ingest.warc import record_uuid, warc_pages
 
     source = printable(str(path))
@@ -528,7 +533,7 @@ def _read_warc(path: Path, article_id: str, options: IngestOptions, on_error: Er
     index = -1
     try:
         skip = lambda where, why: on_error(IngestError(source, f"skipped record {where}: {why}"))  # noqa: E731
-        for page in warc_pages(path, skip, prefer, getattr(options, "since", None), getattr(options, "until", None), tuple(getattr(options, "sites", ()) or ())):
+        for page in warc_pages(path, skip, prefer, options.since, options.until, options.sites):
             index += 1
             if index % n != k:
                 continue
@@ -542,31 +547,16 @@ def _read_warc(path: Path, article_id: str, options: IngestOptions, on_error: Er
                 on_error(IngestError(where, f"page of {len(data):,} bytes, over max_page_bytes ({options.max_page_bytes:,})", article_id=rid))
                 continue
             try:
-                text, encoding = decode_bytes(data, page.charset or declared_charset(data))
-                lines, html_meta = _lines_from_html(text, options)
-            except DecodeError as exc:
-                on_error(IngestError(where, str(exc), article_id=rid))
+                article = _page_article(data, "html", rid, where, options, page.charset)
+            except IngestError as exc:
+                on_error(IngestError(exc.source, exc.cause, article_id=rid))
                 continue
-            except PageTooLarge as exc:
-                on_error(IngestError(where, _bad_content(exc), article_id=rid))
-                continue
-            except _CONTENT_ERRORS as exc:
-                on_error(IngestError(where, f"unparseable HTML: {_bad_content(exc)}", article_id=rid))
-                continue
-            if not lines:
-                on_error(IngestError(where, "no text left after cleaning", article_id=rid))
-                continue
-            meta: dict[str, Any] = {**html_meta, "format": "warc", "encoding": encoding, "url": page.url, "warc_record_id": page.record_id}
-            if page.date:
-                meta["crawl_date"] = page.date
-            yield Article(rid, where, lines, meta)
+            article.meta.update({"format": "warc", "url": page.url, "warc_record_id": page.record_id, **({"crawl_date": page.date} if page.date else {})})
+            yield article
     except ImportError as exc:
         on_error(IngestError(source, str(exc)))
-    except (OSError, EOFError, gzip.BadGzipFile, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken or cut-off file (OSError, EOFError, gzip's and the WARC libraries' own kinds)
         on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
-    except Exception as exc:  # noqa: BLE001 - the WARC libraries raise their own kinds for malformed records
-        on_error(IngestError(source, f"broken WARC file after {index + 1} page(s): {type(exc).__name__}: {exc}"))
-
 
 
 def read_file(

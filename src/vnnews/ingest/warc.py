@@ -23,7 +23,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-WARC_SUFFIXES = (".warc",)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -156,4 +155,4 @@ def warc_pages(
             yield page
 
 
-__all__ = ["HTML_TYPES", "WARC_SUFFIXES", "WarcPage", "backend", "parse_bound", "record_uuid", "wanted", "warc_pages"]
+__all__ = ["HTML_TYPES", "WarcPage", "backend", "parse_bound", "record_uuid", "wanted", "warc_pages"]
