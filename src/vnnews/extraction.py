@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from vnnews.ingest import Article, IngestOptions, article_from_content
@@ -78,16 +79,30 @@ def extract(
     None or "weak" (the rules), a model directory or Hub id, or a loaded page labeller;
     ``summarizer``: None, a directory or Hub id, or a loaded Summarizer; ``url``: where the
     page was read (the URL when the page names none, and the base of relative images)."""
-    from vnnews.inference.records import article_record, summary_document
-    from vnnews.inference.stages import WEAK, Models, RuleLabeller, label_articles, summarize_documents
+    from vnnews.inference.stages import WEAK, RuleLabeller
 
     article = content if isinstance(content, Article) else page_article(content, article_id, url=url)
     classifier = RuleLabeller() if model in (None, WEAK) else _classifier(str(model)) if isinstance(model, str) else model
     writer = _summarizer(str(summarizer)) if isinstance(summarizer, str) else summarizer
-    labelled = label_articles([article], classifier)
-    labels, confidences, origin = labelled.labels[0], labelled.confidences[0], labelled.origins[0]
-    summary = None
-    if writer is not None:
-        summary = summarize_documents([summary_document(article, labels)], writer, generation=generation)[0]
-    timings = {"segment_s": labelled.segment_s, "classify_s": labelled.classify_s}
-    return article_record(article, labels, confidences, origin, summary, Models(classifier, writer).identities(), timings)
+    return article_records([article], classifier, writer, generation)[0]
+
+
+def article_records(articles: Sequence[Article], classifier: Any, summarizer: Any = None, generation: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The records of ``articles``, labelled by a loaded ``classifier`` (a page labeller or
+    the rules) and summarized by a loaded ``summarizer`` (or not) in shared batches: what
+    :func:`extract` does for one page, for many (the datatrove step). Each record's timings
+    are its share of the batch's."""
+    from vnnews.inference.records import article_record, summary_document
+    from vnnews.inference.stages import Models, label_articles, summarize_documents
+
+    labelled = label_articles(articles, classifier)
+    summaries: list[str | None] = [None] * len(articles)
+    if summarizer is not None:
+        summaries = summarize_documents([summary_document(a, labels) for a, labels in zip(articles, labelled.labels, strict=True)], summarizer, generation=generation)
+    share = max(1, len(articles))
+    timings = {"segment_s": labelled.segment_s / share, "classify_s": labelled.classify_s / share}
+    identities = Models(classifier, summarizer).identities()
+    return [
+        article_record(article, labels, confidences, origin, summary, identities, timings)
+        for article, labels, confidences, origin, summary in zip(articles, labelled.labels, labelled.confidences, labelled.origins, summaries, strict=True)
+    ]

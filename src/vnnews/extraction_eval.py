@@ -422,10 +422,10 @@ def evaluate_adaptation(
             for article, preds in zip(scored, labeller.predict(scored), strict=True):
                 held[article.id] = [p.label for p in preds]
     in_job = AdaptedLabeler(model, adapt_to_sites(model, articles, min_pages=min_pages))
-    plain = model_system(model)
+    as_is = dict(zip([a.id for a in articles], model_system(model)(articles), strict=True))  # the model's labels, once for both rows
     systems = {
-        "model": plain,
-        "model --adapt, held out": lambda arts: [held[a.id] if a.id in held else labels for a, labels in zip(arts, plain(arts), strict=True)],
+        "model": lambda arts: [as_is[a.id] for a in arts],
+        "model --adapt, held out": lambda arts: [held.get(a.id, as_is[a.id]) for a in arts],
         "model --adapt, in the job": lambda arts: [[p.label for p in preds] for preds in in_job.predict(list(arts))],
     }
     results = evaluate_pages(articles, html, systems, available_text_systems() if baselines else {})

@@ -64,9 +64,7 @@ class VnnewsExtractor(PipelineStep):
         return self._models
 
     def _batch(self, docs: list[Document]) -> Iterator[Document]:
-        from vnnews.extraction import page_article
-        from vnnews.inference.records import article_record, summary_document
-        from vnnews.inference.stages import label_articles, summarize_documents
+        from vnnews.extraction import article_records, page_article
         from vnnews.ingest import IngestError
 
         models = self._load()
@@ -79,20 +77,14 @@ class VnnewsExtractor(PipelineStep):
                 self.stat_update("no_text")
         if not articles:
             return
-        labelled = label_articles(articles, models.classifier)
-        summaries: list[str | None] = [None] * len(articles)
-        if models.summarizer is not None:
-            summaries = summarize_documents([summary_document(a, labs) for a, labs in zip(articles, labelled.labels, strict=True)], models.summarizer)
-        identities = models.identities()
-        for doc, article, labels, confidences, origin, summary in zip(kept, articles, labelled.labels, labelled.confidences, labelled.origins, summaries, strict=True):
-            record = article_record(article, labels, confidences, origin, summary, identities, {})
+        for doc, record in zip(kept, article_records(articles, models.classifier, models.summarizer), strict=True):
             if not (record.get("text") or "").strip():
                 self.stat_update("dropped")
                 continue
             doc.text = record["text"]
             doc.metadata.update({k: record[k] for k in METADATA_KEYS if record.get(k) not in (None, "", [])})
-            if summary:
-                doc.metadata["summary"] = summary
+            if record.get("summary"):
+                doc.metadata["summary"] = record["summary"]
             if self.keep_labels:
                 doc.metadata["labels"] = [line["label"] for line in record["lines"]]
             self.stat_update("extracted")
