@@ -115,5 +115,7 @@ def test_the_adapt_command_writes_one_model_per_adapted_site(trained_classifier,
     assert summary["bao-mau.vn"]["model"] == "bao-mau.vn" and summary["bao-nho.vn"]["model"] is None
     twin = load_classifier(str(out / "bao-mau.vn"))
     assert twin.training_record["metrics"]["adapted_to"]["site"] == "bao-mau.vn"
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert main(["adapt", str(pages), "--classifier", str(trained_classifier[0]), "-o", str(out)]) == 2  # never over an earlier run
     assert "not an empty folder" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # the earlier run's models untouched

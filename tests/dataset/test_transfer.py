@@ -93,6 +93,8 @@ def test_the_command_writes_a_new_folder_only(tmp_path, capsys):
     root = _fundus(tmp_path, ("xx",))
     assert main([str(root), "-o", str(tmp_path / "out")]) == 0
     assert "1 labelled page(s)" in capsys.readouterr().out
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     with pytest.raises(SystemExit):
         main([str(root), "-o", str(tmp_path / "out")])  # not empty: nothing overwritten
     assert "is not empty" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
