@@ -2,6 +2,7 @@
 past the bound, a body over the byte budget, a server too slow, a scheme that is not http."""
 
 import http.server
+import re
 import threading
 import time
 
@@ -88,3 +89,11 @@ def test_extract_fetches_only_when_asked(site, tmp_path, capsys, caplog):
     assert "1 input(s) skipped" in capsys.readouterr().err and f"{site}/missing" in caplog.text and "HTTP 404" in caplog.text
     with pytest.raises(FetchError, match="only http and https"):
         fetch("file:///etc/passwd")
+
+
+@pytest.mark.parametrize(("url", "why"), [("http://[::1/x", "Invalid IPv6 URL"), ("http://a.vn:port/x", "Port could not be cast"), ("http://bad host.vn/x", "cannot fetch")])
+def test_an_address_that_cannot_be_parsed_is_one_fetch_error(url, why):
+    with pytest.raises(FetchError, match=r"^" + re.escape(url) + ".*" + why):
+        fetch(url, public_only=False)
+    with pytest.raises(FetchError, match=r"^" + re.escape(url)):
+        fetch(url, public_only=True)

@@ -11,15 +11,15 @@ one refused before it fills memory. Compressed bodies are not asked for
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
 import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from vnnews import __version__
+from vnnews import __version__, urls
 
 USER_AGENT = f"vnnews/{__version__} (news article extraction; +https://pypi.org/project/vnnews/)"
 TIMEOUT_S = 15.0
@@ -43,7 +43,10 @@ def check_public(url: str, start: str | None = None) -> None:
     otherwise non-public address: a service that fetches what its callers name must not
     become their way into the intranet it runs on (the cloud's metadata address, an admin
     port on localhost). ``start``: the URL first asked for, named in the message."""
-    host = urllib.parse.urlsplit(url).hostname or ""
+    parts = urls.split(url)
+    if parts is None:
+        raise FetchError(f"{start or url}: not an address that can be read ({urls.problem(url)})")
+    host = parts.hostname or ""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
@@ -63,7 +66,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         self.seen += 1
         if self.seen > self.limit:
             raise FetchError(f"{self.start}: more than {self.limit} redirects (the last to {newurl})")
-        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+        parts = urls.split(newurl)
+        if parts is None or parts.scheme not in ("http", "https"):
             raise FetchError(f"{self.start}: redirected to {newurl!r}, which is not http or https")
         if self.public_only:
             check_public(newurl, self.start)
@@ -75,7 +79,10 @@ def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max
     ``public_only``: refuse hosts that are or resolve to non-public addresses, redirects
     included (the service's default; :func:`check_public`). The check resolves the name
     before urllib does: a DNS answer that changes in between is not caught."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+    parts = urls.split(url)
+    if parts is None:
+        raise FetchError(f"{url}: not an address that can be read ({urls.problem(url)})")
+    if parts.scheme not in ("http", "https"):
         raise FetchError(f"{url}: only http and https URLs are fetched")
     if public_only:
         check_public(url)
@@ -101,6 +108,8 @@ def fetch(url: str, max_bytes: int = 32 << 20, timeout_s: float = TIMEOUT_S, max
         raise FetchError(f"{url}: cannot fetch ({exc.reason})") from None
     except (TimeoutError, OSError) as exc:
         raise FetchError(f"{url}: cannot fetch ({type(exc).__name__}: {exc or 'timed out'})") from None
+    except (http.client.HTTPException, ValueError) as exc:  # a URL http.client refuses, a broken response
+        raise FetchError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
 
 
 __all__ = ["USER_AGENT", "FetchError", "Fetched", "check_public", "fetch"]

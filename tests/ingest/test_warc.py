@@ -121,10 +121,11 @@ def test_crawl_dates_and_sites_are_chosen_before_a_page_is_read(tmp_path, capsys
     with open(path, "wb") as f:
         writer = WARCWriter(f, gzip=True)
         for url, date in (("https://vnexpress.net/a.html", "2026-06-30T23:59:00Z"), ("https://e.vnexpress.net/b.html", "2026-07-01T10:00:00Z"),
-                          ("https://tuoitre.vn/c.htm", "2026-07-02T00:00:00+07:00"), ("https://www.tuoitre.vn/d.htm", "2026-07-03T01:00:00Z")):
+                          ("https://tuoitre.vn/c.htm", "2026-07-02T00:00:00+07:00"), ("https://www.tuoitre.vn/d.htm", "2026-07-03T01:00:00Z"),
+                          ("http://[tuoitre.vn/e.htm", "2026-07-03T01:00:00Z")):  # an address that cannot be parsed: in no site
             _response(writer, url, LATIN.encode("windows-1252"), content_type="text/html; charset=windows-1252", date=date)
     urls = lambda **kw: [a.meta["url"] for a in read_file(path, options=IngestOptions(**kw), on_error=lambda e: None)]  # noqa: E731
-    assert len(urls()) == 4
+    assert len(urls()) == 5
     assert urls(since="2026-07-01", until="2026-07-01") == ["https://e.vnexpress.net/b.html", "https://tuoitre.vn/c.htm"]  # 2026-07-02T00:00+07:00 is 2026-07-01T17:00Z
     assert urls(sites=("vnexpress.net",)) == ["https://vnexpress.net/a.html", "https://e.vnexpress.net/b.html"]
     assert urls(sites=("tuoitre.vn",), since="2026-07-02T12:00:00Z") == ["https://www.tuoitre.vn/d.htm"]

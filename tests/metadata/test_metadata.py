@@ -285,3 +285,15 @@ def test_menu_items_sections_and_tags_are_never_authors_and_the_refusal_is_said(
     article = Article("p", "p.txt", [Line("Tiêu đề bài"), Line("Thân bài một dòng dài của bài báo."), Line("Tài chính - Doanh nghiệp")], {})
     meta = extract_metadata(article, ["title", "body", "byline"])
     assert meta["authors"] == [] and any("'Tài chính'" in c and "refused" in c for c in meta["meta_sources"]["conflicts"])
+
+
+def test_addresses_that_cannot_be_parsed_are_null_never_an_error():
+    page = (
+        '<html><head><link rel="canonical" href="http://[::1/x"><meta property="og:image" content="//[bad">'
+        '<meta property="og:url" content="https://a.vn:99999/x"></head>'
+        '<body><h1>Tin</h1><p>Thân bài.</p><img src="http://a.vn:port/x.jpg" alt=""></body></html>'
+    )
+    article = article_from_content("b", "req", html=page)
+    article.meta["url"] = "HTTP://[x"  # a record's url, a request's url: any string
+    m = extract_metadata(article, ["title", "body"][: len(article.lines)])
+    assert m["url"] is None and m["image"] is None and m["site_name"] is None

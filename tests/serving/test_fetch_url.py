@@ -85,6 +85,8 @@ def test_a_url_beside_the_page_is_its_address_and_is_never_fetched(client_for):
         ({"url": "https://a.vn/x", "text": "a", "html": "<p>b</p>"}, "give exactly one of"),
         ({"id": "x"}, "give exactly one of"),
         ({"url": "https://a.vn/" + "x" * 3000}, "at most 2048 characters"),
+        ({"url": "HTTP://[\U00037575", "lines": ["keyword", "h"]}, "body.url: not an address that can be read (Invalid IPv6 URL)"),  # schemathesis found it
+        ({"url": "http://a.vn:99999/x"}, "not an address that can be read (Port out of range 0-65535)"),
     ],
 )
 def test_malformed_url_items_are_one_error(client_for, item, message):

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from vnnews import urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -70,7 +71,7 @@ def wanted(page: WarcPage, since: datetime | None, until: datetime | None, sites
     """Whether a record is inside the crawl dates and sites asked for (read from its WARC
     headers: nothing of the page is read for this)."""
     if sites:
-        host = (urlsplit(page.url).hostname or "").lower().removeprefix("www.")
+        host = urls.host(page.url)
         if not any(host == site or host.endswith("." + site) for site in sites):
             return False
     if since is not None or until is not None:

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from vnnews import urls
 
 from vnnews.metadata.dates import When, parse_all, parse_iso, parse_text, parse_url
 from vnnews.metadata.people import is_outlet, people
@@ -81,11 +81,14 @@ def _http(url: str | None, base: str | None = None) -> str | None:
         return None
     url = url.strip()
     if base and not url.startswith(("http://", "https://")):
-        url = urljoin(base, url)
+        joined = urls.join(base, url)
+        if joined is None:
+            return None
+        url = joined
     if url.startswith("//"):
         url = "https:" + url
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    parts = urls.split(url)
+    return url if parts is not None and parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _clean(text: str) -> str:
@@ -302,7 +305,8 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         found.offer("date_published", found.values["date_modified"], f"{found.sources['date_modified']} (updated; no other date)")
 
     # site name first: authors that name the outlet are dropped
-    host = urlsplit(url).netloc.removeprefix("www.") if url else None
+    parts = urls.split(url) if url else None
+    host = parts.netloc.removeprefix("www.") if parts is not None and parts.netloc else None
     publisher = ld.get("publisher")
     for value, source in (
         (first("og:site_name")[0], "opengraph"), (_first_str(publisher.get("name")) if isinstance(publisher, dict) else None, "json-ld"),
