@@ -25,8 +25,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
-from vnnews import urls
 
+from vnnews import urls
 from vnnews.metadata.dates import When, parse_all, parse_iso, parse_text, parse_url
 from vnnews.metadata.people import is_outlet, people
 
