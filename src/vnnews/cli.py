@@ -437,6 +437,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append(f"until={json.dumps(args.until)}")
     if args.site:
         overrides.append(f"sites={json.dumps(args.site)}")
+    if args.languages:
+        overrides.append(f"languages={json.dumps(args.languages.split(','))}")
     if args.format:
         overrides.append(f"output_format={args.format}")
     try:
@@ -1033,6 +1035,11 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--since", metavar="DATE", help="WARC inputs: only records crawled on or after DATE (2026-07-01 or an ISO time; = since=DATE)")
     p.add_argument("--until", metavar="DATE", help="WARC inputs: only records crawled on or before DATE (a date includes its whole day)")
     p.add_argument("--site", action="append", metavar="HOST", help="WARC inputs: only records of HOST and its subdomains (repeat for several; = sites=[...])")
+    p.add_argument(
+        "--languages", metavar="CODES",
+        help="only pages written in these languages reach the models (ISO 639-1, comma-separated: vi,en; default vi); "
+        "the others are error records naming their language; all: every page (= languages=[...])",
+    )
     p.add_argument(
         "--adapt", action="store_true",
         help="fit the page labeller to each site of the job from the job's own pages first, no labels needed (= adapt=true; "

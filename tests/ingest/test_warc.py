@@ -101,16 +101,37 @@ def test_infer_reads_a_warc_file(tmp_path, trained_classifier):
     path = tmp_path / "in" / "crawl.warc.gz"
     path.parent.mkdir()
     _warc(path)
-    result = run_inference([tmp_path / "in"], tmp_path / "out.jsonl", InferenceConfig(classifier="weak", progress=False, segment_workers=0))
-    assert result.done == 2
+    result = run_inference([tmp_path / "in"], tmp_path / "out.jsonl", InferenceConfig(classifier="weak", progress=False, segment_workers=0, languages=None))
+    assert result.done == 2  # languages=None: every page, whatever its language
     import json
 
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     by_url = {r["url"] for r in records}
     assert "https://bao.vn/b.htm" in by_url  # the record's target URI where the page names no address
     assert any(u.startswith("http://m.giadinh.net.vn/") for u in by_url)  # its own canonical address first, as for files
+    assert {(r["detected_language"], r["detected_language_score"] > 0.5) for r in records} == {("vi", True), ("fr", True)}
     errors = (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8")
     assert "image/png response, not HTML" in errors and "HTTP 301 response" in errors
+
+
+def test_infer_keeps_only_vietnamese_pages_unless_told_otherwise(tmp_path):
+    import json
+
+    from vnnews.cli import main
+
+    path = tmp_path / "in" / "crawl.warc.gz"
+    path.parent.mkdir()
+    _warc(path)  # a Vietnamese page and a French one
+    out = tmp_path / "out.jsonl"
+    assert main(["infer", str(path), "--classifier", "weak", "-o", str(out), "--no-progress"]) == 0
+    assert [json.loads(line)["detected_language"] for line in out.read_text(encoding="utf-8").splitlines()] == ["vi"]
+    errors = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    french = [e for e in errors if "written in fr" in e["cause"]]
+    assert len(french) == 1 and french[0]["id"].startswith("crawl/") and "not in languages [vi]" in french[0]["cause"]
+    both = tmp_path / "both.jsonl"
+    assert main(["infer", str(path), "--classifier", "weak", "-o", str(both), "--no-progress", "--languages", "vi,fr"]) == 0
+    assert len(both.read_text(encoding="utf-8").splitlines()) == 2
+    assert main(["infer", str(path), "--classifier", "weak", "-o", str(tmp_path / "x.jsonl"), "--no-progress", "--languages", "vietnamese"]) == 2
 
 
 def test_crawl_dates_and_sites_are_chosen_before_a_page_is_read(tmp_path, capsys):
@@ -132,7 +153,7 @@ def test_crawl_dates_and_sites_are_chosen_before_a_page_is_read(tmp_path, capsys
     with pytest.raises(ValueError, match="since must be an ISO date"):
         IngestOptions(since="last week")
     out = tmp_path / "out.jsonl"
-    assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(out), "--no-progress", "--site", "tuoitre.vn", "--until", "2026-07-02"]) == 0
+    assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(out), "--no-progress", "--site", "tuoitre.vn", "--until", "2026-07-02", "--languages", "all"]) == 0
     assert [json.loads(line)["url"] for line in out.read_text(encoding="utf-8").splitlines()] == ["https://tuoitre.vn/c.htm"]
     assert main(["infer", str(tmp_path / "in"), "--classifier", "weak", "-o", str(tmp_path / "x.jsonl"), "--since", "yesterday"]) == 2
     assert "since must be an ISO date" in capsys.readouterr().err

@@ -16,9 +16,11 @@ empty when unknown):
 - ``date_published``, ``date_modified``: ISO 8601 (``2015-06-23T13:58:00+07:00`` when
   the page gives a time, ``2015-06-23`` when only a day);
 - ``authors`` (names), ``url`` (canonical), ``site_name``, ``section``, ``tags``,
-  ``language`` (ISO 639-1, e.g. ``vi``), ``image`` (the main image's URL), ``images``
+  ``language`` (ISO 639-1, e.g. ``vi``, as the page declares it), ``image`` (the main image's URL), ``images``
   (``{src, alt, caption}`` of every image inside the article), ``comments`` (lines of a
   comment block, apart from the article);
+- ``detected_language``, ``detected_language_score``: the language its text is written in and
+  the identifier's probability (:mod:`vnnews.language`; null for a page with too little text);
 - ``meta_sources``: where each of those fields came from (``json-ld``, ``opengraph``,
   ``canonical``, ``dateline``, ``byline``, ``breadcrumb``, ``url``...) and the
   ``conflicts`` met (a date in one source two days from another's);
@@ -62,6 +64,8 @@ RECORD_FEATURES = datasets.Features(
         "section": _STR,
         "tags": datasets.List(_STR),
         "language": _STR,
+        "detected_language": _STR,
+        "detected_language_score": _F32,
         "image": _STR,
         "images": datasets.List({"src": _STR, "alt": _STR, "caption": _STR}),
         "comments": datasets.List(_STR),
@@ -83,6 +87,18 @@ ERROR_FIELDS = ("id", "source", "line", "cause")
 def _joined(article: Article, labels: Sequence[str | None], *wanted: str) -> str | None:
     text = " ".join(t for t, lab in zip(article.texts, labels, strict=True) if lab in wanted)
     return text or None
+
+
+def _detected(article: Article) -> dict[str, Any]:
+    """The page's language as the reader's filter found it, or found now (one detection a page)."""
+    from vnnews.language import detect
+
+    if "detected_language" in article.meta:
+        found = article.meta["detected_language"]
+    else:
+        detected = detect(article.texts)
+        found = detected._asdict() if detected else None
+    return {"detected_language": found["language"] if found else None, "detected_language_score": found["score"] if found else None}
 
 
 def summary_document(article: Article, labels: Sequence[str | None] | None) -> str:
@@ -126,6 +142,7 @@ def article_record(
         "dateline": _joined(article, labels, "dateline"),
         "text": "\n\n".join(body) if unlabelled else reading_text(article.texts, labels),
         **extract_metadata(article, None if unlabelled else labels),
+        **_detected(article),
         "duplicate_of": None,
         "duplicate_score": None,
         "encoding": article.meta.get("encoding"),

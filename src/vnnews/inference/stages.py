@@ -115,6 +115,9 @@ class InferenceConfig:
     since: str | None = None
     until: str | None = None
     sites: list[str] = field(default_factory=list)
+    # only pages written in these languages reach the models (vnnews.language; ISO 639-1 codes);
+    # the others are an error record naming the language. ["all"] or null: every page
+    languages: list[str] | None = field(default_factory=lambda: ["vi"])
     device: str | None = None  # default: this process's accelerator (CUDA where available), else CPU
     progress: bool = True
     engine: Literal["local", "ray"] = "local"  # local: this machine's processes; ray: a Ray Data pipeline (vnnews[ray])

@@ -71,9 +71,15 @@ class IngestOptions:
     since: str | None = None
     until: str | None = None
     sites: tuple[str, ...] = ()
+    # only pages written in these languages (ISO 639-1; vnnews.language) reach the caller,
+    # the others are an error naming the language; None (or "all") keeps every page
+    languages: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         from vnnews.ingest.warc import parse_bound
+        from vnnews.language import check_languages
+
+        object.__setattr__(self, "languages", check_languages(self.languages))  # frozen; an unknown code is refused here
 
         object.__setattr__(self, "sites", tuple(s.strip().lower().removeprefix("www.") for s in self.sites if s and s.strip()))  # frozen
         for name in ("since", "until"):
@@ -96,7 +102,7 @@ class IngestOptions:
         config has it), then ``overrides``. One reading of those keys for every command."""
         names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
                  "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks",
-                 "since": "since", "until": "until", "sites": "sites"}
+                 "since": "since", "until": "until", "sites": "sites", "languages": "languages"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
         if "sites" in values:
             values["sites"] = tuple(values["sites"] or ())
@@ -567,10 +573,26 @@ def read_file(
     part: tuple[int, int] = (0, 1),
 ) -> Iterator[Article]:
     """The articles of one file; ``rel`` (its path under the input root) makes the
-    id, ``part=(k, n)`` reads every n-th record of a JSONL, Parquet or WARC file from the k-th."""
-    path = Path(path)
+    id, ``part=(k, n)`` reads every n-th record of a JSONL, Parquet or WARC file from the k-th.
+    With ``options.languages``, a page in another language is an error naming it."""
     options = options or IngestOptions()
     on_error = on_error or _log_error
+    articles = _file_articles(Path(path), rel, options, on_error, part)
+    if options.languages is None:
+        yield from articles
+        return
+    from vnnews.language import detect, refusal
+
+    for article in articles:
+        detected = detect(article.texts)
+        article.meta["detected_language"] = detected._asdict() if detected else None  # the record reads it (no second detection)
+        if (why := refusal(detected, options.languages)) is not None:
+            on_error(IngestError(article.source, why, article_id=article.id))
+        else:
+            yield article
+
+
+def _file_articles(path: Path, rel: str | os.PathLike[str] | None, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
     rel = Path(rel) if rel is not None else Path(path.name)
     if not path.exists():
         on_error(IngestError(str(path), "no such file or directory"))

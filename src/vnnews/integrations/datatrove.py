@@ -19,9 +19,11 @@ Each document's ``text`` (the page's HTML, or a text dump) becomes the article's
 (title, lead, body: the record's ``text``); ``metadata`` gains ``title``, ``lead``,
 ``date_published``, ``date_modified``, ``authors``, ``url``, ``site_name``, ``section``,
 ``tags``, ``language``, ``image``, the ``summary`` with a summarizer, and with
-``keep_labels`` every line's label. A page with no article text left is dropped (counted in
-the step's stats as ``dropped``); models are loaded once per task, pages labelled in
-batches of ``batch_size``.
+``keep_labels`` every line's label, and ``detected_language`` with its
+``detected_language_score``. Only pages written in ``languages`` (default Vietnamese;
+None: every page) reach the models, the others are dropped and counted as
+``skipped_language``; a page with no article text left is dropped (counted as
+``dropped``). Models are loaded once per task, pages labelled in batches of ``batch_size``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ require("datatrove", "datatrove", "vnnews.integrations.datatrove (vnnews as a da
 from datatrove.data import Document, DocumentsPipeline  # noqa: E402
 from datatrove.pipeline.base import PipelineStep  # noqa: E402
 
-METADATA_KEYS = ("title", "lead", "date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image")
+METADATA_KEYS = (
+    "title", "lead", "date_published", "date_modified", "authors", "url", "site_name", "section", "tags", "language", "image",
+    "detected_language", "detected_language_score",
+)
 
 
 class VnnewsExtractor(PipelineStep):
@@ -47,11 +52,17 @@ class VnnewsExtractor(PipelineStep):
     name = "📰 vnnews"
     type = "🛢 - EXTRAC"
 
-    def __init__(self, classifier: str = "weak", summarizer: str | None = None, batch_size: int = 64, keep_labels: bool = False, device: str | None = None) -> None:
+    def __init__(
+        self, classifier: str = "weak", summarizer: str | None = None, batch_size: int = 64, keep_labels: bool = False, device: str | None = None,
+        languages: tuple[str, ...] | list[str] | None = ("vi",),
+    ) -> None:
+        from vnnews.language import check_languages
+
         super().__init__()
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.classifier, self.summarizer, self.batch_size, self.keep_labels, self.device = classifier, summarizer, batch_size, keep_labels, device
+        self.languages = check_languages(languages)
         self._models: Any = None
 
     def _load(self) -> Any:
@@ -67,14 +78,23 @@ class VnnewsExtractor(PipelineStep):
         from vnnews.extraction import article_records, page_article
         from vnnews.ingest import IngestError
 
+        from vnnews.language import detect, refusal
+
         models = self._load()
         kept, articles = [], []
         for doc in docs:
             try:
-                articles.append(page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url")))
-                kept.append(doc)
+                article = page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url"))
             except (IngestError, ValueError):
                 self.stat_update("no_text")
+                continue
+            detected = detect(article.texts)
+            article.meta["detected_language"] = detected._asdict() if detected else None
+            if refusal(detected, self.languages) is not None:
+                self.stat_update("skipped_language")
+                continue
+            articles.append(article)
+            kept.append(doc)
         if not articles:
             return
         for doc, record in zip(kept, article_records(articles, models.classifier, models.summarizer), strict=True):
