@@ -7,7 +7,8 @@ seed pages and the demo's VietNews sample rendered as HTML by the page composer,
 response beside its request record, plus an image and a redirect every tenth page. Then,
 side by side in one run: the WARC records alone with each library (the HTML bodies read,
 nothing parsed), vnnews's reading into articles with each (HTML parsed into lines: what a
-job's ingest stage costs), and `vnnews infer --classifier weak` over the file.
+job's ingest stage costs), the language filter's cost per page (vnnews.language on the
+parsed pages, beside the reading it follows), and `vnnews infer --classifier weak` over the file.
 """
 
 from __future__ import annotations
@@ -97,6 +98,17 @@ def main() -> None:
         print("\n| library | WARC records read (bodies, no parsing) | articles (HTML parsed into lines) |\n|---|---:|---:|")
         for name, records_s, pages_s in rows:
             print(f"| {name} | {records_s:,.0f} records/s | {pages_s:,.0f} pages/s |")
+        from vnnews.ingest.readers import iter_articles
+        from vnnews.language import detect
+
+        articles = list(iter_articles([path], IngestOptions(), on_error=lambda e: None))
+        detect(articles[0].texts)  # the model loaded once, as in a job
+        t0 = time.perf_counter()
+        found = [detect(a.texts) for a in articles]
+        per_page = (time.perf_counter() - t0) / len(articles)
+        reading = 1 / rows[0][2] if rows else float("nan")
+        vi = sum(1 for d in found if d is not None and d.language == "vi")
+        print(f"\nlanguage filter: {per_page * 1e3:.2f} ms a page ({per_page / reading:.1%} of reading it), {vi}/{len(articles)} pages told Vietnamese")
         from vnnews.inference import InferenceConfig, run_inference
 
         t0 = time.perf_counter()

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-SAMPLE_CHARS = 2_000  # of the longest lines: enough to be sure, and what bounds the cost
+SAMPLE_CHARS = 1_000  # of the longest lines: enough to be sure (a paragraph or two), and what bounds the cost
 MIN_LETTERS = 40  # fewer letters than this: too little to tell, the page is kept
 ALL = "all"  # languages: all keeps every page
 

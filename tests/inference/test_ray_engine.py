@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import ROOT
+from tests.ingest.test_warc import _warc
 from vnnews.cli import main
 from vnnews.inference import InferenceConfig, read_errors, read_records, run_inference
 from vnnews.inference.stages import RaySettings
@@ -67,6 +68,7 @@ def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_
     bad.mkdir()
     (bad / "latin1.jsonl").write_bytes(b'{"id": "x", "text": "caf\xe9"}\n')
     (bad / "empty.txt").write_text("   \n", encoding="utf-8")
+    _warc(bad / "crawl.warc.gz")  # a Vietnamese page, a French one (not in languages), an image, a redirect
     inputs = [raw_dir, records_file, bad]
     models = {"classifier": str(trained_classifier[0]), "summarizer": str(trained_summarizer[0])}
     local = run_inference(inputs, tmp_path / "local.jsonl", InferenceConfig(**models, chunk_size=4, progress=False, generation=TINY_GENERATION))
@@ -74,7 +76,7 @@ def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_
     result = run_inference(inputs, tmp_path / "ray.parquet", config)
     expected = {r["id"]: r for r in read_records(tmp_path / "local.jsonl")}
     got = list(read_records(tmp_path / "ray.parquet"))
-    assert len(expected) == 45 and len(got) == 45 and result.done == 45 == local.done
+    assert len(expected) == 46 and len(got) == 46 and result.done == 46 == local.done
     assert {r["id"] for r in got} == set(expected)
     different = [r["id"] for r in got if not _close({k: v for k, v in r.items() if k != "timings"}, {k: v for k, v in expected[r["id"]].items() if k != "timings"})]
     assert different == []
@@ -86,7 +88,9 @@ def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_
     causes = {(e["source"].rsplit("/", 1)[-1], e["line"]): e["cause"] for e in read_errors(result.errors_path)}
     assert "malformed JSON" in causes[("recs.jsonl", 6)] and "no text left" in causes[("recs.jsonl", 10)]
     assert "not UTF-8" in causes[("latin1.jsonl", 1)]
-    assert result.failed == local.failed == len(causes) == 4
+    warc = sorted(e["cause"] for e in read_errors(result.errors_path) if e["source"].startswith(str(bad / "crawl.warc.gz")))
+    assert len(warc) == 3 and "written in fr" in warc[-1] and any("image/png" in c for c in warc)
+    assert result.failed == local.failed == len(causes) + 2 == 7
     assert not (tmp_path / "ray.parquet.parts").exists()
 
 

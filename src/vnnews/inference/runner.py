@@ -175,10 +175,13 @@ def run_inference(
     holds the output, and when ``resume`` would mix the records of other models;
     ValueError for bad settings. ``overwrite`` keeps the old output until the new
     one is committed."""
+    from vnnews.ingest.remote import is_remote
     from vnnews.outputs import locked_output
 
     config = config or InferenceConfig()
     config.resolved_stages()
+    if is_remote(str(output)) or (errors_path is not None and is_remote(str(errors_path))):
+        return _remote_output(inputs, str(output), config, resume, overwrite, str(errors_path) if errors_path else None, models)
     output = Path(output)
     fmt = output_format(output, config.output_format)  # validates the path before any work
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
@@ -232,6 +235,44 @@ def run_inference(
         if engine is not None:
             return engine.run(inputs, store, done, errors_path, plan.include_output)
         return _run(inputs, config, models, store, proc, done, errors_path, plan.include_output)
+
+
+def _remote_output(
+    inputs: Sequence[str | os.PathLike[str]], url: str, config: InferenceConfig, resume: bool, overwrite: bool, errors_url: str | None, models: Models | None
+) -> InferenceResult:
+    """A job whose output (or errors file) is remote (``s3://...``): written in a local staging
+    folder, resumable there like any job, and uploaded once complete (vnnews.ingest.remote).
+    A remote output that exists is kept unless ``resume`` or ``overwrite`` is given, and it is
+    replaced only by the upload of a complete one."""
+    import sys
+
+    from vnnews.ingest import remote
+
+    if not remote.is_remote(url):
+        raise ValueError(f"errors file {errors_url} is remote but the output {url} is not: give a remote output too, or a local errors file")
+    errors_url = errors_url or url + ".errors.jsonl"
+    stage = remote.staging_dir(url)
+    local = stage / (remote.name(url) or "output")
+    local_errors = stage / (remote.name(errors_url) or "errors.jsonl") if remote.is_remote(errors_url) else Path(errors_url)
+    there = remote.exists(url)
+    if there and not (resume or overwrite):
+        raise OutputRefused(f"{url} exists: pass --resume to skip the articles already done (from this machine's staging folder {stage}), or --overwrite to start over")
+    started_here = local.exists() or local.with_name(local.name + ".parts").exists()
+    if there and resume and not started_here:
+        raise OutputRefused(f"{url} exists, but this machine's staging folder {stage} has no job to resume (it ran elsewhere?): pass --overwrite to start over")
+    stage.mkdir(parents=True, exist_ok=True)
+    proc = process_info()
+    if proc.rank == 0:
+        print(f"infer: writing in {stage} first; uploaded to {url} once complete", file=sys.stderr)
+    result = run_inference(inputs, local, config, resume=resume, overwrite=overwrite, errors_path=local_errors, models=models)
+    if result.merged:
+        remote.upload(local, url)
+        uploaded = [url]
+        if remote.is_remote(errors_url) and local_errors.exists():
+            remote.upload(local_errors, errors_url)
+            uploaded.append(errors_url)
+        print(f"infer: uploaded {' and '.join(uploaded)}", file=sys.stderr)
+    return result
 
 
 def _adapted(inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, proc: Any) -> Models:

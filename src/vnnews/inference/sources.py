@@ -20,6 +20,7 @@ from pathlib import Path
 
 from vnnews.ingest import Article, IngestOptions, Line, Unit, first_of_each_id, plan_shards, read_file
 from vnnews.ingest.readers import ErrorHandler
+from vnnews.ingest.remote import is_remote
 
 
 def is_saved_dataset(path: str | os.PathLike[str]) -> bool:
@@ -121,13 +122,16 @@ def _count_rows(path: Path, max_records: int | None) -> int:
 
 def estimate_total(share: Share, options: IngestOptions) -> int:
     """About how many articles this process will read (for the progress bar's ETA):
-    one per page file, one per JSONL line or Parquet row, the article count of a saved dataset."""
+    one per page file, one per JSONL line or Parquet row, the article count of a saved
+    dataset; remote JSONL, Parquet and WARC files are not counted (not read twice)."""
     total = 0
     for p in share.datasets:
         manifest = json.loads((Path(p) / "build.json").read_text(encoding="utf-8"))
         total += sum(manifest.get("articles", {}).values()) // share.world_size
     for path, _rel, _k, n in share.units:
         name = path.lower()
+        if is_remote(path) and name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".warc", ".warc.gz")):
+            continue  # a remote collection is not read twice for a progress bar
         if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
             total += _count_lines(Path(path), options.max_records) // n
         elif name.endswith(".parquet"):

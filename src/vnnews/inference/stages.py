@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from vnnews.inference.records import article_record, error_record, summary_document
 from vnnews.inference.store import PartStore, merge
-from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PAGE_LINES, Article
+from vnnews.ingest import DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PAGE_LINES, DEFAULT_PAGE_TIME_LIMIT_S, Article
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class InferenceConfig:
     max_page_elements: int = 200_000  # HTML elements of one page
     max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (past it: an error, the rest is read)
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
+    page_time_limit_s: float | None = DEFAULT_PAGE_TIME_LIMIT_S  # reading one page (decode, parse, clean); past it: an error record, the next page is read
     # WARC inputs: only records crawled in [since, until] (ISO dates or times) from these sites
     # (hosts and their subdomains); the others are passed over before their HTML is read
     since: str | None = None

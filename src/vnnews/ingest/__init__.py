@@ -6,6 +6,7 @@ from vnnews.ingest.html import html_to_lines
 from vnnews.ingest.readers import (
     DEFAULT_MAX_PAGE_BYTES,
     DEFAULT_MAX_PAGE_LINES,
+    DEFAULT_PAGE_TIME_LIMIT_S,
     IngestOptions,
     Unit,
     article_from_content,
@@ -21,6 +22,7 @@ from vnnews.ingest.readers import (
 __all__ = [
     "DEFAULT_MAX_PAGE_BYTES",
     "DEFAULT_MAX_PAGE_LINES",
+    "DEFAULT_PAGE_TIME_LIMIT_S",
     "Article",
     "DecodeError",
     "IngestError",

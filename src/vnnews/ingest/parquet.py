@@ -99,8 +99,17 @@ def iter_rows(path: str | Path, max_record_bytes: int | None) -> Iterator[tuple[
     decoded rows."""
     import pyarrow.parquet as pq
 
+    from vnnews.ingest.remote import is_remote, open_input
+
+    if isinstance(path, str) and is_remote(path):  # a remote file: read through one seekable stream, a block at a time
+        with open_input(path) as stream:
+            yield from _rows(pq.ParquetFile(stream, read_dictionary=_byte_array_columns(pq.ParquetFile(stream)), buffer_size=1 << 20, pre_buffer=False), max_record_bytes)
+        return
     # buffered reads: a column chunk is read a megabyte at a time, not whole (800 MB for 20 big rows)
-    parquet_file = pq.ParquetFile(path, read_dictionary=_byte_array_columns(pq.ParquetFile(path)), buffer_size=1 << 20, pre_buffer=False)
+    yield from _rows(pq.ParquetFile(path, read_dictionary=_byte_array_columns(pq.ParquetFile(path)), buffer_size=1 << 20, pre_buffer=False), max_record_bytes)
+
+
+def _rows(parquet_file: Any, max_record_bytes: int | None) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     metadata = parquet_file.metadata
     row = 0
     for group in range(metadata.num_row_groups):

@@ -17,15 +17,19 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lxml.etree import LxmlError
 
+from vnnews.deadline import PageTimeout, time_limit
+from vnnews.ingest import remote
 from vnnews.ingest.article import Article, IngestError, Line, lone_surrogate, printable
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
 from vnnews.ingest.html import HtmlLimits, PageTooLarge, html_to_lines
+from vnnews.ingest.remote import is_remote
 from vnnews.ingest.streams import InputProblem, iter_lines, read_bytes
 from vnnews.text.normalize import ToneStyle, normalize
 
@@ -47,10 +51,13 @@ URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the pag
 
 
 def is_url(item: object) -> bool:
-    """An input given as a URL (``https://...``), which vnnews refuses: it never fetches."""
-    return isinstance(item, str) and bool(_URL.match(item))
+    """An input given as the address of a page (``https://...``), which vnnews refuses: it
+    reads files and never fetches a page. Remote storage (``s3://bucket/crawl/``, an https
+    listing or collection: :mod:`vnnews.ingest.remote`) is read, not refused."""
+    return isinstance(item, str) and bool(_URL.match(item)) and not is_remote(item)
 DEFAULT_MAX_PAGE_LINES = 50_000  # real pages have a few thousand at most; 1.5M lines cost 2 GB and make one 100 MB record
 DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
+DEFAULT_PAGE_TIME_LIMIT_S = 60.0  # a real page is read in milliseconds; the largest allowed in seconds
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,9 @@ class IngestOptions:
     # only pages written in these languages (ISO 639-1; vnnews.language) reach the caller,
     # the others are an error naming the language; None (or "all") keeps every page
     languages: tuple[str, ...] | None = None
+    # seconds one page may take to be read (decoded, parsed, cleaned into lines): past it the
+    # page is an error and the next is read (vnnews.deadline); None: no limit
+    page_time_limit_s: float | None = DEFAULT_PAGE_TIME_LIMIT_S
 
     def __post_init__(self) -> None:
         from vnnews.ingest.warc import parse_bound
@@ -88,6 +98,9 @@ class IngestOptions:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"{_KEYS.get(name, name)} must be a whole number >= 1 or null (no limit), got {value!r}")
+        limit = self.page_time_limit_s
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0):
+            raise ValueError(f"page_time_limit_s must be a number of seconds > 0 or null (no limit), got {limit!r}")
         if isinstance(self.max_page_elements, bool) or not isinstance(self.max_page_elements, int) or self.max_page_elements < 1:
             raise ValueError(f"max_page_elements must be a whole number >= 1, got {self.max_page_elements!r}")
 
@@ -102,7 +115,7 @@ class IngestOptions:
         config has it), then ``overrides``. One reading of those keys for every command."""
         names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
                  "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks",
-                 "since": "since", "until": "until", "sites": "sites", "languages": "languages"}
+                 "since": "since", "until": "until", "sites": "sites", "languages": "languages", "page_time_limit_s": "page_time_limit_s"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
         if "sites" in values:
             values["sites"] = tuple(values["sites"] or ())
@@ -116,9 +129,9 @@ def _log_error(error: IngestError) -> None:
     log.warning("skipped %s", error)
 
 
-def _kind(path: Path) -> tuple[str | None, bool]:
-    """(format, gzipped) from the file name; format None if unsupported."""
-    name = path.name.lower()
+def _kind(path: Path | str) -> tuple[str | None, bool]:
+    """(format, gzipped) from the file name (of a local path, or a remote file's URL); format None if unsupported."""
+    name = (path.name if isinstance(path, Path) else remote.name(path)).lower()
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
@@ -213,10 +226,26 @@ def _read_page(path: Path, fmt: str, gz: bool, article_id: str, options: IngestO
     return _page_article(data, fmt, article_id, source, options)
 
 
+@contextmanager
+def _within_time(options: IngestOptions, source: str, line: int | None = None) -> Iterator[None]:
+    """Reading one page within ``options.page_time_limit_s``; past it an IngestError."""
+    try:
+        with time_limit(options.page_time_limit_s):
+            yield
+    except PageTimeout:
+        raise IngestError(source, f"took more than page_time_limit_s={options.page_time_limit_s:g} s to read: skipped (raise page_time_limit_s to read it)", line) from None
+
+
 def _page_article(data: bytes, fmt: str, article_id: str, source: str, options: IngestOptions, charset: str | None = None) -> Article:
     """The article of one page's bytes (``fmt`` html or txt): decoded (``charset`` when the
-    transport names one, else what an HTML page declares), cleaned into lines; IngestError
-    naming ``source`` otherwise. Page files and WARC records both come through here."""
+    transport names one, else what an HTML page declares), cleaned into lines, within the
+    page time limit; IngestError naming ``source`` otherwise. Page files and WARC records
+    both come through here."""
+    with _within_time(options, source):
+        return _clean_page(data, fmt, article_id, source, options, charset)
+
+
+def _clean_page(data: bytes, fmt: str, article_id: str, source: str, options: IngestOptions, charset: str | None) -> Article:
     try:
         text, encoding = decode_bytes(data, charset or (declared_charset(data) if fmt == "html" else None))
     except DecodeError as exc:
@@ -274,6 +303,12 @@ def article_from_content(
 
 
 def _record_article(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
+    """The article of one JSONL line or Parquet row, within the page time limit."""
+    with _within_time(options, str(path), lineno):
+        return _record_page(record, path, lineno, default_id, options)
+
+
+def _record_page(record: Any, path: Path, lineno: int, default_id: str, options: IngestOptions) -> Article:
     source = printable(f"{path}:{lineno}")
     if not isinstance(record, dict):
         raise IngestError(str(path), f"expected a JSON object, got {type(record).__name__}", lineno)
@@ -485,9 +520,24 @@ def _link_problem(path: Path, root: Path, follow: bool) -> str | None:
     return None
 
 
+def _remote_files(url: str, on_error: ErrorHandler) -> Iterator[tuple[str, Path]]:
+    """The supported files of a remote input (a file, a folder, a glob pattern): its listing's errors go to ``on_error``."""
+    try:
+        listed = list(remote.list_files(url))
+    except FileNotFoundError:
+        on_error(IngestError(url, "no such file or folder"))
+        return
+    except OSError as exc:
+        on_error(IngestError(url, str(exc)))
+        return
+    for file_url, rel in listed:
+        if len(listed) == 1 or _kind(file_url)[0]:  # a file named directly is read whatever its name (the reader reports it)
+            yield file_url, Path(rel)
+
+
 def iter_files(
     inputs: Iterable[str | os.PathLike[str]], on_error: ErrorHandler | None = None, follow_symlinks: bool = True
-) -> Iterator[tuple[Path, Path]]:
+) -> Iterator[tuple[Path | str, Path]]:
     """(file, path relative to its input root) for every supported file; directories
     are walked recursively in sorted order, hidden entries skipped. A file named
     directly is yielded whatever its suffix (the reader then reports it). A
@@ -500,6 +550,9 @@ def iter_files(
     for item in inputs:
         if is_url(item):
             on_error(IngestError(item, URL_INPUT.removeprefix("is ")))
+            continue
+        if isinstance(item, str) and is_remote(item):
+            yield from _remote_files(item, on_error)
             continue
         root = Path(item)
         if root.is_dir():
@@ -577,7 +630,8 @@ def read_file(
     With ``options.languages``, a page in another language is an error naming it."""
     options = options or IngestOptions()
     on_error = on_error or _log_error
-    articles = _file_articles(Path(path), rel, options, on_error, part)
+    where = path if isinstance(path, str) and is_remote(path) else Path(path)  # a remote URL stays a string
+    articles = _file_articles(where, rel, options, on_error, part)
     if options.languages is None:
         yield from articles
         return
@@ -592,14 +646,18 @@ def read_file(
             yield article
 
 
-def _file_articles(path: Path, rel: str | os.PathLike[str] | None, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
-    rel = Path(rel) if rel is not None else Path(path.name)
-    if not path.exists():
-        on_error(IngestError(str(path), "no such file or directory"))
-        return
-    if (why := _not_regular(path)) is not None:
-        on_error(IngestError(str(path), why))
-        return
+def _file_articles(path: Path | str, rel: str | os.PathLike[str] | None, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
+    """The articles of a local file (a Path) or a remote one (its URL, a str)."""
+    if isinstance(path, str):
+        rel = Path(rel) if rel is not None else Path(remote.name(path))
+    else:
+        rel = Path(rel) if rel is not None else Path(path.name)
+        if not path.exists():
+            on_error(IngestError(str(path), "no such file or directory"))
+            return
+        if (why := _not_regular(path)) is not None:
+            on_error(IngestError(str(path), why))
+            return
     fmt, gz = _kind(path)
     if fmt is None:
         on_error(IngestError(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally .gz)"))
@@ -655,8 +713,12 @@ def plan_shards(
     keeps every worker busy. What cannot be listed goes to ``on_error``."""
     units: list[Unit] = []
     for path, rel in iter_files(inputs, on_error, follow_symlinks):
-        name = path.name.lower()
-        big_jsonl = name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".warc", ".warc.gz")) and path.is_file() and path.stat().st_size > split_jsonl_bytes
+        name = (path.name if isinstance(path, Path) else remote.name(path)).lower()
+        collection = name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".warc", ".warc.gz"))
+        if isinstance(path, str):  # remote: its size from the store's listing, nothing read
+            big_jsonl = collection and (remote.size(path) or 0) > split_jsonl_bytes
+        else:
+            big_jsonl = collection and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1
         units += [(str(path), rel.as_posix(), k, parts) for k in range(parts)]
     shards: list[list[Unit]] = [[] for _ in range(max(1, min(num_proc, len(units))))]

@@ -23,6 +23,8 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from vnnews.ingest.remote import is_remote, open_input
+
 READ_BLOCK = 1 << 20  # compressed bytes read at once
 OUT_BLOCK = 1 << 20  # most decompressed bytes produced per step (deflate expands up to 1,032x)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -37,18 +39,18 @@ class InputProblem(Exception):
         super().__init__(cause)
 
 
-def _plain_chunks(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as f:
+def _plain_chunks(path: str | Path) -> Iterator[bytes]:
+    with open_input(path) as f:
         while block := f.read(READ_BLOCK):
             yield block
 
 
-def _gzip_chunks(path: Path) -> Iterator[bytes]:
+def _gzip_chunks(path: str | Path) -> Iterator[bytes]:
     """Decompressed bytes of a gzip file, at most ``OUT_BLOCK`` at a time; raises
     InputProblem (after yielding all it could) for a cut, corrupt or junk-tailed stream."""
     decomp = zlib.decompressobj(wbits=31)
     started = False
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         pending = b""  # compressed bytes not yet taken by the decompressor
         while True:
             if not pending:
@@ -84,8 +86,10 @@ def _gzip_chunks(path: Path) -> Iterator[bytes]:
 
 
 def chunks(path: str | os.PathLike[str], gz: bool) -> Iterator[bytes]:
-    """The file's bytes (decompressed when ``gz``), a block at a time."""
-    return _gzip_chunks(Path(path)) if gz else _plain_chunks(Path(path))
+    """The file's bytes (decompressed when ``gz``), a block at a time; a remote file
+    (``s3://...``: :mod:`vnnews.ingest.remote`) is streamed the same way."""
+    where = path if isinstance(path, str) and is_remote(path) else Path(path)
+    return _gzip_chunks(where) if gz else _plain_chunks(where)
 
 
 def read_bytes(path: str | os.PathLike[str], gz: bool, max_bytes: int | None) -> bytes:

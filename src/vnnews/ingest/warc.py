@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from vnnews import urls
+from vnnews.ingest.remote import open_input
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -93,7 +94,7 @@ def record_uuid(record_id: str) -> str:
 def _fastwarc(path: Path) -> Iterator[WarcPage]:
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    with open(path, "rb") as stream:
+    with open_input(path) as stream:
         for record in ArchiveIterator(stream, record_types=WarcRecordType.response, parse_http=True, fsspec_args=False):
             http = record.http_headers
             content_type = (record.http_content_type or "").lower()
@@ -112,7 +113,7 @@ def _fastwarc(path: Path) -> Iterator[WarcPage]:
 def _warcio(path: Path) -> Iterator[WarcPage]:
     from warcio.archiveiterator import ArchiveIterator
 
-    with open(path, "rb") as stream:
+    with open_input(path) as stream:
         for record in ArchiveIterator(stream):
             if record.rec_type != "response":
                 continue

@@ -77,7 +77,6 @@ class VnnewsExtractor(PipelineStep):
     def _batch(self, docs: list[Document]) -> Iterator[Document]:
         from vnnews.extraction import article_records, page_article
         from vnnews.ingest import IngestError
-
         from vnnews.language import detect, refusal
 
         models = self._load()
