@@ -28,6 +28,12 @@ def test_work_past_the_limit_is_stopped_in_the_thread_doing_it():
     _spin(1.2)
     with time_limit(None):
         _spin(0.05)
+    t0 = time.monotonic()
+    with pytest.raises(PageTimeout), time_limit(0.4):  # an inner limit ends, the outer one still holds
+        with time_limit(5):
+            _spin(0.05)
+        _spin(5)
+    assert time.monotonic() - t0 < 2
 
     caught = []
 

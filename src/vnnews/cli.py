@@ -34,7 +34,8 @@ SYMLINKS_HELP = (
 
 def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
     """Separate key=value overrides from input paths (an existing path always counts as
-    input). A URL is refused at once: vnnews reads files, it does not fetch."""
+    input). A page's URL is refused at once: vnnews reads files, it does not fetch pages
+    (remote storage, ``s3://...``, is read: vnnews.ingest.remote)."""
     paths, overrides = [], []
     for item in items:
         if is_url(item):
@@ -1013,8 +1014,17 @@ def _add_infer(sub: Any) -> None:
         "  vnnews infer /shared/pages --classifier C -o /shared/out.parquet --engine ray --ray-address auto   # on a cluster",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="*", metavar="INPUT", help="files, directories or saved datasets (vnnews reads files: it does not fetch URLs); key=value items override the config")
-    p.add_argument("-o", "--output", "--out", dest="output", metavar="PATH", help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset, or Markdown files with --format markdown)")
+    p.add_argument(
+        "inputs", nargs="*", metavar="INPUT",
+        help="files, directories, saved datasets, or remote storage through fsspec (s3://bucket/crawl/, gs://..., hf://datasets/..., "
+        "a glob such as s3://b/CC-NEWS-*.warc.gz, an https:// JSONL, Parquet or WARC file; streamed). A page's address is refused: "
+        "vnnews reads files, it does not fetch pages (vnnews extract --fetch does). key=value items override the config",
+    )
+    p.add_argument(
+        "-o", "--output", "--out", dest="output", metavar="PATH",
+        help="OUT.jsonl, OUT.parquet, or a directory (a saved Hugging Face dataset, or Markdown files with --format markdown); "
+        "remote (s3://...): written locally first (VNNEWS_STAGING, default ~/.cache/vnnews/staging) and uploaded once complete",
+    )
     p.add_argument("--classifier", metavar="DIR_OR_HUB_ID", help="classifier (trained directory or Hub id), or 'weak' for the rule labeller")
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer (trained directory or Hub id)")
     p.add_argument(

@@ -58,12 +58,13 @@ def _start_watchdog() -> None:
 
 class time_limit:  # noqa: N801 - used as a function: ``with time_limit(60): ...``
     """``with time_limit(seconds): work`` raises :class:`PageTimeout` in this thread once
-    ``work`` has run ``seconds`` (None: no limit). Nested limits are not supported: the
-    inner one replaces the outer until it ends."""
+    ``work`` has run ``seconds`` (None: no limit). A limit inside another ends no later
+    than the outer one, which holds again once the inner ends."""
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self._fired: list[bool] | None = None
+        self._outer: tuple[float, list[bool]] | None = None
 
     def __enter__(self) -> time_limit:
         if self.seconds is None:
@@ -71,7 +72,11 @@ class time_limit:  # noqa: N801 - used as a function: ``with time_limit(60): ...
         self._fired = [False]
         with _lock:
             _start_watchdog()
-            _deadlines[threading.get_ident()] = (time.monotonic() + self.seconds, self._fired)
+            self._outer = _deadlines.get(threading.get_ident())
+            deadline = time.monotonic() + self.seconds
+            if self._outer is not None:
+                deadline = min(deadline, self._outer[0])
+            _deadlines[threading.get_ident()] = (deadline, self._fired)
             _lock.notify()
         return self
 
@@ -80,6 +85,9 @@ class time_limit:  # noqa: N801 - used as a function: ``with time_limit(60): ...
             return
         with _lock:
             _deadlines.pop(threading.get_ident(), None)
+            if self._outer is not None:
+                _deadlines[threading.get_ident()] = self._outer
+                _lock.notify()
             fired = self._fired[0]
         if fired:
             # the watchdog fired: the exception is raised already (kind is PageTimeout) or

@@ -42,7 +42,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vnnews import urls
 from vnnews.inference.records import article_record, line_entries, summary_document
 from vnnews.inference.stages import InferenceConfig, Models, check_settings, label_articles, load_models, summarize_documents
 from vnnews.ingest import Article, IngestError, IngestOptions, Line, article_from_content
@@ -174,13 +173,6 @@ class PageIn(_Strict):
         Annotated[str, Field(max_length=MAX_URL_CHARS, pattern=URL_PATTERN)] | SkipJsonSchema[None],
         Field(description="the page's address: with text/html/lines, where it was read (the record's url, the base of relative images); alone, the page to fetch (services started with fetch=true)"),
     ] = None
-
-    @field_validator("url")
-    @classmethod
-    def _readable_url(cls, url: str | None) -> str | None:
-        if url is not None and (why := urls.problem(url)) is not None:
-            raise ValueError(f"not an address that can be read ({why})")
-        return url
 
     @model_validator(mode="after")
     def _one_source(self) -> PageIn:
