@@ -25,11 +25,12 @@ from typing import Any, TypeVar
 from lxml.etree import LxmlError
 
 from vnnews.deadline import PageTimeout, time_limit
-from vnnews.ingest import remote
 from vnnews.ingest.article import Article, IngestError, Line, lone_surrogate, printable
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
 from vnnews.ingest.html import HtmlLimits, PageTooLarge, html_to_lines
-from vnnews.ingest.remote import is_remote
+from vnnews.ingest.remote import is_remote, list_files
+from vnnews.ingest.remote import name as remote_name
+from vnnews.ingest.remote import size as remote_size
 from vnnews.ingest.streams import InputProblem, iter_lines, read_bytes
 from vnnews.text.normalize import ToneStyle, normalize
 
@@ -131,7 +132,7 @@ def _log_error(error: IngestError) -> None:
 
 def _kind(path: Path | str) -> tuple[str | None, bool]:
     """(format, gzipped) from the file name (of a local path, or a remote file's URL); format None if unsupported."""
-    name = (path.name if isinstance(path, Path) else remote.name(path)).lower()
+    name = (path.name if isinstance(path, Path) else remote_name(path)).lower()
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
@@ -523,7 +524,7 @@ def _link_problem(path: Path, root: Path, follow: bool) -> str | None:
 def _remote_files(url: str, on_error: ErrorHandler) -> Iterator[tuple[str, Path]]:
     """The supported files of a remote input (a file, a folder, a glob pattern): its listing's errors go to ``on_error``."""
     try:
-        listed = list(remote.list_files(url))
+        listed = list(list_files(url))
     except FileNotFoundError:
         on_error(IngestError(url, "no such file or folder"))
         return
@@ -649,7 +650,7 @@ def read_file(
 def _file_articles(path: Path | str, rel: str | os.PathLike[str] | None, options: IngestOptions, on_error: ErrorHandler, part: tuple[int, int]) -> Iterator[Article]:
     """The articles of a local file (a Path) or a remote one (its URL, a str)."""
     if isinstance(path, str):
-        rel = Path(rel) if rel is not None else Path(remote.name(path))
+        rel = Path(rel) if rel is not None else Path(remote_name(path))
     else:
         rel = Path(rel) if rel is not None else Path(path.name)
         if not path.exists():
@@ -713,10 +714,10 @@ def plan_shards(
     keeps every worker busy. What cannot be listed goes to ``on_error``."""
     units: list[Unit] = []
     for path, rel in iter_files(inputs, on_error, follow_symlinks):
-        name = (path.name if isinstance(path, Path) else remote.name(path)).lower()
+        name = (path.name if isinstance(path, Path) else remote_name(path)).lower()
         collection = name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".warc", ".warc.gz"))
         if isinstance(path, str):  # remote: its size from the store's listing, nothing read
-            big_jsonl = collection and (remote.size(path) or 0) > split_jsonl_bytes
+            big_jsonl = collection and (remote_size(path) or 0) > split_jsonl_bytes
         else:
             big_jsonl = collection and path.is_file() and path.stat().st_size > split_jsonl_bytes
         parts = num_proc if big_jsonl else 1
