@@ -44,7 +44,9 @@ def pages(n: int) -> list[tuple[str, str]]:
 
 
 def _cold(model: object) -> None:
-    """Forget the token ids a labeller remembers between pages (its line cache)."""
+    """Forget the token ids and line vectors a labeller remembers between pages (its caches)."""
+    if getattr(model, "line_cache", None) is not None:
+        model.cache_lines(None)  # type: ignore[attr-defined]
     line = getattr(model, "_line_tokenizer", None)
     if line is not None:
         from vnnews.cache import TextCache

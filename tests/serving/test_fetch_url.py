@@ -88,7 +88,7 @@ def test_an_address_beside_a_page_that_cannot_be_parsed_is_no_address(client_for
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({"url": "ftp://example.vn/x"}, "should match pattern"),
+        ({"url": "ftp://example.vn/x"}, "body.url: ftp://example.vn/x: only http and https URLs are fetched"),
         ({"url": "https://a.vn/x", "text": "a", "html": "<p>b</p>"}, "give exactly one of"),
         ({"id": "x"}, "give exactly one of"),
         ({"url": "https://a.vn/" + "x" * 3000}, "at most 2048 characters"),

@@ -80,6 +80,9 @@ class InferenceConfig:
     chunk_size: int = 256  # articles per part file; their lines and bodies are batched together
     classify_batch_size: int | None = None  # lines per forward pass; None: by device (128 on a CPU, 4,096 on a GPU)
     encoder_batch_tokens: int | None = None  # padded tokens per line-encoder call; None: by device (1,024 CPU, 65,536 GPU)
+    # MiB of line vectors kept across the job's pages (vnnews.models.line_cache): a site's menus
+    # and footers are encoded once per job; 0 or null: none. Labels are the same either way.
+    line_cache_mib: float | None = 256  # vnnews.models.line_cache.DEFAULT_CACHE_MIB (not imported: torch loads late)
     # Processes for word segmentation + tokenization, the classifier's CPU half, working on
     # the next chunk while the models run on this one. "auto": every core this process may
     # use but one; 0: in the main process, one chunk after the other.
@@ -125,7 +128,7 @@ class InferenceConfig:
     ray: RaySettings = field(default_factory=RaySettings)
 
     def __post_init__(self) -> None:
-        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead", "adapt_min_pages", "adapt_max_pages"), ("summarize_batch_tokens",))
+        check_settings(self, ("chunk_size", "classify_batch_size", "summarize_batch_size", "encoder_batch_tokens", "prepare_ahead", "adapt_min_pages", "adapt_max_pages"), ("summarize_batch_tokens", "line_cache_mib"))
         from vnnews.ingest import IngestOptions
         from vnnews.machine import check_workers, torch_threads
 
@@ -295,6 +298,8 @@ def load_models(config: InferenceConfig, device: str | None = None, roles: Seque
 
             models.classifier = load_classifier(config.classifier, device=device, revision=config.classifier_revision)
             models.classifier.encoder_tokens = config.encoder_batch_tokens
+            if hasattr(models.classifier, "cache_lines"):
+                models.classifier.cache_lines(config.line_cache_mib)
     if summarize:
         from vnnews.models.summarizer import Summarizer
 

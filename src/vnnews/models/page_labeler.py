@@ -49,6 +49,7 @@ from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
+from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool
 from vnnews.text.normalize import word_key
 
@@ -261,6 +262,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         self.tokenizer: Any = None  # attached by from_pretrained / from_encoder
         self.identity: dict[str, str | None] = {"id": None, "revision": None}
         self.training_record: dict[str, Any] = {}
+        self.line_cache: LineVectorCache | None = None  # cache_lines(): vectors kept across passes (inference only)
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -505,11 +507,51 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         lists on every page (on composed pages of many sites, 4,096 lines a pass hold
         about 37 % distinct ones: benchmarks/classifier_speed.py counts them), and a line's vector does not depend on the others. In
         training each occurrence is its own sample (dropout draws apart)."""
+        if not self.training and getattr(self, "line_cache", None) is not None:
+            return self._pool_cached(input_ids, attention_mask)
         if not self.training and len(input_ids) > 1:
             keys, inverse = torch.unique(input_ids * 2 + attention_mask, dim=0, return_inverse=True)
             if len(keys) < len(input_ids):
                 return self._pool_sorted(keys // 2, keys % 2)[inverse]
         return self._pool_sorted(input_ids, attention_mask)
+
+    def cache_lines(self, max_mib: float | None = DEFAULT_CACHE_MIB) -> LineVectorCache | None:
+        """Keep line vectors across forward passes, chunks and requests (at most ``max_mib``
+        MiB, least recently used first out; None or 0: no cache): a site's menus and footers
+        are encoded once per job instead of once per page (:mod:`vnnews.models.line_cache`).
+        The labels are those without the cache."""
+        self.line_cache = LineVectorCache(int(max_mib * 2**20)) if max_mib else None
+        return self.line_cache
+
+    def _pool_cached(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """:meth:`pool_lines` through the line cache: lines seen before (in this pass or an
+        earlier one) take their kept vector; the others are encoded once each and kept."""
+        cache = self.line_cache
+        lengths = attention_mask.sum(1).tolist()
+        rows = input_ids.tolist()
+        keys = [tuple(row[:n]) for row, n in zip(rows, lengths, strict=True)]
+        found: dict[tuple[int, ...], torch.Tensor] = {}
+        todo: dict[tuple[int, ...], int] = {}  # a new key -> the first row holding it
+        for i, key in enumerate(keys):
+            if key in found or key in todo:
+                cache.hits += 1
+                continue
+            vector = cache.get(key)
+            if vector is not None:
+                found[key] = vector
+                cache.hits += 1
+            else:
+                todo[key] = i
+                cache.misses += 1
+        if todo:
+            index = torch.tensor(list(todo.values()), device=input_ids.device)
+            fresh = self._pool_sorted(input_ids[index], attention_mask[index]).detach()
+            for key, vector in zip(todo, fresh, strict=True):
+                found[key] = vector
+                cache.put(key, vector.clone())  # its own storage: a kept row must not hold its whole pass
+        if not found:
+            return self.line_proj.weight.new_zeros((0, self.line_proj.in_features))
+        return torch.stack([found[key] for key in keys])
 
     def _pool_sorted(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         lengths = attention_mask.sum(1).tolist()  # one device-to-host copy, not one per group

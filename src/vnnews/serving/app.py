@@ -71,6 +71,7 @@ class ServeConfig:
     summarize_batch_size: int = 32  # documents per shared summarizer call
     summarize_batch_tokens: int | None = None  # padded source tokens x beams per generate call; None: by device
     encoder_batch_tokens: int | None = None  # padded tokens per line-encoder call; None: by device
+    line_cache_mib: float | None = 256  # line vectors kept across requests (a site's menus encoded once); 0 or null: none
     # Processes that segment and tokenize the lines of pages for the classifier ("auto": every
     # core but one; 0: in the model's thread)
     segment_workers: int | str = "auto"
@@ -111,7 +112,7 @@ class ServeConfig:
         check_settings(
             self,
             ("max_batch", "max_body_bytes", "max_items", "classify_batch_size", "summarize_batch_size", "max_line_chars", "max_lines", "max_document_chars", "max_lines_per_call", "limit_concurrency", "keep_alive_s", "encoder_batch_tokens", "max_page_elements"),
-            ("summarize_batch_tokens",),
+            ("summarize_batch_tokens", "line_cache_mib"),
         )
         from vnnews.machine import check_workers
 
@@ -155,7 +156,10 @@ _ID = Annotated[str, Field(max_length=256)] | SkipJsonSchema[None]
 
 _EXACTLY_ONE = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}, {"required": ["url"], "not": {"anyOf": [{"required": ["text"]}, {"required": ["html"]}, {"required": ["lines"]}]}}]}
 MAX_URL_CHARS = 2_048
-URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"  # http or https, one word: what vnnews.fetch fetches
+# No pattern on ``url``: JSON Schema's regular expressions (ECMA-262) and the server's (Rust)
+# disagree on what \s is (U+0085), so a schema-valid address was refused (schemathesis). Any
+# string is taken: beside a page it is metadata (an address that is not http(s), or cannot be
+# parsed, is null in the record); alone, vnnews.fetch refuses what it cannot fetch, with why.
 
 
 class PageIn(_Strict):
@@ -170,7 +174,7 @@ class PageIn(_Strict):
     html: Annotated[str | SkipJsonSchema[None], Field(description="the page's HTML")] = None
     lines: Annotated[list[str] | SkipJsonSchema[None], Field(description="the page's blocks, in order")] = None
     url: Annotated[
-        Annotated[str, Field(max_length=MAX_URL_CHARS, pattern=URL_PATTERN)] | SkipJsonSchema[None],
+        Annotated[str, Field(max_length=MAX_URL_CHARS)] | SkipJsonSchema[None],
         Field(description="the page's address: with text/html/lines, where it was read (the record's url, the base of relative images); alone, the page to fetch (services started with fetch=true)"),
     ] = None
 
@@ -325,6 +329,7 @@ class Service:
             summarizer=self.config.summarizer,
             summarizer_revision=self.config.summarizer_revision,
             encoder_batch_tokens=self.config.encoder_batch_tokens,
+            line_cache_mib=self.config.line_cache_mib,
             ct2_compute_type=self.config.ct2_compute_type,
         )
         try:
