@@ -94,3 +94,35 @@ def test_infer_sets_the_limit_from_its_config(tmp_path, monkeypatch):
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a", "c"]
     errors = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["line"], "page_time_limit_s=0.5" in e["cause"]) for e in errors] == [(2, True)]
+
+
+def test_a_page_whose_layout_features_take_too_long_is_one_error_and_the_job_goes_on(tmp_path, monkeypatch, trained_classifier):
+    import json
+
+    import vnnews.layout as layout
+    import vnnews.models.line_tokens as line_tokens
+    from vnnews.cli import main
+
+    real = layout.page_features
+
+    def slow_on_one_page(article, *args, **kwargs):
+        if any("CHẬM" in t for t in article.texts):
+            _spin(30)
+        return real(article, *args, **kwargs)
+
+    monkeypatch.setattr(layout, "page_features", slow_on_one_page)
+    monkeypatch.setattr("vnnews.models.page_labeler.page_features", slow_on_one_page)
+    (tmp_path / "in").mkdir()
+    for name, title in (("a", "Tin một"), ("b", "Tin CHẬM"), ("c", "Tin ba")):
+        (tmp_path / "in" / f"{name}.txt").write_text(f"{title}\nĐoạn văn của bài báo.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    t0 = time.monotonic()
+    assert main(["infer", str(tmp_path / "in"), "--classifier", str(trained_classifier[0]), "-o", str(out), "--no-progress", "page_time_limit_s=0.5", "segment_workers=0"]) == 0
+    assert time.monotonic() - t0 < 60
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a", "c"]
+    errors = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["id"], "its layout features took more than page_time_limit_s=0.5 s" in e["cause"]) for e in errors] == [("b", True)]
+    # the same function in the worker processes: a slow page is a PageTimeout naming it
+    slow = next(iter_articles([tmp_path / "in" / "b.txt"]))
+    with pytest.raises(PageTimeout, match="^b: its layout features took more than page_time_limit_s=0.3 s"):
+        line_tokens._page_features([(slow, [(0.0, 0.0)] * len(slow.lines), 0.3)])

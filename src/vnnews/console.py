@@ -23,6 +23,11 @@ def bars_wanted() -> bool:
     return not _CONFIGURED or (not _QUIET and sys.stderr.isatty())
 
 
+def quiet() -> bool:
+    """Whether the command line was given ``-q``: only closing lines are printed."""
+    return _QUIET
+
+
 def configure(quiet: bool) -> None:
     """Called once by the command line before any work: remembers ``-q`` and, when no
     bar is wanted, turns off the libraries' bars (the variables for those not imported

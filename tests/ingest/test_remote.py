@@ -141,3 +141,33 @@ def test_infer_from_and_to_a_bucket_uploads_the_complete_output_and_keeps_what_i
     assert "0 done, 12 skipped" in capsys.readouterr().err and fs.cat(out.removeprefix("memory://")) == before
     assert main(["infer", url, "--classifier", "weak", "-o", out, "--no-progress", "--overwrite"]) == 0  # Vietnamese pages only now
     assert len(fs.cat(out.removeprefix("memory://")).decode("utf-8").splitlines()) == 11
+
+
+def test_an_https_listing_and_file_are_read_from_a_local_server(tmp_path):
+    """http(s) collections (a listing ending in /, a JSONL file) through fsspec's HTTP
+    filesystem, from a server on this machine."""
+    import functools
+    import http.server
+    import threading
+
+    pytest.importorskip("aiohttp")
+    (tmp_path / "dumps").mkdir()
+    records = "".join(json.dumps({"id": f"r{i}", "text": f"Tin số {i}\nĐoạn văn thứ {i} của bài."}, ensure_ascii=False) + "\n" for i in range(3))
+    (tmp_path / "dumps" / "recs.jsonl").write_text(records, encoding="utf-8")
+    (tmp_path / "dumps" / "more.jsonl.gz").write_bytes(gzip.compress(records.replace('"r', '"m').encode("utf-8")))
+    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/dumps/"
+        assert is_remote(base) and is_remote(base + "recs.jsonl")
+        errors = []
+        listed = [a.id for a in iter_articles([base], IngestOptions(), errors.append)]
+        assert sorted(listed) == ["m0", "m1", "m2", "r0", "r1", "r2"] and errors == []
+        assert [a.id for a in iter_articles([base + "recs.jsonl"], IngestOptions())] == ["r0", "r1", "r2"]
+        missing = []
+        assert list(iter_articles([base + "gone.jsonl"], IngestOptions(), missing.append)) == [] and len(missing) == 1
+        assert missing[0].source.endswith("gone.jsonl") and "no such file" in missing[0].cause
+    finally:
+        server.shutdown()
+        server.server_close()

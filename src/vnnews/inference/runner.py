@@ -438,8 +438,10 @@ def _run(
     if pending:  # errors met after the last chunk (a damaged file at the end of the input)
         store.write_part([], pending)
         counts["failed"] += len(pending)
+    from vnnews.console import quiet
+
     cache = getattr(models.classifier, "line_cache", None)
-    if cache is not None and cache.hit_rate is not None:  # what encoding each line once per job saved
+    if cache is not None and cache.hit_rate is not None and not quiet():  # what encoding each line once per job saved
         import sys
 
         print(f"infer{f'[{proc.rank}]' if proc.world_size > 1 else ''}: line cache: {cache.describe()}", file=sys.stderr)

@@ -113,7 +113,7 @@ class InferenceConfig:
     max_page_elements: int = 200_000  # HTML elements of one page
     max_page_lines: int | None = DEFAULT_MAX_PAGE_LINES  # lines of one page (past it: an error, the rest is read)
     follow_symlinks: bool = True  # links in input folders to files inside them (others are reported and skipped)
-    page_time_limit_s: float | None = DEFAULT_PAGE_TIME_LIMIT_S  # reading one page (decode, parse, clean); past it: an error record, the next page is read
+    page_time_limit_s: float | None = DEFAULT_PAGE_TIME_LIMIT_S  # reading one page (decode, parse, clean), and its layout features; past it: an error record, the next page is read
     # WARC inputs: only records crawled in [since, until] (ISO dates or times) from these sites
     # (hosts and their subdomains); the others are passed over before their HTML is read
     since: str | None = None
@@ -300,6 +300,7 @@ def load_models(config: InferenceConfig, device: str | None = None, roles: Seque
             models.classifier.encoder_tokens = config.encoder_batch_tokens
             if hasattr(models.classifier, "cache_lines"):
                 models.classifier.cache_lines(config.line_cache_mib)
+                models.classifier.page_time_limit_s = getattr(config, "page_time_limit_s", None)
     if summarize:
         from vnnews.models.summarizer import Summarizer
 

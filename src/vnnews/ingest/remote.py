@@ -21,6 +21,7 @@ replace a whole one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -87,6 +88,8 @@ class _Guarded(io.RawIOBase):
     def _call(self, what: str, *args: Any) -> Any:
         try:
             return getattr(self._inner, what)(*args)
+        except FileNotFoundError:  # fsspec's says only the path (http: at the first read)
+            raise FileNotFoundError(errno.ENOENT, "no such file", self._url) from None
         except OSError:
             raise
         except Exception as exc:  # noqa: BLE001 - the store's own error kinds
@@ -128,7 +131,9 @@ def open_input(path: str | os.PathLike[str]) -> IO[bytes]:
         fs, inner = _fs(path)
         try:
             return _Guarded(fs.open(inner, "rb"), path)  # type: ignore[return-value]
-        except (FileNotFoundError, RemoteProblem):
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, "no such file", path) from None
+        except RemoteProblem:
             raise
         except Exception as exc:  # noqa: BLE001 - the store's own error kinds
             raise RemoteProblem(f"cannot open {path}: {type(exc).__name__}: {exc}") from None

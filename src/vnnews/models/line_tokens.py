@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -96,10 +96,22 @@ def _encode_lines(texts: list[str]) -> list[list[int]]:
     return [_WORKER[0]._encode(t) for t in texts]
 
 
-def _page_features(pages: list[tuple[Any, list[tuple[float, float]]]]) -> list[list[list[float]]]:
+def features_within_time(article: Any, limit_s: float | None, compute: Callable[[], Any]) -> Any:
+    """``compute()`` (a page's layout features) within ``limit_s`` seconds (vnnews.deadline);
+    past it a PageTimeout naming the page: the job makes it an error line and goes on."""
+    from vnnews.deadline import PageTimeout, time_limit
+
+    try:
+        with time_limit(limit_s):
+            return compute()
+    except PageTimeout:
+        raise PageTimeout(f"{article.id}: its layout features took more than page_time_limit_s={limit_s:g} s: skipped (raise page_time_limit_s to read it)") from None
+
+
+def _page_features(pages: list[tuple[Any, list[tuple[float, float]], float | None]]) -> list[list[list[float]]]:
     from vnnews.layout import page_features
 
-    return [page_features(article, site_shares=shares) for article, shares in pages]
+    return [features_within_time(article, limit_s, lambda a=article, s=shares: page_features(a, site_shares=s)) for article, shares, limit_s in pages]
 
 
 def _context() -> Any:
@@ -126,10 +138,12 @@ class SegmentPool:
         """Token ids of ``texts``, in order (``should_stop``: see :meth:`_run`)."""
         return self._run(_encode_lines, list(texts), PART_LINES, should_stop)
 
-    def features(self, pages: Sequence[Any], shares: Sequence[list[tuple[float, float]]], should_stop: StopCheck | None = None) -> list[list[list[float]]]:
+    def features(
+        self, pages: Sequence[Any], shares: Sequence[list[tuple[float, float]]], should_stop: StopCheck | None = None, limit_s: float | None = None
+    ) -> list[list[list[float]]]:
         """Layout features of ``pages`` (their lines' site-repetition ``shares`` computed
-        by the caller, which holds the site index), in order."""
-        return self._run(_page_features, list(zip(pages, shares, strict=True)), PART_PAGES, should_stop)
+        by the caller, which holds the site index), in order; each page within ``limit_s``."""
+        return self._run(_page_features, [(page, share, limit_s) for page, share in zip(pages, shares, strict=True)], PART_PAGES, should_stop)
 
     def _run(self, fn: Any, items: list[Any], most: int, should_stop: StopCheck | None) -> list[Any]:
         """``fn`` over ``items`` in parts (about four per worker, at most ``most`` items:

@@ -50,7 +50,7 @@ from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
-from vnnews.models.line_tokens import LineTokenizer, SegmentPool
+from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
 from vnnews.text.normalize import word_key
 
 log = logging.getLogger(__name__)
@@ -263,6 +263,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         self.identity: dict[str, str | None] = {"id": None, "revision": None}
         self.training_record: dict[str, Any] = {}
         self.line_cache: LineVectorCache | None = None  # cache_lines(): vectors kept across passes (inference only)
+        self.page_time_limit_s: float | None = None  # seconds a page's layout features may take (vnnews.deadline); None: no limit
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -621,10 +622,11 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
                 if i % 256 == 0:
                     check_stop(should_stop)
                 ids_of[p].append(tok(text))
+        limit = self.page_time_limit_s  # a page whose features run past it fails alone (vnnews infer sets it)
         if workers > 0 and sum(len(a.lines) for a in articles) >= 256:  # features in the workers too: ~10,000 lines/s a core
-            features = self._segment_pool(workers).features(articles, [index.shares(a) for a in articles], should_stop)
+            features = self._segment_pool(workers).features(articles, [index.shares(a) for a in articles], should_stop, limit)
         else:
-            features = [page_features(a, index, should_stop) for a in articles]
+            features = [features_within_time(a, limit, lambda a=a: page_features(a, index, should_stop)) for a in articles]
         return [EncodedPage(ids, f) for ids, f in zip(ids_of, features, strict=True)]
 
     @overload
