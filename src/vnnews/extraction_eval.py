@@ -364,7 +364,10 @@ def evaluate_extraction(
         articles = [as_text_dump(a) for a in articles]
     systems: dict[str, Callable[[Sequence[Article]], list[list[str]]]] = {}
     for path in models:
-        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(load_classifier(path))
+        model = load_classifier(path)
+        if hasattr(model, "cache_lines"):
+            model.cache_lines()  # one site's pages repeat their chrome: each line encoded once (labels unchanged)
+        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(model)
     systems["rules (weak labeller)"] = rules_system
     results = evaluate_pages(articles, html, systems, available_text_systems() if baselines else {})
     title = f"Extraction on {len(articles)} real pages ({pages_dir})" + (", line labellers reading them as text dumps" if text_dumps else "")
