@@ -74,6 +74,17 @@ def detect(texts: Sequence[str] | str) -> Detected | None:
     return Detected(str(language), round(float(score), 4))
 
 
+def mark(article: Any) -> Detected | None:
+    """The language of ``article`` (an Article), detected once: kept in its
+    ``meta["detected_language"]`` (``{language, score}`` or None), which the record reads."""
+    if "detected_language" in article.meta:
+        found = article.meta["detected_language"]
+        return Detected(found["language"], found["score"]) if found else None
+    detected = detect(article.texts)
+    article.meta["detected_language"] = detected._asdict() if detected else None
+    return detected
+
+
 def check_languages(languages: Sequence[str] | str | None) -> tuple[str, ...] | None:
     """The languages a job keeps, as a tuple; None keeps every page (``all``, empty, None).
     A code the identifier does not know is refused here, when the config loads."""
@@ -98,4 +109,4 @@ def refusal(detected: Detected | None, languages: tuple[str, ...] | None) -> str
     return f"written in {detected.language} (score {detected.score:.2f}), not in languages [{kept}]: skipped (--languages all keeps every page)"
 
 
-__all__ = ["ALL", "Detected", "check_languages", "detect", "known_languages", "refusal", "sample"]
+__all__ = ["ALL", "Detected", "check_languages", "detect", "known_languages", "mark", "refusal", "sample"]

@@ -91,14 +91,10 @@ def _joined(article: Article, labels: Sequence[str | None], *wanted: str) -> str
 
 def _detected(article: Article) -> dict[str, Any]:
     """The page's language as the reader's filter found it, or found now (one detection a page)."""
-    from vnnews.language import detect
+    from vnnews.language import mark
 
-    if "detected_language" in article.meta:
-        found = article.meta["detected_language"]
-    else:
-        detected = detect(article.texts)
-        found = detected._asdict() if detected else None
-    return {"detected_language": found["language"] if found else None, "detected_language_score": found["score"] if found else None}
+    found = mark(article)
+    return {"detected_language": found.language if found else None, "detected_language_score": found.score if found else None}
 
 
 def summary_document(article: Article, labels: Sequence[str | None] | None) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from vnnews.deadline import PageTimeout, time_limit
 from vnnews.ingest.article import Article, IngestError, Line, lone_surrogate, printable
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
 from vnnews.ingest.html import HtmlLimits, PageTooLarge, html_to_lines
-from vnnews.ingest.remote import is_remote, list_files
+from vnnews.ingest.remote import is_remote, list_files, protocol
 from vnnews.ingest.remote import name as remote_name
 from vnnews.ingest.remote import size as remote_size
 from vnnews.ingest.streams import InputProblem, iter_lines, read_bytes
@@ -47,7 +46,6 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + PARQUET_SU
 STRUCTURED_FIELDS = ("title", "lead", "body", "captions")
 
 ErrorHandler = Callable[[IngestError], None]
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 URL_INPUT = "is a URL: vnnews reads files and does not fetch pages; save the page first (curl -o page.html URL) and give the file"
 
 
@@ -55,7 +53,7 @@ def is_url(item: object) -> bool:
     """An input given as the address of a page (``https://...``), which vnnews refuses: it
     reads files and never fetches a page. Remote storage (``s3://bucket/crawl/``, an https
     listing or collection: :mod:`vnnews.ingest.remote`) is read, not refused."""
-    return isinstance(item, str) and bool(_URL.match(item)) and not is_remote(item)
+    return isinstance(item, str) and protocol(item) is not None and not is_remote(item)
 DEFAULT_MAX_PAGE_LINES = 50_000  # real pages have a few thousand at most; 1.5M lines cost 2 GB and make one 100 MB record
 DEFAULT_MAX_PAGE_BYTES = 32 << 20  # real pages, inline scripts included, stay far below
 DEFAULT_PAGE_TIME_LIMIT_S = 60.0  # a real page is read in milliseconds; the largest allowed in seconds
@@ -636,12 +634,10 @@ def read_file(
     if options.languages is None:
         yield from articles
         return
-    from vnnews.language import detect, refusal
+    from vnnews.language import mark, refusal
 
     for article in articles:
-        detected = detect(article.texts)
-        article.meta["detected_language"] = detected._asdict() if detected else None  # the record reads it (no second detection)
-        if (why := refusal(detected, options.languages)) is not None:
+        if (why := refusal(mark(article), options.languages)) is not None:  # the record reads it (no second detection)
             on_error(IngestError(article.source, why, article_id=article.id))
         else:
             yield article

@@ -77,7 +77,7 @@ class VnnewsExtractor(PipelineStep):
     def _batch(self, docs: list[Document]) -> Iterator[Document]:
         from vnnews.extraction import article_records, page_article
         from vnnews.ingest import IngestError
-        from vnnews.language import detect, refusal
+        from vnnews.language import mark, refusal
 
         models = self._load()
         kept, articles = [], []
@@ -87,9 +87,7 @@ class VnnewsExtractor(PipelineStep):
             except (IngestError, ValueError):
                 self.stat_update("no_text")
                 continue
-            detected = detect(article.texts)
-            article.meta["detected_language"] = detected._asdict() if detected else None
-            if refusal(detected, self.languages) is not None:
+            if refusal(mark(article), self.languages) is not None:
                 self.stat_update("skipped_language")
                 continue
             articles.append(article)
