@@ -119,3 +119,27 @@ def test_reap_ends_what_does_not_end_on_its_own():
         assert stubborn.wait(10) == -signal.SIGKILL
     finally:
         stubborn.kill()
+
+
+def test_a_signal_while_ray_starts_leaves_no_ray_process(monkeypatch):
+    """SIGTERM becomes SystemExit (vnnews.lifecycle); landing while ``ray.init`` is still
+    starting Ray (seconds on a busy machine), it used to skip the engine's clean-up, since
+    ``with`` calls no ``__exit__`` when ``__enter__`` raises: Ray's agents lived on."""
+    ray = pytest.importorskip("ray")
+    from vnnews.inference import InferenceConfig
+    from vnnews.inference.ray_engine import RayEngine
+    from vnnews.lifecycle import descendants, running
+
+    assert not ray.is_initialized()
+    real_init = ray.init
+
+    def init_then_signal(*args, **kwargs):
+        real_init(*args, **kwargs)
+        raise SystemExit(143)  # the signal, as ray.init returns: every Ray process is up
+
+    monkeypatch.setattr(ray, "init", init_then_signal)
+    before = set(descendants(os.getpid()))
+    with pytest.raises(SystemExit):
+        RayEngine(InferenceConfig(classifier="weak", engine="ray")).__enter__()
+    assert not ray.is_initialized()
+    assert [p for p in descendants(os.getpid()) if p not in before and running(p)] == []

@@ -283,18 +283,30 @@ class RayEngine:
         kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
         if settings.address:
             ray.init(address=settings.address, **kwargs)
-        else:
+            return self
+        # Marked started before ray.init: a SIGTERM (SystemExit) or Ctrl-C while Ray is still
+        # starting (seconds on a busy machine) must stop what it had started too; ``with``
+        # calls no __exit__ when __enter__ raises, so this does.
+        self.started = True
+        try:
             ray.init(object_store_memory=settings.object_store_memory, **kwargs)
-            self.started = True
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self.started:
             from vnnews.lifecycle import descendants, reap
 
+            self.started = False
             ours = descendants(os.getpid())  # the Ray this job started: raylet, GCS, agents, workers
-            _ray().shutdown()
-            reap(ours)  # agents outlive the raylet for a while on their own; none outlives the job
+            try:
+                _ray().shutdown()
+            finally:
+                # agents outlive the raylet for a while on their own (and a raylet cut off while
+                # starting never asks them to stop): none outlives the job
+                reap(ours + [p for p in descendants(os.getpid()) if p not in ours])
 
     def identities(self) -> dict[str, str | None]:
         """The job's model identities (asked of Ray once, then kept)."""
