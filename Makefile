@@ -14,8 +14,12 @@ PIPELINE ?= configs/pipeline/tiny.yaml
 demo: $(VENV)/.installed  ## the main job on the bundled corpus: dataset, both models, evaluation, inference, report
 	$(BIN)/vnnews pipeline --config $(PIPELINE) --overwrite
 
+# The suite in TEST_WORKERS processes (pytest-xdist), a test module each at a time so that
+# module fixtures are built once; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed  ## the test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(VENV)/.installed  ## ruff, as CI runs it
 	$(BIN)/ruff check .

@@ -268,15 +268,13 @@ def test_infer_makes_the_output_folders(tmp_path, raw_dir):
 
 def test_a_parquet_bomb_beside_a_good_page_is_one_error_and_the_job_writes_the_page(tmp_path, raw_dir):
     """Issue 34: 200 rows of one dictionary-encoded 50 MB string in a 2.7 KB file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from tests.ingest.test_hostile import _bomb_parquet
 
     pages = tmp_path / "pages"
     pages.mkdir()
     (pages / "000_40151c7d04a83f24.txt").write_bytes((raw_dir / "000_40151c7d04a83f24.txt").read_bytes())
-    big = "a" * (50 << 20)
-    pq.write_table(pa.table({"id": [f"r{i}" for i in range(200)], "text": pa.array([big] * 200).dictionary_encode()}), pages / "bomb.parquet", compression="zstd")
-    del big
+    _bomb_parquet(pages / "bomb.parquet")
+    assert (pages / "bomb.parquet").stat().st_size < 10_000
     out = tmp_path / "out.jsonl"
     result = run_inference([pages], out, InferenceConfig(classifier="weak", progress=False))
     assert _ids(out) == ["000_40151c7d04a83f24"] and result.failed == 1
