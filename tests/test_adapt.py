@@ -50,9 +50,9 @@ def test_a_site_with_enough_pages_is_fitted_and_the_others_keep_the_models_outpu
 def test_pseudo_labels_mark_repeats_as_boilerplate_and_skip_unsure_lines(labeller):
     pages = [_page("bao-mau.vn", k) for k in range(MIN_PAGES)]
     predictions = labeller.predict(pages)
-    targets, repeated = pseudo_labels(labeller, pages, predictions, min_confidence=1.01)  # nothing is sure enough
+    targets, repeated, structured = pseudo_labels(labeller, pages, predictions, min_confidence=1.01)  # nothing is sure enough
     labels = list(labeller.config.labels)
-    assert repeated == MIN_PAGES * (len(MENU) + len(FOOTER))
+    assert repeated == MIN_PAGES * (len(MENU) + len(FOOTER)) and structured == 0  # text pages: no articleBody
     for row in targets:
         assert all(labels[t] in ("related", "navigation", "advertisement", "other") for t in row[: len(MENU)])
         assert all(t == -100 for t in row[len(MENU) : len(MENU) + 6])  # unique lines, unsure: not trained on
@@ -119,3 +119,46 @@ def test_the_adapt_command_writes_one_model_per_adapted_site(trained_classifier,
     assert main(["adapt", str(pages), "--classifier", str(trained_classifier[0]), "-o", str(out)]) == 2  # never over an earlier run
     assert "not an empty folder" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # the earlier run's models untouched
+
+
+def _html_page(k: int, body_paragraphs: int | None = None) -> str:
+    """A page of one site whose JSON-LD carries the article's text (all of it, or its first
+    ``body_paragraphs``), and a related teaser written as a whole sentence that it does not."""
+    paragraphs = [f"Đoạn {j} của bài số {k}: một câu dài kể lại sự việc đã xảy ra ở địa phương với nhiều chi tiết." for j in range(4)]
+    teaser = f"Bài liên quan số {k}: một câu tóm tắt trọn vẹn của bài báo khác mà trang gợi ý người đọc xem tiếp."
+    kept = paragraphs[:body_paragraphs] if body_paragraphs is not None else paragraphs
+    ld = {"@type": "NewsArticle", "headline": f"Tiêu đề số {k}", "articleBody": "".join(f"<p>{p.replace(' ', '&nbsp;', 1)}</p>" for p in kept)}
+    return (f"<html><head><script type='application/ld+json'>{json.dumps(ld, ensure_ascii=False)}</script></head><body>"
+            f"<h1>Tiêu đề số {k}</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}<div class='related'><p>{teaser}</p></div></body></html>")
+
+
+def test_a_pages_articlebody_labels_its_lines_and_a_body_line_outside_it_is_boilerplate():
+    from types import SimpleNamespace
+
+    from vnnews.extraction import page_article
+    from vnnews.labels import LABELS
+
+    model = SimpleNamespace(config=SimpleNamespace(labels=LABELS))
+    unsure_body = SimpleNamespace(label="body", confidence=0.5, probabilities={"body": 0.5, "related": 0.3, "navigation": 0.1})
+
+    def predictions(pages):
+        return [[SimpleNamespace(label="title", confidence=0.99, probabilities={"title": 0.99}) if t.startswith("Tiêu đề") else unsure_body
+                 for t in page.texts] for page in pages]
+
+    pages = [page_article(_html_page(k), f"p{k}", url=f"https://bao-mau.vn/bai-{k}.html") for k in range(MIN_PAGES)]
+    assert pages[0].meta["document"]["jsonld"][0]["articleBody"].startswith("<p>Đoạn&nbsp;0 của")
+    targets, repeated, structured = pseudo_labels(model, pages, predictions(pages))
+    labels = [[LABELS[t] if t >= 0 else None for t in row] for row in targets]
+    for page, row in zip(pages, labels, strict=True):
+        assert [lab for text, lab in zip(page.texts, row, strict=True) if text.startswith("Đoạn")] == ["body"] * 4
+        assert [lab for text, lab in zip(page.texts, row, strict=True) if text.startswith("Bài liên quan")] == ["related"]
+        assert row[page.texts.index(next(t for t in page.texts if t.startswith("Tiêu đề")))] == "title"  # sure: the model's own
+    assert structured == MIN_PAGES * 5 and repeated == 0
+    # an articleBody with the first two paragraphs only is not the whole article: it labels
+    # them, and says nothing of the lines it lacks
+    pages = [page_article(_html_page(k, body_paragraphs=2), f"p{k}", url=f"https://bao-mau.vn/bai-{k}.html") for k in range(MIN_PAGES)]
+    targets, _, structured = pseudo_labels(model, pages, predictions(pages))
+    for page, row in zip(pages, targets, strict=True):
+        marked = {text: (LABELS[t] if t >= 0 else None) for text, t in zip(page.texts, row, strict=True)}
+        assert [marked[t] for t in page.texts if t.startswith(("Đoạn", "Bài liên quan"))] == ["body", "body", None, None, None]
+    assert structured == MIN_PAGES * 2

@@ -11,14 +11,22 @@ was, so a site it could not adapt to (too few pages, too few sure lines) gets ex
 unadapted output.
 
 Pseudo-labels of a site's page: a line whose text is on at least ``REPEATED_SHARE`` of the
-site's pages is boilerplate (the model's best boilerplate label for it); a line the model
-labels with at least ``min_confidence`` keeps that label; the rest are not trained on.
+site's pages is boilerplate (the model's best boilerplate label for it); then the page's own
+structured data, where it has some: a line of at least ``BODY_MIN_WORDS`` words found in the
+page's JSON-LD ``articleBody`` is article text (body, unless the model reads it as another
+part of the article), and where that ``articleBody`` holds at least ``BODY_COVERAGE`` of the
+lines the model reads as body (so it is the whole article, not its first paragraphs), a body
+line the model reads that is not in it is boilerplate (the related teasers written as whole
+sentences that a model lets in); then a line the model labels with at least
+``min_confidence`` keeps that label; the rest are not trained on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +46,11 @@ MIN_PAGES = 5
 MIN_CONFIDENCE = 0.9
 REPEATED_SHARE = 0.5
 MIN_LINES = 50  # pseudo-labelled lines a site needs
+BODY_MIN_WORDS = 6  # a line this long found in the page's articleBody is article text
+BODY_COVERAGE = 0.8  # the articleBody holds this share of the model's body lines: the whole article
+ARTICLE = ("title", "lead", "body", "subheading", "caption")
+_WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^>]{0,500}>")
 
 
 @dataclass
@@ -49,6 +62,7 @@ class SiteAdaptation:
     pages: int
     lines: int = 0
     repeated: int = 0
+    structured: int = 0
     seconds: float = 0.0
     state: dict[str, torch.Tensor] | None = None
     reason: str = ""
@@ -57,32 +71,61 @@ class SiteAdaptation:
         """One line for the job's log: pages, and what was fitted on or why nothing was."""
         if self.state is None:
             return f"{self.pages} page(s), not adapted: {self.reason}"
-        return f"{self.pages} page(s), adapted on {self.lines} line(s) ({self.repeated} repeated across its pages) in {self.seconds:.1f}s"
+        return (f"{self.pages} page(s), adapted on {self.lines} line(s) ({self.repeated} repeated across its pages, "
+                f"{self.structured} from its articleBody) in {self.seconds:.1f}s")
 
 
-def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE) -> tuple[list[list[int]], int]:
-    """Label ids per line of ``pages`` (-100: not trained on) and how many lines the site's
-    repetition labelled."""
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def article_body(page: Article) -> str | None:
+    """The words of the page's JSON-LD ``articleBody`` (tags and entities undone), space
+    padded for whole-word search; None where the page has none of 200 characters or more."""
+    for obj in (page.meta.get("document") or {}).get("jsonld") or []:
+        body = obj.get("articleBody") if isinstance(obj, dict) else None
+        if isinstance(body, str) and len(body) >= 200:
+            return f" {_words(html.unescape(_TAG.sub(' ', body)))} "
+    return None
+
+
+def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE) -> tuple[list[list[int]], int, int]:
+    """Label ids per line of ``pages`` (-100: not trained on), how many lines the site's
+    repetition labelled and how many the pages' ``articleBody`` did (see the module's docstring)."""
     labels = list(model.config.labels)
     column = {label: k for k, label in enumerate(labels)}
     on_pages: Counter[str] = Counter()
     for page in pages:
         on_pages.update({text_key(t) for t in page.texts})
     n = len(pages)
-    out, repeated = [], 0
+    out, repeated, structured = [], 0, 0
+
+    def furniture(pred: Any) -> int:
+        return column[pred.label if pred.label in FURNITURE else max(FURNITURE, key=lambda lab: pred.probabilities.get(lab, 0.0))]
+
     for page, preds in zip(pages, predictions, strict=True):
+        body = article_body(page)
+        words = [_words(t) for t in page.texts]
+        in_body = [body is not None and len(w.split()) >= BODY_MIN_WORDS and f" {w} " in body for w in words]
+        said_body = {k for k, pred in enumerate(preds) if pred.label == "body" and len(words[k].split()) >= BODY_MIN_WORDS}
+        whole = body is not None and bool(said_body) and sum(in_body[k] for k in said_body) >= BODY_COVERAGE * len(said_body)
         row = []
-        for text, pred in zip(page.texts, preds, strict=True):
+        for k, (text, pred) in enumerate(zip(page.texts, preds, strict=True)):
             if n >= MIN_PAGES and on_pages[text_key(text)] / n >= REPEATED_SHARE:
-                best = pred.label if pred.label in FURNITURE else max(FURNITURE, key=lambda lab: pred.probabilities.get(lab, 0.0))
-                row.append(column[best])
+                row.append(furniture(pred))
                 repeated += 1
+            elif in_body[k]:
+                row.append(column[pred.label if pred.label in ARTICLE else "body"])
+                structured += 1
+            elif whole and k in said_body:
+                row.append(furniture(pred))
+                structured += 1
             elif pred.confidence >= min_confidence:
                 row.append(column[pred.label])
             else:
                 row.append(-100)
         out.append(row)
-    return out, repeated
+    return out, repeated, structured
 
 
 def _head_state(model: Any) -> dict[str, torch.Tensor]:
@@ -192,7 +235,7 @@ def adapt_to_sites(
         else:
             encoded = model.encode(pages)
             predictions = model.predict(pages, encoded=encoded)
-            targets, result.repeated = pseudo_labels(model, pages, predictions, min_confidence)
+            targets, result.repeated, result.structured = pseudo_labels(model, pages, predictions, min_confidence)
             result.lines = sum(t != -100 for row in targets for t in row)
             if result.lines < MIN_LINES:
                 result.reason = f"{result.lines} sure line(s), fewer than {MIN_LINES}"
@@ -255,14 +298,15 @@ def write_adapted_models(model: Any, adaptations: dict[str, SiteAdaptation], out
         for site, result in sorted(adaptations.items()):
             if result.state is None:
                 continue
-            metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated}}
+            metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated,
+                                                         "structured_lines": result.structured}}
             model.training_record = {"config": record.get("config") or {}, "metrics": metrics}
             with _kept_head(model, result.state):  # the model saved with the site's layers, then as it was
                 model.save_pretrained(out / site_dir_name(site))
             written.append(out / site_dir_name(site))
     finally:
         model.training_record = record
-    summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "seconds": round(r.seconds, 2),
+    summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "structured_lines": r.structured, "seconds": round(r.seconds, 2),
                 "model": site_dir_name(r.site) if r.state is not None else None, "reason": r.reason or None} for r in adaptations.values()]
     (out / "adapt.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return written

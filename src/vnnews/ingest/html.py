@@ -117,11 +117,15 @@ def _clean(text: str | None) -> str:
 _ARTICLE_FIELDS = ("headline", "description", "datePublished", "dateModified", "dateCreated", "author", "creator", "articleSection",
                    "keywords", "image", "thumbnailUrl", "url", "mainEntityOfPage", "publisher", "inLanguage")
 MAX_JSONLD_CHARS = 1 << 20  # of one script block; a bigger one is skipped
+# An article's own text as the site gives it (``articleBody``): kept, up to this many
+# characters, as evidence for site adaptation (vnnews.adapt), never as the extraction itself.
+MAX_ARTICLE_BODY_CHARS = 200_000
 
 
 def read_jsonld(root: etree._Element) -> tuple[list[dict[str, Any]], list[str]]:
     """The article objects (``@type`` ending in ``Article``: NewsArticle, BlogPosting is
-    not one) of the page's JSON-LD blocks, in order, with their article fields only; and
+    not one) of the page's JSON-LD blocks, in order, with their article fields only (and
+    ``articleBody``, cut at ``MAX_ARTICLE_BODY_CHARS``); and
     the item names of its first ``BreadcrumbList`` (by ``position``), where sites name
     the section. A broken, huge or deeply nested block is skipped, never fatal."""
     found: list[dict[str, Any]] = []
@@ -137,7 +141,10 @@ def read_jsonld(root: etree._Element) -> tuple[list[dict[str, Any]], list[str]]:
             kind = node.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
             if any(isinstance(k, str) and (k.endswith("Article") or k in ("BlogPosting", "LiveBlogPosting")) for k in kinds):
-                found.append({k: node[k] for k in _ARTICLE_FIELDS if k in node})
+                fields = {k: node[k] for k in _ARTICLE_FIELDS if k in node}
+                if isinstance(node.get("articleBody"), str) and node["articleBody"].strip():
+                    fields["articleBody"] = node["articleBody"][:MAX_ARTICLE_BODY_CHARS]
+                found.append(fields)
             if "BreadcrumbList" in kinds and not crumbs:
                 crumbs.extend(_crumb_names(node.get("itemListElement")))
             for key in ("@graph", "mainEntity", "breadcrumb"):
