@@ -53,6 +53,11 @@ def _cold(model: object) -> None:
         from vnnews.models.line_tokens import TOKEN_CACHE_BYTES
 
         line._ids = TextCache(line._encode, TOKEN_CACHE_BYTES)
+    from vnnews.text.segment import underthesea_scorer
+
+    scorer = underthesea_scorer()
+    if scorer is not None:
+        scorer.clear()  # the word segmenter's sums of CRF weights per token, pair and triple
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
-"""Where word segmentation's time goes (issue 35, item 2): underthesea's word_tokenize on the
-distinct lines of VietNews validation articles, profiled, and its CRF featurizer called one
-line at a time against one call for all lines.
+"""Where word segmentation's time goes (issue 35, item 2): vnnews's underthesea segmenter
+(since 2026-12-07 the CRF scored from its weights, vnnews.text.crf) on the distinct lines of
+VietNews validation articles, profiled, and underthesea's own CRF featurizer called one line
+at a time against one call for all lines. benchmarks/segmentation_speed.py compares the two
+paths on every line.
 
     python benchmarks/segmentation_profile.py [--articles 150]
 """
@@ -56,6 +58,7 @@ def main() -> None:
         print(f"| {Path(file).name}:{func} | {tt:.2f} | {tt / total:.0%} |")
     cumulative = {func: ct for (_f, _l, func), (_cc, _nc, _tt, ct, _c) in stats.stats.items()}
     print(f"| regex tokenizer (tokenize, cumulative) | {cumulative.get('tokenize', 0):.2f} | {cumulative.get('tokenize', 0) / total:.0%} |")
+    wt.word_tokenize("Khởi động.")  # loads underthesea's own featurizer and tagger
     model = wt.word_tokenize_model
     tokens = [[[t] for t in regex_tokenize.tokenize(x, use_token_normalize=True, fixed_words=[])] for x in texts]
     t0 = time.perf_counter()

@@ -11,10 +11,18 @@ inference segments exactly as training did.
 from __future__ import annotations
 
 import functools
+import logging
+import os
+import struct
 from collections.abc import Callable, Iterable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from vnnews.text.normalize import ToneStyle, normalize_tone_marks
+
+if TYPE_CHECKING:
+    from vnnews.text.crf import CRFScorer
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -52,16 +60,56 @@ class UndertheseaSegmenter(_BaseSegmenter):
     name = "underthesea"
 
     def __init__(self, tone_style: ToneStyle | None = "new") -> None:
+        import underthesea.pipeline.word_tokenize as wt
         from underthesea import word_tokenize
 
         self._tokenize = word_tokenize
+        self._split = wt.tokenize  # underthesea's regex tokenizer, as word_tokenize calls it
         self.tone_style = tone_style
+        self._scorer = underthesea_scorer()
+
+    @property
+    def uses_weights(self) -> bool:
+        """True when the CRF is scored from its weights (vnnews.text.crf), False where
+        underthesea's model is not one that path understands (its own path is used)."""
+        return self._scorer is not None
 
     def segment(self, text: str) -> str:
         if not text.strip():
             return ""
-        out = self._tokenize(text, format="text")
+        if self._scorer is None:
+            out = self._tokenize(text, format="text")
+        else:  # word_tokenize(text, format="text"), with the CRF scored from its weights
+            tokens = self._split(text, use_token_normalize=True, fixed_words=[])
+            words: list[str] = []
+            for tag, token in zip(self._scorer.tag(tokens), tokens, strict=True):
+                if tag == "I-W" and words:
+                    words[-1] += "_" + token.replace(" ", "_")
+                else:
+                    words.append(token.replace(" ", "_"))
+            out = " ".join(words)
         return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
+
+
+def underthesea_scorer() -> CRFScorer | None:
+    """The CRF of underthesea's bundled word segmenter, read once per process for scoring
+    from its weights (vnnews.text.crf); None where that path does not understand it."""
+    import underthesea.pipeline.word_tokenize as wt
+
+    return _weights_scorer(os.path.join(os.path.dirname(wt.__file__), "models", "ws_crf_vlsp2013_20230727"))
+
+
+@functools.lru_cache(maxsize=2)
+def _weights_scorer(model_dir: str) -> CRFScorer | None:
+    """underthesea's CRF read once per process for scoring from its weights; None (and
+    underthesea's own path) where the files are missing or not understood."""
+    from vnnews.text.crf import CRFModelError, CRFScorer
+
+    try:
+        return CRFScorer(model_dir)
+    except (CRFModelError, OSError, ValueError, struct.error) as exc:
+        log.info("word segmentation through underthesea's own tagger: %s", exc)
+        return None
 
 
 class VnCoreNLPSegmenter(_BaseSegmenter):

@@ -1,0 +1,63 @@
+"""Word segmentation: underthesea's own ``word_tokenize`` against vnnews's segmenter, which
+scores underthesea's CRF from its weights (vnnews.text.crf): outputs compared on every line,
+and the time of each (issue 35, item 2).
+
+    python benchmarks/segmentation_speed.py [--limit N]
+
+Lines: every distinct title, lead and body line of VietNews train and validation (../shared),
+the seed pages and data/real (``--limit`` takes the first N). Both sides are timed on the
+same lines, one after the other in one process, each from a cold start of its caches; the
+regex tokenizer both share is timed apart. vnnews's segmenter runs with ``tone_style=None``
+so that its output is underthesea's as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _machine import describe  # noqa: E402
+from tokenizer_speed import lines  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=None, help="compare the first N distinct lines only")
+    args = parser.parse_args()
+    import underthesea.pipeline.word_tokenize as wt
+    from underthesea import word_tokenize
+
+    from vnnews.text.segment import UndertheseaSegmenter
+
+    print(describe())
+    texts = list(dict.fromkeys(lines()))[: args.limit]
+    words = sum(len(t.split()) for t in texts)
+    print(f"{len(texts):,} distinct lines, {words:,} syllables", flush=True)
+    word_tokenize("Khởi động.")
+    seg = UndertheseaSegmenter(tone_style=None)
+    assert seg.uses_weights, "the bundled underthesea model is not one vnnews.text.crf reads"
+    t0 = time.perf_counter()
+    theirs = [word_tokenize(t, format="text") for t in texts]
+    t1 = time.perf_counter()
+    ours = [seg.segment(t) for t in texts]
+    t2 = time.perf_counter()
+    for t in texts:
+        wt.tokenize(t, use_token_normalize=True, fixed_words=[])
+    t3 = time.perf_counter()
+    lines_differ = sum(a != b for a, b in zip(theirs, ours, strict=True))
+    words_differ = sum(len(set(a.split()) ^ set(b.split())) for a, b in zip(theirs, ours, strict=True) if a != b)
+    total_words = sum(len(a.split()) for a in theirs)
+    print(f"lines that differ: {lines_differ:,} of {len(texts):,}; words in one output only: {words_differ:,} of {total_words:,}")
+    print("\n| segmenter | seconds | lines/s | against underthesea |\n|---|---:|---:|---:|")
+    print(f"| underthesea word_tokenize | {t1 - t0:.1f} | {len(texts) / (t1 - t0):,.0f} | 1.0x |")
+    print(f"| vnnews (CRF from its weights) | {t2 - t1:.1f} | {len(texts) / (t2 - t1):,.0f} | {(t1 - t0) / (t2 - t1):.2f}x |")
+    print(f"| of which underthesea's regex tokenizer (shared) | {t3 - t2:.1f} | {len(texts) / (t3 - t2):,.0f} | |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""underthesea's word segmenter, scored from its CRF's weights (issue 35, item 2).
+
+underthesea segments a sentence in three steps: a regex tokenizer splits it into syllables
+and symbols, a featurizer (Rust, ``underthesea_core.CRFFeaturizer``) writes 43 feature
+strings for every token ("T[-1,0].lower=bác sĩ", "T[0].is_in_dict=True"...), and a CRF
+tagger (``CRFTagger``) maps those strings back to attribute ids, sums their weights and runs
+Viterbi over two labels (B-W, I-W). Building and returning the strings costs about two
+thirds of the time (benchmarks/segmentation_profile.py).
+
+This module reads the same CRFsuite model file and the same dictionary, and scores each
+token directly: the 43 features fall into twelve spans of the sentence (five single tokens,
+four pairs, three triples), and the summed weight of all features of one span depends only
+on the span's text and its offset. Those sums are computed once per distinct token, pair and
+triple and kept (bounded caches), so a token costs three dictionary look-ups and twelve
+additions. With two labels only the
+difference of the two emission scores matters. Viterbi is the tagger's own, ties broken the
+same way (the lower label id wins). The featurizer's functions are reproduced from its
+source (``featurizers.rs``): ``lower`` is Unicode lower-casing, ``isdigit`` is "parses as
+a 32-bit integer", ``istitle`` is "every space-separated part starts with a character
+that upper-casing leaves unchanged", ``is_in_dict`` looks the lower-cased text up.
+
+The output is compared with underthesea's own ``word_tokenize`` by tests on a sample and by
+benchmarks/segmentation_speed.py on every line of VietNews, the seeds and data/real.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+# The feature templates this scorer implements, in underthesea's order: a model shipped with
+# other templates is refused (the caller falls back to underthesea's own path).
+TEMPLATES = (
+    "T[-2]", "T[-1]", "T[0]", "T[1]", "T[2]", "T[-2,-1]", "T[-1,0]", "T[0,1]", "T[1,2]", "T[-2,0]", "T[-1,1]", "T[0,2]",
+    "T[-2].lower", "T[-1].lower", "T[0].lower", "T[1].lower", "T[2].lower",
+    "T[-2,-1].lower", "T[-1,0].lower", "T[0,1].lower", "T[1,2].lower",
+    "T[-1].isdigit", "T[0].isdigit", "T[1].isdigit",
+    "T[-2].istitle", "T[-1].istitle", "T[0].istitle", "T[1].istitle", "T[2].istitle", "T[0,1].istitle", "T[0,2].istitle",
+    "T[-2].is_in_dict", "T[-1].is_in_dict", "T[0].is_in_dict", "T[1].is_in_dict", "T[2].is_in_dict",
+    "T[-2,-1].is_in_dict", "T[-1,0].is_in_dict", "T[0,1].is_in_dict", "T[1,2].is_in_dict",
+    "T[-2,0].is_in_dict", "T[-1,1].is_in_dict", "T[0,2].is_in_dict",
+)  # fmt: skip
+_TEMPLATE = re.compile(r"T\[(-?\d+)(?:,(-?\d+))?\](?:\.(\w+))?$")
+_INT32 = re.compile(r"[+-]?[0-9]+")
+CACHE_ENTRIES = 400_000  # per span cache; cleared when full (a few tens of MB at most)
+
+
+class CRFModelError(ValueError):
+    """The model file is not a CRFsuite model this reader understands."""
+
+
+def read_crfsuite(path: str | Path) -> tuple[list[str], dict[str, int], dict[tuple[int, int], float], list[list[float]]]:
+    """(labels, attribute -> id, (attribute id, label id) -> weight, transitions[from][to])
+    of a CRFsuite model file (``lCRF``/``FOMC``: a header, a FEAT chunk, two CQDB string
+    tables), as CRFsuite writes it."""
+    data = Path(path).read_bytes()
+    if len(data) < 48 or data[:4] != b"lCRF" or data[8:12] != b"FOMC":
+        raise CRFModelError(f"{path}: not a CRFsuite model")
+    num_labels, num_attrs, off_features, off_labels, off_attrs = struct.unpack_from("<5I", data, 20)
+    labels = _cqdb(data, off_labels, num_labels, path)
+    attrs = _cqdb(data, off_attrs, num_attrs, path)
+    if data[off_features : off_features + 4] != b"FEAT":
+        raise CRFModelError(f"{path}: no FEAT chunk")
+    (count,) = struct.unpack_from("<I", data, off_features + 8)
+    state: dict[tuple[int, int], float] = {}
+    transitions = [[0.0] * len(labels) for _ in labels]
+    for kind, src, dst, weight in struct.iter_unpack("<IIId", data[off_features + 12 : off_features + 12 + 20 * count]):
+        if kind == 0:
+            state[(src, dst)] = weight
+        elif kind == 1:
+            transitions[src][dst] = weight
+    return [labels[i] for i in range(len(labels))], {s: i for i, s in attrs.items()}, state, transitions
+
+
+def _cqdb(data: bytes, start: int, count: int, path: str | Path) -> dict[int, str]:
+    """id -> string of a CQDB table (its backward array: one offset per id)."""
+    if data[start : start + 4] != b"CQDB":
+        raise CRFModelError(f"{path}: no string table at {start}")
+    bwd_size, bwd_offset = struct.unpack_from("<II", data, start + 16)
+    out: dict[int, str] = {}
+    for i in range(min(count, bwd_size)):
+        (offset,) = struct.unpack_from("<I", data, start + bwd_offset + 4 * i)
+        if offset == 0:
+            continue
+        ident, ksize = struct.unpack_from("<II", data, start + offset)
+        key = data[start + offset + 8 : start + offset + 8 + ksize].split(b"\0", 1)[0]
+        out[ident] = key.decode("utf-8", errors="replace")
+    if sorted(out) != list(range(len(out))):
+        raise CRFModelError(f"{path}: string ids are not 0..{len(out) - 1}")
+    return out
+
+
+def _istitle(text: str) -> str:
+    return "True" if all(part[:1].upper() == part[:1] for part in text.split(" ")) else "False"
+
+
+def _isdigit(text: str) -> str:
+    return "True" if _INT32.fullmatch(text) and -(2**31) <= int(text) < 2**31 else "False"
+
+
+class CRFScorer:
+    """underthesea's word-segmentation CRF, tagging token lists with the same labels as
+    ``FastCRFSequenceTagger.predict`` (see the module's docstring)."""
+
+    def __init__(self, model_dir: str | Path) -> None:
+        import joblib
+
+        model_dir = Path(model_dir)
+        features = list(joblib.load(model_dir / "features.bin"))
+        if tuple(features) != TEMPLATES:
+            raise CRFModelError(f"{model_dir}: feature templates differ from the ones this scorer implements")
+        self.dictionary: set[str] = set(joblib.load(model_dir / "dictionary.bin"))
+        labels, attrs, state, transitions = read_crfsuite(model_dir / "models.bin")
+        if sorted(labels) != ["B-W", "I-W"]:
+            raise CRFModelError(f"{model_dir}: labels {labels}, expected B-W and I-W")
+        self.labels = labels
+        self._b = labels.index("B-W")
+        i_w = labels.index("I-W")
+        # attribute -> B-W's weight minus I-W's (with two labels only the difference matters)
+        self._diff = {name: state.get((ident, self._b), 0.0) - state.get((ident, i_w), 0.0) for name, ident in attrs.items()}
+        self._trans = transitions
+        # Templates grouped by span: (offset1, offset2 or None) -> [(template, function)]
+        self._spans: dict[tuple[int, int | None], list[tuple[str, str | None]]] = {}
+        for template in features:
+            match = _TEMPLATE.match(template)
+            if match is None:  # pragma: no cover - TEMPLATES all match
+                raise CRFModelError(f"unknown template {template}")
+            a, b, function = int(match[1]), None if match[2] is None else int(match[2]), match[3]
+            self._spans.setdefault((a, b), []).append((template, function))
+        # Spans by width (0: one token, 1: a pair, 2: a triple): one cache per width, holding for
+        # each distinct text the summed weights of every span of that width it can fill
+        self._groups: list[tuple[int, list[tuple[int, int | None]], dict[str, tuple[float, ...]]]] = []
+        for width in sorted({0 if b is None else b - a for a, b in self._spans}):
+            spans = [span for span in self._spans if (0 if span[1] is None else span[1] - span[0]) == width]
+            self._groups.append((width, spans, {}))
+        # BOS/EOS: a span out of the sentence gives "template=BOS" (or EOS) for all its templates
+        self._edges = {span: (self._score(span, None, "BOS"), self._score(span, None, "EOS")) for span in self._spans}
+
+    def clear(self) -> None:
+        """Forget the summed weights of the tokens, pairs and triples seen so far (they are
+        rebuilt on demand: for benchmarks of a cold page)."""
+        for _width, _spans, cache in self._groups:
+            cache.clear()
+
+    def _weight(self, attribute: str) -> float:
+        """B-W's weight minus I-W's for one feature string (0 for an unknown attribute)."""
+        return self._diff.get(attribute, 0.0)
+
+    def _score(self, span: tuple[int, int | None], text: str | None, edge: str | None = None) -> float:
+        total = 0.0
+        for template, function in self._spans[span]:
+            if edge is not None:
+                value = edge
+            elif function is None:
+                value = text
+            elif function == "lower":
+                value = text.lower()
+            elif function == "isdigit":
+                value = _isdigit(text)
+            elif function == "istitle":
+                value = _istitle(text)
+            elif function == "is_in_dict":
+                value = "True" if text.lower() in self.dictionary else "False"
+            else:  # pragma: no cover - TEMPLATES use only these
+                raise CRFModelError(f"unknown function {function}")
+            total += self._weight(f"{template}={value}")
+        return total
+
+    def emissions(self, tokens: list[str]) -> list[float]:
+        """For each token, B-W's emission score minus I-W's."""
+        n = len(tokens)
+        columns: list[list[float]] = []  # one per span: its score at each position
+        for width, spans, cache in self._groups:
+            if len(cache) > CACHE_ENTRIES:
+                cache.clear()
+            texts = tokens if width == 0 else [" ".join(tokens[j : j + width + 1]) for j in range(n - width)]
+            scores = []
+            for text in texts:
+                score = cache.get(text)
+                if score is None:
+                    score = cache[text] = tuple(self._score(span, text) for span in spans)
+                scores.append(score)
+            filled = len(scores)  # the span at position i starts at token i + a: inside when 0 <= i + a < filled
+            for k, span in enumerate(spans):
+                a = span[0]
+                bos, eos = self._edges[span]
+                inside = [score[k] for score in scores[max(0, a) : max(0, filled)]]
+                before = min(n, max(0, -a))
+                columns.append([bos] * before + inside[: n - before] + [eos] * max(0, n - before - len(inside)))
+        return [sum(values) for values in zip(*columns, strict=True)]
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it."""
+        if not tokens:
+            return []
+        diff = self.emissions(tokens)
+        labels, b = self.labels, self._b
+        emit = [[0.0, 0.0] for _ in tokens]
+        for t, d in enumerate(diff):
+            emit[t][b] = d  # only the difference matters: I-W's emission counts as 0
+        trans = self._trans
+        score = list(emit[0])
+        back: list[tuple[int, int]] = []
+        for t in range(1, len(tokens)):
+            row, pointers = [0.0, 0.0], [0, 0]
+            for y in (0, 1):
+                s0, s1 = score[0] + trans[0][y], score[1] + trans[1][y]
+                best, prev = (s1, 1) if s1 > s0 else (s0, 0)
+                row[y], pointers[y] = best + emit[t][y], prev
+            score = row
+            back.append((pointers[0], pointers[1]))
+        y = 1 if score[1] > score[0] else 0
+        path = [y]
+        for pointers in reversed(back):
+            y = pointers[y]
+            path.append(y)
+        path.reverse()
+        return [labels[y] for y in path]

@@ -1,0 +1,86 @@
+"""The CRF scored from its weights (vnnews.text.crf) tags exactly as underthesea's own
+featurizer and tagger: the same labels on real text and on the features' edge cases."""
+
+import gzip
+import itertools
+import json
+import struct
+from os.path import dirname, join
+
+import pytest
+
+from tests.conftest import RAW_DIR, VIETNEWS_DIR
+from vnnews.text.crf import CRFModelError, CRFScorer, read_crfsuite
+
+
+@pytest.fixture(scope="module")
+def underthesea_model():
+    import underthesea.pipeline.word_tokenize as wt
+    from underthesea.pipeline.word_tokenize import regex_tokenize
+
+    wt.word_tokenize("khởi động")  # loads underthesea's own tagger
+    model_dir = join(dirname(wt.__file__), "models", "ws_crf_vlsp2013_20230727")
+    return CRFScorer(model_dir), wt.word_tokenize_model, regex_tokenize.tokenize
+
+
+def lines_to_check():
+    lines = [line for path in sorted(RAW_DIR.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    source = VIETNEWS_DIR / "validation.jsonl.gz"
+    if source.exists():
+        with gzip.open(source, "rt", encoding="utf-8") as f:
+            for row in itertools.islice(f, 60):
+                lines += [x for v in json.loads(row).values() if isinstance(v, str) for x in v.split("\n")]
+    edge = [
+        "Năm 2024 có -5 độ, +12 độ, 2147483647 và 2147483648 người", "A", "1", "-", "+", "-0 +0 007",
+        "HÀ NỘI Hà Nội hà nội Đà Nẵng", "ß Straße ǅ İstanbul ΟΔΟΣ", "«Tin» — “nóng”… (1/2) [ảnh] #vn @x",
+        "Việt Nam", "Bác sĩ bây giờ có thể thản nhiên báo tin bệnh nhân bị ung thư",
+    ]
+    return list(dict.fromkeys(x for x in lines + edge if x.strip()))
+
+
+def test_the_same_labels_as_underthesea(underthesea_model):
+    scorer, tagger, tokenize = underthesea_model
+    lines = lines_to_check()
+    assert len(lines) > 200
+    differing = []
+    for line in lines:
+        tokens = tokenize(line, use_token_normalize=True, fixed_words=[])
+        if scorer.tag(tokens) != tagger.predict([[t] for t in tokens]):
+            differing.append(line)
+    assert differing == []
+    assert scorer.tag([]) == []
+
+
+def test_segmenter_output_is_underthesea_word_tokenize():
+    from underthesea import word_tokenize
+
+    from vnnews.text import get_segmenter
+
+    seg = get_segmenter("underthesea", tone_style=None)
+    assert seg.uses_weights  # the fast path is in use with the bundled model
+    for line in lines_to_check()[:400]:
+        assert seg.segment(line) == word_tokenize(line, format="text")
+
+
+def test_a_file_that_is_not_a_crfsuite_model_is_refused(tmp_path):
+    path = tmp_path / "models.bin"
+    path.write_bytes(b"lCRF" + struct.pack("<I", 48) + b"XXXX" + bytes(36))
+    with pytest.raises(CRFModelError, match="not a CRFsuite model"):
+        read_crfsuite(path)
+    path.write_bytes(b"lCRF" + struct.pack("<I", 48) + b"FOMC" + struct.pack("<9I", 100, 0, 2, 1, 48, 48, 48, 0, 0))
+    with pytest.raises(CRFModelError, match="string table"):
+        read_crfsuite(path)
+
+
+def test_the_segmenter_falls_back_to_underthesea_when_the_model_is_not_understood(monkeypatch):
+    import vnnews.text.crf as crf
+    from vnnews.text.segment import UndertheseaSegmenter, _weights_scorer
+
+    monkeypatch.setattr(crf, "TEMPLATES", ("T[0]",))  # as if underthesea shipped other templates
+    _weights_scorer.cache_clear()
+    try:
+        seg = UndertheseaSegmenter(tone_style=None)
+        assert not seg.uses_weights
+        assert seg.segment("Bộ Ngoại giao") == "Bộ Ngoại_giao"
+    finally:
+        _weights_scorer.cache_clear()
