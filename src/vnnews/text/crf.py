@@ -167,6 +167,15 @@ class CRFScorer:
             total += self._weight(f"{template}={value}")
         return total
 
+    def _scores(self, spans: list[tuple[int, int | None]], text: str) -> tuple[float, ...]:
+        """The summed weights of ``text`` in each of ``spans`` (one width): each function of
+        the text computed once for all of them."""
+        lower = text.lower()
+        values = {None: text, "lower": lower, "isdigit": _isdigit(text), "istitle": _istitle(text),
+                  "is_in_dict": "True" if lower in self.dictionary else "False"}
+        diff = self._diff
+        return tuple(sum(diff.get(f"{template}={values[function]}", 0.0) for template, function in self._spans[span]) for span in spans)
+
     def emissions(self, tokens: list[str]) -> list[float]:
         """For each token, B-W's emission score minus I-W's."""
         n = len(tokens)
@@ -179,7 +188,7 @@ class CRFScorer:
             for text in texts:
                 score = cache.get(text)
                 if score is None:
-                    score = cache[text] = tuple(self._score(span, text) for span in spans)
+                    score = cache[text] = self._scores(spans, text)
                 scores.append(score)
             filled = len(scores)  # the span at position i starts at token i + a: inside when 0 <= i + a < filled
             for k, span in enumerate(spans):
