@@ -190,14 +190,18 @@ class CRFScorer:
                 if score is None:
                     score = cache[text] = self._scores(spans, text)
                 scores.append(score)
-            filled = len(scores)  # the span at position i starts at token i + a: inside when 0 <= i + a < filled
+            # the span at position i starts at token i + a: BOS before the sentence, EOS once
+            # it would run past its end (i + a >= len(scores)), else its summed weights
+            by_span = list(zip(*scores, strict=True)) if scores else [()] * len(spans)
             for k, span in enumerate(spans):
                 a = span[0]
                 bos, eos = self._edges[span]
-                inside = [score[k] for score in scores[max(0, a) : max(0, filled)]]
-                before = min(n, max(0, -a))
-                columns.append([bos] * before + inside[: n - before] + [eos] * max(0, n - before - len(inside)))
-        return [sum(values) for values in zip(*columns, strict=True)]
+                before = -a if a < 0 else 0
+                if before > n:
+                    before = n
+                inside = list(by_span[k][a if a > 0 else 0 : a + n if a + n > 0 else 0])
+                columns.append([bos] * before + inside + [eos] * (n - before - len(inside)))
+        return list(map(sum, zip(*columns, strict=True)))
 
     def tag(self, tokens: list[str]) -> list[str]:
         """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it."""
