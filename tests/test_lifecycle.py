@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import RAW_DIR, ROOT
 from tests.processes import kill_all, marked, orphans
-from tests.serving.conftest import free_port
+from tests.serving.conftest import free_port, listening
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -82,7 +82,7 @@ def test_serve_leaves_no_worker_after_a_signal(tmp_path, trained_classifier, sig
     while time.monotonic() < deadline:
         assert proc.poll() is None
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200 and listening(proc.pid, port):
                 break
         except httpx.HTTPError:
             pass
