@@ -271,6 +271,8 @@ class RayEngine:
     def __init__(self, config: InferenceConfig) -> None:
         self.config = config
         self.started = False
+        self._before: set[int] = set()  # this process's children when Ray was started: not Ray's
+        self._ray_roots: list[int] = []  # the processes ray.init started
         self._identities: dict[str, str | None] | None = None
 
     def __enter__(self) -> RayEngine:
@@ -287,26 +289,41 @@ class RayEngine:
         # Marked started before ray.init: a SIGTERM (SystemExit) or Ctrl-C while Ray is still
         # starting (seconds on a busy machine) must stop what it had started too; ``with``
         # calls no __exit__ when __enter__ raises, so this does.
+        from vnnews.lifecycle import descendants
+
         self.started = True
+        self._before = set(descendants(os.getpid()))  # this process's children that are not Ray's
         try:
             ray.init(object_store_memory=settings.object_store_memory, **kwargs)
         except BaseException:
             self.__exit__()
             raise
+        self._ray_roots = self._new_processes()
         return self
+
+    def _new_processes(self) -> list[int]:
+        """The processes below this one that were not there before ``ray.init``: Ray's."""
+        from vnnews.lifecycle import descendants
+
+        return [p for p in descendants(os.getpid()) if p not in self._before]
 
     def __exit__(self, *exc: Any) -> None:
         if self.started:
             from vnnews.lifecycle import descendants, reap
 
             self.started = False
-            ours = descendants(os.getpid())  # the Ray this job started: raylet, GCS, agents, workers
+            # The Ray this job started (GCS, raylet, agents, workers): what ray.init started and
+            # everything below it now. Never the caller's other children (a notebook's kernel
+            # helpers, a test's server, a worker pool this process started after Ray).
+            roots = self._ray_roots or self._new_processes()
+            ours = list(dict.fromkeys(roots + [d for p in roots for d in descendants(p)]))
             try:
                 _ray().shutdown()
             finally:
                 # agents outlive the raylet for a while on their own (and a raylet cut off while
                 # starting never asks them to stop): none outlives the job
-                reap(ours + [p for p in descendants(os.getpid()) if p not in ours])
+                reap(ours + [d for root in roots for d in descendants(root) if d not in ours])
+            self._ray_roots = []
 
     def identities(self) -> dict[str, str | None]:
         """The job's model identities (asked of Ray once, then kept)."""
