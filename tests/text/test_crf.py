@@ -74,13 +74,13 @@ def test_a_file_that_is_not_a_crfsuite_model_is_refused(tmp_path):
 
 def test_the_segmenter_falls_back_to_underthesea_when_the_model_is_not_understood(monkeypatch):
     import vnnews.text.crf as crf
-    from vnnews.text.segment import UndertheseaSegmenter, _weights_scorer
+    from vnnews.text.segment import UndertheseaSegmenter, underthesea_scorer
 
     monkeypatch.setattr(crf, "TEMPLATES", ("T[0]",))  # as if underthesea shipped other templates
-    _weights_scorer.cache_clear()
+    underthesea_scorer.cache_clear()
     try:
         seg = UndertheseaSegmenter(tone_style=None)
         assert not seg.uses_weights
         assert seg.segment("Bộ Ngoại giao") == "Bộ Ngoại_giao"
     finally:
-        _weights_scorer.cache_clear()
+        underthesea_scorer.cache_clear()

@@ -135,7 +135,7 @@ class CRFScorer:
             spans = [span for span in self._spans if (0 if span[1] is None else span[1] - span[0]) == width]
             self._groups.append((width, spans, {}))
         # BOS/EOS: a span out of the sentence gives "template=BOS" (or EOS) for all its templates
-        self._edges = {span: (self._score(span, None, "BOS"), self._score(span, None, "EOS")) for span in self._spans}
+        self._edges = {span: (self._edge(span, "BOS"), self._edge(span, "EOS")) for span in self._spans}
 
     def clear(self) -> None:
         """Forget the summed weights of the tokens, pairs and triples seen so far (they are
@@ -143,29 +143,10 @@ class CRFScorer:
         for _width, _spans, cache in self._groups:
             cache.clear()
 
-    def _weight(self, attribute: str) -> float:
-        """B-W's weight minus I-W's for one feature string (0 for an unknown attribute)."""
-        return self._diff.get(attribute, 0.0)
-
-    def _score(self, span: tuple[int, int | None], text: str | None, edge: str | None = None) -> float:
-        total = 0.0
-        for template, function in self._spans[span]:
-            if edge is not None:
-                value = edge
-            elif function is None:
-                value = text
-            elif function == "lower":
-                value = text.lower()
-            elif function == "isdigit":
-                value = _isdigit(text)
-            elif function == "istitle":
-                value = _istitle(text)
-            elif function == "is_in_dict":
-                value = "True" if text.lower() in self.dictionary else "False"
-            else:  # pragma: no cover - TEMPLATES use only these
-                raise CRFModelError(f"unknown function {function}")
-            total += self._weight(f"{template}={value}")
-        return total
+    def _edge(self, span: tuple[int, int | None], edge: str) -> float:
+        """The summed weights of a span out of the sentence: every template of it reads
+        ``template=BOS`` (or EOS)."""
+        return sum(self._diff.get(f"{template}={edge}", 0.0) for template, _function in self._spans[span])
 
     def _scores(self, spans: list[tuple[int, int | None]], text: str) -> tuple[float, ...]:
         """The summed weights of ``text`` in each of ``spans`` (one width): each function of

@@ -91,23 +91,18 @@ class UndertheseaSegmenter(_BaseSegmenter):
         return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
 
 
+@functools.lru_cache(maxsize=1)
 def underthesea_scorer() -> CRFScorer | None:
     """The CRF of underthesea's bundled word segmenter, read once per process for scoring
-    from its weights (vnnews.text.crf); None where that path does not understand it."""
+    from its weights (vnnews.text.crf); None (and underthesea's own path) where its files are
+    missing or not understood."""
     import underthesea.pipeline.word_tokenize as wt
 
-    return _weights_scorer(os.path.join(os.path.dirname(wt.__file__), "models", "ws_crf_vlsp2013_20230727"))
-
-
-@functools.lru_cache(maxsize=2)
-def _weights_scorer(model_dir: str) -> CRFScorer | None:
-    """underthesea's CRF read once per process for scoring from its weights; None (and
-    underthesea's own path) where the files are missing or not understood."""
-    from vnnews.text.crf import CRFModelError, CRFScorer
+    from vnnews.text.crf import CRFScorer
 
     try:
-        return CRFScorer(model_dir)
-    except (CRFModelError, OSError, ValueError, struct.error) as exc:
+        return CRFScorer(os.path.join(os.path.dirname(wt.__file__), "models", "ws_crf_vlsp2013_20230727"))
+    except (ValueError, OSError, struct.error) as exc:  # CRFModelError is a ValueError
         log.info("word segmentation through underthesea's own tagger: %s", exc)
         return None
 
