@@ -37,8 +37,9 @@ import torch
 from torch import nn
 
 from vnnews.ingest import Article
-from vnnews.labels import FURNITURE
+from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import site_key, text_key
+from vnnews.text.normalize import word_key
 
 log = logging.getLogger("vnnews")
 
@@ -48,8 +49,7 @@ REPEATED_SHARE = 0.5
 MIN_LINES = 50  # pseudo-labelled lines a site needs
 BODY_MIN_WORDS = 6  # a line this long found in the page's articleBody is article text
 BODY_COVERAGE = 0.8  # the articleBody holds this share of the model's body lines: the whole article
-ARTICLE = ("title", "lead", "body", "subheading", "caption")
-_WORD = re.compile(r"\w+")
+ARTICLE = tuple(label for label in LABELS if COARSE[label] != "boilerplate")  # title, lead, body, subheading, caption
 _TAG = re.compile(r"<[^>]{0,500}>")
 
 
@@ -75,17 +75,13 @@ class SiteAdaptation:
                 f"{self.structured} from its articleBody) in {self.seconds:.1f}s")
 
 
-def _words(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
-
-
 def article_body(page: Article) -> str | None:
     """The words of the page's JSON-LD ``articleBody`` (tags and entities undone), space
     padded for whole-word search; None where the page has none of 200 characters or more."""
     for obj in (page.meta.get("document") or {}).get("jsonld") or []:
         body = obj.get("articleBody") if isinstance(obj, dict) else None
         if isinstance(body, str) and len(body) >= 200:
-            return f" {_words(html.unescape(_TAG.sub(' ', body)))} "
+            return f" {word_key(html.unescape(_TAG.sub(' ', body)))} "
     return None
 
 
@@ -105,9 +101,10 @@ def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Se
 
     for page, preds in zip(pages, predictions, strict=True):
         body = article_body(page)
-        words = [_words(t) for t in page.texts]
-        in_body = [body is not None and len(w.split()) >= BODY_MIN_WORDS and f" {w} " in body for w in words]
-        said_body = {k for k, pred in enumerate(preds) if pred.label == "body" and len(words[k].split()) >= BODY_MIN_WORDS}
+        keys = [word_key(t) for t in page.texts]
+        long = [len(key.split()) >= BODY_MIN_WORDS for key in keys]
+        in_body = [body is not None and is_long and f" {key} " in body for key, is_long in zip(keys, long, strict=True)]
+        said_body = {k for k, pred in enumerate(preds) if pred.label == "body" and long[k]}
         whole = body is not None and bool(said_body) and sum(in_body[k] for k in said_body) >= BODY_COVERAGE * len(said_body)
         row = []
         for k, (text, pred) in enumerate(zip(page.texts, preds, strict=True)):
