@@ -65,6 +65,22 @@ def test_document_names_its_title_and_lead():
     }
 
 
+def test_an_article_body_is_kept_up_to_its_bound_and_anything_else_there_is_left_out():
+    import json
+
+    from vnnews.ingest.html import MAX_ARTICLE_BODY_CHARS
+
+    huge = "Đoạn văn của bài. " * (MAX_ARTICLE_BODY_CHARS // 10)
+    blocks = [{"@type": "NewsArticle", "headline": "Một", "articleBody": huge}, {"@type": "NewsArticle", "headline": "Hai", "articleBody": ["not", "text"]},
+              {"@type": "NewsArticle", "headline": "Ba", "articleBody": "   "}]
+    html = "".join(f'<script type="application/ld+json">{json.dumps(b, ensure_ascii=False)}</script>' for b in blocks) + "<p>Thân bài.</p>"
+    lines, meta = html_to_lines(html)
+    found = meta["document"]["jsonld"]
+    assert [a["headline"] for a in found] == ["Một", "Hai", "Ba"] and [line.text for line in lines] == ["Thân bài."]
+    assert found[0]["articleBody"] == huge[:MAX_ARTICLE_BODY_CHARS] and len(huge) > MAX_ARTICLE_BODY_CHARS
+    assert "articleBody" not in found[1] and "articleBody" not in found[2]  # not text, or blank
+
+
 def test_label_attribute_is_read_but_never_part_of_the_tag_path():
     html = '<div data-label="navigation"><a href="/">Trang chủ</a></div><article data-label="body"><p>Đoạn.</p><img alt="ảnh" data-label="image"></article>'
     lines, _ = html_to_lines(html, label_attr="data-label")
