@@ -54,3 +54,22 @@ def test_weak_labeler_quality_on_gold_seeds_does_not_regress(raw_dir, annotation
     report = classification_report(truth, predicted, LABELS)
     assert report.accuracy > 0.95
     assert report.macro_f1 > 0.85
+
+
+def test_fold_is_the_decomposition_without_marks_and_remembers_a_bounded_table(monkeypatch):
+    import unicodedata
+
+    import vnnews.labels.weak as weak
+
+    def reference(text: str) -> str:  # decompose the whole text, drop the marks, lower-case
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+
+    texts = [BODY, "Xem nhiều  Đọc\tthêm", "ΟΔΟΣ ὈΔΥΣΣΕΎΣ", "한국어", "ǅ İstanbul ﬁ Å ḕ ệ\u0301 x\u0323\u0302y", "\u00a0Tin\u2009khác "]
+    assert [weak.fold(t) for t in texts] == [reference(t) for t in texts]
+    assert weak.fold("Đọc nhiều") == "doc nhieu"
+    monkeypatch.setattr(weak, "_FOLD_TABLE", weak._FoldTable())
+    monkeypatch.setattr(weak, "_FOLD_CHARS", 8)
+    every = "".join(chr(c) for c in range(0x1EA0, 0x1EFA))  # Vietnamese letters with two marks
+    assert weak.fold(every) == reference(every)
+    assert len(weak._FOLD_TABLE) == 8

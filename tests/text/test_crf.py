@@ -84,3 +84,26 @@ def test_the_segmenter_falls_back_to_underthesea_when_the_model_is_not_understoo
         assert seg.segment("Bộ Ngoại giao") == "Bộ Ngoại_giao"
     finally:
         underthesea_scorer.cache_clear()
+
+
+REGEX_EDGES = [
+    "Xem https://vnexpress.net/a-b-123.html?x=1 hoặc www.dantri.com.vn, gửi thư tới ban.doc@tuoitre.com.vn",
+    "Gọi 024-3826-1234 lúc 14:30 ngày 12/3/2024, 5/6 hay 2-3; giá 1.250.000,50 đồng (tăng 3,5%)",
+    "Mạng 5G, 3G; TP.HCM, UBND, NĐ-CP, T.Ư; covid-19 và Hà Nội-Hải Phòng ==> kết quả -> ... --- >> 30°C",
+    "Vui quá :)) =)) <3 ♥‿♥ :D ! ? × ÷ $ ^ _ ~ | ðường Ðà", "  ", "", "a\u00a0b\tc\nd",
+]
+
+
+def test_the_regex_tokenizer_gives_underthesea_tokens(monkeypatch):
+    from underthesea.pipeline.word_tokenize import regex_tokenize
+
+    from vnnews.text.segment import regex_tokens
+
+    lines = lines_to_check() + REGEX_EDGES
+    assert [regex_tokens(x) for x in lines] == [regex_tokenize.tokenize(x, use_token_normalize=True, fixed_words=[]) for x in lines]
+    # underthesea rebinds its module's pattern once a caller passes fixed words; both read it
+    monkeypatch.setattr(regex_tokenize, "patterns", regex_tokenize.patterns)
+    regex_tokenize.tokenize("Viện nghiên cứu", fixed_words=["Viện nghiên cứu"])
+    line = "Viện nghiên cứu và Viện nghiên cứu Hán Nôm, 12/3"
+    assert regex_tokens(line) == regex_tokenize.tokenize(line, use_token_normalize=True, fixed_words=[])
+    assert "Viện nghiên cứu" in regex_tokens(line)  # the fixed word's pattern was the one in use

@@ -44,13 +44,29 @@ from typing import Any
 from vnnews.ingest import Article
 from vnnews.text.normalize import word_key
 
-_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+_FOLD_CHARS = 1 << 15  # characters the fold table remembers
+
+
+class _FoldTable(dict):
+    """``str.translate`` table of :func:`fold`: each character to its canonical decomposition
+    without combining marks ("ệ" -> "e", "đ" -> "d"), computed the first time the character is
+    met. Decomposing character by character and dropping the marks gives what decomposing the
+    whole text does (canonical reordering moves only the marks that are dropped)."""
+
+    def __missing__(self, code: int) -> str:
+        char = {"đ": "d", "Đ": "D"}.get(chr(code), chr(code))
+        value = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if len(self) < _FOLD_CHARS:  # a page of every code point must not grow it without bound
+            self[code] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton for phrase matching: "Xem nhiều" -> "xem nhieu"."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+    return " ".join(text.translate(_FOLD_TABLE).lower().split())
 
 
 RELATED_HEADINGS = frozenset(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 # The feature templates this scorer implements, in underthesea's order: a model shipped with
@@ -43,6 +44,11 @@ TEMPLATES = (
 )  # fmt: skip
 _TEMPLATE = re.compile(r"T\[(-?\d+)(?:,(-?\d+))?\](?:\.(\w+))?$")
 _INT32 = re.compile(r"[+-]?[0-9]+")
+# The functions a template may apply to its span's text, in the order the templates of one span
+# come in TEMPLATES (the order its weights are summed in)
+_FUNCTION_ORDER: tuple[str | None, ...] = (None, "lower", "isdigit", "istitle", "is_in_dict")
+_SpanTable = tuple[dict[str, float], dict[str, float], tuple[tuple[float, float], ...]]
+_PAD = 2  # BOS entries before a sentence's span sums: the widest look-back of a template
 CACHE_ENTRIES = 400_000  # per span cache; cleared when full (a few tens of MB at most)
 
 
@@ -136,6 +142,36 @@ class CRFScorer:
             self._groups.append((width, spans, {}))
         # BOS/EOS: a span out of the sentence gives "template=BOS" (or EOS) for all its templates
         self._edges = {span: (self._edge(span, "BOS"), self._edge(span, "EOS")) for span in self._spans}
+        # Per span, the weights of its templates by the value they read: the text's own and its
+        # lower-cased form (value -> weight), and each boolean function's (False, True) weights,
+        # in template order so that a span's sum adds the same numbers in the same order as
+        # summing over its templates does (0.0 where a template or value has no weight)
+        by_template: dict[str, dict[str, float]] = {}
+        for name, weight in self._diff.items():
+            template, _, value = name.partition("=")
+            by_template.setdefault(template, {})[value] = weight
+        self._tables = {span: self._table(span, by_template) for span in self._spans}
+        self._group_edges = [
+            (tuple(self._edges[span][0] for span in spans), tuple(self._edges[span][1] for span in spans)) for _w, spans, _c in self._groups
+        ]
+        self._sum = self._summer()
+        # Per width group: the texts and lower-cased texts any of its spans has a weight for, and
+        # the sums of a text with none of its own, by flags (see _scores)
+        self._known = []
+        for _width, spans, _cache in self._groups:
+            texts = {value for span in spans for value in self._tables[span][0]}
+            lowers = {value for span in spans for value in self._tables[span][1]}
+            self._known.append((texts, lowers, [self._sums(spans, "", "", flags) for flags in range(8)]))
+
+    def _table(self, span: tuple[int, int | None], by_template: dict[str, dict[str, float]]) -> _SpanTable:
+        functions = [function for _template, function in self._spans[span]]
+        if functions != sorted(functions, key=_FUNCTION_ORDER.index) or len(set(functions)) != len(functions):  # pragma: no cover - TEMPLATES are so
+            raise CRFModelError(f"templates of span {span} are not in the order this scorer sums them")
+        weights = {function: by_template.get(template, {}) for template, function in self._spans[span]}
+        flags = tuple(
+            (weights[f].get("False", 0.0), weights[f].get("True", 0.0)) if f in weights else (0.0, 0.0) for f in _FUNCTION_ORDER[2:]
+        )
+        return weights.get(None, {}), weights.get("lower", {}), flags
 
     def clear(self) -> None:
         """Forget the summed weights of the tokens, pairs and triples seen so far (they are
@@ -148,63 +184,79 @@ class CRFScorer:
         ``template=BOS`` (or EOS)."""
         return sum(self._diff.get(f"{template}={edge}", 0.0) for template, _function in self._spans[span])
 
-    def _scores(self, spans: list[tuple[int, int | None]], text: str) -> tuple[float, ...]:
-        """The summed weights of ``text`` in each of ``spans`` (one width): each function of
-        the text computed once for all of them."""
+    def _scores(self, g: int, text: str) -> tuple[float, ...]:
+        """The summed weights of ``text`` in each span of width group ``g``: each function of
+        the text computed once for all of them, each template's weight one look-up. Most
+        pairs and triples have no weight of their own text: their sums depend on the three
+        boolean functions alone (eight tuples, computed once)."""
         lower = text.lower()
-        values = {None: text, "lower": lower, "isdigit": _isdigit(text), "istitle": _istitle(text),
-                  "is_in_dict": "True" if lower in self.dictionary else "False"}
-        diff = self._diff
-        return tuple(sum(diff.get(f"{template}={values[function]}", 0.0) for template, function in self._spans[span]) for span in spans)
+        digit = 1 if _isdigit(text) == "True" else 0
+        title = 1 if _istitle(text) == "True" else 0
+        flags = digit * 4 + title * 2 + (1 if lower in self.dictionary else 0)
+        texts, lowers, by_flags = self._known[g]
+        if text not in texts and lower not in lowers:
+            return by_flags[flags]
+        return self._sums(self._groups[g][1], text, lower, flags)
+
+    def _sums(self, spans: list[tuple[int, int | None]], text: str, lower: str, flags: int) -> tuple[float, ...]:
+        """The summed weights of each of ``spans`` for a text, its lower-cased form and its
+        flags (``isdigit * 4 + istitle * 2 + is_in_dict``), adding in template order."""
+        digit, title, known = flags >> 2, (flags >> 1) & 1, flags & 1
+        out = []
+        for span in spans:
+            raw, low, (d, t, k) = self._tables[span]
+            out.append(0.0 + raw.get(text, 0.0) + low.get(lower, 0.0) + d[digit] + t[title] + k[known])
+        return tuple(out)
 
     def emissions(self, tokens: list[str]) -> list[float]:
         """For each token, B-W's emission score minus I-W's."""
         n = len(tokens)
-        columns: list[list[float]] = []  # one per span: its score at each position
-        for width, spans, cache in self._groups:
+        padded = []  # per width: BOS sums, the sums of each span text in the sentence, EOS sums
+        for g, ((width, _spans, cache), (bos, eos)) in enumerate(zip(self._groups, self._group_edges, strict=True)):
             if len(cache) > CACHE_ENTRIES:
                 cache.clear()
             texts = tokens if width == 0 else [" ".join(tokens[j : j + width + 1]) for j in range(n - width)]
-            scores = []
+            scores = [bos] * _PAD
             for text in texts:
                 score = cache.get(text)
                 if score is None:
-                    score = cache[text] = self._scores(spans, text)
+                    score = cache[text] = self._scores(g, text)
                 scores.append(score)
-            # the span at position i starts at token i + a: BOS before the sentence, EOS once
-            # it would run past its end (i + a >= len(scores)), else its summed weights
-            by_span = list(zip(*scores, strict=True)) if scores else [()] * len(spans)
-            for k, span in enumerate(spans):
-                a = span[0]
-                bos, eos = self._edges[span]
-                before = -a if a < 0 else 0
-                if before > n:
-                    before = n
-                inside = list(by_span[k][a if a > 0 else 0 : a + n if a + n > 0 else 0])
-                columns.append([bos] * before + inside + [eos] * (n - before - len(inside)))
-        return list(map(sum, zip(*columns, strict=True)))
+            scores.extend([eos] * (_PAD + 2))
+            padded.append(scores)
+        return self._sum(*padded, n)
+
+    def _summer(self) -> Callable[..., list[float]]:
+        """A function of the padded span sums of each width and the sentence length, giving
+        each position's emission: ``0 + s1 + s2 + ...`` over the spans in the order of
+        ``self._groups`` (the order of additions fixed, so the floats are the same whatever
+        the sentence). The span at offset ``a`` of position ``i`` reads entry ``i + a`` of
+        its width's sums, shifted by the BOS padding (positions past the sentence read EOS)."""
+        terms = " + ".join(
+            f"p{g}[i + {span[0] + _PAD}][{k}]" for g, (_width, spans, _cache) in enumerate(self._groups) for k, span in enumerate(spans)
+        )
+        names = ", ".join(f"p{g}" for g in range(len(self._groups)))
+        return eval(f"lambda {names}, n: [0 + {terms} for i in range(n)]")  # noqa: S307 - built from the templates above, no input
 
     def tag(self, tokens: list[str]) -> list[str]:
-        """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it."""
+        """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it (ties
+        to the lower label id); I-W's emission counts as 0, B-W's is the difference."""
         if not tokens:
             return []
         diff = self.emissions(tokens)
         labels, b = self.labels, self._b
-        emit = [[0.0, 0.0] for _ in tokens]
-        for t, d in enumerate(diff):
-            emit[t][b] = d  # only the difference matters: I-W's emission counts as 0
-        trans = self._trans
-        score = list(emit[0])
+        (t00, t01), (t10, t11) = self._trans
+        s0, s1 = (diff[0], 0.0) if b == 0 else (0.0, diff[0])
         back: list[tuple[int, int]] = []
-        for t in range(1, len(tokens)):
-            row, pointers = [0.0, 0.0], [0, 0]
-            for y in (0, 1):
-                s0, s1 = score[0] + trans[0][y], score[1] + trans[1][y]
-                best, prev = (s1, 1) if s1 > s0 else (s0, 0)
-                row[y], pointers[y] = best + emit[t][y], prev
-            score = row
-            back.append((pointers[0], pointers[1]))
-        y = 1 if score[1] > score[0] else 0
+        for d in diff[1:]:
+            e0, e1 = (d, 0.0) if b == 0 else (0.0, d)
+            a0, a1 = s0 + t00, s1 + t10  # into label 0 from label 0, from label 1
+            best0, p0 = (a1, 1) if a1 > a0 else (a0, 0)
+            a0, a1 = s0 + t01, s1 + t11  # into label 1
+            best1, p1 = (a1, 1) if a1 > a0 else (a0, 0)
+            s0, s1 = best0 + e0, best1 + e1
+            back.append((p0, p1))
+        y = 1 if s1 > s0 else 0
         path = [y]
         for pointers in reversed(back):
             y = pointers[y]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import struct
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -60,11 +61,10 @@ class UndertheseaSegmenter(_BaseSegmenter):
     name = "underthesea"
 
     def __init__(self, tone_style: ToneStyle | None = "new") -> None:
-        import underthesea.pipeline.word_tokenize as wt
         from underthesea import word_tokenize
 
         self._tokenize = word_tokenize
-        self._split = wt.tokenize  # underthesea's regex tokenizer, as word_tokenize calls it
+        self._split = regex_tokens  # underthesea's regex tokenizer, as word_tokenize calls it
         self.tone_style = tone_style
         self._scorer = underthesea_scorer()
 
@@ -80,7 +80,7 @@ class UndertheseaSegmenter(_BaseSegmenter):
         if self._scorer is None:
             out = self._tokenize(text, format="text")
         else:  # word_tokenize(text, format="text"), with the CRF scored from its weights
-            tokens = self._split(text, use_token_normalize=True, fixed_words=[])
+            tokens = self._split(text)
             words: list[str] = []
             for tag, token in zip(self._scorer.tag(tokens), tokens, strict=True):
                 if tag == "I-W" and words:
@@ -89,6 +89,41 @@ class UndertheseaSegmenter(_BaseSegmenter):
                     words.append(token.replace(" ", "_"))
             out = " ".join(words)
         return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
+
+
+def regex_tokens(text: str) -> list[str]:
+    """underthesea's regex tokenizer as ``word_tokenize`` calls it
+    (``tokenize(text, use_token_normalize=True, fixed_words=[])``), the same tokens at about
+    twice its speed: each match's token is the first named group that matched, read from one
+    ``Match.groups`` call (underthesea builds a dict of every group per match), and each
+    token's normalisation is cached (it depends on the token alone; tokens repeat)."""
+    from underthesea.pipeline.text_normalize.character_normalize import normalize_characters_in_text
+    from underthesea.pipeline.word_tokenize import regex_tokenize
+
+    pattern = regex_tokenize.patterns  # read each call: underthesea rebinds it for fixed words
+    named = _named_groups(pattern)
+    out = []
+    for match in pattern.finditer(normalize_characters_in_text(text)):
+        groups = match.groups()
+        for index in named:
+            if groups[index] is not None:
+                out.append(_normal_token(groups[index]))
+                break
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _named_groups(pattern: re.Pattern[str]) -> tuple[int, ...]:
+    """Where ``pattern``'s named groups are in ``Match.groups()``, in group order
+    (underthesea's ``extract_match`` walks ``groupdict()``, which has that order)."""
+    return tuple(sorted(index - 1 for index in pattern.groupindex.values()))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normal_token(token: str) -> str:
+    from underthesea.pipeline.text_normalize import token_normalize
+
+    return token_normalize(token, use_character_normalize=True)
 
 
 @functools.lru_cache(maxsize=1)
