@@ -72,3 +72,29 @@ def test_feature_computation_stops_once_its_callers_have_gone():
     with pytest.raises(Cancelled):
         page_features(page, should_stop=should_stop)
     assert len(asked) == 3 and len(page_features(page)) == 2000
+
+
+# sha256 of every feature of the 34 real pages of data/real and the five seed pages (nine
+# decimals, a site index over all of them), as the features were computed on 2026-12-07 before
+# they were made faster (commit c524fdb): a change of any value changes it. A deliberate change
+# of a feature updates the digest in the same commit, and says so.
+FEATURES_DIGEST = "00ed2e266390260dbdb62f7b219364c364acd46e168121413a7ffcf680535c11"
+
+
+def test_the_features_of_real_pages_are_the_ones_pinned():
+    import hashlib
+    from pathlib import Path
+
+    from tests.conftest import RAW_DIR
+    from vnnews.ingest import iter_articles
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real" / "pages"
+    pages = [article_from_content(p.relative_to(real).as_posix(), str(p), html=p.read_text(encoding="utf-8", errors="replace")) for p in sorted(real.rglob("*.html"))]
+    pages += list(iter_articles([RAW_DIR]))
+    assert len(pages) == 39
+    index = SiteIndex(pages)
+    digest = hashlib.sha256()
+    for page in pages:
+        for row in page_features(page, index):
+            digest.update(",".join(f"{v:.9f}" for v in row).encode() + b"\n")
+    assert digest.hexdigest() == FEATURES_DIGEST

@@ -120,16 +120,19 @@ class SiteIndex:
 
     def share(self, article: Article, text: str) -> tuple[float, float]:
         """(share of the site's *other* pages that contain ``text``, 1 if there are any)."""
-        site = site_key(article)
-        others = self.pages[site] - 1
-        if others <= 0:
-            return 0.0, 0.0
-        return max(0, self.counts[site][text_key(text)] - 1) / others, 1.0
+        return self._shares(site_key(article), [text])[0]
 
     def shares(self, article: Article) -> list[tuple[float, float]]:
         """:meth:`share` of every line of ``article``: what a worker process computing the
         page's features needs of the index (the index itself stays here)."""
-        return [self.share(article, t) for t in article.texts]
+        return self._shares(site_key(article), article.texts)
+
+    def _shares(self, site: str, texts: Sequence[str]) -> list[tuple[float, float]]:
+        others = self.pages[site] - 1
+        if others <= 0:
+            return [(0.0, 0.0)] * len(texts)
+        counts = self.counts[site]
+        return [(max(0, counts[text_key(t)] - 1) / others, 1.0) for t in texts]
 
 
 def _words(text: str) -> Counter[str]:
@@ -138,10 +141,13 @@ def _words(text: str) -> Counter[str]:
 
 def _overlap(line: Counter[str], cand: Counter[str]) -> tuple[float, float]:
     """(token F1, share of the candidate covered by the line)."""
-    common = sum((line & cand).values())
+    if len(line) > len(cand):
+        common = sum(min(n, line[w]) for w, n in cand.items() if w in line)
+    else:
+        common = sum(min(n, cand[w]) for w, n in line.items() if w in cand)
     if not common:
         return 0.0, 0.0
-    n_line, n_cand = sum(line.values()), sum(cand.values())
+    n_line, n_cand = line.total(), cand.total()
     precision, recall = common / n_line, common / n_cand
     return 2 * precision * recall / (precision + recall), recall
 
@@ -220,6 +226,8 @@ def page_features(
     bags = [_words(t) for t in texts]
     title_scores = [max((_overlap(b, c)[0] for c in title_cands), default=0.0) for b in bags]
     best_title = max(range(n), key=lambda i: (title_scores[i], -i)) if title_cands and max(title_scores) >= 0.6 else None
+    if site_shares is None:
+        site_shares = site_index.shares(article) if site_index is not None else [(0.0, 0.0)] * n
     out = []
     for i, text in enumerate(texts):
         if i % 256 == 0:
@@ -227,8 +235,8 @@ def page_features(
         line = article.lines[i]
         f = fold(text)
         words = text.split()
-        letters = [c for c in text if c.isalpha()]
-        site_share, has_site = site_shares[i] if site_shares is not None else site_index.share(article, text) if site_index is not None else (0.0, 0.0)
+        letters = list(filter(str.isalpha, text))
+        site_share, has_site = site_shares[i]
         lead_f1, lead_cover = max(((_overlap(bags[i], c)) for c in lead_cands), default=(0.0, 0.0))
         row = [
             i / (n - 1) if n > 1 else 0.0,
@@ -236,9 +244,9 @@ def page_features(
             min(1.0, len(words) / 60),
             float(bool(_SENTENCE_END.search(text))),
             float(text.endswith(":")),
-            sum(c.isdigit() for c in text) / max(1, len(text)),
+            sum(map(str.isdigit, text)) / max(1, len(text)),
             sum(w[:1].isupper() for w in words) / max(1, len(words)),
-            float(len(letters) >= 2 and all(c.isupper() for c in letters)),
+            float(len(letters) >= 2 and all(map(str.isupper, letters))),
             float(bool(_CREDIT.search(text))),
             float(bool(_DATE.search(text)) and len(text) <= 60),
             float(vietnamese and text.isascii() and text == text.lower() and len(words) >= 3 and not _SENTENCE_END.search(text)),
