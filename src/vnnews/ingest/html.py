@@ -394,6 +394,16 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
     link_depth = 0
     elements = 0
     buf = _Buffer()
+    names: dict[tuple[Any, str | None, str | None], str] = {}  # (tag, class, id) -> its name: elements repeat theirs
+
+    def tag_name(el: etree._Element) -> str:
+        key = (el.tag, el.get("class"), el.get("id"))
+        if len(key[1] or "") + len(key[2] or "") > 512:  # a huge attribute is cut, never kept as a key
+            return _tag_name(el)
+        name = names.get(key)
+        if name is None:
+            name = names[key] = _tag_name(el)
+        return name
 
     def current_label() -> str | None:
         return next((lab for lab in reversed(labels) if lab), None)
@@ -443,7 +453,7 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
                 continue
             if tag in BLOCK_TAGS or tag == "br":
                 flush()
-            push(_tag_name(el))
+            push(tag_name(el))
             labels.append(el.get(label_attr) if label_attr else None)
             if tag in BLOCK_TAGS:
                 block_depths.append(len(path) - 1)

@@ -146,10 +146,10 @@ def _detect_language(texts: Sequence[str]) -> str | None:
     """"vi" when the text's letters are Vietnamese (its own letters: ă đ ơ ư, tone-marked
     vowels), None when there is too little text to tell."""
     sample = "".join(texts)[:5000]
-    letters = [c for c in sample if c.isalpha()]
-    if len(letters) < 40:
+    letters = sum(map(str.isalpha, sample))
+    if letters < 40:
         return None
-    return "vi" if sum(c in _VIETNAMESE for c in unicodedata.normalize("NFC", sample)) >= 0.02 * len(letters) else None
+    return "vi" if sum(map(_VIETNAMESE.__contains__, unicodedata.normalize("NFC", sample))) >= 0.02 * letters else None
 
 
 def _site_name(value: str | None) -> str | None:
@@ -234,10 +234,16 @@ def _comments(article: Any, labels: Sequence[str | None]) -> list[str]:
     from vnnews.layout import CLASS_GROUPS
 
     keys = CLASS_GROUPS["comment"]
+    in_comments: dict[str, bool] = {}  # per distinct tag path (the lines of a block share theirs)
     out = []
     for line, label in zip(article.lines, labels, strict=True):
-        path = (line.tag_path or "").lower()
-        if label not in CONTENT and path and any(k in part for part in path.split("/") for k in keys):
+        if label in CONTENT or not line.tag_path:
+            continue
+        inside = in_comments.get(line.tag_path)
+        if inside is None:
+            path = line.tag_path.lower()
+            inside = in_comments[line.tag_path] = any(k in part for part in path.split("/") for k in keys)
+        if inside:
             out.append(line.text)
             if len(out) >= MAX_COMMENTS:
                 break
