@@ -105,7 +105,7 @@ def main() -> None:
         print(f"{len(paths):,} composed HTML pages ({size / len(paths) / 1024:.1f} KiB a page), {os.cpu_count()} cores\n")
         rows = []
         seconds, found = trafilatura_pool(paths, args.workers)
-        rows.append((f"trafilatura, a pool of {args.workers} processes", seconds, None, found))
+        rows.append((f"trafilatura, a process pool ({args.workers} workers)", seconds, None, found))
         systems = [("vnnews infer --classifier weak (the rules)", "weak")]
         if args.demo.is_dir():
             systems.append(("vnnews infer, the demo's labeller", str(args.demo)))

@@ -39,3 +39,20 @@ def test_the_gpu_suite_runs_on_the_cpu_and_writes_every_row(tmp_path):
         assert "aten::" in table and "by CPU time" in table, name
     assert "3 steps after 1 warm-up" in rows["labeller_train"]["work"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("| ViT5 generation as row 4, static cache")
+
+
+def test_the_throughput_benchmark_runs_both_sides_on_the_same_pages(tmp_path):
+    import pytest
+
+    from tests.conftest import VIETNEWS_DIR
+
+    if not (VIETNEWS_DIR / "validation.jsonl.gz").exists():
+        pytest.skip("needs ../shared/corpora/vietnews")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--pages", "6", "--workers", "1", "--demo", str(tmp_path / "none")],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "pages/s" not in line]
+    assert [row.split(" | ")[0] for row in rows] == ["| trafilatura, a process pool (1 workers)", "| vnnews infer --classifier weak (the rules)"]
+    assert all(row.split(" | ")[1] == "6" for row in rows)  # every page gave a result on both sides
