@@ -1,7 +1,7 @@
 """Pages a second on every core: `vnnews infer` against trafilatura in a process pool over
 the same cores, on the same HTML pages (issue 35, item 6).
 
-    python benchmarks/throughput.py [--pages 1000] [--demo build/demo/classifier] [--workers N]
+    python benchmarks/throughput.py [--pages 1000] [--demo build/demo/classifier] [--workers N] [--setting threads=1 ...]
 
 Pages: VietNews validation articles (../shared) composed into HTML pages of many sites and
 layouts (the composer's menus, related lists, footers and today's chrome; every article
@@ -75,9 +75,9 @@ def trafilatura_pool(paths: list[str], workers: int) -> tuple[float, int]:
     return time.perf_counter() - t0, found
 
 
-def vnnews_infer(folder: Path, classifier: str, out: Path) -> tuple[float, float | None, int]:
+def vnnews_infer(folder: Path, classifier: str, out: Path, settings: list[str]) -> tuple[float, float | None, int]:
     """(seconds from start to exit, the job's own seconds as it prints them, records written)."""
-    command = [str(Path(sys.executable).parent / "vnnews"), "infer", str(folder), "--classifier", classifier, "-o", str(out), "--no-progress"]
+    command = [str(Path(sys.executable).parent / "vnnews"), "infer", str(folder), "--classifier", classifier, "-o", str(out), "--no-progress", *settings]
     t0 = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     spent = time.perf_counter() - t0
@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="trafilatura's pool (default: every core)")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="an inference setting for vnnews infer (repeat), e.g. threads=1")
     parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo" / "classifier", help="the demo's labeller (make demo); left out when absent")
     args = parser.parse_args()
     if not VIETNEWS.exists():
@@ -112,8 +113,8 @@ def main() -> None:
         else:
             print(f"(no {args.demo}: run `make demo` for the demo labeller's row)")
         for name, classifier in systems:
-            spent, job, records = vnnews_infer(folder, classifier, Path(tmp) / f"out-{len(rows)}.jsonl")
-            rows.append((name, spent, job, records))
+            spent, job, records = vnnews_infer(folder, classifier, Path(tmp) / f"out-{len(rows)}.jsonl", args.setting)
+            rows.append((name + "".join(f" {s}" for s in args.setting), spent, job, records))
         base = len(paths) / rows[0][1]
         print("| system | pages | seconds | pages/s | against trafilatura | the job's own seconds (pages/s) |\n|---|---:|---:|---:|---:|---:|")
         for name, spent, job, count in rows:
