@@ -113,6 +113,34 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
     assert "sites** |" in text
 
 
+def test_leave_one_site_out_with_adapt_fits_each_held_out_model_to_its_own_sites_pages(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
+    import shutil
+
+    import vnnews.adapt as adapt
+    from tests.recipes.test_classifier import tiny_config
+    from vnnews.extraction_eval import leave_one_site_out
+
+    fitted_on = []
+    original = adapt.adapt_to_sites
+
+    def spy(model, articles, **kw):
+        fitted_on.append(sorted({a.site for a in articles}))
+        return original(model, articles, **kw)
+
+    monkeypatch.setattr(adapt, "adapt_to_sites", spy)
+    pages, annotations = tmp_path / "pages", tmp_path / "ann"
+    for site in ("giadinh.net.vn", "kenh14.vn"):
+        shutil.copytree(REAL / "pages" / site, pages / site)
+        shutil.copytree(REAL / "annotations" / site, annotations / site)
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "self_training.min_confidence=0.01")
+    text = leave_one_site_out(config, pages, annotations, tmp_path / "loso", adapt=True, min_pages=2)
+    assert fitted_on == [["giadinh.net.vn"], ["kenh14.vn"]]  # each held-out model, on its own site's pages only
+    assert "| model (leave-one-site-out) --adapt | 4 |" in text and "| model (leave-one-site-out) | 4 |" in text
+    assert "--adapt: that model adapted to the held-out site" in text
+    rows = [line for line in text.splitlines() if line.startswith("| kenh14.vn | 2 | model (leave-one-site-out) --adapt |")]
+    assert len(rows) == 1  # per site, beside trafilatura
+
+
 def test_the_per_site_table_says_where_a_model_falls_below_trafilatura():
     from vnnews.extraction_eval import PageScore, SystemResult, against_baseline
 

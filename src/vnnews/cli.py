@@ -351,7 +351,9 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
             config.dataset_dir = args.dataset
         if args.leave_one_family_out:
             return leave_one_family_out(config, args.out or str(Path(config.output_dir) / "lofo"))
-        return leave_one_site_out(config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines)
+        return leave_one_site_out(
+            config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines, adapt=args.adapt
+        )
     if args.overrides:
         raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
     if args.adapt:
@@ -932,7 +934,11 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--no-baselines", action="store_true", help="extraction: skip trafilatura, jusText and readability-lxml")
     p.add_argument("--as-text", action="store_true", help="extraction: the line labellers read the pages as text dumps (no DOM, no candidates)")
     p.add_argument("--leave-one-site-out", action="store_true", help="extraction: per site, train a labeller self-training on the other sites")
-    p.add_argument("--adapt", action="store_true", help="extraction: the model adapted to each site (vnnews infer --adapt), held out (half a site fits, the other half is scored) and in the job, beside the model as it is")
+    p.add_argument(
+        "--adapt", action="store_true",
+        help="extraction: the model adapted to each site (vnnews infer --adapt), held out (half a site fits, the other half is scored) and in the job, "
+        "beside the model as it is; with --leave-one-site-out, each held-out site's model also adapted to that site's own pages",
+    )
     p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it (its pages neither train nor choose the checkpoint) and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")
     p.set_defaults(func=cmd_evaluate)
