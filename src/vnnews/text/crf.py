@@ -161,7 +161,7 @@ class CRFScorer:
         for _width, spans, _cache in self._groups:
             texts = {value for span in spans for value in self._tables[span][0]}
             lowers = {value for span in spans for value in self._tables[span][1]}
-            self._known.append((texts, lowers, [self._sums(spans, "", "", flags) for flags in range(8)]))
+            self._known.append((texts, lowers, [self._sums(spans, None, None, flags) for flags in range(8)]))
 
     def _table(self, span: tuple[int, int | None], by_template: dict[str, dict[str, float]]) -> _SpanTable:
         functions = [function for _template, function in self._spans[span]]
@@ -198,9 +198,10 @@ class CRFScorer:
             return by_flags[flags]
         return self._sums(self._groups[g][1], text, lower, flags)
 
-    def _sums(self, spans: list[tuple[int, int | None]], text: str, lower: str, flags: int) -> tuple[float, ...]:
+    def _sums(self, spans: list[tuple[int, int | None]], text: str | None, lower: str | None, flags: int) -> tuple[float, ...]:
         """The summed weights of each of ``spans`` for a text, its lower-cased form and its
-        flags (``isdigit * 4 + istitle * 2 + is_in_dict``), adding in template order."""
+        flags (``isdigit * 4 + istitle * 2 + is_in_dict``), adding in template order (None:
+        a text with no weight of its own in any of them)."""
         digit, title, known = flags >> 2, (flags >> 1) & 1, flags & 1
         out = []
         for span in spans:
