@@ -2,7 +2,7 @@
 the page labeller `make demo` trains, and a PhoBERT-base-shaped labeller (torch and its
 ONNX int8 export), on the real pages of data/real (issue 35).
 
-    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base]
+    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base] [--in-a-job]
 
 Each round visits every page once per system, in turn (a busy moment of the shared machine
 falls on all of them alike); a page's time is its best of the rounds, and a system's cost
