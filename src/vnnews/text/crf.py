@@ -97,12 +97,12 @@ def _cqdb(data: bytes, start: int, count: int, path: str | Path) -> dict[int, st
     return out
 
 
-def _istitle(text: str) -> str:
-    return "True" if all(part[:1].upper() == part[:1] for part in text.split(" ")) else "False"
+def _istitle(text: str) -> bool:
+    return all(part[:1].upper() == part[:1] for part in text.split(" "))
 
 
-def _isdigit(text: str) -> str:
-    return "True" if _INT32.fullmatch(text) and -(2**31) <= int(text) < 2**31 else "False"
+def _isdigit(text: str) -> bool:
+    return bool(_INT32.fullmatch(text)) and -(2**31) <= int(text) < 2**31
 
 
 class CRFScorer:
@@ -190,9 +190,7 @@ class CRFScorer:
         pairs and triples have no weight of their own text: their sums depend on the three
         boolean functions alone (eight tuples, computed once)."""
         lower = text.lower()
-        digit = 1 if _isdigit(text) == "True" else 0
-        title = 1 if _istitle(text) == "True" else 0
-        flags = digit * 4 + title * 2 + (1 if lower in self.dictionary else 0)
+        flags = _isdigit(text) * 4 + _istitle(text) * 2 + (lower in self.dictionary)
         texts, lowers, by_flags = self._known[g]
         if text not in texts and lower not in lowers:
             return by_flags[flags]
