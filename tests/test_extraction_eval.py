@@ -81,9 +81,22 @@ def test_leave_one_family_out_scores_each_family_on_a_model_without_it(tiny_phob
     assert scored == load_subset(pages_dataset, "pages")["train"]["family"].count("photo")
 
 
+def two_sites(tiny_phobert, pages_dataset, tmp_path):
+    """The real pages and gold of two sites, and a tiny labeller config training two steps."""
+    import shutil
+
+    from tests.recipes.test_classifier import tiny_config
+
+    pages, annotations = tmp_path / "pages", tmp_path / "ann"
+    for site in ("giadinh.net.vn", "kenh14.vn"):
+        shutil.copytree(REAL / "pages" / site, pages / site)
+        shutil.copytree(REAL / "annotations" / site, annotations / site)
+    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "self_training.min_confidence=0.01")
+    return pages, annotations, config
+
+
 def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
     import vnnews.recipes.classifier as recipe
-    from tests.recipes.test_classifier import tiny_config
     from vnnews.extraction_eval import leave_one_site_out
 
     seen = []
@@ -96,13 +109,7 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
         return pages, labels
 
     monkeypatch.setattr(recipe, "_pseudo_labels", spy)
-    import shutil
-
-    pages, annotations = tmp_path / "pages", tmp_path / "ann"
-    for site in ("giadinh.net.vn", "kenh14.vn"):
-        shutil.copytree(REAL / "pages" / site, pages / site)
-        shutil.copytree(REAL / "annotations" / site, annotations / site)
-    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "self_training.min_confidence=0.01")
+    pages, annotations, config = two_sites(tiny_phobert, pages_dataset, tmp_path)
     text = leave_one_site_out(config, pages, annotations, tmp_path / "loso")
     assert sorted(seen) == [("giadinh.net.vn",), ("kenh14.vn",)]
     assert "| model (leave-one-site-out) | 4 |" in text and "## kenh14.vn" in text
@@ -114,10 +121,7 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
 
 
 def test_leave_one_site_out_with_adapt_fits_each_held_out_model_to_its_own_sites_pages(tiny_phobert, pages_dataset, tmp_path, monkeypatch):
-    import shutil
-
     import vnnews.adapt as adapt
-    from tests.recipes.test_classifier import tiny_config
     from vnnews.extraction_eval import leave_one_site_out
 
     fitted_on = []
@@ -128,11 +132,7 @@ def test_leave_one_site_out_with_adapt_fits_each_held_out_model_to_its_own_sites
         return original(model, articles, **kw)
 
     monkeypatch.setattr(adapt, "adapt_to_sites", spy)
-    pages, annotations = tmp_path / "pages", tmp_path / "ann"
-    for site in ("giadinh.net.vn", "kenh14.vn"):
-        shutil.copytree(REAL / "pages" / site, pages / site)
-        shutil.copytree(REAL / "annotations" / site, annotations / site)
-    config = tiny_config(tiny_phobert, pages_dataset, tmp_path / "x", "training.max_steps=2", "self_training.min_confidence=0.01")
+    pages, annotations, config = two_sites(tiny_phobert, pages_dataset, tmp_path)
     text = leave_one_site_out(config, pages, annotations, tmp_path / "loso", adapt=True, min_pages=2)
     assert fitted_on == [["giadinh.net.vn"], ["kenh14.vn"]]  # each held-out model, on its own site's pages only
     assert "| model (leave-one-site-out) --adapt | 4 |" in text and "| model (leave-one-site-out) | 4 |" in text
