@@ -2,7 +2,7 @@
 the page labeller `make demo` trains, and a PhoBERT-base-shaped labeller (torch and its
 ONNX int8 export), on the real pages of data/real (issue 35).
 
-    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base] [--in-a-job]
+    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base] [--in-a-job] [--profile]
 
 Each round visits every page once per system, in turn (a busy moment of the shared machine
 falls on all of them alike); a page's time is its best of the rounds, and a system's cost
@@ -75,6 +75,7 @@ def main() -> None:
         help="also each page's cost in a job: the segmenter's sums per token, pair and triple hold what the run's other pages filled (its own lines' caches still emptied)",
     )
     parser.add_argument("--base", action="store_true", help="also a PhoBERT-base-shaped labeller (replica, random weights) in torch and as ONNX int8 (minutes)")
+    parser.add_argument("--profile", action="store_true", help="also where the demo labeller's cold page goes: its stages' share of a cProfile of every page (profiling slows the calls it counts)")
     args = parser.parse_args()
 
     import torch
@@ -137,7 +138,43 @@ def main() -> None:
             job = sum(in_job[name].values()) / len(html) if in_job.get(name) else ms
             row += f" {job * 1000:,.0f} | {job / base:.1f}x |"
         print(row)
+    demo = systems.get("vnnews, the demo's labeller")
+    if args.profile and demo is not None:
+        profile_stages(html, demo)
     tmp.cleanup()
+
+
+# Where a labelled page's time goes: (stage, module file, function), each counted once with
+# its callees (cProfile's cumulative time), as a share of the whole `vnnews.extract` call.
+STAGES = (
+    ("reading the HTML", "vnnews/ingest/readers.py", "_lines_from_html"),
+    ("word segmentation", "vnnews/text/segment.py", "segment"),
+    ("layout features", "vnnews/layout.py", "page_features"),
+    ("the model (forward)", "vnnews/models/page_labeler.py", "forward"),
+    ("the record (metadata, text)", "vnnews/inference/records.py", "article_record"),
+)
+
+
+def profile_stages(html: list[tuple[str, str]], model: object) -> None:
+    """Each stage's share of the demo labeller's cold pages, under cProfile."""
+    import cProfile
+    import pstats
+
+    import vnnews
+
+    profiler = cProfile.Profile()
+    for _page_id, text in html:
+        _cold(model)
+        profiler.enable()
+        vnnews.extract(text, model=model)
+        profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(ct for (path, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items() if name == "extract" and path.endswith("vnnews/extraction.py"))
+    print(f"\nthe demo labeller's {len(html)} cold pages under cProfile: {total / len(html) * 1000:,.0f} ms a page (profiled)\n")
+    print("| stage | share of the page |\n|---|---:|")
+    for stage, module, function in STAGES:
+        spent = sum(ct for (path, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items() if name == function and path.endswith(module))
+        print(f"| {stage} | {spent / total:.0%} |")
 
 
 if __name__ == "__main__":
