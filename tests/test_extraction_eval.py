@@ -174,3 +174,19 @@ def test_a_folder_of_pages_without_sites_gets_no_none_section():
     assert "(none)" not in text and "## All pages" in text
     mixed = render(evaluate_pages([page, loose], {}, systems, {}), "t")
     assert "## site.vn" in mixed and "## pages outside a site folder" in mixed and "(none)" not in mixed
+
+
+def test_a_baseline_that_raises_on_a_page_scores_it_empty_and_the_report_goes_on(caplog):
+    # readability-lxml raised "All strings must be XML compatible" on a fundus page with a
+    # control character in a link, and the whole evaluation stopped
+    page = gold_page()
+
+    def crashes(html: str, article: Article) -> Extraction:
+        raise ValueError("All strings must be XML compatible")
+
+    results = evaluate_pages([page], {page.id: "<html></html>"}, {}, {"fragile": crashes, "fine": lambda html, a: Extraction(text="Tiêu đề bài")})
+    fragile, fine = results
+    assert fragile.failures == 1 and len(fragile.pages) == 1 and fragile.pages[0].recall == 0.0
+    assert fine.failures == 0 and fine.pages[0].recall > 0
+    assert "fragile failed on site.vn/a.html (ValueError" in caplog.text
+    assert "fragile raised on 1 of 1 pages" in render(results, "t")

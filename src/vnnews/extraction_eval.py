@@ -67,6 +67,7 @@ class SystemResult:
     pages: list[PageScore] = field(default_factory=list)
     gold_labels: list[str] = field(default_factory=list)
     predicted_labels: list[str] = field(default_factory=list)
+    failures: int = 0  # pages the system raised on (scored as extracting nothing)
 
 
 def tokens(text: str) -> Counter[str]:
@@ -222,6 +223,8 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
     out = [f"# {title}", ""]
     out += [*notes, ""] if notes else []
     out += ["## All pages", "", *head, *summary_rows(results, None), ""]
+    out += [f"{r.name} raised on {r.failures} of {len(r.pages)} pages: those pages are scored as extracting nothing." for r in results if r.failures]
+    out += [""] if any(r.failures for r in results) else []
     out += against_baseline(results)
     for site, heading in site_sections(sites):
         out += [f"## {heading}", "", *head, *summary_rows(results, site), ""]
@@ -284,7 +287,13 @@ def evaluate_pages(
             html = html_by_id.get(article.id)
             if html is None:
                 continue  # text dumps: nothing for an HTML extractor to read
-            result.pages.append(score_page(article, text_system(html, article)))
+            try:
+                extraction = text_system(html, article)
+            except Exception as exc:  # noqa: BLE001 - a baseline's crash on one page is its empty output there, not the end of the report
+                log.warning("%s failed on %s (%s: %s); scored as extracting nothing", name, article.source, type(exc).__name__, exc)
+                extraction = Extraction(text="", title="")
+                result.failures += 1
+            result.pages.append(score_page(article, extraction))
         results.append(result)
     return results
 
