@@ -107,3 +107,57 @@ def test_the_regex_tokenizer_gives_underthesea_tokens(monkeypatch):
     line = "Viện nghiên cứu và Viện nghiên cứu Hán Nôm, 12/3"
     assert regex_tokens(line) == regex_tokenize.tokenize(line, use_token_normalize=True, fixed_words=[])
     assert "Viện nghiên cứu" in regex_tokens(line)  # the fixed word's pattern was the one in use
+
+
+def test_a_prefix_of_the_tokens_settles_the_labels_of_the_first_words_exactly(underthesea_model):
+    # tag_prefix reads the beginning of a sentence only: whatever it answers must be what
+    # the whole sentence's Viterbi gives those tokens, and cover exactly the words asked for
+    scorer, _tagger, tokenize = underthesea_model
+    answered = unsettled = 0
+    for line in lines_to_check():
+        tokens = tokenize(line, use_token_normalize=True, fixed_words=[])
+        if len(tokens) < 12:
+            continue
+        whole = scorer.tag(tokens)
+        for words in (1, 4, 10):
+            for k in range(3, len(tokens)):
+                got = scorer.tag_prefix(tokens[:k], words)
+                if got is None:
+                    unsettled += 1
+                    continue
+                answered += 1
+                assert got == whole[: len(got)], line
+                starts = [i for i, tag in enumerate(whole) if i == 0 or tag == "B-W"]
+                assert len(got) == starts[words], line  # ends where word words + 1 begins
+    assert answered > 1000 and unsettled > 0  # both branches seen
+
+
+def test_segment_prefix_is_the_first_words_of_segment():
+    from vnnews.text import get_segmenter
+
+    seg = get_segmenter("underthesea")
+    lines = lines_to_check()
+    long = [line for line in lines if len(line.split()) > 80]
+    assert long  # paragraphs long enough to be cut
+    for line in lines:
+        whole = seg.segment(line).split(" ")
+        for words in (1, 22, 62):
+            assert seg.segment_prefix(line, words) == " ".join(whole[:words]), (line, words)
+    assert seg.segment_prefix("", 5) == "" and seg.segment_prefix("   ", 5) == ""
+
+
+def test_the_page_labellers_ids_of_a_line_are_those_of_its_whole_segmentation(tiny_phobert):
+    # LineTokenizer segments only the words its max_line_tokens ids can hold
+    import types
+
+    from transformers import PhobertTokenizer
+
+    from vnnews.models.line_tokens import LineTokenizer
+
+    tokenizer = PhobertTokenizer.from_pretrained(str(tiny_phobert))
+    lines = lines_to_check()
+    for max_tokens in (3, 24, 64):
+        settings = types.SimpleNamespace(max_line_chars=600, max_line_tokens=max_tokens, segmenter="underthesea", tone_style="new")
+        tok = LineTokenizer(tokenizer, settings)
+        for line in lines:
+            assert tok._encode(line) == tok._ids_of_words(tok.segment.segment(line[:600])), line

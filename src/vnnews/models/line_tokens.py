@@ -51,7 +51,18 @@ class LineTokenizer:
         self._ids = TextCache(self._encode, TOKEN_CACHE_BYTES)
 
     def _encode(self, text: str) -> list[int]:
-        return self._ids_of_words(self.segment.segment(text[: self.max_chars]))
+        text = text[: self.max_chars]
+        keep = self.max_tokens - 2
+        prefix = getattr(self.segment, "segment_prefix", None)
+        if prefix is not None and keep > 0:
+            # Only ``keep`` ids of a line are kept and every word gives at least one: its
+            # first ``keep`` words are all that is read (the same ids, a fraction of the
+            # segmentation of a long paragraph)
+            words = prefix(text, keep)
+            ids = self.tokenizer.encode(words, add_special_tokens=False)
+            if len(ids) >= keep or words.count(" ") + 1 < keep:  # enough ids, or the whole line
+                return self.tokenizer.build_inputs_with_special_tokens(ids[:keep])
+        return self._ids_of_words(self.segment.segment(text))  # a word gave no id: read it all
 
     def _ids_of_words(self, words: str) -> list[int]:
         ids = self.tokenizer.encode(words, add_special_tokens=False)[: self.max_tokens - 2]

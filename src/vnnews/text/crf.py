@@ -237,13 +237,11 @@ class CRFScorer:
         names = ", ".join(f"p{g}" for g in range(len(self._groups)))
         return eval(f"lambda {names}, n: [0 + {terms} for i in range(n)]")  # noqa: S307 - built from the templates above, no input
 
-    def tag(self, tokens: list[str]) -> list[str]:
-        """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it (ties
-        to the lower label id); I-W's emission counts as 0, B-W's is the difference."""
-        if not tokens:
-            return []
-        diff = self.emissions(tokens)
-        labels, b = self.labels, self._b
+    def _viterbi(self, diff: list[float]) -> tuple[float, float, list[tuple[int, int]]]:
+        """The last position's two path scores and each later position's back-pointers
+        (for labels 0 and 1) over emissions ``diff``, as the tagger runs Viterbi (ties to the
+        lower label id); I-W's emission counts as 0, B-W's is the difference."""
+        b = self._b
         (t00, t01), (t10, t11) = self._trans
         s0, s1 = (diff[0], 0.0) if b == 0 else (0.0, diff[0])
         back: list[tuple[int, int]] = []
@@ -255,10 +253,54 @@ class CRFScorer:
             best1, p1 = (a1, 1) if a1 > a0 else (a0, 0)
             s0, s1 = best0 + e0, best1 + e1
             back.append((p0, p1))
+        return s0, s1, back
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """B-W or I-W for each token: Viterbi over the two labels, as the tagger runs it."""
+        if not tokens:
+            return []
+        s0, s1, back = self._viterbi(self.emissions(tokens))
         y = 1 if s1 > s0 else 0
         path = [y]
         for pointers in reversed(back):
             y = pointers[y]
             path.append(y)
         path.reverse()
+        labels = self.labels
         return [labels[y] for y in path]
+
+    def tag_prefix(self, tokens: list[str], words: int) -> list[str] | None:
+        """The labels of the tokens that make the first ``words`` words of a sentence that
+        *begins* with ``tokens`` and goes on (its later tokens unread), exactly as
+        :meth:`tag` labels them on the whole sentence; None when ``tokens`` do not settle
+        them (read more and ask again).
+
+        Why it is exact: a position's emission reads at most two tokens ahead, so the
+        emissions of all but the last two of ``tokens`` are the whole sentence's, and so are
+        Viterbi's scores and back-pointers up to there. Where the back-pointer chains of
+        both labels at the last such position meet, every label before the meeting point is
+        the one the whole sentence's best path takes, whatever follows; the first
+        ``words`` words are settled when the word after them starts before that point."""
+        m = len(tokens) - 2  # positions whose look-ahead lies inside ``tokens``
+        if m < 2:
+            return None
+        _s0, _s1, back = self._viterbi(self.emissions(tokens)[:m])
+        y0, y1, t = 0, 1, m - 1
+        while y0 != y1 and t > 0:  # follow both chains back until they meet
+            y0, y1 = back[t - 1][y0], back[t - 1][y1]
+            t -= 1
+        if y0 != y1:
+            return None
+        path = [y0]  # the settled labels of positions t, t - 1, ..., 0
+        for pointers in reversed(back[:t]):
+            path.append(pointers[path[-1]])
+        path.reverse()
+        b = self._b
+        starts = 0
+        for i, y in enumerate(path):
+            if i == 0 or y == b:
+                starts += 1
+                if starts == words + 1:  # the next word starts here: the first ``words`` are whole
+                    labels = self.labels
+                    return [labels[y] for y in path[:i]]
+        return None

@@ -47,6 +47,11 @@ class _BaseSegmenter:
     def segment_batch(self, texts: Iterable[str]) -> list[str]:
         return [self.segment(t) for t in texts]
 
+    def segment_prefix(self, text: str, words: int) -> str:
+        """The first ``words`` words of ``segment(text)``: all a reader that keeps only so
+        many tokens of a line needs (the page labeller)."""
+        return " ".join(self.segment(text).split(" ")[:words])
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
@@ -81,22 +86,49 @@ class UndertheseaSegmenter(_BaseSegmenter):
             out = self._tokenize(text, format="text")
         else:  # word_tokenize(text, format="text"), with the CRF scored from its weights
             tokens = self._split(text)
-            words: list[str] = []
-            for tag, token in zip(self._scorer.tag(tokens), tokens, strict=True):
-                if tag == "I-W" and words:
-                    words[-1] += "_" + token.replace(" ", "_")
-                else:
-                    words.append(token.replace(" ", "_"))
-            out = " ".join(words)
+            out = _join(self._scorer.tag(tokens), tokens)
+        return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
+
+    def segment_prefix(self, text: str, words: int) -> str:
+        """The first ``words`` words of ``segment(text)``, the same string, reading only as
+        much of a long line as settles them (:meth:`CRFScorer.tag_prefix`): the page
+        labeller keeps a few dozen tokens of a line, and a paragraph has hundreds of syllables."""
+        if self._scorer is None or not text.strip():
+            return super().segment_prefix(text, words)
+        limit = words + words // 2 + 8  # a word is 1.3 tokens on average; the path settles a few tokens on
+        while True:
+            tokens = self._split(text, limit + 1)
+            if len(tokens) <= limit:  # the whole line: as segment() reads it
+                out = " ".join(_join(self._scorer.tag(tokens), tokens).split(" ")[:words])
+                break
+            tags = self._scorer.tag_prefix(tokens, words)
+            if tags is not None:
+                out = _join(tags, tokens)
+                break
+            limit *= 2  # not settled yet (rare): read further
         return normalize_tone_marks(out, self.tone_style) if self.tone_style else out
 
 
-def regex_tokens(text: str) -> list[str]:
+def _join(tags: list[str], tokens: list[str]) -> str:
+    """Tokens into words: an I-W token joins the word before it with "_" (as word_tokenize
+    writes ``format="text"``), spaces inside a token become "_" too."""
+    words: list[str] = []
+    for tag, token in zip(tags, tokens, strict=False):  # tags may be fewer: the words of a prefix
+        if tag == "I-W" and words:
+            words[-1] += "_" + token.replace(" ", "_")
+        else:
+            words.append(token.replace(" ", "_"))
+    return " ".join(words)
+
+
+def regex_tokens(text: str, limit: int | None = None) -> list[str]:
     """underthesea's regex tokenizer as ``word_tokenize`` calls it
     (``tokenize(text, use_token_normalize=True, fixed_words=[])``), the same tokens at about
     twice its speed: each match's token is the first named group that matched, read from one
     ``Match.groups`` call (underthesea builds a dict of every group per match), and each
-    token's normalisation is cached (it depends on the token alone; tokens repeat)."""
+    token's normalisation is cached (it depends on the token alone; tokens repeat). With
+    ``limit``, the first ``limit`` tokens only (matches are found left to right, lazily:
+    the same first tokens)."""
     from underthesea.pipeline.text_normalize.character_normalize import normalize_characters_in_text
     from underthesea.pipeline.word_tokenize import regex_tokenize
 
@@ -109,6 +141,8 @@ def regex_tokens(text: str) -> list[str]:
             if groups[index] is not None:
                 out.append(_normal_token(groups[index]))
                 break
+        if limit is not None and len(out) >= limit:
+            break
     return out
 
 
