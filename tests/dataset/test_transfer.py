@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from vnnews.dataset.transfer import LABEL_SOURCE, fundus_pages, write_transfer_pages
+from vnnews.dataset.transfer import LABEL_SOURCE, fundus_pages, write_transfer_pages, zyte_pages
 from vnnews.ingest import IngestOptions, iter_articles
 from vnnews.labels.annotations import AnnotationError, apply_gold, load_gold, validate_annotations
 
@@ -46,7 +46,7 @@ def _fundus(tmp_path, countries=("xx", "vn")):
 
 def test_each_line_is_labelled_from_the_gold_and_vietnamese_pages_are_left_out(tmp_path):
     pages = list(fundus_pages(_fundus(tmp_path)))
-    assert [p.page_id for p in pages] == ["fundus/xx/Daily_2024_01_01"]  # the vn page is kept for evaluation elsewhere
+    assert [p.page_id for p in pages] == ["fundus-xx-Daily/2024_01_01"]  # the vn page is kept for evaluation elsewhere; a site per publisher
     page = pages[0]
     got = dict(zip(page.article.texts, page.labels, strict=True))
     assert got["Council expands tram network"] == "title"
@@ -81,7 +81,7 @@ def test_written_pages_validate_and_reach_the_dataset_as_transfer_labels(tmp_pat
     assert labelled.label_source == LABEL_SOURCE == "transfer" and "body" in labelled.labels
     with pytest.raises(AnnotationError, match="annotated twice"):
         load_gold([out / "annotations", out / "annotations"])
-    bad = out / "annotations" / "fundus" / "xx" / "Daily_2024_01_01.tsv"
+    bad = out / "annotations" / "fundus-xx-Daily" / "2024_01_01.tsv"
     bad.write_text(bad.read_text(encoding="utf-8").replace("# label-source: transfer", "# label-source: invented"), encoding="utf-8")
     with pytest.raises(AnnotationError, match="unknown label source 'invented'"):
         load_gold(out / "annotations")
@@ -98,3 +98,35 @@ def test_the_command_writes_a_new_folder_only(tmp_path, capsys):
         main([str(root), "-o", str(tmp_path / "out")])  # not empty: nothing overwritten
     assert "is not empty" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+
+
+def _zyte(tmp_path):
+    root = tmp_path / "zyte"
+    (root / "html").mkdir(parents=True)
+    body = "\n\n".join(["The network grows by a third, the council decided after a long debate.", *PARAGRAPHS])
+    truth = {"a" * 64: {"url": "https://www.daily.example/trams", "articleBody": body},
+             "b" * 64: {"url": "https://tin.example.vn/trams", "articleBody": body},  # a Vietnamese site: never read
+             "c" * 64: {"url": "https://other.example/x", "articleBody": body}}  # no <h1> its <title> names: left out
+    (root / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    for page_id in truth:
+        html = HTML.replace("<title>Trams - Daily</title>", "<title>Council expands tram network - Daily</title>") if page_id[0] != "c" else HTML
+        (root / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html.encode("utf-8")))
+    return root
+
+
+def test_zyte_pages_take_their_title_from_the_h1_the_page_names_and_skip_vietnamese_sites(tmp_path):
+    pages = list(zyte_pages(_zyte(tmp_path)))
+    assert [p.page_id for p in pages] == ["zyte-daily.example/" + "a" * 16]
+    got = dict(zip(pages[0].article.texts, pages[0].labels, strict=True))
+    assert got["Council expands tram network"] == "title"
+    assert all(got[p] == "body" for p in PARAGRAPHS)
+    assert got["Home"] == "navigation" and got["Bus drivers announce a strike for next week in the city"] == "related"
+    assert got["Share this article on social media"] == "other"
+
+
+def test_the_command_reads_a_copy_of_zytes_benchmark(tmp_path, capsys):
+    from vnnews.dataset.transfer import main
+
+    assert main([str(_zyte(tmp_path)), "-o", str(tmp_path / "out")]) == 0
+    assert "1 labelled page(s)" in capsys.readouterr().out
+    assert validate_annotations(tmp_path / "out" / "pages", tmp_path / "out" / "annotations") == []

@@ -12,6 +12,12 @@ of paragraphs ``body``, of image captions ``caption``, short lines naming an aut
 Sources (read from a local copy; nothing is downloaded here):
 - fundus (github.com/flairNLP/fundus, MIT): ``tests/resources/parser/test_data/<country>/
   <Publisher>.json`` (gold per parser version) beside ``<Publisher>_<date>.html.gz``.
+  Page ids ``fundus-<country>-<Publisher>/<date>``: one site per publisher.
+- Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark,
+  MIT): ``ground-truth.json`` (``articleBody`` and ``url`` per page) beside
+  ``html/<id>.html.gz``; 181 pages of 126 sites, mostly English. The gold has no title: the
+  page's ``<h1>`` line that its ``<title>``, ``og:title`` or JSON-LD headline names is
+  taken (a page without one is left out). Page ids ``zyte-<host>/<id>``.
 
 Vietnamese pages of these sets are never used (the ``vn`` folder is skipped): they, and the
 pages of the repositories issue 38 names, are kept for evaluation elsewhere. A page whose
@@ -35,6 +41,7 @@ from vnnews.ingest import Article, IngestError, IngestOptions, article_from_cont
 LABEL_SOURCE = "transfer"
 MIN_FOUND = 0.9  # share of the gold's body paragraphs that must be found among the page's lines
 SKIP_COUNTRIES = frozenset({"vn"})  # kept for evaluation elsewhere (issue 38)
+SKIP_HOST_SUFFIXES = (".vn",)  # Vietnamese sites of any set: kept for evaluation elsewhere
 MIN_PART_CHARS = 25  # a line shorter than this labels as a paragraph's only when it is the whole paragraph
 
 
@@ -138,7 +145,8 @@ def fundus_pages(root: str | Path, options: IngestOptions | None = None) -> Iter
             for html_file in sorted(country.glob(f"{publisher}_*.html.gz")):
                 try:
                     html = gzip.decompress(html_file.read_bytes()).decode("utf-8", errors="replace")
-                    pages.append((html_file, html, article_from_content(f"fundus/{country.name}/{html_file.name.removesuffix('.html.gz')}", str(html_file), html=html, options=options)))
+                    date = html_file.name.removesuffix(".html.gz").removeprefix(f"{publisher}_")
+                    pages.append((html_file, html, article_from_content(f"fundus-{country.name}-{publisher}/{date}", str(html_file), html=html, options=options)))
                 except (OSError, IngestError):
                     continue
             used: set[Path] = set()
@@ -156,6 +164,61 @@ def fundus_pages(root: str | Path, options: IngestOptions | None = None) -> Iter
                 if best is not None and best.found >= MIN_FOUND:
                     used.add(next(f for f, _, a in pages if a.id == best.page_id))
                     yield best
+
+
+def _named_titles(article: Article) -> list[str]:
+    """The keys of the titles a page names for itself: ``<title>``, ``og:title``, JSON-LD
+    headlines."""
+    meta = article.meta
+    names = [str(meta.get("html_title") or "")]
+    document = meta.get("document") or {}
+    names += [str(v) for v in (document.get("meta") or {}).get("og:title", [])]
+    names += [str(obj.get("headline") or "") for obj in document.get("jsonld") or [] if isinstance(obj, dict)]
+    return [k for k in (_key(n) for n in names) if k]
+
+
+def page_title(article: Article) -> str:
+    """The text of the page's ``<h1>`` line that one of its named titles holds (a site's
+    name may follow it in ``<title>``); "" when there is none."""
+    named = _named_titles(article)
+    for line in article.lines:
+        if "h1" not in (line.tag_path or "").replace(".", "/").split("/"):
+            continue
+        key = _key(line.text)
+        if len(key) >= 10 and any(key in n for n in named):
+            return line.text
+    return ""
+
+
+def zyte_gold(entry: dict[str, Any], title: str) -> Gold:
+    """Zyte's ``articleBody``: paragraphs separated by newlines; the title found on the page."""
+    body = str(entry.get("articleBody") or "")
+    return Gold(title, [], [], [p.strip() for p in body.split("\n") if p.strip()], [], [])
+
+
+def zyte_pages(root: str | Path, options: IngestOptions | None = None) -> Iterator[TransferPage]:
+    """Every page of a copy of Zyte's article-extraction-benchmark (``ground-truth.json``
+    and ``html/``) that its gold labels well enough; no page of a ``.vn`` host."""
+    from urllib.parse import urlparse
+
+    root = Path(root)
+    options = options or IngestOptions(tone_style=None)
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    for page_id, entry in sorted(truth.items()):
+        host = urlparse(str(entry.get("url") or "")).netloc.lower().removeprefix("www.")
+        if not host or host.endswith(SKIP_HOST_SUFFIXES):
+            continue
+        try:
+            html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8", errors="replace")
+            article = article_from_content(f"zyte-{host}/{page_id[:16]}", str(root / "html" / f"{page_id}.html.gz"), html=html, options=options)
+        except (OSError, EOFError, IngestError):
+            continue
+        title = page_title(article)
+        if not title:
+            continue
+        labels, found = label_lines(article, zyte_gold(entry, title))
+        if found >= MIN_FOUND:
+            yield TransferPage(article.id, html, article, labels, found)
 
 
 def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, source: str) -> int:
@@ -178,24 +241,33 @@ def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, sou
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m vnnews.dataset.transfer FUNDUS_CHECKOUT -o OUT``: the labelled pages, to
+    """``python -m vnnews.dataset.transfer SOURCE -o OUT`` (a fundus checkout or a copy of
+    Zyte's benchmark): the labelled pages, to
     build a dataset with (``vnnews build-dataset data/raw OUT/pages ...
     "annotations_dir=[data/annotations, OUT/annotations]"``)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m vnnews.dataset.transfer", description=main.__doc__)
-    parser.add_argument("fundus", help="a local copy of github.com/flairNLP/fundus (or its tests/resources/parser/test_data)")
+    parser.add_argument(
+        "source",
+        help="a local copy of github.com/flairNLP/fundus (or its tests/resources/parser/test_data), "
+        "or of github.com/scrapinghub/article-extraction-benchmark (ground-truth.json and html/)",
+    )
     parser.add_argument("-o", "--output", required=True, help="a new folder: pages/ and annotations/ are written there")
     args = parser.parse_args(argv)
     out = Path(args.output)
     if out.exists() and any(out.iterdir()):
         parser.error(f"{out} is not empty: give a new folder")
-    n = write_transfer_pages(fundus_pages(args.fundus), out, "fundus (github.com/flairNLP/fundus, MIT)")
+    source = Path(args.source)
+    if (source / "ground-truth.json").is_file():
+        n = write_transfer_pages(zyte_pages(source), out, "Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark, MIT)")
+    else:
+        n = write_transfer_pages(fundus_pages(source), out, "fundus (github.com/flairNLP/fundus, MIT)")
     print(f"{n} labelled page(s) -> {out}/pages, {out}/annotations")
     return 0 if n else 1
 
 
-__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_pages", "label_lines", "main", "write_transfer_pages"]
+__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_pages", "label_lines", "main", "page_title", "write_transfer_pages", "zyte_gold", "zyte_pages"]
 
 
 if __name__ == "__main__":
