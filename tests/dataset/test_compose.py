@@ -131,3 +131,25 @@ def test_plain_layouts_also_have_subheadings_in_both_casings_and_captionless_ima
                 after_image[family] += 1
     assert subheadings["upper"] > 10 and subheadings["sentence"] > 10
     assert set(after_image) == set(plain)
+
+
+def test_related_articles_are_linked_from_inside_the_article_as_paragraphs_of_its_flow():
+    # Real sites put "Xem thêm: <a>headline</a>" between body paragraphs, in the body's own
+    # tag: the labeller must see such related links where the article is, not only in boxes
+    from vnnews.dataset.compose import INLINE_RELATED
+
+    found = {"html": 0, "text": 0}
+    for i in range(200):
+        page = compose_page(structured(i), OTHERS)
+        lines = page.lines
+        for k in range(1, len(lines) - 1):
+            line = lines[k]
+            if line.label != "related" or lines[k - 1].label != "body" or lines[k + 1].label != "body":
+                continue
+            prefix = next((x for x in sorted(INLINE_RELATED, key=len, reverse=True) if line.text.startswith(x)), "")
+            assert prefix, line.text  # always a lead-in: a bare headline would look like a short paragraph
+            assert line.text[len(prefix):].lower() in {t.lower() for t, _ in OTHERS}, line.text
+            if page.meta["format"] == "html":
+                assert line.link_density >= 0.6 and line.tag_path.rsplit("/", 1)[-1].split(".")[0] == lines[k - 1].tag_path.rsplit("/", 1)[-1].split(".")[0]
+            found[page.meta["format"]] += 1
+    assert found["html"] >= 3 and found["text"] >= 1, found

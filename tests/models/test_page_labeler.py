@@ -382,3 +382,19 @@ def test_in_html_only_an_img_alt_text_is_an_image_line():
     paths = ["article/h1", "article/div.content/div#divend/div", "article/p", "article/figure/img.photo#main"]
     assert decode(probs, LABELS, ["Tiêu đề", "Một đoạn văn của bài.", "Đoạn hai.", "Ảnh"], (), paths) == ["title", "body", "body", "image"]
     assert decode(probs, LABELS, ["Tiêu đề", "Một đoạn văn của bài.", "Đoạn hai.", "Ảnh"]) == best  # a text dump: no tag paths, no rule
+
+
+def test_a_linkless_line_read_as_a_link_between_paragraphs_is_article_text():
+    # "Tim Draper: 250.000 USD" between two paragraphs of a list, read as related by its words:
+    # in HTML it holds no link, and related articles and menus are links
+    best = ["title", "body", "related", "body", "related", "body", "related", "navigation"]
+    probs = _one_hot(best)
+    probs[2, LABELS.index("subheading")] = 0.3  # its best article label
+    probs[4, LABELS.index("body")] = 0.2
+    texts = ["Tiêu đề", "Đoạn một.", "Tim Draper: 250.000 USD", "Đoạn hai.", "Xem thêm: Bài khác", "Đoạn ba.", "Bài khác nữa", "Trang chủ"]
+    paths = ["h1", "p", "p", "p", "p", "p", "li/a", "li/a"]
+    density = [0.0, 0.0, 0.0, 0.0, 0.85, 0.0, 0.0, 1.0]
+    got = decode(probs, LABELS, texts, (), paths, density)
+    assert got == ["title", "body", "subheading", "body", "related", "body", "related", "navigation"]  # the linked one stays related
+    assert decode(probs, LABELS, texts, (), paths, [None] * len(texts)) == best  # a text dump says nothing of links
+    assert decode(probs, LABELS, texts, (), paths) == best

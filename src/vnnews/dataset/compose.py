@@ -111,6 +111,11 @@ LICENCE = (
     "Bản quyền © 2026 {s}. All rights reserved.", "Ghi rõ nguồn \"{s}\" khi phát hành lại thông tin từ website này.",
     "Phó Tổng biên tập: {name}", "Trụ sở: {n} {sec}, TP Hồ Chí Minh",
 )
+# A related article linked from inside the article's flow, as a paragraph of its own between
+# body paragraphs ("Xem thêm: <a>headline</a>"). Always with a lead-in: a headline alone
+# between paragraphs looks like a short paragraph or a listicle's item line, and a model
+# taught to call it related dropped such body lines of real pages (measured: docs/classifier.md)
+INLINE_RELATED = ("Xem thêm: ", "Đọc thêm: ", ">> Xem thêm: ", ">> ", "> ", "TIN LIÊN QUAN: ", "Tin liên quan: ", "Đọc tiếp: ", "Xem video: ", "Mời xem: ", "XEM THÊM: ", "Video: ")
 CONTENT_CLASSES = ("content", "detail-content", "article-body", "news-content", "singular-content", "fck_detail", "post-content", "entry-content", "main-detail", "cms-body", "box-content", "txt-content")
 LEAD_CLASSES = ("sapo", "description", "lead", "summary", "detail-sapo", "article-sapo", "intro")
 TITLE_CLASSES = ("title", "title-detail", "article-title", "headline", "title-page", "post-title", "news-title")
@@ -445,8 +450,11 @@ def add_real_chrome(page: Page, site: Site, article_id: str, others: Sequence[tu
             Block("navigation", t.format(s=site.name, n=rng.randint(10, 999), name=_name(rng), sec=rng.choice(SECTIONS), d=_date(rng)), "footer", "footer")
             for t in rng.sample(LICENCE, rng.randint(1, 5))
         ]
-    # related teasers written as whole sentences, and "same section" headings in capitals
+    # related teasers written as whole sentences, "same section" headings in capitals, and
+    # related articles linked as paragraphs of the article's flow (a stream of their own)
     leads = dict(others)
+    inline = _rng(article_id, "inline")
+    inline_titles = [t for t, _ in others] if others and inline.random() < 0.3 else []
     out: list[Block] = []
     for i, b in enumerate(blocks):
         if i == header_end:
@@ -461,6 +469,9 @@ def add_real_chrome(page: Page, site: Site, article_id: str, others: Sequence[tu
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if b.role == "related_item" and leads.get(b.text) and (nxt is None or nxt.role != "related_teaser") and rng.random() < 0.3:
             out.append(Block("related", _sentences_of(leads[b.text], rng), "related_teaser", b.region))
+        if inline_titles and b.role == "p" and nxt is not None and nxt.role == "p" and inline.random() < 0.25:
+            prefix, title = inline.choice(INLINE_RELATED), inline_titles.pop(inline.randrange(len(inline_titles)))
+            out.append(Block("related", prefix + (title.upper() if prefix.isupper() and inline.random() < 0.3 else title), "inline_link", b.region))
     if header_end >= len(blocks):
         out += top
     if article_end >= len(blocks):
@@ -522,6 +533,10 @@ def _render_block(b: Block, site: Site, rng: random.Random) -> str:
         return f"<label{_attr(b)}>{_e(b.text)}</label>" if len(b.text) < 20 else f"<span{_attr(b, None if o else 'error')}>{_e(b.text)}</span>" if rng.random() < 0.5 else f"<p{_attr(b)}>{_e(b.text)}</p>"
     if b.role in ("notice", "form_heading"):
         return f"<div{_attr(b, None if o else rng.choice(('notice', 'box-title', 'title')))}>{_e(b.text)}</div>"
+    if b.role == "inline_link":  # the article's paragraph tag, the headline linked, the prefix bold or plain
+        prefix = next((x for x in sorted(INLINE_RELATED, key=len, reverse=True) if b.text.startswith(x)), "")
+        lead_in = f"<strong>{_e(prefix)}</strong>" if rng.random() < 0.5 else _e(prefix)
+        return f'<{site.para_tag}{_attr(b)}>{lead_in}<a href="/{rng.randrange(10**6)}.html">{_e(b.text[len(prefix):])}</a></{site.para_tag}>'
     if b.role == "related_teaser":
         return f"<p{_attr(b, None if o else rng.choice(('sapo', 'lead', 'desc', 'summary')))}>{_e(b.text)}</p>"
     if b.role == "rank":

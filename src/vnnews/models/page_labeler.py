@@ -684,7 +684,10 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         column = {label: k for k, label in enumerate(cfg.labels)}
         for p in range(len(encoded)):
             probs = sums[p] / counts[p].clamp(min=1).unsqueeze(-1)
-            labels = decode(probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()), [line.tag_path for line in pages[p].lines])
+            labels = decode(
+                probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()),
+                [line.tag_path for line in pages[p].lines], [line.link_density for line in pages[p].lines],
+            )
             rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             texts = pages[p].texts
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
@@ -826,6 +829,24 @@ def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], 
     return stray
 
 
+LINK_LABELS = frozenset({"related", "navigation"})  # what a page prints as links: related articles, menus
+FLOW = frozenset({"body", "subheading", "lead"})
+
+
+def linkless_in_flow(best: Sequence[str], link_densities: Sequence[float | None]) -> list[int]:
+    """Indices of lines labelled as links (related, navigation) that hold no link at all
+    (link density 0 in HTML; None, a text dump, says nothing) and sit right between two
+    article lines. Related articles and menus are links; a line with none inside the
+    article's flow is one of its short paragraphs or list items ("Tim Draper: 250.000 USD"),
+    which a model that learned "Xem thêm: <a>headline</a>" between paragraphs may read as
+    a related link by its words alone."""
+    out = []
+    for i in range(1, len(best) - 1):
+        if best[i] in LINK_LABELS and link_densities[i] == 0 and best[i - 1] in FLOW and best[i + 1] in FLOW:
+            out.append(i)
+    return out
+
+
 def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
     keep = [k for k, label in enumerate(labels) if label in FURNITURE]
     return labels[max(keep, key=lambda k: float(probs[i, k]))] if keep else labels[int(probs[i].argmax())]
@@ -865,6 +886,7 @@ def decode(
     texts: Sequence[str] | None = None,
     title_candidates: Sequence[str] = (),
     tag_paths: Sequence[str | None] | None = None,
+    link_densities: Sequence[float | None] | None = None,
 ) -> list[str]:
     """Argmax labels, then one title block and one lead block: where the model sees
     several, the block with the largest summed probability stays (for the lead,
@@ -876,7 +898,9 @@ def decode(
     a heading is never the title (:func:`image_outside_heading`); a page left with no
     title line then takes the line that prints its named title (in a heading if one
     does), with a kicker ending in ":" just before it. In HTML a line that is no ``<img>``'s
-    alt text is never ``image`` (it takes its next best label). Last, body lines stranded among
+    alt text is never ``image`` (it takes its next best label). In HTML (``link_densities``), a
+    line read as a link (related, navigation) that holds no link and sits between two article
+    lines is article text (:func:`linkless_in_flow`). Last, body lines stranded among
     boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
@@ -919,6 +943,10 @@ def decode(
             for i in range(s, e):
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
+    if link_densities is not None and "body" in labels:
+        keep = [k for k, label in enumerate(labels) if label in ("body", "subheading")]
+        for i in linkless_in_flow(best, link_densities):
+            best[i] = labels[max(keep, key=lambda k: float(probs[i, k]))]
     if texts is not None and "body" in labels:
         for i in stray_body(best, probs, labels, page_texts):
             best[i] = _best_boilerplate(probs, labels, i)
