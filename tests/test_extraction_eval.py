@@ -190,3 +190,14 @@ def test_a_baseline_that_raises_on_a_page_scores_it_empty_and_the_report_goes_on
     assert fine.failures == 0 and fine.pages[0].recall > 0
     assert "fragile failed on site.vn/a.html (ValueError" in caplog.text
     assert "fragile raised on 1 of 1 pages" in render(results, "t")
+
+
+def test_the_report_says_what_boilerplate_was_let_in_and_what_article_was_left_out():
+    page = gold_page()  # navigation, title, lead, body, caption, related
+    predicted = ["body", "title", "lead", "related", "caption", "related"]  # a menu let in, the body left out
+    results = evaluate_pages([page], {}, {"m": lambda arts: [predicted]}, {})
+    text = render(results, "t")
+    assert "## Let in and left out (words, all pages)" in text
+    assert "| m | 2 | navigation 2 | 3 | related 3 |" in text  # "Trang chủ" let in; "Thân bài một." left out
+    perfect = render(evaluate_pages([page], {}, {"p": lambda arts: [[ln.label for ln in a.lines] for a in arts]}, {}), "t")
+    assert "| p | 0 | none | 0 | none |" in perfect

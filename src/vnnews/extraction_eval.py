@@ -68,6 +68,7 @@ class SystemResult:
     gold_labels: list[str] = field(default_factory=list)
     predicted_labels: list[str] = field(default_factory=list)
     failures: int = 0  # pages the system raised on (scored as extracting nothing)
+    line_words: list[int] = field(default_factory=list)  # words of each line, beside gold_labels (line systems)
 
 
 def tokens(text: str) -> Counter[str]:
@@ -230,6 +231,8 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
         out += [f"## {heading}", "", *head, *summary_rows(results, site), ""]
     labelled = [r for r in results if r.predicted_labels]
     if labelled:
+        out += let_in_left_out(labelled)
+    if labelled:
         out += ["## Per-label F1 (all lines)", "", "| system | " + " | ".join(LABELS) + " | macro-F1 (coarse 5) |", "|---|" + "---:|" * (len(LABELS) + 1)]
         for r in labelled:
             report = classification_report(r.gold_labels, r.predicted_labels, LABELS)
@@ -246,6 +249,28 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
         "",
     ]
     return "\n".join(out)
+
+
+def let_in_left_out(results: Sequence[SystemResult], top: int = 4) -> list[str]:
+    """What each line labeller got wrong about the article, in words over all pages:
+    boilerplate let into the article by its gold label (what a reader finds in the text),
+    and article lines left out by the label they were given (what a reader misses)."""
+    out = ["## Let in and left out (words, all pages)", "",
+           "| system | boilerplate let in | by its gold label | article left out | by the label given |", "|---|---:|---|---:|---|"]
+    for r in results:
+        let_in: Counter[str] = Counter()
+        left_out: Counter[str] = Counter()
+        for gold, predicted, words in zip(r.gold_labels, r.predicted_labels, r.line_words, strict=True):
+            if predicted in CONTENT and gold not in CONTENT:
+                let_in[gold] += words
+            elif gold in CONTENT and predicted not in CONTENT:
+                left_out[predicted] += words
+
+        def top_of(counts: Counter[str]) -> str:
+            return ", ".join(f"{label} {n:,}" for label, n in counts.most_common(top)) or "none"
+
+        out.append(f"| {r.name} | {sum(let_in.values()):,} | {top_of(let_in)} | {sum(left_out.values()):,} | {top_of(left_out)} |")
+    return [*out, ""]
 
 
 COARSE5 = ("title", "lead", "body", "caption", "boilerplate")
@@ -280,6 +305,7 @@ def evaluate_pages(
             result.pages.append(score_page(article, from_labels(article, labels)))
             result.gold_labels += [line.label or "other" for line in article.lines]
             result.predicted_labels += list(labels)
+            result.line_words += [len(line.text.split()) for line in article.lines]
         results.append(result)
     for name, text_system in (TEXT_SYSTEMS if text_systems is None else text_systems).items():
         result = SystemResult(name)
