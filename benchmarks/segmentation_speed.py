@@ -2,10 +2,11 @@
 scores underthesea's CRF from its weights (vnnews.text.crf): outputs compared on every line,
 and the time of each (issue 35, item 2).
 
-    python benchmarks/segmentation_speed.py [--limit N]
+    python benchmarks/segmentation_speed.py [--limit N] [--pages-only]
 
 Lines: every distinct title, lead and body line of VietNews train and validation (../shared),
-the seed pages and data/real (``--limit`` takes the first N). Both sides are timed on the
+the seed pages and data/real (``--limit`` takes the first N; ``--pages-only`` the pages' lines
+alone). Both sides are timed on the
 same lines, one after the other in one process, each from a cold start of its caches; the
 regex tokenizers (underthesea's, and vnnews's faster one giving the same tokens) are timed
 and compared apart. vnnews's segmenter runs with ``tone_style=None``
@@ -35,6 +36,7 @@ from tokenizer_speed import lines  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="compare the first N distinct lines only")
+    parser.add_argument("--pages-only", action="store_true", help="the lines of the seeds and data/real's pages only (page lines: menus, captions, paragraphs), no VietNews")
     args = parser.parse_args()
     import underthesea.pipeline.word_tokenize as wt
     from underthesea import word_tokenize
@@ -42,7 +44,7 @@ def main() -> None:
     from vnnews.text.segment import UndertheseaSegmenter, _normal_token, regex_tokens
 
     print(describe())
-    texts = list(dict.fromkeys(lines()))[: args.limit]
+    texts = list(dict.fromkeys(lines(vietnews=not args.pages_only)))[: args.limit]
     words = sum(len(t.split()) for t in texts)
     print(f"{len(texts):,} distinct lines, {words:,} syllables", flush=True)
     word_tokenize("Khởi động.")
