@@ -224,15 +224,14 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
     out = [f"# {title}", ""]
     out += [*notes, ""] if notes else []
     out += ["## All pages", "", *head, *summary_rows(results, None), ""]
-    out += [f"{r.name} raised on {r.failures} of {len(r.pages)} pages: those pages are scored as extracting nothing." for r in results if r.failures]
-    out += [""] if any(r.failures for r in results) else []
+    failed = [f"{r.name} raised on {r.failures} of {len(r.pages)} pages: those pages are scored as extracting nothing." for r in results if r.failures]
+    out += [*failed, ""] if failed else []
     out += against_baseline(results)
     for site, heading in site_sections(sites):
         out += [f"## {heading}", "", *head, *summary_rows(results, site), ""]
     labelled = [r for r in results if r.predicted_labels]
     if labelled:
         out += let_in_left_out(labelled)
-    if labelled:
         out += ["## Per-label F1 (all lines)", "", "| system | " + " | ".join(LABELS) + " | macro-F1 (coarse 5) |", "|---|" + "---:|" * (len(LABELS) + 1)]
         for r in labelled:
             report = classification_report(r.gold_labels, r.predicted_labels, LABELS)

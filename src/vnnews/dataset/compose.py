@@ -116,6 +116,7 @@ LICENCE = (
 # between paragraphs looks like a short paragraph or a listicle's item line, and a model
 # taught to call it related dropped such body lines of real pages (measured: docs/classifier.md)
 INLINE_RELATED = ("Xem thêm: ", "Đọc thêm: ", ">> Xem thêm: ", ">> ", "> ", "TIN LIÊN QUAN: ", "Tin liên quan: ", "Đọc tiếp: ", "Xem video: ", "Mời xem: ", "XEM THÊM: ", "Video: ")
+_INLINE_LONGEST_FIRST = sorted(INLINE_RELATED, key=len, reverse=True)  # ">> Xem thêm: " before ">> "
 CONTENT_CLASSES = ("content", "detail-content", "article-body", "news-content", "singular-content", "fck_detail", "post-content", "entry-content", "main-detail", "cms-body", "box-content", "txt-content")
 LEAD_CLASSES = ("sapo", "description", "lead", "summary", "detail-sapo", "article-sapo", "intro")
 TITLE_CLASSES = ("title", "title-detail", "article-title", "headline", "title-page", "post-title", "news-title")
@@ -534,7 +535,7 @@ def _render_block(b: Block, site: Site, rng: random.Random) -> str:
     if b.role in ("notice", "form_heading"):
         return f"<div{_attr(b, None if o else rng.choice(('notice', 'box-title', 'title')))}>{_e(b.text)}</div>"
     if b.role == "inline_link":  # the article's paragraph tag, the headline linked, the prefix bold or plain
-        prefix = next((x for x in sorted(INLINE_RELATED, key=len, reverse=True) if b.text.startswith(x)), "")
+        prefix = next((x for x in _INLINE_LONGEST_FIRST if b.text.startswith(x)), "")
         lead_in = f"<strong>{_e(prefix)}</strong>" if rng.random() < 0.5 else _e(prefix)
         return f'<{site.para_tag}{_attr(b)}>{lead_in}<a href="/{rng.randrange(10**6)}.html">{_e(b.text[len(prefix):])}</a></{site.para_tag}>'
     if b.role == "related_teaser":

@@ -168,7 +168,8 @@ def fundus_pages(root: str | Path, options: IngestOptions | None = None) -> Iter
 
 def _named_titles(article: Article) -> list[str]:
     """The keys of the titles a page names for itself: ``<title>``, ``og:title``, JSON-LD
-    headlines."""
+    headlines (not ``meta["candidates"]``: it holds the page's ``<h1>`` texts, which would
+    name themselves)."""
     meta = article.meta
     names = [str(meta.get("html_title") or "")]
     document = meta.get("document") or {}

@@ -48,12 +48,13 @@ class LineTokenizer:
         self.max_chars = settings.max_line_chars
         self.max_tokens = settings.max_line_tokens
         self.segment = model_segmenter(settings.segmenter, settings.tone_style)
+        self._prefix = getattr(self.segment, "segment_prefix", None)  # a segmenter of the protocol may lack it
         self._ids = TextCache(self._encode, TOKEN_CACHE_BYTES)
 
     def _encode(self, text: str) -> list[int]:
         text = text[: self.max_chars]
         keep = self.max_tokens - 2
-        prefix = getattr(self.segment, "segment_prefix", None)
+        prefix = self._prefix
         if prefix is not None and keep > 0:
             # Only ``keep`` ids of a line are kept and every word gives at least one: its
             # first ``keep`` words are all that is read (the same ids, a fraction of the

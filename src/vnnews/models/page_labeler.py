@@ -847,9 +847,14 @@ def linkless_in_flow(best: Sequence[str], link_densities: Sequence[float | None]
     return out
 
 
-def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
-    keep = [k for k, label in enumerate(labels) if label in FURNITURE]
+def _best_of(probs: torch.Tensor, labels: Sequence[str], i: int, wanted: Sequence[str]) -> str:
+    """Line ``i``'s most probable label among ``wanted`` (its best label when none is a label)."""
+    keep = [k for k, label in enumerate(labels) if label in wanted]
     return labels[max(keep, key=lambda k: float(probs[i, k]))] if keep else labels[int(probs[i].argmax())]
+
+
+def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
+    return _best_of(probs, labels, i, FURNITURE)
 
 
 def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> str:
@@ -944,9 +949,8 @@ def decode(
                 if not keep_from <= i <= exact[0]:
                     best[i] = _next_best(probs, labels, i, k)
     if link_densities is not None and "body" in labels:
-        keep = [k for k, label in enumerate(labels) if label in ("body", "subheading")]
         for i in linkless_in_flow(best, link_densities):
-            best[i] = labels[max(keep, key=lambda k: float(probs[i, k]))]
+            best[i] = _best_of(probs, labels, i, ("body", "subheading"))
     if texts is not None and "body" in labels:
         for i in stray_body(best, probs, labels, page_texts):
             best[i] = _best_boilerplate(probs, labels, i)

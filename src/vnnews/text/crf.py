@@ -260,14 +260,8 @@ class CRFScorer:
         if not tokens:
             return []
         s0, s1, back = self._viterbi(self.emissions(tokens))
-        y = 1 if s1 > s0 else 0
-        path = [y]
-        for pointers in reversed(back):
-            y = pointers[y]
-            path.append(y)
-        path.reverse()
         labels = self.labels
-        return [labels[y] for y in path]
+        return [labels[y] for y in _backtrack(back, 1 if s1 > s0 else 0)]
 
     def tag_prefix(self, tokens: list[str], words: int) -> list[str] | None:
         """The labels of the tokens that make the first ``words`` words of a sentence that
@@ -291,10 +285,7 @@ class CRFScorer:
             t -= 1
         if y0 != y1:
             return None
-        path = [y0]  # the settled labels of positions t, t - 1, ..., 0
-        for pointers in reversed(back[:t]):
-            path.append(pointers[path[-1]])
-        path.reverse()
+        path = _backtrack(back[:t], y0)  # the settled labels of positions 0 to t
         b = self._b
         starts = 0
         for i, y in enumerate(path):
@@ -304,3 +295,13 @@ class CRFScorer:
                     labels = self.labels
                     return [labels[y] for y in path[:i]]
         return None
+
+
+def _backtrack(back: list[tuple[int, int]], last: int) -> list[int]:
+    """The label of every position, from the last one's (``last``) back along the
+    back-pointers (``back[t - 1]``: position t's, for labels 0 and 1)."""
+    path = [last]
+    for pointers in reversed(back):
+        path.append(pointers[path[-1]])
+    path.reverse()
+    return path
