@@ -130,3 +130,22 @@ def test_the_command_reads_a_copy_of_zytes_benchmark(tmp_path, capsys):
     assert main([str(_zyte(tmp_path)), "-o", str(tmp_path / "out")]) == 0
     assert "1 labelled page(s)" in capsys.readouterr().out
     assert validate_annotations(tmp_path / "out" / "pages", tmp_path / "out" / "annotations") == []
+
+
+def test_a_damaged_zyte_copy_skips_broken_pages_and_names_a_broken_ground_truth(tmp_path, capsys):
+    from vnnews.dataset.transfer import main
+
+    root = _zyte(tmp_path)
+    good = "a" * 64
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    truth["d" * 64] = dict(truth[good])  # its page is cut short
+    truth["e" * 64] = dict(truth[good])  # its page is missing
+    truth["f" * 64] = "not a page entry"
+    (root / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    (root / "html" / f"{'d' * 64}.html.gz").write_bytes(gzip.compress(HTML.encode("utf-8"))[:40])
+    assert [p.page_id for p in zyte_pages(root)] == ["zyte-daily.example/" + "a" * 16]  # the good page survives
+    (root / "ground-truth.json").write_text('{"cut": ', encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main([str(root), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert f"{root / 'ground-truth.json'}: not the benchmark's ground truth (JSON:" in err and "Traceback" not in err

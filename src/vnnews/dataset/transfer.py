@@ -204,8 +204,16 @@ def zyte_pages(root: str | Path, options: IngestOptions | None = None) -> Iterat
 
     root = Path(root)
     options = options or IngestOptions(tone_style=None)
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    gold_file = root / "ground-truth.json"
+    try:
+        truth = json.loads(gold_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{gold_file}: not the benchmark's ground truth (JSON: {exc})") from None
+    if not isinstance(truth, dict):
+        raise ValueError(f"{gold_file}: not the benchmark's ground truth (an object of pages expected)")
     for page_id, entry in sorted(truth.items()):
+        if not isinstance(entry, dict):
+            continue
         host = urlparse(str(entry.get("url") or "")).netloc.lower().removeprefix("www.")
         if not host or host.endswith(SKIP_HOST_SUFFIXES):
             continue
@@ -261,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{out} is not empty: give a new folder")
     source = Path(args.source)
     if (source / "ground-truth.json").is_file():
-        n = write_transfer_pages(zyte_pages(source), out, "Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark, MIT)")
+        try:
+            n = write_transfer_pages(zyte_pages(source), out, "Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark, MIT)")
+        except ValueError as exc:
+            parser.error(str(exc))
     else:
         n = write_transfer_pages(fundus_pages(source), out, "fundus (github.com/flairNLP/fundus, MIT)")
     print(f"{n} labelled page(s) -> {out}/pages, {out}/annotations")
