@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def _error_keys(path):
     return sorted((e["id"] or "", e["source"], e["line"] or 0, e["cause"]) for e in read_errors(path))
 
 
-def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_dir, records_file, trained_classifier, trained_summarizer):  # noqa: F811
+def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_dir, records_file, trained_classifier, trained_summarizer, capsys):  # noqa: F811
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "latin1.jsonl").write_bytes(b'{"id": "x", "text": "caf\xe9"}\n')
@@ -71,9 +72,14 @@ def test_same_records_and_errors_as_the_local_engine(tmp_path, ray_cluster, raw_
     _warc(bad / "crawl.warc.gz")  # a Vietnamese page, a French one (not in languages), an image, a redirect
     inputs = [raw_dir, records_file, bad]
     models = {"classifier": str(trained_classifier[0]), "summarizer": str(trained_summarizer[0])}
+    capsys.readouterr()
     local = run_inference(inputs, tmp_path / "local.jsonl", InferenceConfig(**models, chunk_size=4, progress=False, generation=TINY_GENERATION))
+    local_cache = re.search(r"infer: line cache: ([\d,]+) of ([\d,]+) lines reused", capsys.readouterr().err)
     config = InferenceConfig(**models, chunk_size=4, progress=False, generation=TINY_GENERATION, engine="ray")
     result = run_inference(inputs, tmp_path / "ray.parquet", config)
+    # the classify actor's line cache in the job's summary: every line looked up once, as locally
+    ray_cache = re.search(r"infer: line cache \(1 classify actor, one cache each\): ([\d,]+) of ([\d,]+) lines reused", capsys.readouterr().err)
+    assert local_cache and ray_cache and ray_cache[2] == local_cache[2] and int(ray_cache[1].replace(",", "")) > 0
     expected = {r["id"]: r for r in read_records(tmp_path / "local.jsonl")}
     got = list(read_records(tmp_path / "ray.parquet"))
     assert len(expected) == 46 and len(got) == 46 and result.done == 46 == local.done

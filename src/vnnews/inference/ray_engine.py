@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import pickle
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 # Row kinds between the stages; every row is {"kind", "id", "data"} (data: bytes).
 ARTICLE, LABELLED, RECORD, ERROR, SKIPPED = "article", "labelled", "record", "error", "skipped"
+STATS = "stats"  # a classify actor's line-cache counts for one batch (the job's summary sums them)
 
 
 def _ray() -> Any:
@@ -66,7 +68,7 @@ def ray_data() -> Any:
 
 # ---------------------------------------------------------------- rows
 def _row(kind: str, article_id: str | None, data: Any) -> dict[str, Any]:
-    if kind in (RECORD, ERROR):
+    if kind in (RECORD, ERROR, STATS):
         payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     elif kind == SKIPPED:
         payload = b""
@@ -173,10 +175,14 @@ class ClassifyActor:
         rows = _rows(table)
         articles, ingest = _articles_in(rows)
         by_id = dict(zip((a.id for a in articles), ingest, strict=True))
+        cache = getattr(self.models.classifier, "line_cache", None)
+        before = (cache.hits, cache.misses) if cache is not None else (0, 0)
         labelled, errors = isolated(articles, lambda batch: classify_stage(batch, self.models.classifier, self.config, [by_id[a.id] for a in batch]), lambda a: a)
         out = [r for r in rows if r["kind"] != ARTICLE]
         out += [_row(LABELLED, it.article.id, it) for it in labelled]
         out += [_row(ERROR, e["id"], e) for e in errors]
+        if cache is not None and (cache.hits, cache.misses) != before:
+            out.append(_row(STATS, None, {"line_cache": [cache.hits - before[0], cache.misses - before[1]]}))
         return _table(out)
 
 
@@ -398,6 +404,7 @@ class RayEngine:
         """Run the pipeline and store each batch that comes out as one atomic part."""
         ds = self.dataset(units, done, resources)
         twins = self.config.near_duplicates(store)
+        cache = [0, 0]  # the classify actors' line caches: hits, misses
         for table in ds.iter_batches(batch_size=self.config.chunk_size, batch_format="pyarrow", prefetch_batches=1):
             records, errors = [], []
             for row in _rows(table):
@@ -407,6 +414,10 @@ class RayEngine:
                     errors.append(json.loads(row["data"]))
                 elif row["kind"] == SKIPPED:
                     counts["skipped"] += 1
+                elif row["kind"] == STATS:
+                    hits, misses = json.loads(row["data"])["line_cache"]
+                    cache[0] += hits
+                    cache[1] += misses
                 else:
                     raise RuntimeError(f"the pipeline left a row of kind {row['kind']!r} (id {row['id']!r}) unfinished")
             t0 = time.perf_counter()
@@ -423,3 +434,10 @@ class RayEngine:
             pending.clear()
         if twins is not None:
             twins.close()
+        from vnnews.console import quiet
+
+        if sum(cache) and not quiet():  # what encoding each line once per actor saved (the local engine says the same)
+            from vnnews.models.line_cache import reuse
+
+            actors = self.config.ray.classify_actors
+            print(f"infer: line cache ({actors} classify actor{'s' if actors != 1 else ''}, one cache each): {reuse(*cache)}", file=sys.stderr)

@@ -61,8 +61,16 @@ class LineVectorCache:
         return self.hits / seen if seen else None
 
     def describe(self) -> str:
-        rate = self.hit_rate
-        return "no lines yet" if rate is None else f"{self.hits:,} of {self.hits + self.misses:,} lines reused ({rate:.0%}), {len(self):,} held in {self.bytes / 2**20:.1f} MiB"
+        if self.hit_rate is None:
+            return "no lines yet"
+        return f"{reuse(self.hits, self.misses)}, {len(self):,} held in {self.bytes / 2**20:.1f} MiB"
 
 
-__all__ = ["DEFAULT_CACHE_MIB", "LineVectorCache"]
+def reuse(hits: int, misses: int) -> str:
+    """What a cache's counts saved, as the job's summary says it (one cache, or the
+    sums of several: Ray's classify actors each hold their own)."""
+    seen = hits + misses
+    return f"{hits:,} of {seen:,} lines reused ({hits / seen if seen else 0:.0%})"
+
+
+__all__ = ["DEFAULT_CACHE_MIB", "LineVectorCache", "reuse"]
