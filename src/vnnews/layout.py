@@ -15,7 +15,7 @@ numbers, computed the same way for training and inference (:func:`page_features`
 - the DOM (HTML only): link density, heading level, inside article/main, figure,
   figcaption, list, paragraph, header/nav/footer/aside, image line, depth, and
   words of the class and id attributes, in groups (content, title, lead, caption,
-  menu, related, ad, comment, author, date, share, footer, tag), once for its own
+  menu, related, ad, comment, author, date, share, footer, tag, dialog), once for its own
   element and parent, and once for all the line's ancestors (the region: a related
   box, a footer) in every group but ``caption``: a ``figcaption`` or ``div.sapo``
   says what its line is, but the caption words (photo, image, media) name whole
@@ -64,6 +64,11 @@ CLASS_GROUPS: dict[str, tuple[str, ...]] = {
     "share": ("share", "social", "facebook", "zalo", "like", "print", "font"),
     "footer": ("footer", "copyright", "bottom", "foot", "contact", "address"),
     "tag": ("tag", "keyword", "tu-khoa", "topic"),
+    # cookie and privacy dialogs, sign-up, log-in and donation boxes: whole sentences outside
+    # the article. Not "dialog", "overlay", "gdpr" nor "paywall": on fundus's real pages they
+    # name whole-page wrappers (Drupal's dialog-off-canvas-main-canvas, body.gdpr-applies) and
+    # the article text behind a paywall.
+    "dialog": ("modal", "popup", "pop-up", "cookie", "consent", "newsletter", "subscribe", "login", "signup", "sign-up", "register", "toast", "donat", "onetrust", "privacy"),
 }
 # Groups read over every ancestor (the region a line is in): not "caption" (see above).
 REGION_GROUPS: tuple[str, ...] = tuple(g for g in CLASS_GROUPS if g != "caption")

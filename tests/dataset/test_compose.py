@@ -153,3 +153,29 @@ def test_related_articles_are_linked_from_inside_the_article_as_paragraphs_of_it
                 assert line.link_density >= 0.6 and line.tag_path.rsplit("/", 1)[-1].split(".")[0] == lines[k - 1].tag_path.rsplit("/", 1)[-1].split(".")[0]
             found[page.meta["format"]] += 1
     assert found["html"] >= 3 and found["text"] >= 1, found
+
+
+def test_pages_carry_cookie_sign_up_and_log_in_boxes_as_boilerplate():
+    """Boxes that hold whole sentences outside the article (cookie and privacy dialogs,
+    membership and newsletter prompts, log-in forms, app prompts: ``DIALOGS``) are drawn on
+    both renderings, labelled ``other``; in HTML they sit in a container named as real
+    sites name them (layout's "dialog" group) or an obfuscated one."""
+    from vnnews.dataset.compose import DIALOG_CLASSES, DIALOGS
+    from vnnews.layout import FEATURE_NAMES, page_features
+
+    sentences = {t for _, said, _ in DIALOGS.values() for t in said}
+    seen = Counter()
+    region = FEATURE_NAMES.index("class_dialog")
+    for i in range(300):
+        page = compose_page(structured(i), OTHERS)
+        html = page.meta["format"] == "html"
+        rows = page_features(page) if html else None
+        for k, line in enumerate(page.lines):
+            if any(line.text.startswith(t.split("{s}")[0]) and line.text.endswith(t.split("{s}")[-1]) and len(line.text) >= len(t) - 3 for t in sentences):
+                assert line.label == "other", line.text
+                seen[page.meta["format"]] += 1
+                if html and not re.search(r"\.r[0-9a-f]{4}(/|$)", line.tag_path):  # not an obfuscated site's container
+                    assert any(c in line.tag_path for c in DIALOG_CLASSES), line.tag_path
+                    assert rows[k][region] == 1.0
+                    seen["named"] += 1
+    assert seen["html"] >= 10 and seen["text"] >= 5 and seen["named"] >= 5, seen

@@ -117,6 +117,68 @@ LICENCE = (
 # taught to call it related dropped such body lines of real pages (measured: docs/classifier.md)
 INLINE_RELATED = ("Xem thêm: ", "Đọc thêm: ", ">> Xem thêm: ", ">> ", "> ", "TIN LIÊN QUAN: ", "Tin liên quan: ", "Đọc tiếp: ", "Xem video: ", "Mời xem: ", "XEM THÊM: ", "Video: ")
 _INLINE_LONGEST_FIRST = sorted(INLINE_RELATED, key=len, reverse=True)  # ">> Xem thêm: " before ">> "
+# Boxes and dialogs that hold whole sentences outside the article: cookie and privacy
+# dialogs, membership and paywall prompts, newsletter sign-ups, log-in forms, app prompts.
+# On real pages of other languages (fundus's test pages) they were the boilerplate prose a
+# model let in most; real sites put most of them at the end of <body> (modals) in containers
+# named after them (``DIALOG_CLASSES``, the words layout's "dialog" group knows), some at the
+# top (a cookie bar) or right after the article (a paywall or sign-up box).
+DIALOG_CLASSES = ("modal", "popup", "cookie-consent", "cookie-banner", "cookie-notice", "consent-box", "newsletter", "newsletter-signup", "login-popup", "modal-login", "subscribe-box", "box-subscribe", "toast", "donate-box", "privacy-notice")
+DIALOGS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {  # kind: (headings, sentences, short lines)
+    "cookie": (
+        ("Chúng tôi tôn trọng quyền riêng tư của bạn", "Thông báo về cookie", "Cài đặt quyền riêng tư", "Quản lý cookie", "Trang web này sử dụng cookie"),
+        (
+            "Chúng tôi sử dụng cookie và các công nghệ tương tự để cá nhân hoá nội dung, quảng cáo và phân tích lưu lượng truy cập.",
+            "Bằng cách tiếp tục sử dụng trang web, bạn đồng ý với việc sử dụng cookie theo Chính sách bảo mật của {s}.",
+            "Một số cookie là cần thiết để trang web hoạt động, các cookie khác giúp chúng tôi hiểu cách bạn sử dụng trang web.",
+            "Bạn có thể thay đổi lựa chọn của mình bất cứ lúc nào trong phần Cài đặt cookie ở cuối trang.",
+            "Cookie này được dùng để ghi nhớ lựa chọn đồng ý của người dùng và không lưu trữ dữ liệu cá nhân nào.",
+            "Cookie phân tích giúp chúng tôi đếm số lượt truy cập và nguồn truy cập để đo lường và cải thiện hiệu quả của trang web.",
+            "Dữ liệu cá nhân của bạn được xử lý theo quy định tại Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân.",
+            "Các đối tác quảng cáo của chúng tôi có thể đặt cookie để xây dựng hồ sơ sở thích của bạn và hiển thị quảng cáo phù hợp trên các trang web khác.",
+        ),
+        ("Chấp nhận tất cả", "Từ chối", "Tuỳ chỉnh", "Đồng ý", "Chỉ chấp nhận cookie cần thiết", "Lưu lựa chọn", "Cookie cần thiết", "Cookie phân tích", "Luôn bật", "_ga", "PHPSESSID", "2 năm", "Phiên"),
+    ),
+    "member": (
+        ("Bài viết dành cho thành viên {s}", "Nội dung dành cho thành viên", "Trở thành thành viên {s}", "Ủng hộ {s}"),
+        (
+            "Đăng ký gói thành viên để đọc toàn bộ bài viết và trải nghiệm không quảng cáo.",
+            "Bạn đã đọc hết số bài viết miễn phí trong tháng này.",
+            "Tài khoản của bạn đang được sử dụng trên một thiết bị khác. Mỗi tài khoản chỉ được đăng nhập trên một thiết bị tại một thời điểm.",
+            "Chỉ từ 2.000 đồng mỗi ngày, bạn có thể đọc không giới hạn các bài viết chuyên sâu của {s}.",
+            "Mỗi đóng góp của bạn giúp đội ngũ phóng viên tiếp tục đưa tin độc lập, chính xác và miễn phí cho tất cả bạn đọc.",
+            "Thành viên được đọc bài không quảng cáo, nghe bài viết bằng giọng đọc và nhận bản tin độc quyền mỗi tuần.",
+        ),
+        ("Đăng nhập để đọc tiếp", "Bạn đã là thành viên? Đăng nhập", "Xem các gói thành viên", "Đăng ký ngay", "Ủng hộ ngay", "Gói tháng", "Gói năm"),
+    ),
+    "newsletter": (
+        ("Đăng ký nhận bản tin", "Bản tin {s}", "Nhận tin mỗi sáng", "Đừng bỏ lỡ tin tức quan trọng"),
+        (
+            "Nhận những tin tức nổi bật nhất mỗi sáng qua email của bạn.",
+            "Bằng việc đăng ký, bạn đồng ý với Điều khoản sử dụng và Chính sách bảo mật của {s}.",
+            "Cảm ơn bạn đã đăng ký! Vui lòng kiểm tra hộp thư để xác nhận địa chỉ email.",
+            "Bản tin được gửi miễn phí vào 7 giờ sáng mỗi ngày, bạn có thể huỷ đăng ký bất cứ lúc nào.",
+        ),
+        ("Nhập địa chỉ email của bạn", "Đăng ký", "Email không hợp lệ", "Huỷ đăng ký"),
+    ),
+    "login": (
+        ("Đăng nhập", "Đăng nhập tài khoản", "Đăng ký tài khoản", "Tài khoản {s}"),
+        (
+            "Đăng nhập để bình luận, lưu bài viết và nhận thông báo tin mới từ {s}.",
+            "Mật khẩu phải có ít nhất 8 ký tự, bao gồm chữ hoa, chữ thường và chữ số.",
+            "Tên đăng nhập hoặc mật khẩu không đúng, vui lòng thử lại.",
+        ),
+        ("Đăng nhập bằng Facebook", "Đăng nhập bằng Google", "Quên mật khẩu?", "Chưa có tài khoản? Đăng ký ngay", "Ghi nhớ đăng nhập", "Mật khẩu", "Số điện thoại hoặc email"),
+    ),
+    "app": (
+        ("Tải ứng dụng {s}", "Đọc báo trên ứng dụng"),
+        (
+            "Đọc {s} nhanh hơn trên ứng dụng di động, nhận thông báo tin nóng ngay khi sự việc xảy ra.",
+            "Trải nghiệm đọc báo tốt hơn với ứng dụng {s}: giao diện gọn, tải trang nhanh và tiết kiệm dữ liệu.",
+        ),
+        ("Mở trong ứng dụng", "Tải ngay", "Để sau", "Tiếp tục đọc trên trình duyệt"),
+    ),
+}
 CONTENT_CLASSES = ("content", "detail-content", "article-body", "news-content", "singular-content", "fck_detail", "post-content", "entry-content", "main-detail", "cms-body", "box-content", "txt-content")
 LEAD_CLASSES = ("sapo", "description", "lead", "summary", "detail-sapo", "article-sapo", "intro")
 TITLE_CLASSES = ("title", "title-detail", "article-title", "headline", "title-page", "post-title", "news-title")
@@ -480,7 +542,38 @@ def add_real_chrome(page: Page, site: Site, article_id: str, others: Sequence[tu
     if footer_start >= len(blocks):
         out += lower
     out += footer
-    page.blocks[:] = out
+    page.blocks[:] = _with_dialogs(out, site, article_id)
+
+
+def _dialog(kind: str, site: Site, rng: random.Random) -> list[Block]:
+    """One box of ``DIALOGS[kind]``: a heading, one to three sentences, a few short lines."""
+    headings, sentences, short = DIALOGS[kind]
+    blocks = [Block("other", rng.choice(headings).format(s=site.name), "dialog_heading", "dialog")] if rng.random() < 0.8 else []
+    blocks += [Block("other", t.format(s=site.name), "dialog_text", "dialog") for t in rng.sample(sentences, rng.randint(1, min(3, len(sentences))))]
+    blocks += [Block("other", t.format(s=site.name), "dialog_link", "dialog") for t in rng.sample(short, rng.randint(0, min(4, len(short))))]
+    return blocks
+
+
+def _with_dialogs(blocks: list[Block], site: Site, article_id: str) -> list[Block]:
+    """``blocks`` with the dialogs and boxes of ``DIALOGS``: at the end of the page, a cookie
+    bar sometimes at the top, a paywall or sign-up box sometimes right after the article (a
+    random stream of their own)."""
+    rng = _rng(article_id, "dialogs")
+    end: list[Block] = []
+    top: list[Block] = []
+    after_article: list[Block] = []
+    for kind, chance in (("cookie", 0.15), ("member", 0.1), ("newsletter", 0.12), ("login", 0.08), ("app", 0.08)):
+        if rng.random() < chance:
+            box = _dialog(kind, site, rng)
+            where = rng.random()
+            if kind == "cookie" and where < 0.3:
+                top += box
+            elif kind in ("member", "newsletter") and where < 0.5:
+                after_article += box
+            else:
+                end += box
+    article_end = max((i + 1 for i, b in enumerate(blocks) if b.region == "article"), default=len(blocks))
+    return top + blocks[:article_end] + after_article + blocks[article_end:] + end
 
 # ---------------------------------------------------------------- rendering
 def render_text(page: Page) -> list[Line]:
@@ -532,6 +625,13 @@ def _render_block(b: Block, site: Site, rng: random.Random) -> str:
         return f'<div{_attr(b, None if o else rng.choice(("follow", "google-news", "subscribe")))}><a href="/f">{_e(b.text)}</a></div>' if rng.random() < 0.6 else f"<p{_attr(b)}>{_e(b.text)}</p>"
     if b.role == "form":
         return f"<label{_attr(b)}>{_e(b.text)}</label>" if len(b.text) < 20 else f"<span{_attr(b, None if o else 'error')}>{_e(b.text)}</span>" if rng.random() < 0.5 else f"<p{_attr(b)}>{_e(b.text)}</p>"
+    if b.role == "dialog_heading":
+        tag = rng.choice(("h2", "h3", "div", "p"))
+        return f"<{tag}{_attr(b, None if o else rng.choice(('title', 'modal-title', 'heading')))}>{_e(b.text)}</{tag}>"
+    if b.role == "dialog_text":
+        return f"<p{_attr(b)}>{_e(b.text)}</p>" if rng.random() < 0.7 else f"<div{_attr(b, None if o else 'desc')}>{_e(b.text)}</div>"
+    if b.role == "dialog_link":  # a button's own text is not read (ingest skips <button>): links and labels
+        return f'<a href="#"{_attr(b)}>{_e(b.text)}</a>' if rng.random() < 0.5 else f"<label{_attr(b)}>{_e(b.text)}</label>" if rng.random() < 0.5 else f"<span{_attr(b)}>{_e(b.text)}</span>"
     if b.role in ("notice", "form_heading"):
         return f"<div{_attr(b, None if o else rng.choice(('notice', 'box-title', 'title')))}>{_e(b.text)}</div>"
     if b.role == "inline_link":  # the article's paragraph tag, the headline linked, the prefix bold or plain
@@ -560,6 +660,7 @@ def _render_block(b: Block, site: Site, rng: random.Random) -> str:
 REGION_TAGS = {
     "header": ("header", "menu"), "topbar": ("div", "sticky"), "article": ("article", "detail"), "inline": ("div", "box-related"),
     "related": ("section", "related"), "comments": ("div", "comments"), "sidebar": ("aside", "sidebar"), "footer": ("footer", "footer"),
+    "dialog": ("div", "modal"),  # its class drawn from DIALOG_CLASSES
 }
 
 
@@ -604,6 +705,8 @@ def render_html(page: Page, site: Site, article_title: str, lead: str, rng: rand
                 cls = f"{cls} {rng.choice(FAMILY_CLASSES[family])}"  # real sites name these containers after the layout
             elif site.obfuscated:
                 cls = f"r{rng.randrange(16**4):04x}"
+            elif b.region == "dialog":
+                cls = rng.choice(DIALOG_CLASSES)
             body.append(f'<{tag} class="{cls}">')
             if b.region == "article":
                 body.append(f'<div class="{site.content_class}">')
