@@ -6,7 +6,8 @@ import torch
 
 from vnnews.ingest import Article, Line, article_from_content
 from vnnews.labels import LABELS
-from vnnews.models.page_labeler import PAGE_MODEL_TYPE, PageLabeler, decode, windows
+from vnnews.models.decoding import decode
+from vnnews.models.page_labeler import PAGE_MODEL_TYPE, PageLabeler, windows
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,8 @@ reads the page:
    page and across the site's pages, the page's own title/lead candidates, DOM
    features for HTML) are projected and added;
 3. a bidirectional LSTM runs over the page's lines, so each label sees the page;
-4. decoding keeps one title block and one lead block (the most probable of each).
+4. decoding keeps one title block and one lead block (the most probable of each), and
+   the page-level rules of :mod:`vnnews.models.decoding`.
 
 Pages longer than ``window_lines`` are read in windows overlapping by
 ``window_overlap`` lines (a line's probabilities are averaged over the windows
@@ -48,10 +49,10 @@ from vnnews.ingest import Article
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
+from vnnews.models.decoding import decode
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
-from vnnews.text.normalize import word_key
 
 log = logging.getLogger(__name__)
 
@@ -762,17 +763,6 @@ def _metrics_table(report: dict[str, Any], labels: Sequence[str]) -> str:
     return "\n".join(rows)
 
 
-def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
-    blocks, start = [], None
-    for i, label in enumerate([*labels, ""]):
-        if label == wanted and start is None:
-            start = i
-        elif label != wanted and start is not None:
-            blocks.append((start, i))
-            start = None
-    return blocks
-
-
 def leak_loss(logits: torch.Tensor, labels: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """Precision first in training (issue 38): on lines whose gold is boilerplate, the mean
     of ``-log(1 - p(article text))``: probability put on title, lead, body or subheading for
@@ -786,189 +776,6 @@ def leak_loss(logits: torch.Tensor, labels: torch.Tensor, names: Sequence[str]) 
         return flat_logits.sum() * 0.0
     p_text = torch.softmax(flat_logits[rows], dim=-1)[:, text].sum(-1).clamp(max=1 - 1e-6)
     return -torch.log1p(-p_text).mean()
-
-
-STRAY_GAP = 3  # boilerplate lines that cut a run of article lines off the article
-STRAY_SHARE = 0.2  # a cut-off run with less than this share of the article's body words is stray
-
-
-def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str]) -> list[int]:
-    """Indices of body and subheading lines stranded among boilerplate away from the
-    article: runs of article lines cut off from the main run by at least ``STRAY_GAP`` lines
-    labelled boilerplate (related, navigation, advertisement, other), holding under
-    ``STRAY_SHARE`` of the main run's body words and at most two body lines. On unseen
-    sites these were related teasers written as whole sentences and prompts in a sidebar
-    or under the article (issue 38): a boilerplate line let into the body costs more than
-    the rare closing paragraph set apart from its article by a box of links."""
-    content = {"title", "lead", "body", "subheading", "caption", "image"}
-    runs: list[list[int]] = []
-    gap = STRAY_GAP
-    for i, label in enumerate(best):
-        if label in FURNITURE:
-            gap += 1
-        elif label in content:
-            if gap >= STRAY_GAP or not runs:
-                runs.append([])
-            runs[-1].append(i)
-            gap = 0
-
-    def body_words(run: list[int]) -> int:
-        return sum(len(texts[i].split()) for i in run if best[i] in ("body", "subheading"))
-
-    if len(runs) < 2:
-        return []
-    main = max(runs, key=body_words)
-    total = body_words(main)
-    stray = []
-    for run in runs:
-        if run is main:
-            continue
-        lines = [i for i in run if best[i] in ("body", "subheading")]
-        if lines and len(lines) <= 2 and body_words(run) < STRAY_SHARE * total and not any(best[i] in ("title", "lead") for i in run):
-            stray += lines
-    return stray
-
-
-LINK_LABELS = frozenset({"related", "navigation"})  # what a page prints as links: related articles, menus
-FLOW = frozenset({"body", "subheading", "lead"})
-
-
-def linkless_in_flow(best: Sequence[str], link_densities: Sequence[float | None]) -> list[int]:
-    """Indices of lines labelled as links (related, navigation) that hold no link at all
-    (link density 0 in HTML; None, a text dump, says nothing) and sit right between two
-    article lines. Related articles and menus are links; a line with none inside the
-    article's flow is one of its short paragraphs or list items ("Tim Draper: 250.000 USD"),
-    which a model that learned "Xem thêm: <a>headline</a>" between paragraphs may read as
-    a related link by its words alone."""
-    out = []
-    for i in range(1, len(best) - 1):
-        if best[i] in LINK_LABELS and link_densities[i] == 0 and best[i - 1] in FLOW and best[i + 1] in FLOW:
-            out.append(i)
-    return out
-
-
-def _best_of(probs: torch.Tensor, labels: Sequence[str], i: int, wanted: Sequence[str]) -> str:
-    """Line ``i``'s most probable label among ``wanted`` (its best label when none is a label)."""
-    keep = [k for k, label in enumerate(labels) if label in wanted]
-    return labels[max(keep, key=lambda k: float(probs[i, k]))] if keep else labels[int(probs[i].argmax())]
-
-
-def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str:
-    return _best_of(probs, labels, i, FURNITURE)
-
-
-def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> str:
-    ranked = probs[i].argsort(descending=True)
-    return labels[int(next(j for j in ranked if int(j) != k))]
-
-
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-def _in_heading(tag_path: str | None) -> bool:
-    """Some element on ``tag_path`` (``tag.class/...`` steps) is a heading, h1 to h6."""
-    return bool(_HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_path or "").split("/")))
-
-
-def is_image_line(tag_path: str | None) -> bool:
-    """The line is an ``<img>``'s alt text: its tag path ends in ``img``."""
-    return bool(tag_path) and str(tag_path).rsplit("/", 1)[-1].split(".", 1)[0].split("#", 1)[0].lower() == "img"
-
-
-def image_outside_heading(tag_path: str | None) -> bool:
-    """The line is an image's alt text (its tag path ends in ``img``) and no heading holds
-    it: by the label conventions (docs/labels.md) such a line is ``image``, never the title,
-    even when its alt text repeats the headline (a cover photo above it). A headline set as
-    an image inside ``<h1>`` is the title."""
-    if not tag_path:
-        return False
-    return is_image_line(tag_path) and not _in_heading(tag_path)
-
-
-def decode(
-    probs: torch.Tensor,
-    labels: Sequence[str],
-    texts: Sequence[str] | None = None,
-    title_candidates: Sequence[str] = (),
-    tag_paths: Sequence[str | None] | None = None,
-    link_densities: Sequence[float | None] | None = None,
-) -> list[str]:
-    """Argmax labels, then one title block and one lead block: where the model sees
-    several, the block with the largest summed probability stays (for the lead,
-    the best block after the title) and the other lines take their next best label.
-    When the page names its title (``title_candidates``: h1, og:title, JSON-LD) and a
-    line of the title block is exactly that title, the block is that line and a
-    kicker ending in ":" just before it: a byline or a restated headline next to
-    the title is not part of it. With ``tag_paths`` (HTML), an image's alt text outside
-    a heading is never the title (:func:`image_outside_heading`); a page left with no
-    title line then takes the line that prints its named title (in a heading if one
-    does), with a kicker ending in ":" just before it. In HTML a line that is no ``<img>``'s
-    alt text is never ``image`` (it takes its next best label). In HTML (``link_densities``), a
-    line read as a link (related, navigation) that holds no link and sits between two article
-    lines is article text (:func:`linkless_in_flow`). Last, body lines stranded among
-    boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
-    best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
-    page_texts: Sequence[str] = texts or ()
-    named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
-    if tag_paths is not None and "image" in labels and any(tag_paths):
-        k = labels.index("image")
-        for i, label in enumerate(best):  # in HTML an image line is an <img>'s alt text, nothing else
-            if label == "image" and tag_paths[i] and not is_image_line(tag_paths[i]):
-                best[i] = _next_best(probs, labels, i, k)
-    if tag_paths is not None and "title" in labels:
-        k = labels.index("title")
-        images = [image_outside_heading(t) for t in tag_paths]
-        for i, label in enumerate(best):
-            if label == "title" and images[i]:
-                best[i] = _next_best(probs, labels, i, k)
-        if named and "title" not in best:
-            _title_from_named(best, page_texts, tag_paths, images, named)
-    for wanted in ("title", "lead"):
-        if wanted not in labels:
-            continue
-        k = labels.index(wanted)
-        blocks = _blocks(best, wanted)
-        if len(blocks) <= 1:
-            continue
-        title_end = next((e for s, e in _blocks(best, "title")), 0) if wanted == "lead" else 0
-        candidates = [b for b in blocks if b[0] >= title_end] or blocks
-        keep = max(candidates, key=lambda b: float(probs[b[0] : b[1], k].sum()))
-        for s, e in blocks:
-            if (s, e) == keep:
-                continue
-            for i in range(s, e):
-                best[i] = _next_best(probs, labels, i, k)
-    if named:
-        k = labels.index("title")
-        for s, e in _blocks(best, "title"):
-            exact = [i for i in range(s, e) if word_key(page_texts[i]) in named]
-            if not exact or e - s == 1:
-                continue
-            keep_from = exact[0] - 1 if exact[0] > s and page_texts[exact[0] - 1].rstrip().endswith(":") else exact[0]
-            for i in range(s, e):
-                if not keep_from <= i <= exact[0]:
-                    best[i] = _next_best(probs, labels, i, k)
-    if link_densities is not None and "body" in labels:
-        for i in linkless_in_flow(best, link_densities):
-            best[i] = _best_of(probs, labels, i, ("body", "subheading"))
-    if texts is not None and "body" in labels:
-        for i in stray_body(best, probs, labels, page_texts):
-            best[i] = _best_boilerplate(probs, labels, i)
-    return best
-
-
-def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], named: set[str]) -> None:
-    """Label ``title`` the line printing the page's named title (the first such line in a
-    heading, else the first that is not an image's alt text) and a kicker ending in ":"
-    just before it; nothing when no line prints it."""
-    printed = [i for i, text in enumerate(texts) if not images[i] and word_key(text) in named]
-    if not printed:
-        return
-    in_heading = [i for i in printed if _in_heading(tag_paths[i])]
-    i = (in_heading or printed)[0]
-    best[i] = "title"
-    if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
-        best[i - 1] = "title"
 
 
 # ``AutoConfig``/``AutoModel`` know the class once vnnews is imported (as for any library's
