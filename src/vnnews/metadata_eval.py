@@ -1,7 +1,8 @@
 """How well does a system read an article's metadata off real pages?
 
 Gold: ``data/real/metadata.jsonl`` (date_published, authors, url, section per page, from
-what the page shows, written and checked by a person; data/real/README.md). Per site
+what the page shows, written and checked by a person; data/real/README.md), or the
+``metadata.jsonl`` that ``vnnews.dataset.transfer`` writes from a public set's gold. Per site
 and pooled, for each system:
 - date to the day, and to the minute (pages whose gold has a time);
 - authors exact, as a set (no author on the page: the system must give none);
@@ -18,6 +19,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +54,27 @@ def _name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
+def _same_clock(date: str, gold: str) -> tuple[str, str]:
+    """``date`` and ``gold`` on one clock: both in UTC where both carry a UTC offset (a page
+    may print local time where the gold is in UTC, as fundus's is), else as written."""
+    try:
+        a, b = datetime.fromisoformat(date), datetime.fromisoformat(gold)
+    except ValueError:
+        return date, gold
+    if a.utcoffset() is None or b.utcoffset() is None or "T" not in date or "T" not in gold:
+        return date, gold
+    return a.astimezone(timezone.utc).isoformat(), b.astimezone(timezone.utc).isoformat()
+
+
 def score_metadata(page: str, site: str, predicted: dict[str, Any], gold: dict[str, Any]) -> MetaScore:
-    """One page's scores; None where the gold or the system has nothing to compare."""
-    date, gold_date = predicted.get("date_published") or "", gold.get("date_published") or ""
+    """One page's scores; None where the gold or the system has nothing to compare (a gold
+    without an ``authors`` key does not score authors; an empty list means none)."""
+    date, gold_date = _same_clock(predicted.get("date_published") or "", gold.get("date_published") or "")
     day = (date[:10] == gold_date[:10]) if gold_date else None
     minute = None
     if gold_date and "T" in gold_date:
         minute = "T" in date and date[:16] == gold_date[:16]
-    authors = {_name(a) for a in predicted.get("authors") or []} == {_name(a) for a in gold.get("authors") or []}
+    authors = {_name(a) for a in predicted.get("authors") or []} == {_name(a) for a in gold["authors"] or []} if "authors" in gold else None
     url = (predicted.get("url") or "") == gold["url"] if gold.get("url") else None
     section = (_name(predicted.get("section") or "") == _name(gold["section"])) if gold.get("section") else None
     return MetaScore(page, site, day, minute, authors, url, section)
@@ -111,9 +126,10 @@ def render_metadata(results: dict[str, list[MetaScore]], fields: dict[str, Seque
     for site, heading in site_sections(sites):
         text += [f"### {heading}", "", *head, *rows(site), ""]
     text += [
-        "Dates to the day and to the minute (+07:00; only pages whose gold has a time count for the minute),",
-        "authors as a set (a page without an author counts right only for no author), URL exact, section",
-        "case aside. An empty cell: the system has no such field. Gold: data/real/metadata.jsonl.",
+        "Dates to the day and to the minute (as instants where both carry a UTC offset; only pages whose gold",
+        "has a time count for the minute), authors as a set (a page without an author counts right only for",
+        "no author; a gold without authors does not score them), URL exact, section case aside. An empty",
+        "cell: the system has no such field. Gold: the metadata.jsonl beside the pages.",
         "",
     ]
     return "\n".join(text)

@@ -29,6 +29,7 @@ HTML = f"""<html><head><title>Trams - Daily</title></head><body>
 GOLD = {"V1": {
     "title": "Council expands tram network",
     "authors": ["Anna Berg"],
+    "publishing_date": "2024-01-01 09:30:12.500000+00:00",
     "body": {"summary": ["The network grows by a third, the council decided after a long debate."],
              "sections": [{"headline": [], "paragraphs": PARAGRAPHS[:2]}, {"headline": ["Critics speak up"], "paragraphs": PARAGRAPHS[2:]}]},
     "images": [{"caption": "A tram crosses the old bridge.", "versions": []}],
@@ -93,6 +94,9 @@ def test_the_command_writes_a_new_folder_only(tmp_path, capsys):
     root = _fundus(tmp_path, ("xx",))
     assert main([str(root), "-o", str(tmp_path / "out")]) == 0
     assert "1 labelled page(s)" in capsys.readouterr().out
+    # the gold's date and authors beside pages/, where `vnnews evaluate extraction` reads gold metadata
+    rows = [json.loads(line) for line in (tmp_path / "out" / "metadata.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["date_published"], r["authors"]) for r in rows] == [("fundus-xx-Daily/2024_01_01", "2024-01-01T09:30:12+00:00", ["Anna Berg"])]
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     with pytest.raises(SystemExit):
         main([str(root), "-o", str(tmp_path / "out")])  # not empty: nothing overwritten
@@ -130,6 +134,8 @@ def test_the_command_reads_a_copy_of_zytes_benchmark(tmp_path, capsys):
     assert main([str(_zyte(tmp_path)), "-o", str(tmp_path / "out")]) == 0
     assert "1 labelled page(s)" in capsys.readouterr().out
     assert validate_annotations(tmp_path / "out" / "pages", tmp_path / "out" / "annotations") == []
+    rows = [json.loads(line) for line in (tmp_path / "out" / "metadata.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["url"], "authors" in r) for r in rows] == [("zyte-daily.example/" + "a" * 16, "https://www.daily.example/trams", False)]
 
 
 def test_a_damaged_zyte_copy_skips_broken_pages_and_names_a_broken_ground_truth(tmp_path, capsys):

@@ -173,6 +173,23 @@ def test_metadata_is_scored_beside_trafilatura_and_htmldate_on_the_real_pages():
     assert [s.date_day for s in scores["htmldate"]] == [True, True]  # scored, whatever they find
 
 
+def test_dates_are_scored_as_instants_where_both_carry_an_offset_and_absent_gold_fields_are_not_scored():
+    """A page prints local time where fundus's gold is in UTC: the same instant is right, to
+    the day and the minute; a date without an offset is compared as written; a gold with no
+    ``authors`` key (Zyte's) does not score authors, an empty list asks for none."""
+    from vnnews.metadata_eval import score_metadata
+
+    gold = {"date_published": "2024-05-02T22:47:00+00:00", "authors": []}
+    same = score_metadata("p", "s", {"date_published": "2024-05-03T00:47:00+02:00", "authors": []}, gold)
+    assert (same.date_day, same.date_minute, same.authors) == (True, True, True)
+    later = score_metadata("p", "s", {"date_published": "2024-05-03T00:47:00+00:00", "authors": ["Anna Berg"]}, gold)
+    assert (later.date_day, later.date_minute, later.authors) == (False, False, False)
+    naive = score_metadata("p", "s", {"date_published": "2024-05-02"}, gold)
+    assert (naive.date_day, naive.date_minute) == (True, False)
+    url_only = score_metadata("p", "s", {"url": "https://x.example/a", "authors": ["Anna Berg"]}, {"url": "https://x.example/a"})
+    assert (url_only.url, url_only.authors, url_only.date_day) == (True, None, None)
+
+
 def _metadata(body: str, head: str = "", labels: str = "body") -> dict:
     """The metadata of a page whose every line carries ``labels`` (no dateline or byline lines)."""
     article = article_from_content("m", "req", html=f"<html><head>{head}</head><body>{body}</body></html>")

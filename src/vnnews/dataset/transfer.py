@@ -33,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class TransferPage:
     article: Article
     labels: list[str]
     found: float  # share of gold body paragraphs found
+    metadata: dict[str, Any] | None = None  # what the gold says of the page beside its text (date_published, authors, url)
 
 
 def fundus_gold(entry: dict[str, Any]) -> Gold:
@@ -83,6 +85,17 @@ def fundus_gold(entry: dict[str, Any]) -> Gold:
         captions,
         [str(a) for a in entry.get("authors") or [] if isinstance(a, str)],
     )
+
+
+def fundus_metadata(entry: dict[str, Any]) -> dict[str, Any]:
+    """The gold's publishing date (ISO 8601, to the second, with its UTC offset) and authors,
+    for ``vnnews evaluate extraction``'s metadata scores; a date it cannot read is left out."""
+    out: dict[str, Any] = {"authors": [str(a) for a in entry.get("authors") or [] if isinstance(a, str) and a.strip()]}
+    try:
+        out["date_published"] = datetime.fromisoformat(str(entry.get("publishing_date") or "")).isoformat(timespec="seconds")
+    except ValueError:
+        pass
+    return out
 
 
 def label_lines(article: Article, gold: Gold) -> tuple[list[str], float]:
@@ -160,7 +173,7 @@ def fundus_pages(root: str | Path, options: IngestOptions | None = None) -> Iter
                         continue
                     labels, found = label_lines(article, gold)
                     if best is None or found > best.found:
-                        best = TransferPage(article.id, html, article, labels, found)
+                        best = TransferPage(article.id, html, article, labels, found, fundus_metadata(entry))
                 if best is not None and best.found >= MIN_FOUND:
                     used.add(next(f for f, _, a in pages if a.id == best.page_id))
                     yield best
@@ -227,14 +240,16 @@ def zyte_pages(root: str | Path, options: IngestOptions | None = None) -> Iterat
             continue
         labels, found = label_lines(article, zyte_gold(entry, title))
         if found >= MIN_FOUND:
-            yield TransferPage(article.id, html, article, labels, found)
+            yield TransferPage(article.id, html, article, labels, found, {"url": str(entry["url"])})
 
 
 def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, source: str) -> int:
     """Write ``pages/<id>.html`` and ``annotations/<id>.tsv`` (with a ``# label-source:``
-    line) under ``out_dir``; returns how many pages were written."""
+    line) under ``out_dir``, and ``metadata.jsonl`` (the gold's date, authors or URL per
+    page, where the source has them); returns how many pages were written."""
     out = Path(out_dir)
     n = 0
+    metadata: list[dict[str, Any]] = []
     for page in pages:
         html_path = out / "pages" / f"{page.page_id}.html"
         tsv_path = out / "annotations" / f"{page.page_id}.tsv"
@@ -245,7 +260,11 @@ def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, sou
                  f"# label-source: {LABEL_SOURCE}\n"]
         lines += [f"{label}\t{line.text}\n" for label, line in zip(page.labels, page.article.lines, strict=True)]
         tsv_path.write_text("".join(lines), encoding="utf-8")
+        if page.metadata:
+            metadata.append({"id": page.page_id, **page.metadata, "note": f"from the public gold of {source}"})
         n += 1
+    if metadata:  # beside pages/, where `vnnews evaluate extraction` looks for gold metadata
+        (out / "metadata.jsonl").write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in metadata), encoding="utf-8")
     return n
 
 
@@ -262,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a local copy of github.com/flairNLP/fundus (or its tests/resources/parser/test_data), "
         "or of github.com/scrapinghub/article-extraction-benchmark (ground-truth.json and html/)",
     )
-    parser.add_argument("-o", "--output", required=True, help="a new folder: pages/ and annotations/ are written there")
+    parser.add_argument("-o", "--output", required=True, help="a new folder: pages/, annotations/ and metadata.jsonl are written there")
     args = parser.parse_args(argv)
     out = Path(args.output)
     if out.exists() and any(out.iterdir()):
@@ -279,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if n else 1
 
 
-__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_pages", "label_lines", "main", "page_title", "write_transfer_pages", "zyte_gold", "zyte_pages"]
+__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_metadata", "fundus_pages", "label_lines", "main", "page_title", "write_transfer_pages", "zyte_gold", "zyte_pages"]
 
 
 if __name__ == "__main__":
