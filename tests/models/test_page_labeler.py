@@ -399,3 +399,40 @@ def test_a_linkless_line_read_as_a_link_between_paragraphs_is_article_text():
     assert got == ["title", "body", "subheading", "body", "related", "body", "related", "navigation"]  # the linked one stays related
     assert decode(probs, LABELS, texts, (), paths, [None] * len(texts)) == best  # a text dump says nothing of links
     assert decode(probs, LABELS, texts, (), paths) == best
+
+
+ARTICLE_HTML = (
+    "<html><head><title>Giá lúa tăng mạnh - Báo X</title></head><body>"
+    "<nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/kt'>Kinh tế</a></li></ul></nav>"
+    "<article><h1>Giá lúa tăng mạnh</h1>"
+    + "".join(f"<p>Đoạn văn thứ {i} kể chuyện nông dân miền Tây bán lúa được giá cao nhất trong nhiều năm qua, thương lái đến tận ruộng để mua.</p>" for i in range(12))
+    + "</article><section class='related'><ul><li><a href='/a'>Tin khác về giá vàng hôm nay</a></li></ul></section></body></html>"
+)
+
+
+def test_a_page_whose_article_the_model_missed_takes_the_rules_article_text(labeller, monkeypatch):
+    """The safety net (``decoding.rules_fallback``): where the model's body holds under a
+    quarter of the words of the rules' body (and that body is long), the lines the model read
+    as boilerplate and the rules as article text take the rules' label; link-dense lines and
+    the model's own article lines stay. A page the model read well is left as it was."""
+    from vnnews.labels.weak import weak_label
+    from vnnews.models import decoding, page_labeler
+
+    page = article_from_content("p", "p", html=ARTICLE_HTML)
+    rules = weak_label(page)
+    prose = [i for i, t in enumerate(page.texts) if t.startswith("Đoạn văn")]
+    assert rules[prose[0]] == "lead" and all(rules[i] == "body" for i in prose[1:]) and sum(len(page.texts[i].split()) for i in prose[1:]) >= decoding.FALLBACK_MIN_WORDS
+
+    missed = ["related"] * len(page.lines)
+    monkeypatch.setattr(page_labeler, "decode", lambda *a, **k: list(missed))
+    got = [p.label for p in labeller.predict(page)]
+    assert [got[i] for i in prose] == [rules[i] for i in prose] and got[page.texts.index("Giá lúa tăng mạnh")] == "title"
+    assert got[page.texts.index("Trang chủ")] == "related" and got[page.texts.index("Tin khác về giá vàng hôm nay")] == "related"  # links stay
+
+    read_well = ["body" if i in prose else "navigation" for i in range(len(page.lines))]
+    monkeypatch.setattr(page_labeler, "decode", lambda *a, **k: list(read_well))
+    assert [p.label for p in labeller.predict(page)] == read_well
+    # a few of its paragraphs read: still over a quarter of the rules' body words, nothing changes
+    some = ["body" if i in prose[:4] else "related" for i in range(len(page.lines))]
+    assert decoding.rules_fallback(some, rules, page.texts, [line.link_density for line in page.lines]) == []
+    assert not decoding.may_have_missed_article(read_well, page.texts) and decoding.may_have_missed_article(missed, page.texts)

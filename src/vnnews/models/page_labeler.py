@@ -12,7 +12,9 @@ reads the page:
    features for HTML) are projected and added;
 3. a bidirectional LSTM runs over the page's lines, so each label sees the page;
 4. decoding keeps one title block and one lead block (the most probable of each), and
-   the page-level rules of :mod:`vnnews.models.decoding`.
+   the page-level rules of :mod:`vnnews.models.decoding`; where the model plainly missed
+   the article (its body a fraction of the rules'), the rules' article lines are taken
+   (:func:`vnnews.models.decoding.rules_fallback`).
 
 Pages longer than ``window_lines`` are read in windows overlapping by
 ``window_overlap`` lines (a line's probabilities are averaged over the windows
@@ -49,7 +51,7 @@ from vnnews.ingest import Article
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
-from vnnews.models.decoding import decode
+from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
@@ -689,8 +691,14 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
                 probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()),
                 [line.tag_path for line in pages[p].lines], [line.link_density for line in pages[p].lines],
             )
-            rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             texts = pages[p].texts
+            if "body" in cfg.labels and may_have_missed_article(labels, texts):  # the rules only where the model may have missed the article
+                from vnnews.labels.weak import weak_label
+
+                rules = weak_label(pages[p])
+                for i in rules_fallback(labels, rules, texts, [line.link_density for line in pages[p].lines]):
+                    labels[i] = rules[i]
+            rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
         return out[0] if single else out
 
