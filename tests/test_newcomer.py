@@ -81,7 +81,9 @@ def test_ctrl_c_ends_in_one_line_saying_what_was_kept(monkeypatch, capsys):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_infer", interrupted)
+    from vnnews.cli import jobs
+
+    monkeypatch.setattr(jobs, "cmd_infer", interrupted)
     parser = cli.build_parser
     monkeypatch.setattr(cli, "build_parser", lambda: _with_func(parser(), "infer", interrupted))
     assert main(["infer", "x.txt", "-o", "o.jsonl"]) == 130

@@ -125,6 +125,22 @@ def test_an_export_is_self_contained_and_says_what_it_came_from(exports, trained
     assert (summ / "ctranslate2" / "model.bin").exists()
 
 
+def test_the_ctranslate2_export_generates_as_many_tokens_as_torch(exports, trained_summarizer):
+    """``max_new_tokens`` means the same on both runtimes: CTranslate2 counts the decoder's
+    start token in its lengths, so a summary cut at the limit was a token short of the torch
+    model's until the limit was mapped with that token counted (greedy search, the same ids)."""
+    from vnnews.models.summarizer import Summarizer
+
+    torch_model = Summarizer.from_pretrained(str(trained_summarizer[0]), device="cpu")
+    ct2_model = Summarizer.from_pretrained(str(exports["summarizer", "none"]))
+    doc = "Giá lúa tăng mạnh ở miền Tây, nông dân phấn khởi vì bán được giá cao nhất trong nhiều năm. " * 20
+    enc = torch_model.tokenizer([torch_model.prefix + doc], return_tensors="pt", truncation=True, max_length=torch_model.max_source_length)
+    for n in (1, 3, 6):
+        expected = torch_model.model.generate(**enc, max_new_tokens=n, num_beams=1)[0].tolist()
+        got = ct2_model.model.generate(enc["input_ids"], enc["attention_mask"], max_new_tokens=n, num_beams=1)[0]
+        assert got == expected and len(got) == n + 1, (n, got, expected)  # the start token and n tokens (no end token reached)
+
+
 def test_batch_inference_and_the_service_take_exports(exports, trained_classifier, trained_summarizer, raw_dir, tmp_path):
     from vnnews.inference import InferenceConfig, read_records, run_inference
 

@@ -145,6 +145,12 @@ class Ct2Generator:
         if unsupported:
             raise ValueError(f"generation settings {', '.join(unsupported)} are not supported by a CTranslate2 export; use the torch model")
         out = {_CT2_ARGS[k]: v for k, v in merged.items() if k in _CT2_ARGS and v is not None}
+        # CTranslate2's lengths count the decoder's start token, which it returns with the
+        # tokens (transformers' max_new_tokens/min_new_tokens do not): one more, or every
+        # summary cut at max_new_tokens would be a token short of the torch model's
+        for key in ("max_decoding_length", "min_decoding_length"):
+            if key in out:
+                out[key] += 1
         out.setdefault("beam_size", 1)
         return out
 
