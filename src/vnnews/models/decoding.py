@@ -8,6 +8,7 @@ what the page says about each line (texts, tag paths, link densities)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -130,6 +131,7 @@ def decode(
     title_candidates: Sequence[str] = (),
     tag_paths: Sequence[str | None] | None = None,
     link_densities: Sequence[float | None] | None = None,
+    meta_titles: Sequence[str] = (),
 ) -> list[str]:
     """Argmax labels, then one title block and one lead block: where the model sees
     several, the block with the largest summed probability stays (for the lead,
@@ -143,7 +145,9 @@ def decode(
     does), with a kicker ending in ":" just before it. In HTML a line that is no ``<img>``'s
     alt text is never ``image`` (it takes its next best label). In HTML (``link_densities``), a
     line read as a link (related, navigation) that holds no link and sits between two article
-    lines is article text (:func:`linkless_in_flow`). Last, body lines stranded among
+    lines is article text (:func:`linkless_in_flow`). With ``meta_titles`` (the titles the
+    page's metadata gives: :func:`structured_titles`), a heading line printing one is the
+    title where no title line prints one. Last, body lines stranded among
     boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
@@ -161,6 +165,9 @@ def decode(
                 best[i] = _next_best(probs, labels, i, k)
         if named and "title" not in best:
             _title_from_named(best, page_texts, tag_paths, images, named)
+        structured = {word_key(c) for c in meta_titles if c} if texts is not None else set()
+        if structured and not any(label == "title" and word_key(page_texts[i]) in structured for i, label in enumerate(best)):
+            _title_from_structured(best, probs, labels, page_texts, tag_paths, images, structured)
     for wanted in ("title", "lead"):
         if wanted not in labels:
             continue
@@ -193,6 +200,38 @@ def decode(
         for i in stray_body(best, probs, labels, page_texts):
             best[i] = _best_boilerplate(probs, labels, i)
     return best
+
+
+def structured_titles(meta: dict[str, Any]) -> list[str]:
+    """The titles a page's metadata gives (``og:title``, ``twitter:title``, JSON-LD
+    headlines), not its ``<h1>`` texts: a heading line that prints one is the article's title
+    whatever the model read (:func:`decode`); an ``<h1>`` would only name itself."""
+    document = meta.get("document") or {}
+    tags = document.get("meta") or {}
+    titles = [str(v) for key in ("og:title", "twitter:title") for v in tags.get(key, []) or []]
+    titles += [str(obj.get("headline") or "") for obj in document.get("jsonld") or [] if isinstance(obj, dict)]
+    return [t for t in titles if t.strip()]
+
+
+def _title_from_structured(
+    best: list[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], structured: set[str]
+) -> None:
+    """Where no title line prints a title the page's metadata gives and a heading line
+    does, that heading line (and a kicker ending in ":" just before it) is the title and the
+    model's title lines take their next best label. On unseen layouts (fundus) the model
+    read such an ``<h1>`` as navigation and called "Author of the article:" or a menu's
+    "Suche nach:" the title."""
+    printed = [i for i, text in enumerate(texts) if not images[i] and _in_heading(tag_paths[i]) and word_key(text) in structured]
+    if not printed:
+        return
+    k = labels.index("title")
+    for i, label in enumerate(best):
+        if label == "title":
+            best[i] = _next_best(probs, labels, i, k)
+    i = printed[0]
+    best[i] = "title"
+    if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
+        best[i - 1] = "title"
 
 
 def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], named: set[str]) -> None:

@@ -51,7 +51,7 @@ from vnnews.ingest import Article
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
-from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback
+from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback, structured_titles
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
@@ -690,6 +690,7 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
             labels = decode(
                 probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()),
                 [line.tag_path for line in pages[p].lines], [line.link_density for line in pages[p].lines],
+                structured_titles(pages[p].meta),
             )
             texts = pages[p].texts
             if "body" in cfg.labels and may_have_missed_article(labels, texts):  # the rules only where the model may have missed the article
