@@ -404,22 +404,22 @@ def test_a_linkless_line_read_as_a_link_between_paragraphs_is_article_text():
 def test_a_heading_that_prints_the_title_the_metadata_gives_is_the_title():
     """On unseen layouts the model read the article's ``<h1>`` as navigation and a menu's
     "Tìm kiếm" or an "Author of the article:" label as the title. Where no title line prints a title of the
-    page's metadata (og:title, twitter:title, JSON-LD headline) and a heading line does, that
+    page's metadata (og:title, JSON-LD headline) and a heading line does, that
     line is the title and the model's title lines take their next best label. A title the
     metadata words otherwise (a site's name after it) moves nothing, nor does a line outside
     a heading."""
-    from vnnews.models.decoding import structured_titles
+    from vnnews.ingest.html import metadata_titles
 
     texts = ["Tìm kiếm", "Giá lúa tăng mạnh ở miền Tây", "Sapo của bài.", "Thân bài."]
     paths = ["html/body/header/div.search/span", "html/body/article/h1.title", "html/body/article/p.sapo", "html/body/article/p"]
     probs = _probs([{"title": 0.6, "navigation": 0.3}, {"navigation": 0.5, "title": 0.4}, {"lead": 0.9}, {"body": 0.9}])
     meta = {"document": {"meta": {"og:title": ["Giá lúa tăng mạnh ở miền Tây - Báo X"]}, "jsonld": [{"@type": "NewsArticle", "headline": "Giá lúa tăng mạnh ở miền Tây"}]}}
-    assert structured_titles(meta) == ["Giá lúa tăng mạnh ở miền Tây - Báo X", "Giá lúa tăng mạnh ở miền Tây"]
+    assert metadata_titles(meta) == ["Giá lúa tăng mạnh ở miền Tây - Báo X", "Giá lúa tăng mạnh ở miền Tây"]
     assert decode(probs, LABELS, texts, [], paths) == ["title", "navigation", "lead", "body"]  # as the model read it
-    assert decode(probs, LABELS, texts, [], paths, meta_titles=structured_titles(meta)) == ["navigation", "title", "lead", "body"]
+    assert decode(probs, LABELS, texts, [], paths, meta_titles=metadata_titles(meta)) == ["navigation", "title", "lead", "body"]
     assert decode(probs, LABELS, texts, [], paths, meta_titles=["Giá lúa tăng mạnh ở miền Tây - Báo X"]) == ["title", "navigation", "lead", "body"]
     in_a_paragraph = [*paths[:1], "html/body/article/p", *paths[2:]]
-    assert decode(probs, LABELS, texts, [], in_a_paragraph, meta_titles=structured_titles(meta)) == ["title", "navigation", "lead", "body"]
+    assert decode(probs, LABELS, texts, [], in_a_paragraph, meta_titles=metadata_titles(meta)) == ["title", "navigation", "lead", "body"]
 
 
 ARTICLE_HTML = (

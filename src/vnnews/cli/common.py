@@ -37,6 +37,16 @@ def _split_overrides(items: Sequence[str]) -> tuple[list[str], list[str]]:
     return paths, overrides
 
 
+def _inputs_and_overrides(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """``args.inputs`` split as :func:`_split_overrides` splits them; ValueError (the one-line
+    message) for a page's URL, or for no input at all unless ``--print-config`` asks only for
+    the resolved config."""
+    inputs, overrides = _split_overrides(args.inputs)
+    if not inputs and not args.print_config:
+        raise ValueError("no INPUT given")
+    return inputs, overrides
+
+
 class _ErrorCounter:
     """Collects ingestion errors, logging each as it happens."""
 

@@ -15,11 +15,11 @@ from vnnews.cli.common import (
     _add_out,
     _ErrorCounter,
     _fail,
+    _inputs_and_overrides,
     _load,
     _print_config,
     _refuse_earlier_run,
     _short_path,
-    _split_overrides,
 )
 
 
@@ -28,11 +28,9 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
     from vnnews.dataset import DatasetConfig, build_dataset, stats_table
 
     try:
-        inputs, overrides = _split_overrides(args.inputs)
+        inputs, overrides = _inputs_and_overrides(args)
     except ValueError as exc:
         return _fail(str(exc))
-    if not inputs and not args.print_config:
-        return _fail("no INPUT given")
     if args.no_follow_symlinks:
         overrides.append("follow_symlinks=false")
     try:

@@ -14,10 +14,10 @@ from vnnews.cli.common import (
     _ErrorCounter,
     _fail,
     _flag_overrides,
+    _inputs_and_overrides,
     _load,
     _print_config,
     _refuse_earlier_run,
-    _split_overrides,
 )
 from vnnews.ingest.readers import URL_INPUT, is_url
 
@@ -133,11 +133,9 @@ def cmd_infer(args: argparse.Namespace) -> int:
     from vnnews.inference import InferenceConfig, run_inference
 
     try:
-        inputs, overrides = _split_overrides(args.inputs)
+        inputs, overrides = _inputs_and_overrides(args)
     except ValueError as exc:
         return _fail(str(exc))
-    if not inputs and not args.print_config:
-        return _fail("no INPUT given")
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
     if args.ray_address is not None:
         overrides.insert(0, f"ray.address={args.ray_address}")

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from vnnews.ingest import Article, IngestError, IngestOptions, article_from_content
+from vnnews.ingest.html import metadata_titles
 
 LABEL_SOURCE = "transfer"
 MIN_FOUND = 0.9  # share of the gold's body paragraphs that must be found among the page's lines
@@ -183,11 +184,7 @@ def _named_titles(article: Article) -> list[str]:
     """The keys of the titles a page names for itself: ``<title>``, ``og:title``, JSON-LD
     headlines (not ``meta["candidates"]``: it holds the page's ``<h1>`` texts, which would
     name themselves)."""
-    meta = article.meta
-    names = [str(meta.get("html_title") or "")]
-    document = meta.get("document") or {}
-    names += [str(v) for v in (document.get("meta") or {}).get("og:title", [])]
-    names += [str(obj.get("headline") or "") for obj in document.get("jsonld") or [] if isinstance(obj, dict)]
+    names = [str(article.meta.get("html_title") or ""), *metadata_titles(article.meta)]
     return [k for k in (_key(n) for n in names) if k]
 
 

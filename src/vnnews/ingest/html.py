@@ -282,6 +282,17 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
     return out
 
 
+def metadata_titles(meta: dict[str, Any]) -> list[str]:
+    """The titles a read page's metadata gives (``meta["document"]``: ``og:title``, JSON-LD
+    headlines), not its ``<h1>`` texts, which would only name themselves (as
+    ``meta["candidates"]`` holds them): what the page labeller's decoding and the transfer of
+    public pages match a heading against."""
+    document = meta.get("document") or {}
+    titles = [str(v) for v in (document.get("meta") or {}).get("og:title", [])]
+    titles += [str(obj.get("headline") or "") for obj in document.get("jsonld") or [] if isinstance(obj, dict)]
+    return [t for t in titles if t.strip()]
+
+
 def document_candidates(root: etree._Element, articles: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
     """What the page itself says its title and lead are, best source first,
     duplicates dropped: h1, og:title, twitter:title, JSON-LD headline; meta

@@ -8,11 +8,10 @@ what the page says about each line (texts, tag paths, link densities)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 
-from vnnews.labels import FURNITURE
+from vnnews.labels import COARSE, FURNITURE
 from vnnews.text.normalize import word_key
 
 
@@ -146,7 +145,7 @@ def decode(
     alt text is never ``image`` (it takes its next best label). In HTML (``link_densities``), a
     line read as a link (related, navigation) that holds no link and sits between two article
     lines is article text (:func:`linkless_in_flow`). With ``meta_titles`` (the titles the
-    page's metadata gives: :func:`structured_titles`), a heading line printing one is the
+    page's metadata gives: :func:`vnnews.ingest.html.metadata_titles`), a heading line printing one is the
     title where no title line prints one. Last, body lines stranded among
     boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
@@ -202,17 +201,6 @@ def decode(
     return best
 
 
-def structured_titles(meta: dict[str, Any]) -> list[str]:
-    """The titles a page's metadata gives (``og:title``, ``twitter:title``, JSON-LD
-    headlines), not its ``<h1>`` texts: a heading line that prints one is the article's title
-    whatever the model read (:func:`decode`); an ``<h1>`` would only name itself."""
-    document = meta.get("document") or {}
-    tags = document.get("meta") or {}
-    titles = [str(v) for key in ("og:title", "twitter:title") for v in tags.get(key, []) or []]
-    titles += [str(obj.get("headline") or "") for obj in document.get("jsonld") or [] if isinstance(obj, dict)]
-    return [t for t in titles if t.strip()]
-
-
 def _title_from_structured(
     best: list[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], structured: set[str]
 ) -> None:
@@ -228,10 +216,7 @@ def _title_from_structured(
     for i, label in enumerate(best):
         if label == "title":
             best[i] = _next_best(probs, labels, i, k)
-    i = printed[0]
-    best[i] = "title"
-    if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
-        best[i - 1] = "title"
+    _make_title(best, texts, images, printed[0])
 
 
 def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence[str | None], images: Sequence[bool], named: set[str]) -> None:
@@ -242,7 +227,11 @@ def _title_from_named(best: list[str], texts: Sequence[str], tag_paths: Sequence
     if not printed:
         return
     in_heading = [i for i in printed if _in_heading(tag_paths[i])]
-    i = (in_heading or printed)[0]
+    _make_title(best, texts, images, (in_heading or printed)[0])
+
+
+def _make_title(best: list[str], texts: Sequence[str], images: Sequence[bool], i: int) -> None:
+    """Line ``i`` is the title, with a kicker ending in ":" just before it (not an image's alt text)."""
     best[i] = "title"
     if i > 0 and not images[i - 1] and texts[i - 1].rstrip().endswith(":"):
         best[i - 1] = "title"
@@ -256,8 +245,8 @@ FALLBACK_MIN_WORDS = 200  # ... body words, of which the rules found at least th
 FALLBACK_MAX_LINK_DENSITY = 0.5  # a line the rules call article text that is mostly links stays the model's
 
 
-def _body_words(labels: Sequence[str], texts: Sequence[str], indices: Sequence[int] | None = None) -> int:
-    return sum(len(texts[i].split()) for i in (indices if indices is not None else range(len(texts))) if labels[i] == "body")
+def _body_words(labels: Sequence[str], texts: Sequence[str]) -> int:
+    return sum(len(text.split()) for text, label in zip(texts, labels, strict=True) if label == "body")
 
 
 def may_have_missed_article(best: Sequence[str], texts: Sequence[str]) -> bool:
@@ -275,11 +264,10 @@ def rules_fallback(best: Sequence[str], rules: Sequence[str], texts: Sequence[st
     as boilerplate, the rules as article text (title, lead, body, subheading), with link
     density under ``FALLBACK_MAX_LINK_DENSITY``. Nothing the model read as article text
     changes. A page the model read well never meets the condition (data/real: none of 34)."""
-    content = ("title", "lead", "body", "subheading")
     rules_body = _body_words(rules, texts)
     if rules_body < FALLBACK_MIN_WORDS or _body_words(best, texts) >= FALLBACK_SHARE * rules_body:
         return []
     return [
         i for i, (label, rule) in enumerate(zip(best, rules, strict=True))
-        if label in FURNITURE and rule in content and (link_densities[i] or 0.0) < FALLBACK_MAX_LINK_DENSITY
+        if label in FURNITURE and COARSE.get(rule) == "content" and (link_densities[i] or 0.0) < FALLBACK_MAX_LINK_DENSITY
     ]

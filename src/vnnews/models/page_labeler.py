@@ -48,10 +48,11 @@ from transformers.modeling_outputs import TokenClassifierOutput
 
 from vnnews.cancel import check_stop
 from vnnews.ingest import Article
+from vnnews.ingest.html import metadata_titles
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
-from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback, structured_titles
+from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
@@ -687,17 +688,17 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         column = {label: k for k, label in enumerate(cfg.labels)}
         for p in range(len(encoded)):
             probs = sums[p] / counts[p].clamp(min=1).unsqueeze(-1)
+            page, texts = pages[p], pages[p].texts
+            link_densities = [line.link_density for line in page.lines]
             labels = decode(
-                probs, cfg.labels, pages[p].texts, (pages[p].meta.get("candidates") or {}).get("title", ()),
-                [line.tag_path for line in pages[p].lines], [line.link_density for line in pages[p].lines],
-                structured_titles(pages[p].meta),
+                probs, cfg.labels, texts, (page.meta.get("candidates") or {}).get("title", ()),
+                [line.tag_path for line in page.lines], link_densities, metadata_titles(page.meta),
             )
-            texts = pages[p].texts
             if "body" in cfg.labels and may_have_missed_article(labels, texts):  # the rules only where the model may have missed the article
                 from vnnews.labels.weak import weak_label
 
-                rules = weak_label(pages[p])
-                for i in rules_fallback(labels, rules, texts, [line.link_density for line in pages[p].lines]):
+                rules = weak_label(page)
+                for i in rules_fallback(labels, rules, texts, link_densities):
                     labels[i] = rules[i]
             rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
