@@ -155,3 +155,10 @@ def test_a_damaged_zyte_copy_skips_broken_pages_and_names_a_broken_ground_truth(
         main([str(root), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert f"{root / 'ground-truth.json'}: not the benchmark's ground truth (JSON:" in err and "Traceback" not in err
+
+
+def test_a_gold_date_that_does_not_parse_is_left_out_and_the_authors_kept():
+    from vnnews.dataset.transfer import fundus_metadata
+
+    assert fundus_metadata({"authors": ["Anna Berg", " ", 7], "publishing_date": "yesterday"}) == {"authors": ["Anna Berg"]}
+    assert fundus_metadata({"publishing_date": "2024-01-01 09:30:12+02:00"}) == {"authors": [], "date_published": "2024-01-01T09:30:12+02:00"}
