@@ -81,6 +81,10 @@ def test_machine_dates_and_dates_in_urls():
         (["Русский", "English", "中文", "Tiếng Việt", "Facebook", "Zalo", "Họ tên", "Báo lỗi"], []),
         ([{"@type": "Person", "name": "Hà Phong", "url": "https://x.vn/tac-gia/ha-phong"}], ["Hà Phong"]),
         ([["https://www.facebook.com/baodantridientu", {"name": ["An Bình", {"deep": 1}]}, 7, None]], ["An Bình"]),
+        ([{"@type": "Organization", "name": "Báo Mẫu Mới"}, {"@type": ["NewsMediaOrganization"], "name": "Mẫu Online"}], []),
+        ([{"@type": "https://schema.org/Person", "name": "Hà Phong"}, {"@type": "Organization", "name": "Tin Nhanh"}], ["Hà Phong"]),
+        (["Sarah LazareTwitter", "Minh AnhFacebook", "Lan HươngEmail"], ["Sarah Lazare", "Minh Anh", "Lan Hương"]),
+        (["Von Anna Sleegers", "Par Marie Dupont", "By Hà Phong"], ["Anna Sleegers", "Marie Dupont", "Hà Phong"]),
     ],
 )
 def test_authors_are_names_without_theo_roles_or_outlets(lines, names):
@@ -302,6 +306,22 @@ def test_menu_items_sections_and_tags_are_never_authors_and_the_refusal_is_said(
     article = Article("p", "p.txt", [Line("Tiêu đề bài"), Line("Thân bài một dòng dài của bài báo."), Line("Tài chính - Doanh nghiệp")], {})
     meta = extract_metadata(article, ["title", "body", "byline"])
     assert meta["authors"] == [] and any("'Tài chính'" in c and "refused" in c for c in meta["meta_sources"]["conflicts"])
+
+
+def test_the_first_run_of_byline_lines_that_names_someone_is_the_byline():
+    """A page has one byline (adjacent lines: "Theo Vân Anh" / "Lao Động"); other short lines a
+    labeller calls bylines on an unseen layout (a photo credit, a heading of related links)
+    lie elsewhere and are not authors."""
+    from vnnews.ingest import Article, Line
+
+    texts = ["Tiêu đề bài", "Theo Vân Anh", "Lao Động", "Thân bài một dòng dài của bài báo.", "Thân bài hai.", "Getty Images", "Tin Liên Quan"]
+    labels = ["title", "byline", "byline", "body", "body", "byline", "byline"]
+    meta = extract_metadata(Article("p", "p.txt", [Line(t) for t in texts], {}), labels)
+    assert meta["authors"] == ["Vân Anh"] and meta["meta_sources"]["authors"] == "byline"
+    # a run that names nobody (a role) is passed over for the next one
+    texts = ["Tiêu đề bài", "PV", "Thân bài một dòng dài của bài báo.", "Thân bài hai.", "Hà Anh"]
+    meta = extract_metadata(Article("q", "q.txt", [Line(t) for t in texts], {}), ["title", "byline", "body", "body", "byline"])
+    assert meta["authors"] == ["Hà Anh"]
 
 
 def test_addresses_that_cannot_be_parsed_are_null_never_an_error():

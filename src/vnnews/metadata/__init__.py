@@ -205,6 +205,24 @@ def _jsonld_section(crumbs: Sequence[str], ld: dict[str, Any], site: str | None)
     return None
 
 
+def _byline_names(article: Any, marked: Sequence[int], site: str | None, refused: list[str]) -> list[str]:
+    """The names of the first run of adjacent byline lines that gives any: a page has one
+    byline ("Bài: X" / "Ảnh: Y", "Theo Vân Anh" / "Lao Động" are adjacent lines), and other
+    short lines a labeller calls bylines on unseen layouts (a photo credit, a "related"
+    heading, a tag, a share button) lie elsewhere; taking every run let them all in."""
+    runs: list[list[int]] = []
+    for i in marked:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        names = people([article.lines[i].text for i in run], site, refused)
+        if names:
+            return names
+    return []
+
+
 def _images(article: Any, labels: Sequence[str | None], base: str | None) -> list[dict[str, str | None]]:
     """Every image line inside the article (between its first and last content line)
     with its address and caption (the caption line next to it)."""
@@ -325,14 +343,17 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
     start, end = _span(labels)
     near_article = range(max(0, start - 3), min(len(labels), end + 6)) if end else range(len(labels))
     tags_on_page = {t.casefold() for t in doc.get("tags") or []}
-    bylines = [article.lines[i].text for i in near_article if labels[i] == "byline" and article.lines[i].text.casefold() not in tags_on_page]
+    marked_bylines = [i for i in near_article if labels[i] == "byline" and article.lines[i].text.casefold() not in tags_on_page]
     for values, source in (
         ([ld.get("author"), ld.get("creator")], "json-ld"), ((micro.get("author") or micro.get("creator") or [])[:1], "microdata:author"),
-        (meta.get("author") or [], "meta:author"), (meta.get("article:author") or [], "opengraph:author"), (bylines, "byline"),
+        (meta.get("author") or [], "meta:author"), (meta.get("article:author") or [], "opengraph:author"), (marked_bylines, "byline"),
         ((micro.get("rel=author") or [])[:1], "rel=author"),
     ):
         refused: list[str] = []
-        names = people([v for v in values if v is not None], site, refused)
+        if source == "byline":
+            names = _byline_names(article, marked_bylines, site, refused)
+        else:
+            names = people([v for v in values if v is not None], site, refused)
         if refused and not found.values.get("authors"):  # said only where the candidates could have been the authors
             found.conflicts.append(f"authors: {', '.join(repr(r) for r in refused[:5])} from {source} refused (not a person's name)")
         found.offer("authors", names, source)

@@ -42,7 +42,9 @@ ROLES = frozenset(
     _key(w) for w in "pv|ctv|btv|tv|nv|phóng viên|cộng tác viên|biên tập viên|nhóm tác giả|tác giả|admin|ban biên tập|tòa soạn|nguồn|ảnh|video|"
     "tổng hợp|nhóm phóng viên|pv tổng hợp|bạn đọc".split("|")
 )
-_THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|nguon|source|by|tác giả|thực hiện|trình bày|biên dịch|dịch)\s*:?\s+", re.I)
+# "by" as other languages' bylines write it ("Von Anna Sleegers", "Par Les Echos"): foreign
+# pages and foreign layouts copied by Vietnamese sites; none is a Vietnamese syllable
+_THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|nguon|source|by|von|par|por|door|tác giả|thực hiện|trình bày|biên dịch|dịch)\s*:?\s+", re.I)
 # people and outlets are listed with these; "và", "&" and "and" only inside a piece that is
 # not an outlet's name as a whole ("Đời sống & Pháp luật" is one outlet)
 _SPLIT = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
@@ -76,6 +78,13 @@ CHROME = frozenset(
 )
 # a byline run into its agency, the markup between them lost: "Tâm HằngTTXVN", "Minh AnhVNA"
 _GLUED_OUTLET = re.compile(r"(?<=[^\W\d_])(?P<tail>[A-ZĐ][A-ZĐ.]+(?:[-–].*)?)$")
+# ... or into a share button after it: "Sarah LazareTwitter", "Minh AnhFacebook"
+_GLUED_CHROME = re.compile(r"(?<=[^\W\d_])(?P<tail>[A-Z][a-z]+(?:\s[A-Z]?[a-z]+)?)$")
+# JSON-LD and microdata types of an author that is not a person: the outlet itself
+ORGANIZATION_TYPES = frozenset(
+    "organization|newsmediaorganization|corporation|newsorganization|onlinebusiness|localbusiness|educationalorganization|"
+    "governmentorganization|ngo|brand|website".split("|")
+)
 MAX_AUTHORS = 10
 
 
@@ -86,9 +95,13 @@ def _latin(text: str) -> bool:
 
 
 def _unglue(part: str, site_name: str | None) -> str:
-    """``part`` without an outlet run into its last word ("Tâm HằngTTXVN" -> "Tâm Hằng")."""
+    """``part`` without an outlet or a share button run into its last word ("Tâm HằngTTXVN"
+    -> "Tâm Hằng", "Sarah LazareTwitter" -> "Sarah Lazare")."""
     found = _GLUED_OUTLET.search(part)
     if found and found.start() > 0 and part[found.start() - 1].islower() and is_outlet(found.group("tail"), site_name):
+        return part[: found.start()].rstrip()
+    found = _GLUED_CHROME.search(part)
+    if found and found.start() > 0 and part[found.start() - 1].islower() and _key(found.group("tail")) in CHROME:
         return part[: found.start()].rstrip()
     return part
 
@@ -163,8 +176,16 @@ def _strings(values: Iterable[Any], depth: int = 0) -> list[str]:
             if len(value) <= 300:
                 out.append(value)
         elif isinstance(value, dict):
+            if _is_organization(value.get("@type")):
+                continue  # {"@type": "Organization", "name": "Báo X"}: the outlet, never a person
             name = value.get("name")
             out += _strings([name] if not isinstance(name, list) else name, depth + 1)
         elif isinstance(value, list):
             out += _strings(value[:20], depth + 1)
     return out
+
+
+def _is_organization(kind: Any) -> bool:
+    """Whether a JSON-LD ``@type`` (a string, a URL or a list of them) names an organization."""
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and k.rsplit("/", 1)[-1].strip().lower() in ORGANIZATION_TYPES for k in kinds[:10])
