@@ -85,6 +85,7 @@ def test_machine_dates_and_dates_in_urls():
         ([{"@type": "https://schema.org/Person", "name": "Hà Phong"}, {"@type": "Organization", "name": "Tin Nhanh"}], ["Hà Phong"]),
         (["Sarah LazareTwitter", "Minh AnhFacebook", "Lan HươngEmail"], ["Sarah Lazare", "Minh Anh", "Lan Hương"]),
         (["Von Anna Sleegers", "Par Marie Dupont", "By Hà Phong"], ["Anna Sleegers", "Marie Dupont", "Hà Phong"]),
+        (["Web Share", "Google Play", "App Store", "Getty Images", "Related", "Image"], []),
     ],
 )
 def test_authors_are_names_without_theo_roles_or_outlets(lines, names):

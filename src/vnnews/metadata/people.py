@@ -74,7 +74,11 @@ CHROME = frozenset(
     _key(w) for w in "facebook|twitter|zalo|email|e-mail|messenger|linkedin|pinterest|telegram|youtube|tiktok|instagram|"
     "google news|copy link|sao chép|sao chép liên kết|in bài|in|gửi|gửi bài|gửi ý kiến|báo lỗi|báo sai|họ tên|họ và tên|"
     "tên của bạn|tên|điện thoại|số điện thoại|nội dung|mã xác nhận|ý kiến của bạn|english|tiếng việt|tiếng anh|tiếng trung|"
-    "français|francais|deutsch|español|espanol|русский|中文|日本語|한국어|ລາວ|ខ្មែរ|lao|khmer|english version".split("|")
+    "français|francais|deutsch|español|espanol|русский|中文|日本語|한국어|ລາວ|ខ្មែរ|lao|khmer|english version|"
+    # English interface words Vietnamese sites keep in their templates (buttons, store badges,
+    # photo agencies): title-case like a name, never one
+    "share|web share|print|image|images|photo|photos|related|tags|home|menu|search|login|log in|sign in|subscribe|"
+    "newsletter|advertisement|ad policy|app store|google play|getty images|shutterstock|current issue|read more".split("|")
 )
 # a byline run into its agency, the markup between them lost: "Tâm HằngTTXVN", "Minh AnhVNA"
 _GLUED_OUTLET = re.compile(r"(?<=[^\W\d_])(?P<tail>[A-ZĐ][A-ZĐ.]+(?:[-–].*)?)$")
