@@ -91,6 +91,9 @@ REGEX_EDGES = [
     "Gọi 024-3826-1234 lúc 14:30 ngày 12/3/2024, 5/6 hay 2-3; giá 1.250.000,50 đồng (tăng 3,5%)",
     "Mạng 5G, 3G; TP.HCM, UBND, NĐ-CP, T.Ư; covid-19 và Hà Nội-Hải Phòng ==> kết quả -> ... --- >> 30°C",
     "Vui quá :)) =)) <3 ♥‿♥ :D ! ? × ÷ $ ^ _ ~ | ðường Ðà", "  ", "", "a\u00a0b\tc\nd",
+    # plain words, the regex skipped (segment._plain_tokens), and what must not skip it
+    "Xin chào các bạn, hôm nay trời đẹp.", "Thus far, Th s và Thasn", "TP. Hà Nội, Tp. Huế, Mr. Smith, Dr. An, ThS. Bình.", "HÀ NỘI. Tin",
+    "ʺabcʺ và ʺ", "Trời mưa. Cuối cùng", "ĐẢNG.", "Một câu kết thúc bằng chữ HOA.", "Tin,, tức", "x.", "ẢNH. x",
 ]
 
 
@@ -107,6 +110,15 @@ def test_the_regex_tokenizer_gives_underthesea_tokens(monkeypatch):
     line = "Viện nghiên cứu và Viện nghiên cứu Hán Nôm, 12/3"
     assert regex_tokens(line) == regex_tokenize.tokenize(line, use_token_normalize=True, fixed_words=[])
     assert "Viện nghiên cứu" in regex_tokens(line)  # the fixed word's pattern was the one in use
+
+
+def test_plain_lines_skip_the_regex_and_the_rest_do_not():
+    from vnnews.text.segment import _plain_tokens
+
+    assert _plain_tokens("Xin chào các bạn, hôm nay trời đẹp.") == ["Xin", "chào", "các", "bạn", ",", "hôm", "nay", "trời", "đẹp", "."]
+    assert _plain_tokens("HÀ NỘI. Tin") == ["HÀ", "NỘI", ".", "Tin"]  # "Ộ" is not in [A-ZĐ]: no abbreviation
+    for line in ("Giá 5 đồng", "TP. Hà Nội", "HANOI. Tin", "Mr. An", "Thus", "Th s", "ʺx", "a.b", "x!", "Tin,, tức", "e-mail"):
+        assert _plain_tokens(line) is None, line
 
 
 def test_a_prefix_of_the_tokens_settles_the_labels_of_the_first_words_exactly(underthesea_model):

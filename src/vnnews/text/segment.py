@@ -133,9 +133,14 @@ def regex_tokens(text: str, limit: int | None = None) -> list[str]:
     from underthesea.pipeline.word_tokenize import regex_tokenize
 
     pattern = regex_tokenize.patterns  # read each call: underthesea rebinds it for fixed words
+    text = normalize_characters_in_text(text)
+    if "fixed_words" not in pattern.groupindex:
+        fast = _plain_tokens(text)
+        if fast is not None:
+            return [_normal_token(t) for t in (fast if limit is None else fast[:limit])]
     named = _named_groups(pattern)
     out = []
-    for match in pattern.finditer(normalize_characters_in_text(text)):
+    for match in pattern.finditer(text):
         groups = match.groups()
         for index in named:
             if groups[index] is not None:
@@ -143,6 +148,39 @@ def regex_tokens(text: str, limit: int | None = None) -> list[str]:
                 break
         if limit is not None and len(out) >= limit:
             break
+    return out
+
+
+# A chunk of letters, perhaps ending in one "," or ".": underthesea's patterns give it as its
+# letters (its "word" group) and the mark (its "punct" group), with these exceptions, which
+# send the line down the regex: "Th.S"/"Th.s" are unescaped in its abbreviations, so "Th",
+# any character, then "s" (across a space too) is an abbreviation; a run of [A-ZĐ] before a
+# "." is one ("TP."), as are "Tp.", "Mr.", "Mrs.", "Ms.", "Dr.", "ThS."; "ʺ" is a letter
+# (U+02BA) that its punctuation group takes alone.
+_PLAIN_CHUNK = re.compile(r"[^\W\d_]+[.,]?")
+_TH_S = re.compile(r"Th.[sS]", re.S)
+_CAPS = re.compile(r"[A-ZĐ]+")
+_DOT_ABBREVIATIONS = frozenset(("Tp", "Mr", "Mrs", "Ms", "Dr", "ThS"))
+
+
+def _plain_tokens(text: str) -> list[str] | None:
+    """The tokens of a line made of plain words (most prose lines), without the regex: its
+    whitespace-separated chunks, a final "," or "." apart; None where any chunk is not plain
+    (digits, other marks, an abbreviation), for underthesea's patterns to read."""
+    if "ʺ" in text or _TH_S.search(text):
+        return None
+    out: list[str] = []
+    for chunk in text.split():
+        if not _PLAIN_CHUNK.fullmatch(chunk):
+            return None
+        mark = chunk[-1]
+        if mark in ".,":
+            letters = chunk[:-1]
+            if mark == "." and (letters in _DOT_ABBREVIATIONS or _CAPS.fullmatch(letters)):
+                return None
+            out += (letters, mark)
+        else:
+            out.append(chunk)
     return out
 
 
