@@ -457,3 +457,51 @@ def test_a_page_whose_article_the_model_missed_takes_the_rules_article_text(labe
     some = ["body" if i in prose[:4] else "related" for i in range(len(page.lines))]
     assert decoding.rules_fallback(some, rules, page.texts, [line.link_density for line in page.lines]) == []
     assert not decoding.may_have_missed_article(read_well, page.texts) and decoding.may_have_missed_article(missed, page.texts)
+
+
+# a page: the article (title and six paragraphs), a box of three ads, then a "latest" box of
+# cards (headline link, teaser sentence) and a footer link
+CARDS_BEST = ["title"] + ["body"] * 6 + ["advertisement"] * 3 + ["related", "body"] * 3 + ["navigation"]
+CARDS_TEXTS = ["Tiêu đề"] + [f"Đoạn {i} của bài báo kể chuyện nông dân miền Tây bán lúa được giá cao nhất trong nhiều năm qua, thương lái đến tận ruộng để mua." * 2 for i in range(6)] + ["QC"] * 3 + [
+    t for k in range(3) for t in (f"Tin mới {k}", f"Câu tóm tắt của tin mới số {k}, viết thành một câu.")
+] + ["Liên hệ"]
+CARDS_DENSITY = [0.0] * 7 + [1.0] * 3 + [1.0, 0.0] * 3 + [1.0]
+
+
+def test_a_box_of_teaser_cards_away_from_the_article_is_not_body():
+    """A run of article lines cut off from the article whose body lines are each parted from
+    the next by a link (headline, teaser, headline, teaser: a "latest" or "same section" box)
+    is boilerplate, however many teasers it holds; the article's own paragraphs follow one
+    another and stay, as does everything in a text dump (no links known)."""
+    from vnnews.models.decoding import stray_body
+
+    probs = _one_hot(CARDS_BEST)
+    teasers = [i for i, label in enumerate(CARDS_BEST) if label == "body" and i > 7]
+    assert stray_body(CARDS_BEST, probs, LABELS, CARDS_TEXTS, CARDS_DENSITY) == teasers
+    assert stray_body(CARDS_BEST, probs, LABELS, CARDS_TEXTS) == []  # a text dump: three teasers are not "at most two"
+    got = decode(probs, LABELS, CARDS_TEXTS, (), ["p"] * len(CARDS_BEST), CARDS_DENSITY)
+    assert [got[i] for i in teasers] == ["related"] * 3 and got[:7] == CARDS_BEST[:7]
+    # the article's continuation after the ads: paragraphs one after another, not cards
+    continued = CARDS_BEST[:10] + ["body"] * 3 + ["related"] * 3 + ["navigation"]
+    density = [0.0] * 7 + [1.0] * 3 + [0.0] * 3 + [1.0] * 4
+    assert stray_body(continued, _one_hot(continued), LABELS, CARDS_TEXTS, density) == []
+
+
+def test_the_rules_teaser_cards_do_not_come_back_with_the_safety_net(labeller, monkeypatch):
+    """Where the safety net gives a missed article the rules' article lines, the rules'
+    teasers in a box of cards away from the article keep the model's label; the rules' lines
+    of the article itself, and short runs the rules found, are kept."""
+    from vnnews.labels import weak
+    from vnnews.models import page_labeler
+
+    html = "<html><body>" + "".join(
+        f"<p>{t}</p>" if d == 0.0 else f"<div><a href='/x{i}'>{t}</a></div>" for i, (t, d) in enumerate(zip(CARDS_TEXTS, CARDS_DENSITY, strict=True))
+    ) + "</body></html>"
+    page = article_from_content("c", "c", html=html)
+    assert page.texts == CARDS_TEXTS and [line.link_density for line in page.lines] == CARDS_DENSITY
+    model = ["title"] + ["other"] * 6 + ["advertisement"] * 3 + ["related"] * 6 + ["navigation"]
+    monkeypatch.setattr(page_labeler, "decode", lambda *a, **k: list(model))
+    monkeypatch.setattr(weak, "weak_label", lambda article: list(CARDS_BEST))
+    got = [p.label for p in labeller.predict(page)]
+    assert got[:7] == CARDS_BEST[:7]  # the article, from the rules
+    assert got[7:] == model[7:]  # the teasers stay related

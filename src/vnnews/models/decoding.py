@@ -28,16 +28,28 @@ def _blocks(labels: Sequence[str], wanted: str) -> list[tuple[int, int]]:
 
 STRAY_GAP = 3  # boilerplate lines that cut a run of article lines off the article
 STRAY_SHARE = 0.2  # a cut-off run with less than this share of the article's body words is stray
+CARDS_SHARE = 0.5  # ... or, where links part each of its body lines from the next, less than this share
 
 
-def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str]) -> list[int]:
+def stray_body(
+    best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], texts: Sequence[str], link_densities: Sequence[float | None] | None = None,
+    short: bool = True,
+) -> list[int]:
     """Indices of body and subheading lines stranded among boilerplate away from the
     article: runs of article lines cut off from the main run by at least ``STRAY_GAP`` lines
     labelled boilerplate (related, navigation, advertisement, other), holding under
     ``STRAY_SHARE`` of the main run's body words and at most two body lines. On unseen
     sites these were related teasers written as whole sentences and prompts in a sidebar
     or under the article (issue 38): a boilerplate line let into the body costs more than
-    the rare closing paragraph set apart from its article by a box of links."""
+    the rare closing paragraph set apart from its article by a box of links.
+
+    With ``link_densities`` (HTML), a cut-off run of any length whose body lines are each
+    parted from the next by a link line (boilerplate, link density at least 0.5), holding
+    under ``CARDS_SHARE`` of the main run's body words, is stray too: a list of cards
+    (headline link, teaser sentence, headline link, ...), the "latest" or "same section"
+    box under an article; an article's own paragraphs follow one another. ``short=False``:
+    the card lists alone (after :func:`rules_fallback`, whose short runs can be an
+    article cut up by boxes of links, which the rules read better than the model did)."""
     content = {"title", "lead", "body", "subheading", "caption", "image"}
     runs: list[list[int]] = []
     gap = STRAY_GAP
@@ -57,12 +69,20 @@ def stray_body(best: Sequence[str], probs: torch.Tensor, labels: Sequence[str], 
         return []
     main = max(runs, key=body_words)
     total = body_words(main)
+
+    def linked(i: int) -> bool:
+        return best[i] in FURNITURE and link_densities is not None and (link_densities[i] or 0.0) >= 0.5
+
+    def cards(lines: list[int]) -> bool:
+        return len(lines) >= 2 and all(any(linked(k) for k in range(a + 1, b)) for a, b in zip(lines, lines[1:], strict=False))
+
     stray = []
     for run in runs:
-        if run is main:
+        if run is main or any(best[i] in ("title", "lead") for i in run):
             continue
         lines = [i for i in run if best[i] in ("body", "subheading")]
-        if lines and len(lines) <= 2 and body_words(run) < STRAY_SHARE * total and not any(best[i] in ("title", "lead") for i in run):
+        words = body_words(run)
+        if lines and ((short and len(lines) <= 2 and words < STRAY_SHARE * total) or (words < CARDS_SHARE * total and cards(lines))):
             stray += lines
     return stray
 
@@ -196,7 +216,7 @@ def decode(
         for i in linkless_in_flow(best, link_densities):
             best[i] = _best_of(probs, labels, i, ("body", "subheading"))
     if texts is not None and "body" in labels:
-        for i in stray_body(best, probs, labels, page_texts):
+        for i in stray_body(best, probs, labels, page_texts, link_densities):
             best[i] = _best_boilerplate(probs, labels, i)
     return best
 

@@ -52,7 +52,7 @@ from vnnews.ingest.html import metadata_titles
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
-from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback
+from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback, stray_body
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
@@ -698,8 +698,12 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
                 from vnnews.labels.weak import weak_label
 
                 rules = weak_label(page)
-                for i in rules_fallback(labels, rules, texts, link_densities):
+                taken = {i: labels[i] for i in rules_fallback(labels, rules, texts, link_densities)}
+                for i in taken:
                     labels[i] = rules[i]
+                for i in stray_body(labels, probs, cfg.labels, texts, link_densities, short=False) if taken else ():
+                    if i in taken:  # the rules' lines in a box of teaser cards away from the article go back
+                        labels[i] = taken[i]
             rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
         return out[0] if single else out
