@@ -505,3 +505,27 @@ def test_the_rules_teaser_cards_do_not_come_back_with_the_safety_net(labeller, m
     got = [p.label for p in labeller.predict(page)]
     assert got[:7] == CARDS_BEST[:7]  # the article, from the rules
     assert got[7:] == model[7:]  # the teasers stay related
+
+
+def test_a_lead_block_set_aside_never_starts_a_second_title():
+    """Two lead blocks: the one kept, the other takes its next best label. Where that is
+    "title" and the page already has its title elsewhere, the line takes the best label after
+    it (a restated headline or a teaser's headline made a second title on unseen layouts);
+    next to the title it may join it (a title's second line the model half read as lead)."""
+    texts = ["Tiêu đề bài", "Mục", "Tiêu đề nhắc lại", "Ngày 1/1", "Sapo của bài.", "Thân bài."]
+    rows = [{"title": 0.9}, {"navigation": 0.9}, {"lead": 0.5, "title": 0.4, "body": 0.1}, {"dateline": 0.9}, {"lead": 0.95}, {"body": 0.9}]
+    assert decode(_probs(rows), LABELS, texts) == ["title", "navigation", "body", "dateline", "lead", "body"]
+    rows[1] = {"lead": 0.5, "title": 0.4, "navigation": 0.1}  # right under the title: its second line
+    rows[2] = {"body": 0.9}
+    texts[1] = "phần hai của tiêu đề"
+    assert decode(_probs(rows), LABELS, texts) == ["title", "title", "body", "dateline", "lead", "body"]
+
+
+def test_the_safety_net_takes_no_second_title_or_lead_from_the_rules():
+    from vnnews.models.decoding import rules_fallback
+
+    texts = ["Tiêu đề", "Một tiêu đề khác", "Sapo khác."] + [" ".join(["chữ"] * 60)] * 5
+    best = ["title", "related", "related"] + ["other"] * 5
+    rules = ["related", "title", "lead"] + ["body"] * 5
+    assert rules_fallback(best, rules, texts, [0.0] * len(texts)) == [2, 3, 4, 5, 6, 7]  # the model has a title, no lead
+    assert rules_fallback(["other", *best[1:]], rules, texts, [0.0] * len(texts)) == [1, 2, 3, 4, 5, 6, 7]

@@ -115,9 +115,10 @@ def _best_boilerplate(probs: torch.Tensor, labels: Sequence[str], i: int) -> str
     return _best_of(probs, labels, i, FURNITURE)
 
 
-def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int) -> str:
+def _next_best(probs: torch.Tensor, labels: Sequence[str], i: int, k: int, also: Sequence[str] = ()) -> str:
+    """Line ``i``'s most probable label other than ``labels[k]`` (and those in ``also``)."""
     ranked = probs[i].argsort(descending=True)
-    return labels[int(next(j for j in ranked if int(j) != k))]
+    return labels[int(next(j for j in ranked if int(j) != k and labels[int(j)] not in also))]
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -200,8 +201,12 @@ def decode(
         for s, e in blocks:
             if (s, e) == keep:
                 continue
-            for i in range(s, e):
-                best[i] = _next_best(probs, labels, i, k)
+            block = [_next_best(probs, labels, i, k) for i in range(s, e)]
+            titled = "title" in best[:s] + best[e:]
+            if "title" in block and wanted == "lead" and titled and "title" not in best[max(0, s - 1) : s] + best[e : e + 1]:
+                # a lead block set aside may join the page's title (its second line, a kicker), never start a second title
+                block = [_next_best(probs, labels, i, k, ("title",)) for i in range(s, e)]
+            best[s:e] = block
     if named:
         k = labels.index("title")
         for s, e in _blocks(best, "title"):
@@ -282,12 +287,15 @@ def rules_fallback(best: Sequence[str], rules: Sequence[str], texts: Sequence[st
     only where the model's body holds under ``FALLBACK_SHARE`` of the words of the rules'
     body and that body holds at least ``FALLBACK_MIN_WORDS``; then the lines the model read
     as boilerplate, the rules as article text (title, lead, body, subheading), with link
-    density under ``FALLBACK_MAX_LINK_DENSITY``. Nothing the model read as article text
-    changes. A page the model read well never meets the condition (data/real: none of 34)."""
+    density under ``FALLBACK_MAX_LINK_DENSITY``; the rules' title and lead lines only where the
+    model found none (a page has one title and one lead: a second, from the rules, was a
+    kicker, a teaser's headline or the title restated). Nothing the model read as article
+    text changes. A page the model read well never meets the condition (data/real: none of 34)."""
     rules_body = _body_words(rules, texts)
     if rules_body < FALLBACK_MIN_WORDS or _body_words(best, texts) >= FALLBACK_SHARE * rules_body:
         return []
+    found = {label for label in best if label in ("title", "lead")}
     return [
         i for i, (label, rule) in enumerate(zip(best, rules, strict=True))
-        if label in FURNITURE and COARSE.get(rule) == "content" and (link_densities[i] or 0.0) < FALLBACK_MAX_LINK_DENSITY
+        if label in FURNITURE and COARSE.get(rule) == "content" and rule not in found and (link_densities[i] or 0.0) < FALLBACK_MAX_LINK_DENSITY
     ]
