@@ -529,3 +529,14 @@ def test_the_safety_net_takes_no_second_title_or_lead_from_the_rules():
     rules = ["related", "title", "lead"] + ["body"] * 5
     assert rules_fallback(best, rules, texts, [0.0] * len(texts)) == [2, 3, 4, 5, 6, 7]  # the model has a title, no lead
     assert rules_fallback(["other", *best[1:]], rules, texts, [0.0] * len(texts)) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_of_two_title_blocks_the_one_printing_the_named_title_stays():
+    """The model read two titles, the page's ``<h1>`` and, surer, a label ("Author of the
+    article:"); the block printing a title the page names (h1, og:title, JSON-LD) stays, the
+    other takes its next best label. Without a named title the surer block stays."""
+    texts = ["Giá lúa tăng mạnh ở miền Tây", "Sapo của bài.", "Tác giả bài viết:", "Thân bài."]
+    probs = _probs([{"title": 0.6, "navigation": 0.3}, {"lead": 0.9}, {"title": 0.7, "other": 0.2}, {"body": 0.9}])
+    assert decode(probs, LABELS, texts) == ["navigation", "lead", "title", "body"]
+    assert decode(probs, LABELS, texts, ["Giá lúa tăng mạnh ở miền Tây"]) == ["title", "lead", "other", "body"]
+    assert decode(probs, LABELS, texts, meta_titles=["Giá lúa tăng mạnh ở miền Tây"]) == ["title", "lead", "other", "body"]

@@ -172,6 +172,7 @@ def decode(
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
+    structured = {word_key(c) for c in meta_titles if c} if texts is not None else set()
     if tag_paths is not None and "image" in labels and any(tag_paths):
         k = labels.index("image")
         for i, label in enumerate(best):  # in HTML an image line is an <img>'s alt text, nothing else
@@ -185,7 +186,6 @@ def decode(
                 best[i] = _next_best(probs, labels, i, k)
         if named and "title" not in best:
             _title_from_named(best, page_texts, tag_paths, images, named)
-        structured = {word_key(c) for c in meta_titles if c} if texts is not None else set()
         if structured and not any(label == "title" and word_key(page_texts[i]) in structured for i, label in enumerate(best)):
             _title_from_structured(best, probs, labels, page_texts, tag_paths, images, structured)
     for wanted in ("title", "lead"):
@@ -197,6 +197,8 @@ def decode(
             continue
         title_end = next((e for s, e in _blocks(best, "title")), 0) if wanted == "lead" else 0
         candidates = [b for b in blocks if b[0] >= title_end] or blocks
+        if wanted == "title" and (named or structured):  # a block printing a title the page names (h1, og:title, JSON-LD) before the model's surest
+            candidates = [b for b in candidates if any(word_key(page_texts[i]) in named | structured for i in range(*b))] or candidates
         keep = max(candidates, key=lambda b: float(probs[b[0] : b[1], k].sum()))
         for s, e in blocks:
             if (s, e) == keep:
