@@ -86,6 +86,10 @@ def test_machine_dates_and_dates_in_urls():
         (["Sarah LazareTwitter", "Minh AnhFacebook", "Lan HươngEmail"], ["Sarah Lazare", "Minh Anh", "Lan Hương"]),
         (["Von Anna Sleegers", "Par Marie Dupont", "By Hà Phong"], ["Anna Sleegers", "Marie Dupont", "Hà Phong"]),
         (["Web Share", "Google Play", "App Store", "Getty Images", "Related", "Image"], []),
+        (["NGUYỄN VĂN HÙNG", "Bài và ảnh: LÊ THANH HÀ", "HOÀNG HÀ"], ["NGUYỄN VĂN HÙNG", "LÊ THANH HÀ", "HOÀNG HÀ"]),  # full names in capitals
+        (["TIN LIÊN QUAN", "HỒ SƠ VỤ ÁN", "ĐOÀN THANH NIÊN"], []),  # headings in capitals
+        (["Luật sư Nguyễn Văn An", "Bác sĩ Trần Thu Hà", "BS.CKI Lê Minh", "Thạc sĩ Lê Minh Anh", "Giáo sư Phạm Hùng"],
+         ["Nguyễn Văn An", "Trần Thu Hà", "Lê Minh", "Lê Minh Anh", "Phạm Hùng"]),
     ],
 )
 def test_authors_are_names_without_theo_roles_or_outlets(lines, names):

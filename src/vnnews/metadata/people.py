@@ -55,7 +55,11 @@ _NOTE = re.compile(r"\s*[(\[][^)\]]*(?:[)\]]|$)")
 # an outlet's desk or channel: "VOV-Tây Bắc", "VOV1", "VTV24", "TTXVN-Hà Nội"
 _DESK = re.compile(r"^(?P<head>[^\W\d_][\w.+]*?)(?:\d+|\s*[-–]\s*\w.*)$")
 _DOMAIN = re.compile(r"\.(?:vn|com|net|org|info|tv|co)\b", re.I)
-_TITLES = re.compile(r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?|ls\.?|nhà báo|phóng viên|pv|ctv)\s+", re.I)
+_TITLES = re.compile(
+    r"^(?:ông|bà|anh|chị|ts\.?|ths\.?|pgs\.?(?:\s*ts\.?)?|gs\.?(?:\s*ts\.?)?|bs\.?(?:\s*ck[i12]*\.?)?|ls\.?|ks\.?|ds\.?|nhà báo|phóng viên|pv|ctv|"
+    r"luật sư|bác sĩ|thạc sĩ|tiến sĩ|giáo sư|phó giáo sư|kỹ sư|kĩ sư|dược sĩ|nhà văn|nhà thơ|nhà nghiên cứu|chuyên gia)\s+",
+    re.I,
+)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
 # lower-case words a foreign name may hold ("Ludwig van Beethoven", "Leonardo da Vinci")
 _PARTICLES = frozenset("van von der den de da di del la le du bin al ibn y e".split())
@@ -68,6 +72,13 @@ SECTIONS = frozenset(
     "xã hội|chính trị|quốc tế|kinh tế|thị trường|tiêu dùng|nhịp sống|gia đình|sao|âm nhạc|phim|thời trang|làm đẹp|ẩm thực|"
     "bóng đá|tin tức|tin mới|mới nhất|nổi bật|xem nhiều|trang chủ|video|podcast|emagazine|infographic|multimedia|tags|tag|"
     "chủ đề|liên hệ|quảng cáo|đăng nhập|đăng ký|chia sẻ|bình luận|theo dõi|đọc thêm|xem thêm|tiếp theo|quay lại".split("|")
+)
+# common Vietnamese family names that start no common phrase: a byline in capitals of three
+# words or more that starts with one is a full name ("NGUYỄN VĂN HÙNG"), not a heading in
+# capitals (not "Hồ", "Lâm", "Đào", "Đoàn", "Vương", "Triệu", ...: "HỒ SƠ VỤ ÁN", "LÂM ĐỒNG",
+# "ĐÀO TẠO NGHỀ", "ĐOÀN THANH NIÊN", "VƯƠNG QUỐC ANH", "TRIỆU USD")
+SURNAMES = frozenset(
+    _key(w) for w in "nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|ngô|dương|trương|đinh|trịnh|phùng|tạ|quách".split("|")
 )
 # share buttons, form labels and language switchers: page chrome a labeller may call a byline
 CHROME = frozenset(
@@ -136,7 +147,7 @@ def _is_name(text: str) -> bool:
         return False
     if len(words) == 1 and len(words[0]) > 3 and words[0].islower():
         return False
-    if len(words) >= 3 and text.isupper():  # a heading in capitals ("Ý KIẾN BẠN ĐỌC"), not a byline
+    if len(words) >= 3 and text.isupper() and _key(words[0]) not in SURNAMES:  # a heading in capitals ("Ý KIẾN BẠN ĐỌC"), not a byline
         return False
     return all(w[:1].isupper() or (i > 0 and w.lower() in _PARTICLES) for i, w in enumerate(words))
 
