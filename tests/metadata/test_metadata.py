@@ -339,3 +339,16 @@ def test_addresses_that_cannot_be_parsed_are_null_never_an_error():
     article.meta["url"] = "HTTP://[x"  # a record's url, a request's url: any string
     m = extract_metadata(article, ["title", "body"][: len(article.lines)])
     assert m["url"] is None and m["image"] is None and m["site_name"] is None
+
+
+def test_author_fields_name_people_in_any_script_and_byline_lines_in_latin_only():
+    """A page's author fields (JSON-LD, microdata, <meta>) name people in their own script;
+    a byline *line* in another script than Latin is a language switcher's on a Vietnamese
+    site ("Русский"), never its author."""
+    fields = [{"@type": "Person", "name": "渡辺洋介"}, {"@type": "Person", "name": "Андрей Колесников"}, "구현모", "Felix Schröder und Jörg Soldwisch"]
+    assert people(fields, structured=True) == ["渡辺洋介", "Андрей Колесников", "구현모", "Felix Schröder", "Jörg Soldwisch"]
+    assert people(fields) == ["Felix Schröder", "Jörg Soldwisch"]
+    assert people(["Русский", "中文"], structured=True) == []  # chrome words stay refused anywhere
+    page = PAGE.replace('"author": [{"@type": "Person", "name": "Hà Phong"}, "https://x.vn/u"]', '"author": {"@type": "Person", "name": "Андрей Колесников"}')
+    m = extract_metadata(article_from_content("a", "req", html=page), LABELS)
+    assert m["authors"] == ["Андрей Колесников"] and m["meta_sources"]["authors"] == "json-ld"

@@ -353,7 +353,7 @@ def extract_metadata(article: Any, labels: Sequence[str | None] | None) -> dict[
         if source == "byline":
             names = _byline_names(article, marked_bylines, site, refused)
         else:
-            names = people([v for v in values if v is not None], site, refused)
+            names = people([v for v in values if v is not None], site, refused, structured=source != "rel=author")
         if refused and not found.values.get("authors"):  # said only where the candidates could have been the authors
             found.conflicts.append(f"authors: {', '.join(repr(r) for r in refused[:5])} from {source} refused (not a person's name)")
         found.offer("authors", names, source)

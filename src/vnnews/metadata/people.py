@@ -48,7 +48,7 @@ _THEO = re.compile(r"^\s*(?:bài và ảnh|bài, ảnh|bài|ảnh|theo|nguồn|n
 # people and outlets are listed with these; "và", "&" and "and" only inside a piece that is
 # not an outlet's name as a whole ("Đời sống & Pháp luật" is one outlet)
 _SPLIT = re.compile(r"\s*(?:[,;/|]|\s[-–—]\s)\s*")
-_AND = re.compile(r"\s+(?:và|and|&)\s+", re.I)
+_AND = re.compile(r"\s+(?:và|and|&|und|et|og)\s+", re.I)  # foreign "and"s that are no Vietnamese syllable
 # a note in brackets after a name is its source or how it was made, never part of the name:
 # "Minh Nga (Theo Reuters)", "Thanh Hà (tổng hợp)", "Thu Hằng (TTXVN)", "Vũ Hà (t/h)"
 _NOTE = re.compile(r"\s*[(\[][^)\]]*(?:[)\]]|$)")
@@ -133,11 +133,12 @@ def is_outlet(text: str, site_name: str | None = None) -> bool:
     return bool(desk) and len(desk.group("head")) >= 3 and desk.group("head") in OUTLETS
 
 
-def _is_name(text: str) -> bool:
+def _is_name(text: str, any_script: bool = False) -> bool:
     """A person's name as bylines write them: 1-5 words starting with a letter, each
     word capitalised as Vietnamese names are ("Hạ Trắng", "Nguyễn Văn An", "Shin Hee",
     initials "H.N", "HN"; foreign particles such as "van" aside), and not a section or
-    menu item ("Tài chính", "Doanh nghiệp", "THỂ THAO")."""
+    menu item ("Tài chính", "Doanh nghiệp", "THỂ THAO"). ``any_script``: a word may also
+    start with a letter of a script without capitals ("渡辺洋介", "구현모")."""
     words = text.split()
     if not 1 <= len(words) <= 5 or len(text) > 60:
         return False
@@ -149,14 +150,19 @@ def _is_name(text: str) -> bool:
         return False
     if len(words) >= 3 and text.isupper() and _key(words[0]) not in SURNAMES:  # a heading in capitals ("Ý KIẾN BẠN ĐỌC"), not a byline
         return False
-    return all(w[:1].isupper() or (i > 0 and w.lower() in _PARTICLES) for i, w in enumerate(words))
+    return all(
+        w[:1].isupper() or (any_script and w[:1].isalpha() and not w[:1].islower()) or (i > 0 and w.lower() in _PARTICLES)
+        for i, w in enumerate(words)
+    )
 
 
-def people(texts: Iterable[Any], site_name: str | None = None, refused: list[str] | None = None) -> list[str]:
+def people(texts: Iterable[Any], site_name: str | None = None, refused: list[str] | None = None, structured: bool = False) -> list[str]:
     """Author names in byline lines or author fields (strings, JSON-LD Person objects,
     lists of either; URLs and outlets dropped), in order, without repeats. Pieces that
     are neither a name, an outlet nor a role (a menu item, a section, a tag, a sentence)
-    are appended to ``refused`` when given."""
+    are appended to ``refused`` when given. ``structured``: the texts are a page's author
+    fields (JSON-LD, microdata, ``<meta>``), where a name in any script is a name; a byline
+    line in another script than Latin is a language switcher's ("Русский")."""
     out: list[str] = []
     for text in _strings(texts):
         for piece in _SPLIT.split(_NOTE.sub("", _THEO.sub("", text.strip()))):
@@ -170,7 +176,7 @@ def people(texts: Iterable[Any], site_name: str | None = None, refused: list[str
                     continue
                 if _key(part) in ROLES or _key(part).split()[0] in ("nhóm", "ban") or is_outlet(part, site_name):
                     continue
-                if not _is_name(part) or _key(part) in CHROME or not _latin(part):
+                if not _is_name(part, structured) or _key(part) in CHROME or not (structured or _latin(part)):
                     if refused is not None and part not in refused:
                         refused.append(part)
                     continue
