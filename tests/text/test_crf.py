@@ -94,6 +94,9 @@ REGEX_EDGES = [
     # plain words, the regex skipped (segment._plain_tokens), and what must not skip it
     "Xin chào các bạn, hôm nay trời đẹp.", "Thus far, Th s và Thasn", "TP. Hà Nội, Tp. Huế, Mr. Smith, Dr. An, ThS. Bình.", "HÀ NỘI. Tin",
     "ʺabcʺ và ʺ", "Trời mưa. Cuối cùng", "ĐẢNG.", "Một câu kết thúc bằng chữ HOA.", "Tin,, tức", "x.", "ẢNH. x",
+    # mixed lines: plain chunks beside chunks the regex reads (segment.regex_tokens, chunk by chunk)
+    "Ông An ở TP. HCM nói giá lúa 5.000 đồng/kg (tăng 3%), xem www.bao.vn hoặc gửi thư tới a.b@bao.vn nhé.",
+    "Người H'Mông, xã N’Thôn Hạ: v.v... và Dr. An, Mr. Bean; 43H-0530 lúc 10:20:50 ngày 02/05/2014 :D", "ABC. Def GHI.",
 ]
 
 

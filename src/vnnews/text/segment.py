@@ -126,61 +126,92 @@ def regex_tokens(text: str, limit: int | None = None) -> list[str]:
     (``tokenize(text, use_token_normalize=True, fixed_words=[])``), the same tokens at about
     twice its speed: each match's token is the first named group that matched, read from one
     ``Match.groups`` call (underthesea builds a dict of every group per match), and each
-    token's normalisation is cached (it depends on the token alone; tokens repeat). With
-    ``limit``, the first ``limit`` tokens only (matches are found left to right, lazily:
-    the same first tokens)."""
+    token's normalisation is cached (it depends on the token alone; tokens repeat). A chunk
+    of plain letters (:func:`_plain_chunk`, most of a Vietnamese line) is its own tokens
+    without the regex; the regex reads the other chunks from their first character in the
+    whole text (no match of its patterns holds a space, but for the unescaped "Th.S", which
+    sends the whole line through the regex, as do fixed words). With ``limit``, the first
+    ``limit`` tokens only (matches are found left to right, lazily: the same first tokens)."""
     from underthesea.pipeline.text_normalize.character_normalize import normalize_characters_in_text
     from underthesea.pipeline.word_tokenize import regex_tokenize
 
     pattern = regex_tokenize.patterns  # read each call: underthesea rebinds it for fixed words
     text = normalize_characters_in_text(text)
-    if "fixed_words" not in pattern.groupindex:
-        fast = _plain_tokens(text)
-        if fast is not None:
-            return [_normal_token(t) for t in (fast if limit is None else fast[:limit])]
     named = _named_groups(pattern)
-    out = []
-    for match in pattern.finditer(text):
+    out: list[str] = []
+
+    def take(match: re.Match[str]) -> None:
         groups = match.groups()
         for index in named:
             if groups[index] is not None:
                 out.append(_normal_token(groups[index]))
+                return
+
+    if "fixed_words" in pattern.groupindex or _TH_S.search(text):
+        for match in pattern.finditer(text):
+            take(match)
+            if limit is not None and len(out) >= limit:
                 break
+        return out
+    whole = _plain_tokens(text)  # most prose lines: every chunk plain, no chunk-by-chunk loop
+    if whole is not None:
+        return [_normal_token(t) for t in (whole if limit is None else whole[:limit])]
+    for chunk in _CHUNK.finditer(text):
+        plain = _plain_chunk(chunk.group())
+        if plain is not None:
+            out += map(_normal_token, plain)
+        else:
+            pos, end = chunk.span()
+            while pos < end:
+                match = pattern.search(text, pos)
+                if match is None or match.start() >= end:
+                    break
+                take(match)
+                pos = max(match.end(), pos + 1)
         if limit is not None and len(out) >= limit:
-            break
+            return out[:limit]
     return out
 
 
 # A chunk of letters, perhaps ending in one "," or ".": underthesea's patterns give it as its
 # letters (its "word" group) and the mark (its "punct" group), with these exceptions, which
-# send the line down the regex: "Th.S"/"Th.s" are unescaped in its abbreviations, so "Th",
-# any character, then "s" (across a space too) is an abbreviation; a run of [A-ZĐ] before a
-# "." is one ("TP."), as are "Tp.", "Mr.", "Mrs.", "Ms.", "Dr.", "ThS."; "ʺ" is a letter
-# (U+02BA) that its punctuation group takes alone.
+# go through the regex: a run of [A-ZĐ] before a "." is an abbreviation ("TP."), as are
+# "Tp.", "Mr.", "Mrs.", "Ms.", "Dr.", "ThS."; "ʺ" is a letter (U+02BA) that its punctuation
+# group takes alone; and "Th.S"/"Th.s" are unescaped in its abbreviations, so "Th", any
+# character, then "s" (across a space too) is one: a line holding that goes through the
+# regex whole.
+_CHUNK = re.compile(r"\S+")
 _PLAIN_CHUNK = re.compile(r"[^\W\d_]+[.,]?")
 _TH_S = re.compile(r"Th.[sS]", re.S)
 _CAPS = re.compile(r"[A-ZĐ]+")
 _DOT_ABBREVIATIONS = frozenset(("Tp", "Mr", "Mrs", "Ms", "Dr", "ThS"))
 
 
+def _plain_chunk(chunk: str) -> tuple[str, ...] | None:
+    """The tokens of a whitespace-separated chunk of plain letters (a final "," or "."
+    apart), as underthesea's patterns give them; None for any other chunk."""
+    if "ʺ" in chunk or not _PLAIN_CHUNK.fullmatch(chunk):
+        return None
+    mark = chunk[-1]
+    if mark not in ".,":
+        return (chunk,)
+    letters = chunk[:-1]
+    if mark == "." and (letters in _DOT_ABBREVIATIONS or _CAPS.fullmatch(letters)):
+        return None
+    return (letters, mark)
+
+
 def _plain_tokens(text: str) -> list[str] | None:
-    """The tokens of a line made of plain words (most prose lines), without the regex: its
-    whitespace-separated chunks, a final "," or "." apart; None where any chunk is not plain
-    (digits, other marks, an abbreviation), for underthesea's patterns to read."""
-    if "ʺ" in text or _TH_S.search(text):
+    """The tokens of a line made only of plain chunks (:func:`_plain_chunk`); None where any
+    chunk is not plain or the line holds "Th", a character and "s"."""
+    if _TH_S.search(text):
         return None
     out: list[str] = []
     for chunk in text.split():
-        if not _PLAIN_CHUNK.fullmatch(chunk):
+        plain = _plain_chunk(chunk)
+        if plain is None:
             return None
-        mark = chunk[-1]
-        if mark in ".,":
-            letters = chunk[:-1]
-            if mark == "." and (letters in _DOT_ABBREVIATIONS or _CAPS.fullmatch(letters)):
-                return None
-            out += (letters, mark)
-        else:
-            out.append(chunk)
+        out += plain
     return out
 
 
