@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,9 @@ class MetaScore:
     authors: bool | None
     url: bool | None
     section: bool | None
+    # what the system gave and the gold says, for each field scored wrong (the report's JSON:
+    # which pages to look at, and why, without a script of one's own)
+    misses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_gold_metadata(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -77,7 +80,20 @@ def score_metadata(page: str, site: str, predicted: dict[str, Any], gold: dict[s
     authors = {_name(a) for a in predicted.get("authors") or []} == {_name(a) for a in gold["authors"] or []} if "authors" in gold else None
     url = (predicted.get("url") or "") == gold["url"] if gold.get("url") else None
     section = (_name(predicted.get("section") or "") == _name(gold["section"])) if gold.get("section") else None
-    return MetaScore(page, site, day, minute, authors, url, section)
+    given = {
+        "date_day": ("date_published", predicted.get("date_published"), gold.get("date_published")),
+        "date_minute": ("date_published", predicted.get("date_published"), gold.get("date_published")),
+        "authors": ("authors", predicted.get("authors") or [], gold.get("authors")),
+        "url": ("url", predicted.get("url"), gold.get("url")),
+        "section": ("section", predicted.get("section"), gold.get("section")),
+    }
+    scores = {"date_day": day, "date_minute": minute, "authors": authors, "url": url, "section": section}
+    misses: dict[str, dict[str, Any]] = {}
+    for name, ok in scores.items():
+        key, value, expected = given[name]
+        if ok is False and key not in misses:
+            misses[key] = {"predicted": value, "gold": expected}
+    return MetaScore(page, site, day, minute, authors, url, section, misses)
 
 
 def vnnews_metadata(articles: Sequence[Any], labels: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
@@ -129,7 +145,8 @@ def render_metadata(results: dict[str, list[MetaScore]], fields: dict[str, Seque
         "Dates to the day and to the minute (as instants where both carry a UTC offset; only pages whose gold",
         "has a time count for the minute), authors as a set (a page without an author counts right only for",
         "no author; a gold without authors does not score them), URL exact, section case aside. An empty",
-        "cell: the system has no such field. Gold: the metadata.jsonl beside the pages.",
+        "cell: the system has no such field. Gold: the metadata.jsonl beside the pages. Each miss, with what",
+        "the system gave and what the gold says: `misses` in extraction.json's `metadata` rows.",
         "",
     ]
     return "\n".join(text)

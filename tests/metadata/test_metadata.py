@@ -197,6 +197,12 @@ def test_dates_are_scored_as_instants_where_both_carry_an_offset_and_absent_gold
     assert (naive.date_day, naive.date_minute) == (True, False)
     url_only = score_metadata("p", "s", {"url": "https://x.example/a", "authors": ["Anna Berg"]}, {"url": "https://x.example/a"})
     assert (url_only.url, url_only.authors, url_only.date_day) == (True, None, None)
+    # what was given and what the gold says, for the fields scored wrong only (the report's JSON)
+    assert later.misses == {
+        "date_published": {"predicted": "2024-05-03T00:47:00+00:00", "gold": "2024-05-02T22:47:00+00:00"},
+        "authors": {"predicted": ["Anna Berg"], "gold": []},
+    }
+    assert same.misses == {} and url_only.misses == {}
 
 
 def _metadata(body: str, head: str = "", labels: str = "body") -> dict:
