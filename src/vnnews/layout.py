@@ -223,7 +223,7 @@ def page_features(
         return []
     keys = [text_key(t) for t in texts]
     in_page = Counter(keys)
-    vietnamese = any(not c.isascii() for t in texts[:50] for c in t)
+    vietnamese = not all(t.isascii() for t in texts[:50])
     candidates = article.meta.get("candidates") or {}
     title_cands = [_words(c) for c in candidates.get("title", []) if c]
     lead_cands = [_words(c) for c in candidates.get("lead", []) if c]
