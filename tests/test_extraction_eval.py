@@ -40,6 +40,11 @@ def test_page_scores_title_exact_and_lead_found():
     assert no_lead.lead_found is False and no_lead.f1 == 1.0  # the lead's words are still article text
     text_only = score_page(page, Extraction(text="Tiêu đề bài. Thân bài một."))
     assert text_only.title_exact is None and text_only.lead_found is None and text_only.recall < 1.0
+    # a title not exact is named in the report's JSON with the gold's (which page, and why)
+    gold_title = page.lines[[line.label for line in page.lines].index("title")].text
+    wrong = score_page(page, from_labels(page, ["title", "body", "body", "body", "caption", "related"]))
+    assert wrong.title_exact is False and wrong.misses == {"title": {"predicted": page.lines[0].text, "gold": gold_title}}
+    assert perfect.misses == {} and text_only.misses == {}
 
 
 def test_render_has_a_table_per_site_and_per_label_f1():

@@ -59,6 +59,7 @@ class PageScore:
     title_exact: bool | None
     lead_found: bool | None  # None: the page has no lead or the system no lead field
     f1_with_captions: float = 0.0  # captions counted as article text, in the gold and the system's text
+    misses: dict[str, dict[str, str]] = field(default_factory=dict)  # {"title": {"predicted", "gold"}} where the title is not exact
 
 
 @dataclass
@@ -112,7 +113,8 @@ def score_page(article: Article, extraction: Extraction) -> PageScore:
     if gold.lead and extraction.lead is not None:
         lead_found = bag_scores(extraction.lead, gold.lead)[2] >= LEAD_FOUND_F1
     with_captions = bag_scores(extraction.text_with_captions if extraction.text_with_captions is not None else extraction.text, gold.text_with_captions or "")[2]
-    return PageScore(article.id, article.site, precision, recall, f1, title_exact, lead_found, with_captions)
+    misses = {"title": {"predicted": extraction.title or "", "gold": gold.title or ""}} if title_exact is False else {}
+    return PageScore(article.id, article.site, precision, recall, f1, title_exact, lead_found, with_captions, misses)
 
 
 # ---------------------------------------------------------------- text extractors
@@ -245,6 +247,8 @@ def render(results: Sequence[SystemResult], title: str, notes: Sequence[str] = (
         "F1, captions as text: the same with caption lines counted as article text on both sides (the",
         "convention of extractors that keep photo-story narratives, trafilatura's among them); text",
         "extractors cannot tell a caption from a paragraph, so their two F1 differ only by the gold.",
+        "extraction.json has every page's scores, and where a title is not exact, the system's and",
+        "the gold's (`misses`).",
         "",
     ]
     return "\n".join(out)
