@@ -80,19 +80,8 @@ def score_metadata(page: str, site: str, predicted: dict[str, Any], gold: dict[s
     authors = {_name(a) for a in predicted.get("authors") or []} == {_name(a) for a in gold["authors"] or []} if "authors" in gold else None
     url = (predicted.get("url") or "") == gold["url"] if gold.get("url") else None
     section = (_name(predicted.get("section") or "") == _name(gold["section"])) if gold.get("section") else None
-    given = {
-        "date_day": ("date_published", predicted.get("date_published"), gold.get("date_published")),
-        "date_minute": ("date_published", predicted.get("date_published"), gold.get("date_published")),
-        "authors": ("authors", predicted.get("authors") or [], gold.get("authors")),
-        "url": ("url", predicted.get("url"), gold.get("url")),
-        "section": ("section", predicted.get("section"), gold.get("section")),
-    }
-    scores = {"date_day": day, "date_minute": minute, "authors": authors, "url": url, "section": section}
-    misses: dict[str, dict[str, Any]] = {}
-    for name, ok in scores.items():
-        key, value, expected = given[name]
-        if ok is False and key not in misses:
-            misses[key] = {"predicted": value, "gold": expected}
+    wrong = {"date_published": day is False or minute is False, "authors": authors is False, "url": url is False, "section": section is False}
+    misses = {key: {"predicted": predicted.get(key) or ([] if key == "authors" else None), "gold": gold.get(key)} for key, bad in wrong.items() if bad}
     return MetaScore(page, site, day, minute, authors, url, section, misses)
 
 

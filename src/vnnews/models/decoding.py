@@ -173,6 +173,7 @@ def decode(
     page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
     structured = {word_key(c) for c in meta_titles if c} if texts is not None else set()
+    page_names = named | structured  # every title the page names: h1 and other candidates, og:title, JSON-LD
     if tag_paths is not None and "image" in labels and any(tag_paths):
         k = labels.index("image")
         for i, label in enumerate(best):  # in HTML an image line is an <img>'s alt text, nothing else
@@ -197,15 +198,15 @@ def decode(
             continue
         title_end = next((e for s, e in _blocks(best, "title")), 0) if wanted == "lead" else 0
         candidates = [b for b in blocks if b[0] >= title_end] or blocks
-        if wanted == "title" and (named or structured):  # a block printing a title the page names (h1, og:title, JSON-LD) before the model's surest
-            candidates = [b for b in candidates if any(word_key(page_texts[i]) in named | structured for i in range(*b))] or candidates
+        if wanted == "title" and page_names:  # a block printing a title the page names before the model's surest
+            candidates = [b for b in candidates if any(word_key(page_texts[i]) in page_names for i in range(*b))] or candidates
         keep = max(candidates, key=lambda b: float(probs[b[0] : b[1], k].sum()))
         for s, e in blocks:
             if (s, e) == keep:
                 continue
             block = [_next_best(probs, labels, i, k) for i in range(s, e)]
-            titled = "title" in best[:s] + best[e:]
-            if "title" in block and wanted == "lead" and titled and "title" not in best[max(0, s - 1) : s] + best[e : e + 1]:
+            touches_title = (s > 0 and best[s - 1] == "title") or (e < len(best) and best[e] == "title")
+            if "title" in block and wanted == "lead" and "title" in best and not touches_title:  # the block itself is all lead
                 # a lead block set aside may join the page's title (its second line, a kicker), never start a second title
                 block = [_next_best(probs, labels, i, k, ("title",)) for i in range(s, e)]
             best[s:e] = block

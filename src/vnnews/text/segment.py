@@ -153,7 +153,7 @@ def regex_tokens(text: str, limit: int | None = None) -> list[str]:
             if limit is not None and len(out) >= limit:
                 break
         return out
-    whole = _plain_tokens(text)  # most prose lines: every chunk plain, no chunk-by-chunk loop
+    whole = _plain_chunks(text)  # most prose lines: every chunk plain, no chunk-by-chunk loop ("Th.s" ruled out above)
     if whole is not None:
         return [_normal_token(t) for t in (whole if limit is None else whole[:limit])]
     for chunk in _CHUNK.finditer(text):
@@ -204,8 +204,11 @@ def _plain_chunk(chunk: str) -> tuple[str, ...] | None:
 def _plain_tokens(text: str) -> list[str] | None:
     """The tokens of a line made only of plain chunks (:func:`_plain_chunk`); None where any
     chunk is not plain or the line holds "Th", a character and "s"."""
-    if _TH_S.search(text):
-        return None
+    return None if _TH_S.search(text) else _plain_chunks(text)
+
+
+def _plain_chunks(text: str) -> list[str] | None:
+    """:func:`_plain_tokens` for a line already known to hold no "Th", character, "s"."""
     out: list[str] = []
     for chunk in text.split():
         plain = _plain_chunk(chunk)
