@@ -150,3 +150,47 @@ def test_a_signal_while_ray_starts_leaves_no_ray_process(monkeypatch):
     finally:
         mine.kill()
         mine.wait()
+
+
+
+def test_a_forked_worker_with_a_second_thread_ends_on_sigterm():
+    """The SIGTERM handler of a vnnews command is not a forked child's: a pool worker whose
+    main thread waits on a lock while another of its threads takes the signal used to run no
+    handler and wait for ever (``make demo`` hung in a ``datasets`` pool's clean-up). In a
+    forked child SIGTERM ends the process, whichever thread receives it."""
+    script = r"""
+import ctypes, os, signal, sys, threading, time
+from vnnews.lifecycle import exit_on_sigterm
+
+exit_on_sigterm()
+assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+r, w = os.pipe()
+pid = os.fork()  # as a datasets pool forks its workers
+if pid == 0:
+    os.close(r)
+    def helper():
+        os.write(w, str(threading.get_native_id()).encode())
+        time.sleep(60)
+    threading.Thread(target=helper, daemon=True).start()
+    blocked = threading.Lock()
+    blocked.acquire()
+    blocked.acquire()  # the main thread waits, as a worker on its task queue
+    os._exit(0)
+os.close(w)
+helper_tid = int(os.read(r, 32))
+assert ctypes.CDLL(None, use_errno=True).tgkill(pid, helper_tid, signal.SIGTERM) == 0  # to the helper thread
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("ended", os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit")
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print("hung")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"ended {int(signal.SIGTERM)}"

@@ -8,7 +8,11 @@ Three ways a child could outlive its parent, and what closes each:
   left as they were. :func:`exit_on_sigterm` turns SIGTERM into ``SystemExit`` (status
   143, as a shell reports it), so the same clean-up as a normal exit or Ctrl-C runs.
   ``vnnews serve`` keeps uvicorn's own handler (graceful shutdown first); uvicorn hands
-  the signal back to this one when it is done.
+  the signal back to this one when it is done. A child *forked* from the command (the
+  workers of a ``datasets`` pool: vnnews's own pools use a fork server or spawn) gets the
+  default back: its pool ends it with SIGTERM, and with this handler a worker holding a
+  second thread could take the signal on that thread and stay blocked on its task queue
+  for ever, its pool and the command waiting on it (a hang seen once in ``make demo``).
 - **The parent dies without clean-up** (SIGKILL, the OOM killer, a crash in C): nothing
   in the parent can run. A worker of a process pool would wait on its task queue for
   ever, and holding the fork server's and the resource tracker's pipes it keeps both
@@ -43,11 +47,29 @@ def exit_on_sigterm() -> None:
     if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
         return
     signal.signal(signal.SIGTERM, _sigterm)
+    global _FORK_HOOKED
+    if not _FORK_HOOKED:
+        os.register_at_fork(after_in_child=_default_sigterm_in_child)
+        _FORK_HOOKED = True
+
+
+_FORK_HOOKED = False
 
 
 def _sigterm(signum: int, frame: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM during clean-up ends it at once
     raise SystemExit(128 + signum)
+
+
+def _default_sigterm_in_child() -> None:
+    """In a forked child, SIGTERM ends the process again (see the module docstring): a
+    Python handler runs only when the signal reaches the main thread, and a pool's worker
+    blocked on its queue while another of its threads took the signal never ends."""
+    if signal.getsignal(signal.SIGTERM) is _sigterm:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except ValueError:  # forked from a thread other than the main one: nothing to undo there
+            pass
 
 
 def register_pool(pool: Any) -> None:
