@@ -162,3 +162,68 @@ def test_a_gold_date_that_does_not_parse_is_left_out_and_the_authors_kept():
 
     assert fundus_metadata({"authors": ["Anna Berg", " ", 7], "publishing_date": "yesterday"}) == {"authors": ["Anna Berg"]}
     assert fundus_metadata({"publishing_date": "2024-01-01 09:30:12+02:00"}) == {"authors": [], "date_published": "2024-01-01T09:30:12+02:00"}
+
+
+READABILITY_PARAGRAPHS = PARAGRAPHS + [
+    "The first line is planned to reach the university campus in the north of the city.",
+    "Tickets will cost the same as on buses, the transport authority said in a statement.",
+]
+READABILITY_SOURCE = HTML.replace(f"<h2>Critics speak up</h2><p>{PARAGRAPHS[2]}</p>", "<h2>Critics speak up</h2>" + "".join(f"<p>{p}</p>" for p in READABILITY_PARAGRAPHS[2:]))
+READABILITY_EXPECTED = (
+    '<div id="readability-page-1" class="page"><div><p>By Anna Berg</p>'
+    + "".join(f"<p>{p}</p>" for p in READABILITY_PARAGRAPHS[:2])
+    + '<figure><img src="/a.jpg" alt="A tram in the rain"><figcaption><span>A tram crosses the old bridge.</span></figcaption></figure>'
+    + "<h2>Critics speak up</h2>" + "".join(f"<p>{p}</p>" for p in READABILITY_PARAGRAPHS[2:]) + "</div></div>"
+)
+
+
+def _readability(tmp_path):
+    root = tmp_path / "readability" / "test" / "test-pages"
+    meta = {"title": "Council expands tram network", "byline": "Anna Berg", "lang": "en",
+            "excerpt": "The network grows by a third, the council decided after a long debate."}
+    for name, source, expected, lang in (
+        ("daily-1", READABILITY_SOURCE, READABILITY_EXPECTED, "en"),
+        ("tin-1", READABILITY_SOURCE, READABILITY_EXPECTED, "vi"),  # Vietnamese: never read
+        ("unit-test", READABILITY_SOURCE, "<div><p>One paragraph.</p></div>", "en"),  # a unit test of one feature, not an article
+    ):
+        (root / name).mkdir(parents=True)
+        (root / name / "source.html").write_text(source, encoding="utf-8")
+        (root / name / "expected.html").write_text(expected, encoding="utf-8")
+        (root / name / "expected-metadata.json").write_text(json.dumps({**meta, "lang": lang}), encoding="utf-8")
+    (root / "no-gold").mkdir()  # a folder without the three files: skipped
+    return tmp_path / "readability"
+
+
+def test_readability_pages_label_lines_from_the_expected_article_and_skip_vietnamese_and_unit_test_pages(tmp_path):
+    from vnnews.dataset.transfer import readability_pages
+
+    pages = list(readability_pages(_readability(tmp_path)))
+    assert [p.page_id for p in pages] == ["readability-daily-1/page"]
+    got = dict(zip(pages[0].article.texts, pages[0].labels, strict=True))
+    assert got["Council expands tram network"] == "title"
+    # the excerpt printed before the body is the lead; the expected article's blocks are body, heading, caption
+    assert got["The network grows by a third, the council decided after a long debate."] == "lead"
+    assert all(got[p] == "body" for p in READABILITY_PARAGRAPHS)
+    assert got["Critics speak up"] == "subheading" and got["A tram crosses the old bridge."] == "caption"
+    assert got["Home"] == "navigation" and got["Bus drivers announce a strike for next week in the city"] == "related"
+    assert got["Share this article on social media"] == "other"
+    assert pages[0].metadata == {"authors": ["Anna Berg"]}
+
+
+def test_an_excerpt_that_is_the_first_paragraph_stays_body():
+    from vnnews.dataset.transfer import readability_gold
+    from vnnews.ingest import article_from_content
+
+    article = article_from_content("x/p", "x.html", html=READABILITY_SOURCE)
+    gold = readability_gold(READABILITY_EXPECTED, {"title": "Council expands tram network", "excerpt": PARAGRAPHS[0]}, article)
+    assert gold.leads == [] and PARAGRAPHS[0] in gold.paragraphs
+
+
+def test_the_command_reads_a_copy_of_readability(tmp_path, capsys):
+    from vnnews.dataset.transfer import main
+
+    assert main([str(_readability(tmp_path)), "-o", str(tmp_path / "out")]) == 0
+    assert "1 labelled page(s)" in capsys.readouterr().out
+    assert validate_annotations(tmp_path / "out" / "pages", tmp_path / "out" / "annotations") == []
+    tsv = (tmp_path / "out" / "annotations" / "readability-daily-1" / "page.tsv").read_text(encoding="utf-8")
+    assert f"# label-source: {LABEL_SOURCE}" in tsv and "Readability" in tsv.splitlines()[0]

@@ -18,6 +18,13 @@ Sources (read from a local copy; nothing is downloaded here):
   ``html/<id>.html.gz``; 181 pages of 126 sites, mostly English. The gold has no title: the
   page's ``<h1>`` line that its ``<title>``, ``og:title`` or JSON-LD headline names is
   taken (a page without one is left out). Page ids ``zyte-<host>/<id>``.
+- Mozilla's Readability test pages (github.com/mozilla/readability, Apache-2.0):
+  ``test/test-pages/<name>/source.html`` beside ``expected.html`` (Readability's article
+  HTML, reviewed by its maintainers) and ``expected-metadata.json`` (title, byline, excerpt,
+  lang). Headings of ``expected.html`` are subheadings, its figure captions captions, its
+  other text blocks paragraphs; the excerpt, where a line before the body prints it, the
+  lead. Pages whose gold holds under ``MIN_READABILITY_PARAGRAPHS`` paragraphs (the set's
+  unit tests of one feature) are left out. Page ids ``readability-<name>/page``.
 
 Vietnamese pages of these sets are never used (the ``vn`` folder is skipped): they, and the
 pages of the repositories issue 38 names, are kept for evaluation elsewhere. A page whose
@@ -45,6 +52,7 @@ MIN_FOUND = 0.9  # share of the gold's body paragraphs that must be found among 
 SKIP_COUNTRIES = frozenset({"vn"})  # kept for evaluation elsewhere (issue 38)
 SKIP_HOST_SUFFIXES = (".vn",)  # Vietnamese sites of any set: kept for evaluation elsewhere
 MIN_PART_CHARS = 25  # a line shorter than this labels as a paragraph's only when it is the whole paragraph
+MIN_READABILITY_PARAGRAPHS = 5  # fewer: one of Readability's unit-test pages, not an article page
 
 
 def _key(text: str) -> str:
@@ -240,6 +248,85 @@ def zyte_pages(root: str | Path, options: IngestOptions | None = None) -> Iterat
             yield TransferPage(article.id, html, article, labels, found, {"url": str(entry["url"])})
 
 
+_GOLD_BLOCKS = frozenset({"p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "header", "footer", "aside", "main", "figure", "ul", "ol", "table", "tr", "tbody", "thead"})
+_GOLD_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def html_gold_blocks(html: str) -> tuple[list[str], list[str], list[str]]:
+    """(headings, paragraphs, captions) of an article given as HTML (Readability's
+    ``expected.html``): the text of each element no block element is nested in, a block
+    inside a ``figcaption`` counted as the caption's."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(html or "<div></div>")
+    headings: list[str] = []
+    paragraphs: list[str] = []
+    captions: list[str] = []
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag not in _GOLD_BLOCKS or tag in ("ul", "ol", "table", "tr", "tbody", "thead", "figure"):
+            continue
+        if any(isinstance(child.tag, str) and child.tag in _GOLD_BLOCKS for child in element.iterdescendants()):
+            continue  # the nested blocks carry the text
+        text = " ".join(element.text_content().split())
+        if not text:
+            continue
+        if tag in _GOLD_HEADINGS:
+            headings.append(text)
+        elif tag == "figcaption" or any(a.tag == "figcaption" for a in element.iterancestors()):
+            captions.append(text)
+        else:
+            paragraphs.append(text)
+    return headings, paragraphs, captions
+
+
+def readability_gold(expected_html: str, metadata: dict[str, Any], article: Article) -> Gold:
+    """The gold of one Readability test page: ``expected.html``'s blocks, the metadata's
+    title and byline, and its excerpt as the lead where a line before the body prints it
+    (Readability takes the excerpt from the page's description or first paragraph: the
+    latter is body, not a lead)."""
+    headings, paragraphs, captions = html_gold_blocks(expected_html)
+    excerpt = _key(str(metadata.get("excerpt") or ""))
+    leads: list[str] = []
+    if excerpt:
+        keys = [_key(t) for t in article.texts]
+        first_body = next((i for i, k in enumerate(keys) if k and k in {_key(p) for p in paragraphs} and k != excerpt), len(keys))
+        if any(k == excerpt for k in keys[:first_body]):
+            leads = [str(metadata["excerpt"])]
+            paragraphs = [p for p in paragraphs if _key(p) != excerpt]
+    byline = str(metadata.get("byline") or "").strip()
+    return Gold(str(metadata.get("title") or ""), leads, headings, paragraphs, captions, [byline] if byline else [])
+
+
+def readability_pages(root: str | Path, options: IngestOptions | None = None) -> Iterator[TransferPage]:
+    """Every page of a copy of Mozilla's Readability (the repository, or its
+    ``test/test-pages`` folder) that its gold labels well enough: an article page (at
+    least ``MIN_READABILITY_PARAGRAPHS`` gold paragraphs) whose title is one of its lines,
+    in no Vietnamese (``lang`` vi)."""
+    root = Path(root)
+    data = root / "test" / "test-pages" if (root / "test").is_dir() else root
+    options = options or IngestOptions(tone_style=None)
+    for folder in sorted(p for p in data.iterdir() if p.is_dir()):
+        try:
+            metadata = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
+            source = (folder / "source.html").read_bytes().decode("utf-8", errors="replace")
+            expected = (folder / "expected.html").read_bytes().decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+        if not isinstance(metadata, dict) or str(metadata.get("lang") or "").lower().startswith("vi"):
+            continue
+        try:
+            article = article_from_content(f"readability-{folder.name}/page", str(folder / "source.html"), html=source, options=options)
+        except IngestError:
+            continue
+        gold = readability_gold(expected, metadata, article)
+        if len(gold.paragraphs) < MIN_READABILITY_PARAGRAPHS or not gold.title or _key(gold.title) not in {_key(t) for t in article.texts}:
+            continue
+        labels, found = label_lines(article, gold)
+        if found >= MIN_FOUND:
+            yield TransferPage(article.id, source, article, labels, found, {"authors": gold.authors} if gold.authors else None)
+
+
 def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, source: str) -> int:
     """Write ``pages/<id>.html`` and ``annotations/<id>.tsv`` (with a ``# label-source:``
     line) under ``out_dir``, and ``metadata.jsonl`` (the gold's date, authors or URL per
@@ -266,8 +353,8 @@ def write_transfer_pages(pages: Iterator[TransferPage], out_dir: str | Path, sou
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m vnnews.dataset.transfer SOURCE -o OUT`` (a fundus checkout or a copy of
-    Zyte's benchmark): the labelled pages, to
+    """``python -m vnnews.dataset.transfer SOURCE -o OUT`` (a fundus checkout, a copy of
+    Zyte's benchmark or of Mozilla's Readability): the labelled pages, to
     build a dataset with (``vnnews build-dataset data/raw OUT/pages ...
     "annotations_dir=[data/annotations, OUT/annotations]"``)."""
     import argparse
@@ -276,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "source",
         help="a local copy of github.com/flairNLP/fundus (or its tests/resources/parser/test_data), "
-        "or of github.com/scrapinghub/article-extraction-benchmark (ground-truth.json and html/)",
+        "or of github.com/scrapinghub/article-extraction-benchmark (ground-truth.json and html/), "
+        "or of github.com/mozilla/readability (or its test/test-pages)",
     )
     parser.add_argument("-o", "--output", required=True, help="a new folder: pages/, annotations/ and metadata.jsonl are written there")
     args = parser.parse_args(argv)
@@ -289,13 +377,15 @@ def main(argv: list[str] | None = None) -> int:
             n = write_transfer_pages(zyte_pages(source), out, "Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark, MIT)")
         except ValueError as exc:
             parser.error(str(exc))
+    elif (source / "test" / "test-pages").is_dir() or any((p / "expected.html").is_file() for p in source.iterdir() if p.is_dir()):
+        n = write_transfer_pages(readability_pages(source), out, "Mozilla's Readability test pages (github.com/mozilla/readability, Apache-2.0)")
     else:
         n = write_transfer_pages(fundus_pages(source), out, "fundus (github.com/flairNLP/fundus, MIT)")
     print(f"{n} labelled page(s) -> {out}/pages, {out}/annotations")
     return 0 if n else 1
 
 
-__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_metadata", "fundus_pages", "label_lines", "main", "page_title", "write_transfer_pages", "zyte_gold", "zyte_pages"]
+__all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_metadata", "fundus_pages", "label_lines", "html_gold_blocks", "main", "page_title", "readability_gold", "readability_pages", "write_transfer_pages", "zyte_gold", "zyte_pages"]
 
 
 if __name__ == "__main__":
