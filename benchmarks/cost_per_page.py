@@ -2,7 +2,12 @@
 the page labeller `make demo` trains, and a PhoBERT-base-shaped labeller (torch and its
 ONNX int8 export), on the real pages of data/real (issue 35).
 
-    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base] [--in-a-job] [--profile]
+    python benchmarks/cost_per_page.py [--pages 12] [--rounds 3] [--demo build/demo/classifier] [--base] [--bf16] [--in-a-job] [--profile]
+
+With ``--bf16``, the torch labellers also in bf16 (``classifier_precision: bf16``; native on a
+CPU with AMX or AVX512-BF16, emulated and slower elsewhere), and the demo labeller's lines
+whose label bf16 changes against fp32 on the same pages are counted (a base-shaped labeller
+has random weights here: its labels are no measure).
 
 Each round visits every page once per system, in turn (a busy moment of the shared machine
 falls on all of them alike); a page's time is its best of the rounds, and a system's cost
@@ -75,6 +80,7 @@ def main() -> None:
         help="also each page's cost in a job: the segmenter's sums per token, pair and triple hold what the run's other pages filled (its own lines' caches still emptied)",
     )
     parser.add_argument("--base", action="store_true", help="also a PhoBERT-base-shaped labeller (replica, random weights) in torch and as ONNX int8 (minutes)")
+    parser.add_argument("--bf16", action="store_true", help="also the torch labellers in bf16 (classifier_precision: bf16), and the demo's labels in bf16 against fp32")
     parser.add_argument("--profile", action="store_true", help="also where the demo labeller's cold page goes: each stage's wall-clock time, its function wrapped by a timer")
     args = parser.parse_args()
 
@@ -90,6 +96,8 @@ def main() -> None:
     systems: dict[str, object] = {"trafilatura (text + metadata)": None, "vnnews, the rules": "weak"}
     if args.demo.is_dir():
         systems["vnnews, the demo's labeller"] = load_classifier(str(args.demo))
+        if args.bf16:
+            systems["vnnews, the demo's labeller, bf16"] = load_classifier(str(args.demo), precision="bf16")
     else:
         print(f"(no {args.demo}: run `make demo` for the demo labeller's row)")
     tmp = tempfile.TemporaryDirectory(prefix="vnnews-cost-")
@@ -101,6 +109,8 @@ def main() -> None:
         page_labeler_of_shape("base", work, max_line_tokens=64).save_pretrained(work / "torch")
         export_model(work / "torch", work / "int8")
         systems["vnnews, PhoBERT-base-shaped labeller, torch fp32"] = load_classifier(str(work / "torch"))
+        if args.bf16:
+            systems["vnnews, PhoBERT-base-shaped labeller, torch bf16"] = load_classifier(str(work / "torch"), precision="bf16")
         systems["vnnews, PhoBERT-base-shaped labeller, ONNX int8"] = load_classifier(str(work / "int8"))
     best: dict[str, dict[str, float]] = {name: {} for name in systems}
     in_job: dict[str, dict[str, float]] = {name: {} for name in systems if systems[name] not in (None, "weak")}
@@ -139,6 +149,17 @@ def main() -> None:
             row += f" {job * 1000:,.0f} | {job / base:.1f}x |"
         print(row)
     demo = systems.get("vnnews, the demo's labeller")
+    fast = systems.get("vnnews, the demo's labeller, bf16")
+    if demo is not None and fast is not None:
+        from vnnews.models.loading import cpu_has_bf16
+
+        changed = lines = 0
+        for _page_id, text in html:
+            exact, quick = vnnews.extract(text, model=demo), vnnews.extract(text, model=fast)
+            changed += sum(a["label"] != b["label"] for a, b in zip(exact["lines"], quick["lines"], strict=True))
+            lines += len(exact["lines"])
+        native = "native" if cpu_has_bf16() else "emulated: no AMX or AVX512-BF16"
+        print(f"\nthe demo labeller in bf16 ({native} on this CPU): {changed} of {lines} lines labelled otherwise than in fp32")
     if args.profile and demo is not None:
         profile_stages(html, demo, args.rounds)
     tmp.cleanup()

@@ -184,3 +184,38 @@ def test_a_mistyped_local_model_path_says_so_without_asking_the_hub(trained_clas
         assert str(caught.value) == message
     with pytest.raises(ModelFileError, match=r"^nobody/nothing: no such local directory, and the Hugging Face Hub did not give it"):
         load_classifier("nobody/nothing", device="cpu")  # HF_HUB_OFFLINE in the tests: the Hub is never asked
+
+
+def test_precision_bf16_puts_the_labeller_in_bf16_on_the_cpu_and_it_still_labels(trained_classifier, raw_dir):
+    """``classifier_precision: bf16`` (faster on CPUs with AMX): the encoder and head in bf16,
+    the LSTM kept in fp32 (as on a GPU), and the page labelled line by line as in fp32; auto
+    stays fp32 on a CPU, and an unknown precision is refused naming the setting."""
+    import torch
+
+    from vnnews.ingest import iter_articles
+
+    directory, _ = trained_classifier
+    page = next(iter(iter_articles([raw_dir])))
+    exact = load_classifier(str(directory), device="cpu")
+    assert exact.line_proj.weight.dtype == torch.float32
+    fast = load_classifier(str(directory), device="cpu", precision="bf16")
+    assert fast.line_proj.weight.dtype == torch.bfloat16 and next(fast.encoder.parameters()).dtype == torch.bfloat16
+    got, want = fast.predict(page), exact.predict(page)
+    assert fast.sequence.weight_ih_l0.dtype == torch.float32  # the LSTM stays fp32
+    assert len(got) == len(want) == len(page.lines)
+    assert all(abs(sum(p.probabilities.values()) - 1.0) < 1e-3 for p in got)
+    agree = sum(a.label == b.label for a, b in zip(got, want, strict=True))
+    assert agree >= 0.9 * len(want)  # labels change only on near ties
+    with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, got 'fp16'"):
+        load_classifier(str(directory), device="cpu", precision="fp16")
+
+
+def test_classifier_precision_is_a_checked_setting_of_infer_and_serve():
+    from vnnews.inference.stages import InferenceConfig
+    from vnnews.serving.app import ServeConfig
+
+    assert InferenceConfig(classifier="weak").classifier_precision == "auto"
+    with pytest.raises(ValueError, match="classifier_precision must be one of auto, fp32, bf16, got 'half'"):
+        InferenceConfig(classifier="weak", classifier_precision="half")
+    with pytest.raises(ValueError, match="classifier_precision must be one of auto, fp32, bf16"):
+        ServeConfig(classifier="weak", classifier_precision="int8")

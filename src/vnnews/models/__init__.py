@@ -18,9 +18,10 @@ from typing import Any
 __all__ = ["PageLabeler", "PageLabelerConfig", "Summarizer", "load_classifier", "load_model"]
 
 
-def load_classifier(name_or_path: str, device: str | None = None, revision: str | None = None) -> Any:
+def load_classifier(name_or_path: str, device: str | None = None, revision: str | None = None, precision: str = "auto") -> Any:
     """The classifier saved at ``name_or_path``; a clear error for anything else (a
-    summarizer, a bare encoder, a line-pair classifier of vnnews 0.1)."""
+    summarizer, a bare encoder, a line-pair classifier of vnnews 0.1). ``precision``:
+    auto (bf16 on a GPU that supports it, else fp32), fp32, or bf16 (on a CPU too)."""
     from transformers import PretrainedConfig
 
     from vnnews.models.loading import check_model_dir, load_errors
@@ -30,7 +31,7 @@ def load_classifier(name_or_path: str, device: str | None = None, revision: str 
     with load_errors(name_or_path, "config.json"):
         config = PretrainedConfig.get_config_dict(str(name_or_path), **({"revision": revision} if revision else {}))[0]
     if config.get("model_type") == PAGE_MODEL_TYPE:
-        return PageLabeler.from_pretrained(name_or_path, device=device, revision=revision)
+        return PageLabeler.from_pretrained(name_or_path, device=device, revision=revision, precision=precision)
     if "vnnews_classifier" in config:
         raise ValueError(
             f"{name_or_path} is a line-pair classifier of vnnews 0.1, which the page labeller replaced; "

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 
 def load_tokenizer(name_or_path: str, revision: str | None = None) -> Any:
     """The tokenizer of a local directory or Hub id; never remote code. A name that is
@@ -75,14 +77,43 @@ def check_device(device: str | None, key: str = "device") -> None:
         raise ValueError(f"{key}: {device!r} is not supported; use cpu, cuda, cuda:N or mps")
 
 
-def prepare_for_inference(model: Any, device: str | None = None) -> tuple[Any, str]:
-    """``model`` in eval mode on ``device`` (default: CUDA where available, else CPU),
-    in bf16 on a GPU that supports it (half the memory, tensor cores; both model
-    families are trained in bf16 or fp32, so bf16 inference is safe), else fp32."""
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def check_precision(key: str, precision: str) -> None:
+    """Refuse a precision vnnews does not have, naming the setting."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"{key} must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16, as oneDNN sees it):
+    elsewhere bf16 matrix products are emulated and slower than fp32."""
     import torch
 
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - a torch build without oneDNN
+        return False
+
+
+def prepare_for_inference(model: Any, device: str | None = None, precision: str = "auto") -> tuple[Any, str]:
+    """``model`` in eval mode on ``device`` (default: CUDA where available, else CPU).
+    ``precision`` "auto": bf16 on a GPU that supports it (half the memory, tensor cores; both
+    model families are trained in bf16 or fp32, so bf16 inference is safe), fp32 on a CPU,
+    where the labels are the ones training measured; "fp32" everywhere; "bf16" on a CPU
+    too: about four times faster for a PhoBERT-base-shaped labeller on a CPU with AMX
+    (benchmarks/cost_per_page.py --base), where a line's label can change on a near tie."""
+    import torch
+
+    check_precision("precision", precision)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if str(device).startswith("cuda") and torch.cuda.is_bf16_supported():
+    on_gpu = str(device).startswith("cuda")
+    if precision == "bf16" and on_gpu and not torch.cuda.is_bf16_supported():
+        raise ValueError(f"precision bf16: the GPU {device} does not support bf16; use precision auto or fp32")
+    if precision == "bf16" and not on_gpu and str(device).startswith("cpu") and not cpu_has_bf16():
+        log.warning("precision bf16 on a CPU without bf16 instructions (AMX, AVX512-BF16): slower than fp32 here")
+    if (precision == "auto" and on_gpu and torch.cuda.is_bf16_supported()) or precision == "bf16":
         model = model.to(torch.bfloat16)
     return model.eval().to(device), str(device)
 

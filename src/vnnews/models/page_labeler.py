@@ -300,14 +300,16 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         return model
 
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, device: str | None = None, **kwargs: Any) -> PageLabeler:  # type: ignore[override]
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, device: str | None = None, precision: str = "auto", **kwargs: Any) -> PageLabeler:  # type: ignore[override]
         """Load a saved page labeller (directory or Hub id) with its tokenizer, ready
         to label: safetensors only, no remote code; on ``device`` (default: CUDA
-        where available, bf16 on a GPU that supports it)."""
+        where available), in ``precision`` (auto: bf16 on a GPU that supports it, fp32 on a
+        CPU; see :func:`vnnews.models.loading.prepare_for_inference`)."""
         from vnnews.models.loading import (
             check_loaded,
             check_model_dir,
             check_parameter_budget,
+            check_precision,
             load_errors,
             load_kwargs,
             load_tokenizer,
@@ -324,7 +326,10 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         model_type = config.get("model_type") if isinstance(config, dict) else config.model_type
         if model_type != PAGE_MODEL_TYPE:
             raise ValueError(f"{pretrained_model_name_or_path} is not a vnnews page labeller (model_type {model_type!r}, expected {PAGE_MODEL_TYPE!r})")
+        check_precision("precision", precision)
         if isinstance(config, dict) and config.get("vnnews_export"):
+            if precision == "bf16":
+                logging.getLogger(__name__).warning("%s is an ONNX export: it runs in the precision it was exported in (precision bf16 is for torch models)", pretrained_model_name_or_path)
             return cls._from_export(str(pretrained_model_name_or_path), config, revision)
         with load_errors(pretrained_model_name_or_path, "config.json"):
             settings = config if not isinstance(config, dict) else PageLabelerConfig(**{k: v for k, v in config.items() if k not in ("model_type", "transformers_version", "architectures")})
@@ -337,7 +342,7 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
         model.check_line_encoding(str(pretrained_model_name_or_path))
         model.identity = model_identity(str(pretrained_model_name_or_path), model, revision)
         model.load_training_record(str(pretrained_model_name_or_path), revision)
-        prepared, _ = prepare_for_inference(model, device)
+        prepared, _ = prepare_for_inference(model, device, precision)
         return prepared
 
     @classmethod

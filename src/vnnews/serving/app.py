@@ -95,6 +95,7 @@ class ServeConfig:
     keep_alive_s: int = 5
     tone_style: Literal["new", "old"] | None = None  # None: the page's own tone marks in responses
     device: str | None = None
+    classifier_precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on a GPU that supports it, fp32 on a CPU; bf16: on a CPU too (AMX: faster)
     # A file holding the bearer token every route but /healthz and /readyz then needs (or set
     # the VNNEWS_API_TOKEN variable); null and no variable: no authentication (keep the host on 127.0.0.1)
     auth_token_file: str | None = None
@@ -117,6 +118,9 @@ class ServeConfig:
         from vnnews.machine import check_workers
 
         check_workers("segment_workers", self.segment_workers)
+        from vnnews.models.loading import check_precision
+
+        check_precision("classifier_precision", self.classifier_precision)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
         for name in ("timeout_s", "max_wait_ms", "graceful_shutdown_s", "read_timeout_s", "fetch_timeout_s"):
@@ -331,6 +335,7 @@ class Service:
             encoder_batch_tokens=self.config.encoder_batch_tokens,
             line_cache_mib=self.config.line_cache_mib,
             ct2_compute_type=self.config.ct2_compute_type,
+            classifier_precision=self.config.classifier_precision,
         )
         try:
             from vnnews.machine import limit_threads, on_accelerator
