@@ -227,3 +227,15 @@ def test_the_command_reads_a_copy_of_readability(tmp_path, capsys):
     assert validate_annotations(tmp_path / "out" / "pages", tmp_path / "out" / "annotations") == []
     tsv = (tmp_path / "out" / "annotations" / "readability-daily-1" / "page.tsv").read_text(encoding="utf-8")
     assert f"# label-source: {LABEL_SOURCE}" in tsv and "Readability" in tsv.splitlines()[0]
+
+
+def test_a_missing_or_unknown_source_is_one_line(tmp_path, capsys):
+    from vnnews.dataset.transfer import main
+
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert "nowhere: no such folder" in err and "Traceback" not in err
+    (tmp_path / "empty").mkdir()
+    assert main([str(tmp_path / "empty"), "-o", str(tmp_path / "out2")]) == 1
+    assert "no labelled page:" in capsys.readouterr().err

@@ -37,6 +37,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -372,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and any(out.iterdir()):
         parser.error(f"{out} is not empty: give a new folder")
     source = Path(args.source)
+    if not source.is_dir():
+        parser.error(f"{source}: no such folder (a local copy of one of the sets above)")
     if (source / "ground-truth.json").is_file():
         try:
             n = write_transfer_pages(zyte_pages(source), out, "Zyte's article-extraction-benchmark (github.com/scrapinghub/article-extraction-benchmark, MIT)")
@@ -381,8 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         n = write_transfer_pages(readability_pages(source), out, "Mozilla's Readability test pages (github.com/mozilla/readability, Apache-2.0)")
     else:
         n = write_transfer_pages(fundus_pages(source), out, "fundus (github.com/flairNLP/fundus, MIT)")
+    if not n:
+        print(f"no labelled page: {source} holds none of fundus's, Zyte's or Readability's pages that pass the checks", file=sys.stderr)
+        return 1
     print(f"{n} labelled page(s) -> {out}/pages, {out}/annotations")
-    return 0 if n else 1
+    return 0
 
 
 __all__ = ["LABEL_SOURCE", "TransferPage", "fundus_gold", "fundus_metadata", "fundus_pages", "label_lines", "html_gold_blocks", "main", "page_title", "readability_gold", "readability_pages", "write_transfer_pages", "zyte_gold", "zyte_pages"]
