@@ -42,6 +42,17 @@ def test_the_float32_onnx_export_labels_like_torch(trained_classifier, exports, 
     assert np.isfinite(worst)
 
 
+def test_an_export_asked_for_bf16_runs_as_exported_and_says_so(exports, pages, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="vnnews.models.page_labeler"):
+        model = PageLabeler.from_pretrained(exports["classifier", "none"], precision="bf16")
+    assert type(model.encoder).__name__ == "OnnxLinePooler"
+    assert "runs in the precision it was exported in" in caplog.text
+    plain = PageLabeler.from_pretrained(exports["classifier", "none"])
+    assert [p.label for p in model.predict(pages[0])] == [p.label for p in plain.predict(pages[0])]
+
+
 def test_the_int8_onnx_export_agrees_with_torch(trained_classifier, exports, pages):
     torch_labels = [p.label for page in PageLabeler.from_pretrained(trained_classifier[0], device="cpu").predict(pages) for p in page]
     int8_labels = [p.label for page in PageLabeler.from_pretrained(exports["classifier", "int8"]).predict(pages) for p in page]
