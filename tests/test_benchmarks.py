@@ -56,3 +56,39 @@ def test_the_throughput_benchmark_runs_both_sides_on_the_same_pages(tmp_path):
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "pages/s" not in line]
     assert [row.split(" | ")[0] for row in rows] == ["| trafilatura, a process pool (1 workers)", "| vnnews infer --classifier weak (the rules)"]
     assert all(row.split(" | ")[1] == "6" for row in rows)  # every page gave a result on both sides
+
+
+def test_the_held_out_chrome_shares_no_wording_with_the_composer():
+    """benchmarks/unseen_chrome.py measures chrome the model never saw: none of its held-out
+    sentences may share five words in a row with what the composer draws from."""
+    import re
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from unseen_chrome import HELD_OUT
+    from vnnews.dataset import compose
+
+    def grams(text):
+        words = re.findall(r"\w+", text.lower())
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+    drawn = set()
+    for name in dir(compose):
+        value = getattr(compose, name)
+        if name.isupper() and isinstance(value, (tuple, dict)):
+            stack = [value]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, str):
+                    drawn |= grams(item)
+                elif isinstance(item, dict):
+                    stack += list(item.values()) + list(item.keys())
+                elif isinstance(item, (tuple, list)):
+                    stack += list(item)
+    for options in compose.CHROME_PARTS.values():  # and what the first three parts of a chrome sentence make together
+        for a in options[0]:
+            for b in options[1]:
+                for c in options[2]:
+                    drawn |= grams(f"{a} {b} {c}")
+    drawn -= {("thông", "tin", "và", "truyền", "thông")}  # the ministry's name (Bộ Thông tin và Truyền thông), in LICENCE before the benchmark
+    shared = {s: grams(s) & drawn for s in HELD_OUT if grams(s) & drawn}
+    assert not shared, shared

@@ -179,3 +179,32 @@ def test_pages_carry_cookie_sign_up_and_log_in_boxes_as_boilerplate():
                     assert rows[k][region] == 1.0
                     seen["named"] += 1
     assert seen["html"] >= 10 and seen["text"] >= 5 and seen["named"] >= 5, seen
+
+
+def test_chrome_sentences_are_put_together_from_parts_and_stand_beside_the_article_as_boilerplate():
+    """Sentence-like chrome (follow and subscribe invitations, calls for readers' news,
+    copyright warnings, system messages, questions to the reader: ``CHROME_PARTS``) is drawn
+    from parts, so the model meets more sentences than it could learn by heart; each is one
+    whole sentence (or two) with no template slot left, labelled ``other``, right after the
+    article on both renderings, and in HTML holds no link."""
+    import random
+
+    from vnnews.dataset.compose import CHROME_PARTS, FOOTER, LICENCE, chrome_sentence
+
+    rng = random.Random(0)
+    site = make_site(2)
+    drawn = {chrome_sentence(rng, site) for _ in range(300)}
+    assert len(drawn) >= 200  # hardly a sentence twice
+    assert all(t[-1] in ".!?" and "{" not in t and "  " not in t and " ." not in t for t in drawn), drawn
+    starts = tuple(f"{a} {b}" for options in CHROME_PARTS.values() for a in options[0] for b in options[1])
+    seen = Counter()
+    for i in range(300):
+        page = compose_page(structured(i), OTHERS)
+        for k, line in enumerate(page.lines):
+            if line.text.startswith(starts) and not line.text.startswith(tuple(t.split("{")[0] for t in LICENCE + FOOTER)):
+                assert line.label == "other", line.text
+                assert "body" in [x.label for x in page.lines[:k]]  # after the article has begun
+                if page.meta["format"] == "html":
+                    assert line.link_density == 0.0
+                seen[page.meta["format"]] += 1
+    assert seen["html"] >= 10 and seen["text"] >= 5, seen
