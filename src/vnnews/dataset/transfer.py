@@ -249,8 +249,9 @@ def zyte_pages(root: str | Path, options: IngestOptions | None = None) -> Iterat
             yield TransferPage(article.id, html, article, labels, found, {"url": str(entry["url"])})
 
 
-_GOLD_BLOCKS = frozenset({"p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "header", "footer", "aside", "main", "figure", "ul", "ol", "table", "tr", "tbody", "thead"})
 _GOLD_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_GOLD_TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "div", "section", "article", "header", "footer", "aside", "main"}) | _GOLD_HEADINGS
+_GOLD_BLOCKS = _GOLD_TEXT_BLOCKS | {"figure", "ul", "ol", "table", "tr", "tbody", "thead"}  # these hold blocks, never text of their own
 
 
 def html_gold_blocks(html: str) -> tuple[list[str], list[str], list[str]]:
@@ -265,7 +266,7 @@ def html_gold_blocks(html: str) -> tuple[list[str], list[str], list[str]]:
     captions: list[str] = []
     for element in root.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag not in _GOLD_BLOCKS or tag in ("ul", "ol", "table", "tr", "tbody", "thead", "figure"):
+        if tag not in _GOLD_TEXT_BLOCKS:
             continue
         if any(isinstance(child.tag, str) and child.tag in _GOLD_BLOCKS for child in element.iterdescendants()):
             continue  # the nested blocks carry the text
@@ -291,7 +292,8 @@ def readability_gold(expected_html: str, metadata: dict[str, Any], article: Arti
     leads: list[str] = []
     if excerpt:
         keys = [_key(t) for t in article.texts]
-        first_body = next((i for i, k in enumerate(keys) if k and k in {_key(p) for p in paragraphs} and k != excerpt), len(keys))
+        body = {_key(p) for p in paragraphs} - {excerpt}
+        first_body = next((i for i, k in enumerate(keys) if k and k in body), len(keys))
         if any(k == excerpt for k in keys[:first_body]):
             leads = [str(metadata["excerpt"])]
             paragraphs = [p for p in paragraphs if _key(p) != excerpt]
