@@ -236,6 +236,13 @@ def test_a_missing_or_unknown_source_is_one_line(tmp_path, capsys):
         main([str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert "nowhere: no such folder" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written
     (tmp_path / "empty").mkdir()
     assert main([str(tmp_path / "empty"), "-o", str(tmp_path / "out2")]) == 1
     assert "no labelled page:" in capsys.readouterr().err
+    assert not (tmp_path / "out2").exists()
+    (tmp_path / "out3").mkdir()
+    (tmp_path / "out3" / "earlier.txt").write_text("kept", encoding="utf-8")  # an earlier result in the output folder
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "nowhere"), "-o", str(tmp_path / "out3")])
+    assert (tmp_path / "out3" / "earlier.txt").read_text(encoding="utf-8") == "kept"
