@@ -119,6 +119,7 @@ def _phobert_tokenizer(texts: list[str], out: Path, size: int) -> Any:
     """PhobertTokenizer files learned from ``texts``, ``vocab.txt`` padded to ``size`` ids."""
     from transformers import PhobertTokenizer
 
+    from vnnews.models.fast_bpe import save_tokenizer
     from vnnews.tiny import learn_phobert_tokenizer
 
     learn_phobert_tokenizer(texts, out, vocab_size=8000)
@@ -129,7 +130,7 @@ def _phobert_tokenizer(texts: list[str], out: Path, size: int) -> Any:
     vocab += [f"vnnewsunused{i} 0" for i in range(wanted - len(vocab))]
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     tokenizer = PhobertTokenizer(str(out / "vocab.txt"), str(out / "bpe.codes"))
-    tokenizer.save_pretrained(str(out))
+    save_tokenizer(tokenizer, out)
     return tokenizer
 
 

@@ -40,6 +40,8 @@ def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PhobertTokenizer
 
+    from vnnews.models.fast_bpe import save_tokenizer
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     texts = [t for t in texts if t.strip()]
@@ -64,7 +66,7 @@ def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str
         for token, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             f.write(f"{token} {count}\n")
     tokenizer = PhobertTokenizer(str(out / "vocab.txt"), str(out / "bpe.codes"))
-    tokenizer.save_pretrained(str(out))
+    save_tokenizer(tokenizer, out)
     return tokenizer
 
 

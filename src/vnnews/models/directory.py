@@ -179,7 +179,9 @@ class VnnewsModelMixin:
         if weights:
             self._save_weights(out, **weight_kwargs)
         if self.tokenizer is not None:
-            self.tokenizer.save_pretrained(str(out))
+            from vnnews.models.fast_bpe import save_tokenizer
+
+            save_tokenizer(self.tokenizer, out)  # PhoBERT: tokenizer.json beside vocab.txt and bpe.codes
         record = getattr(self, "training_record", None) or {}
         if record.get("config"):
             (out / TRAINING_CONFIG).write_text(yaml.safe_dump(record["config"], allow_unicode=True, sort_keys=False), encoding="utf-8")

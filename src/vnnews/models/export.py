@@ -91,7 +91,9 @@ def _export_classifier(model: Any, out: Path, quantize: Quantize) -> dict[str, A
     config = model.config.to_dict()
     config.pop("_name_or_path", None)
     if model.tokenizer is not None:
-        model.tokenizer.save_pretrained(str(out))
+        from vnnews.models.fast_bpe import save_tokenizer
+
+        save_tokenizer(model.tokenizer, out)
     return config
 
 

@@ -16,11 +16,17 @@ log = logging.getLogger(__name__)
 
 
 def load_tokenizer(name_or_path: str, revision: str | None = None) -> Any:
-    """The tokenizer of a local directory or Hub id; never remote code. A name that is
+    """The tokenizer of a local directory or Hub id; never remote code. A PhoBERT directory
+    vnnews wrote loads its ``tokenizer.json`` (:class:`~vnnews.models.fast_bpe.PhobertTokenizerFast`,
+    the same ids as the slow tokenizer). A name that is
     neither (a base not built yet, a typo, the Hub out of reach) fails in one line that
     says so, not in the Hub client's traceback."""
     from transformers import AutoTokenizer
 
+    from vnnews.models.fast_bpe import load_phobert_fast
+
+    if Path(name_or_path).is_dir() and (fast := load_phobert_fast(name_or_path)) is not None:
+        return fast  # PhoBERT's BPE in Rust, written by vnnews beside vocab.txt and bpe.codes
     try:
         return AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False, **({"revision": revision} if revision else {}))
     except OSError as exc:
