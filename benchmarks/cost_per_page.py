@@ -15,8 +15,8 @@ the mean of its pages. Every system starts cold on each page: the labellers' per
 caches are emptied before each call (word segmentation and tokenization included, as for a
 page a job has not seen), trafilatura has none. With ``--in-a-job``, a second column: the
 labellers' cost of a page read after the run's other pages, its own lines still unseen (the
-per-line caches emptied) but the word segmenter's sums per token, pair and triple holding
-what the other pages filled, as in a job over many pages (the rules and trafilatura keep no
+per-line caches emptied) but the word segmenter's sums per token, pair and triple and the
+BPE's ids per word holding what the other pages filled, as in a job over many pages (the rules and trafilatura keep no
 such sums: their column repeats the cold one). Ratios are to trafilatura's time on the
 same pages in the same run. torch, ONNX Runtime and the tokenizers get one thread.
 """
@@ -54,7 +54,8 @@ def pages(n: int) -> list[tuple[str, str]]:
 
 def _cold(model: object, vocabulary: bool = True) -> None:
     """Forget the token ids and line vectors a labeller remembers between pages (its caches)
-    and, with ``vocabulary``, the word segmenter's sums per token, pair and triple."""
+    and, with ``vocabulary``, the word segmenter's sums per token, pair and triple and the
+    BPE's ids per word."""
     if getattr(model, "line_cache", None) is not None:
         model.cache_lines(None)  # type: ignore[attr-defined]
     line = getattr(model, "_line_tokenizer", None)
@@ -63,6 +64,8 @@ def _cold(model: object, vocabulary: bool = True) -> None:
         from vnnews.models.line_tokens import TOKEN_CACHE_BYTES
 
         line._ids = TextCache(line._encode, TOKEN_CACHE_BYTES)
+        if vocabulary and isinstance(getattr(line.tokenizer, "words", None), dict):
+            line.tokenizer.words.clear()  # the Rust BPE's ids per word (fast_bpe): a job's vocabulary, as the sums below
     from vnnews.text.segment import underthesea_scorer
 
     scorer = underthesea_scorer()
@@ -77,7 +80,7 @@ def main() -> None:
     parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo" / "classifier", help="the demo's labeller (make demo); left out when absent")
     parser.add_argument(
         "--in-a-job", action="store_true",
-        help="also each page's cost in a job: the segmenter's sums per token, pair and triple hold what the run's other pages filled (its own lines' caches still emptied)",
+        help="also each page's cost in a job: the segmenter's sums per token, pair and triple and the BPE's ids per word hold what the run's other pages filled (its own lines' caches still emptied)",
     )
     parser.add_argument("--base", action="store_true", help="also a PhoBERT-base-shaped labeller (replica, random weights) in torch and as ONNX int8 (minutes)")
     parser.add_argument("--bf16", action="store_true", help="also the torch labellers in bf16 (classifier_precision: bf16), and the demo's labels in bf16 against fp32")

@@ -117,3 +117,16 @@ def test_a_tokenizer_json_of_another_kind_is_left_to_autotokenizer(tiny_phobert,
     assert load_phobert_fast(directory) is None
     assert type(load_tokenizer(str(directory))).__name__ == "PhobertTokenizer"
     assert isinstance(fast_line_tokenizer(load_tokenizer(str(directory))), FastPhobertTokenizer)
+
+
+def test_ids_per_word_are_kept_within_a_bound(tiny_phobert, monkeypatch):
+    """Each distinct word goes through the BPE once; the cache starts again when full, and a
+    text that may hold a special token is encoded whole: the ids never change."""
+    slow = PhobertTokenizer.from_pretrained(str(tiny_phobert))
+    fast = FastPhobertTokenizer(slow)
+    monkeypatch.setattr(FastPhobertTokenizer, "WORD_CACHE", 3)
+    texts = ["Hà_Nội là thủ_đô của Việt_Nam", "thủ_đô Hà_Nội", "<s> Hà_Nội <unk>", "a b c d e f"]
+    for text in texts * 2:
+        assert fast.encode(text) == slow.encode(text, add_special_tokens=False)
+        assert len(fast.words) <= 3
+    assert "<s>" not in fast.words

@@ -85,7 +85,10 @@ class FastPhobertTokenizer:
     Rust tokenizer directly (the transformers wrapper costs more per line than the BPE).
     Made from a slow ``PhobertTokenizer`` or a :class:`PhobertTokenizerFast`."""
 
+    WORD_CACHE = 100_000  # words whose ids are kept (then the cache starts again): about 15 MB
+
     def __init__(self, tokenizer: Any) -> None:
+        self.words: dict[str, list[int]] = {}  # a word's ids: BPE works word by word, and words repeat
         if isinstance(tokenizer, PhobertTokenizerFast):
             self._tokenizer, self.real = tokenizer.backend_tokenizer, tokenizer.real_vocab_size
         else:
@@ -95,10 +98,29 @@ class FastPhobertTokenizer:
         self.cls_id, self.sep_id = int(tokenizer.cls_token_id), int(tokenizer.sep_token_id)
 
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
-        """The ids of ``text`` (words split on whitespace, as PhoBERT's tokenizer does)."""
-        real, end, unk = self.real, self.end, self.unk_id
-        ids = [unk if real <= i < end else i for i in self._tokenizer.encode(text, add_special_tokens=False).ids]
+        """The ids of ``text`` (words split on whitespace, as PhoBERT's tokenizer does). Each
+        distinct word goes through the Rust BPE once (a call per line cost more than the BPE
+        itself); a text that may hold a special token (``<s>``, ``<unk>``... are split off
+        wherever they stand) is encoded whole."""
+        if "<" in text:
+            real, end, unk = self.real, self.end, self.unk_id
+            ids = [unk if real <= i < end else i for i in self._tokenizer.encode(text, add_special_tokens=False).ids]
+        else:
+            ids = []
+            words = self.words
+            for word in text.split():
+                found = words.get(word)
+                if found is None:
+                    found = self._word_ids(word)
+                    if len(words) >= self.WORD_CACHE:
+                        words.clear()
+                    words[word] = found
+                ids += found
         return self.build_inputs_with_special_tokens(ids) if add_special_tokens else ids
+
+    def _word_ids(self, word: str) -> list[int]:
+        real, end, unk = self.real, self.end, self.unk_id
+        return [unk if real <= t.id < end else t.id for t in self._tokenizer.model.tokenize(word)]
 
     def build_inputs_with_special_tokens(self, ids: list[int]) -> list[int]:
         return [self.cls_id, *ids, self.sep_id]
