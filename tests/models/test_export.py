@@ -35,6 +35,7 @@ def test_the_float32_onnx_export_labels_like_torch(trained_classifier, exports, 
     torch_model = PageLabeler.from_pretrained(trained_classifier[0], device="cpu")
     onnx_model = PageLabeler.from_pretrained(exports["classifier", "none"])
     assert type(onnx_model.encoder).__name__ == "OnnxLinePooler" and onnx_model.export["format"] == "onnx"
+    assert type(onnx_model.tokenizer).__name__ == "PhobertTokenizerFast"  # the export carries tokenizer.json too
     expected, got = torch_model.predict(pages), onnx_model.predict(pages)
     assert [[p.label for p in page] for page in got] == [[p.label for p in page] for page in expected]
     worst = max(abs(a.probabilities[k] - b.probabilities[k]) for pa, pb in zip(expected, got, strict=True) for a, b in zip(pa, pb, strict=True) for k in a.probabilities)

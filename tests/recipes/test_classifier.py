@@ -21,13 +21,17 @@ def test_trained_classifier_is_a_self_contained_model_directory(trained_classifi
     from vnnews.models.page_labeler import PageLabeler
 
     out, metrics = trained_classifier
-    for name in ("config.json", "model.safetensors", "vocab.txt", "bpe.codes", "README.md", "training_config.yaml", "metrics.json"):
+    for name in ("config.json", "model.safetensors", "vocab.txt", "bpe.codes", "tokenizer.json", "README.md", "training_config.yaml", "metrics.json"):
         assert (out / name).exists(), name
     assert 0.0 <= metrics["eval"]["macro_f1"] <= 1.0 and metrics["train_windows"] > 0
     card = (out / "README.md").read_text()
     assert "page labeller" in card and "vnnews evaluate extraction" in card
     model = PageLabeler.from_pretrained(out)
     assert model.config.class_weights and len(model.config.class_weights) == len(model.labels)
+    from vnnews.models.fast_bpe import FastPhobertTokenizer, PhobertTokenizerFast
+
+    # PhoBERT's BPE in Rust from the directory's tokenizer.json, in the line encoding too
+    assert isinstance(model.tokenizer, PhobertTokenizerFast) and isinstance(model.line_tokenizer.tokenizer, FastPhobertTokenizer)
 
 
 def test_every_config_of_the_recipe_loads():
