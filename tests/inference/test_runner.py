@@ -174,6 +174,50 @@ def test_two_cpu_processes_under_accelerate_launch(tmp_path, raw_dir, records_fi
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["models"]["classifier"] == "weak"
 
 
+def test_processes_2_starts_the_job_in_two_processes_itself(tmp_path, raw_dir, records_file):
+    """`processes=2`: the command starts both processes (no launcher needed), each takes
+    its share, the first merges: the records of the accelerate-launch test above, once each;
+    a second run is refused by the first process alone (one line, not one per process)."""
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "vnnews", "infer", str(raw_dir), str(records_file), "--classifier", "weak", "--output", str(out), "--chunk-size", "4", "processes=2"]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "infer: 2 processes" in proc.stderr and "threads=" in proc.stderr and "segment_workers=0" in proc.stderr
+    assert "infer[0]: its share done" in proc.stderr and "infer[1]: its share done" in proc.stderr
+    ids = Counter(_ids(out))
+    assert len(ids) == 45 and set(ids.values()) == {1}
+    assert len(read_errors(tmp_path / "out.jsonl.errors.jsonl")) == 2
+    again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert again.returncode == 2 and again.stderr.count("exists: pass --resume") == 1, again.stderr[-2000:]
+
+
+def test_processes_is_checked_and_left_to_the_command_line(tmp_path, raw_dir):
+    from vnnews.inference.launch import child_overrides, resolve_processes
+
+    with pytest.raises(ValueError, match="processes must be 'auto' or a number >= 1, got 0"):
+        InferenceConfig(processes=0)
+    assert resolve_processes(3) == 3 and resolve_processes("auto", cores=5) in (5, max(1, __import__("torch").cuda.device_count()))
+    assert child_overrides(InferenceConfig(), 2, cores=4) == ["processes=1", "threads=2", "segment_workers=0"]
+    assert child_overrides(InferenceConfig(threads=3, segment_workers=1), 2, cores=4) == ["processes=1"]  # as the user set them
+    with pytest.raises(ValueError, match="processes= is started by the command line"):
+        run_inference([raw_dir], tmp_path / "out.jsonl", InferenceConfig(classifier="weak", processes=2, progress=False))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_when_one_process_fails_the_others_are_stopped():
+    """A process of the job that fails would leave the others waiting for it at the next
+    barrier: the launcher stops them and returns the failure's status at once."""
+    import time
+
+    from vnnews.inference.launch import supervise
+
+    started = time.monotonic()
+    status = supervise([[sys.executable, "-c", "import time; time.sleep(60)"], [sys.executable, "-c", "import sys; sys.exit(3)"]])
+    assert status == 3 and time.monotonic() - started < 30
+    assert supervise([[sys.executable, "-c", "pass"], [sys.executable, "-c", "pass"]]) == 0
+
+
 def test_the_page_labeller_labels_real_html_pages_in_a_batch_job(tmp_path, trained_classifier):
     out = tmp_path / "real.jsonl"
     pages = ROOT / "data" / "real" / "pages" / "kenh14.vn"

@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(argv)  # as typed: a command that starts processes of its own passes it on
     flags = {GLOBAL_FLAGS[a] for a in argv if a in GLOBAL_FLAGS}  # -v/-q anywhere, before or after the command
     argv = [a for a in argv if a not in GLOBAL_FLAGS]
     # key=value overrides (and HF-style --key value) may follow options, which argparse does
@@ -134,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     for flag in flags:
         setattr(args, flag, True)
+    args.argv = given
     if extra:
         overrides, rest = _as_overrides(extra, _known_options(parser, getattr(args, "command", None)))
         target = "inputs" if hasattr(args, "inputs") else "overrides" if hasattr(args, "overrides") else None

@@ -136,7 +136,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
         inputs, overrides = _inputs_and_overrides(args)
     except ValueError as exc:
         return _fail(str(exc))
-    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine) + overrides
+    overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, stages=args.stages, chunk_size=args.chunk_size, engine=args.engine, processes=args.processes) + overrides
     if args.ray_address is not None:
         overrides.insert(0, f"ray.address={args.ray_address}")
     if args.no_progress:
@@ -165,8 +165,22 @@ def cmd_infer(args: argparse.Namespace) -> int:
             return _fail("give the output: -o/--output OUT.jsonl, OUT.parquet or a directory")
         if args.ray_address is not None and config.engine != "ray":
             return _fail("--ray-address is for the Ray engine: add --engine ray (or engine: ray in the config)")
+        from vnnews.inference.launch import launched, resolve_processes, run_processes, watch_launcher
+
+        watch_launcher()  # one of several processes started by `processes=N`: end with the command that started it
+        n = 1 if launched() else resolve_processes(config.processes)
+        if n > 1:
+            if config.engine == "ray":
+                return _fail("processes= is for the local engine; the Ray engine spreads the work with ray.* settings")
+            if config.adapt:
+                return _fail("adapt=true fits each site on the job's pages in one process: leave processes at 1")
+            return run_processes(args.argv, config, n)
         result = run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
+        from vnnews.outputs import OutputRefused
+
+        if isinstance(exc, OutputRefused) and os.environ.get("RANK", "0") != "0":
+            return 2  # every process of the job is refused alike: the first one says why
         return _fail(str(exc))
     return 1 if result.merged and result.failed and not (result.done or result.skipped) else 0  # nothing but failures
 
@@ -180,8 +194,9 @@ def _add_infer(sub: Any) -> None:
         "captions, byline, dateline, every line with its label and confidence, the summary, the models used and "
         "timings. Streams in chunks with flat memory; results go to atomic part files (OUTPUT.parts/), so a killed job "
         "continues with --resume and every article ends up in OUTPUT exactly once. Articles that fail go to "
-        "OUTPUT.errors.jsonl with their cause. Several processes: "
-        "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... (each takes a share; the first merges). "
+        "OUTPUT.errors.jsonl with their cause. Several processes on this machine: processes=N or processes=auto (one per "
+        "core; each takes a share of the inputs, the first merges; on a CPU the fastest way to use every core), or "
+        "accelerate launch [--multi_gpu] --num_processes N -m vnnews infer ... "
         "Beyond one machine: --engine ray runs the same stages as a Ray Data pipeline (read tasks, classifier and "
         "summarizer actor pools) on a Ray cluster (pip install 'vnnews[ray]'; `vnnews docs inference`).",
         epilog="Examples:\n"
@@ -189,6 +204,7 @@ def _add_infer(sub: Any) -> None:
         "  vnnews infer pages/ --classifier ORG/vnnews-classifier --stages classify --output out.parquet chunk_size=512\n"
         "  vnnews infer clean.jsonl --summarizer runs/summarizer --output summaries/   # a saved dataset\n"
         "  vnnews infer pages/ --classifier weak --output out.jsonl   # the rule labeller, no model\n"
+        "  vnnews infer pages/ --classifier runs/classifier-tiny -o out.jsonl processes=auto   # every core of a CPU machine\n"
         "  vnnews infer pages/ --classifier C --summarizer S -o out.parquet --engine ray ray.classify_actors=4\n"
         "  vnnews infer /shared/pages --classifier C -o /shared/out.parquet --engine ray --ray-address auto   # on a cluster",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -215,6 +231,10 @@ def _add_infer(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE_OR_NAME", help="YAML config (configs/inference/default.yaml, or its name: default): batch sizes, chunk size, generation overrides, device")
     p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("--chunk-size", type=int, metavar="N", help="articles per chunk and part file (default 256)")
+    p.add_argument(
+        "--processes", metavar="N", help="processes of the job on this machine, each reading its share of the inputs (the first merges); "
+        "auto: one per core (per GPU where there are GPUs). On a CPU the fastest way to use every core (= processes=N; default 1)",
+    )
     p.add_argument("--resume", action="store_true", help="continue a job: skip articles already in OUTPUT or its parts")
     p.add_argument("--overwrite", action="store_true", help="start over: ignore OUTPUT and an interrupted job's parts; the old OUTPUT is replaced only once the new one is complete (only an OUTPUT vnnews wrote)")
     p.add_argument("--errors", metavar="FILE", help="errors file (default OUTPUT.errors.jsonl); never an input, never a file vnnews did not write")

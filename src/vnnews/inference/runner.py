@@ -180,6 +180,14 @@ def run_inference(
 
     config = config or InferenceConfig()
     config.resolved_stages()
+    if config.processes != 1 and int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        from vnnews.inference.launch import resolve_processes
+
+        if resolve_processes(config.processes) > 1:
+            raise ValueError(
+                "processes= is started by the command line (vnnews infer ... processes=N); from Python, run the script "
+                "under torchrun --nproc_per_node N or accelerate launch --num_processes N, or leave processes at 1"
+            )
     if is_remote(str(output)) or (errors_path is not None and is_remote(str(errors_path))):
         return _remote_output(inputs, str(output), config, resume, overwrite, str(errors_path) if errors_path else None, models)
     output = Path(output)

@@ -87,6 +87,12 @@ class InferenceConfig:
     # the next chunk while the models run on this one. "auto": every core this process may
     # use but one; 0: in the main process, one chunk after the other.
     segment_workers: int | str = "auto"
+    # Processes of this job on this machine (the command line starts them; vnnews.inference.launch):
+    # each reads its share of the inputs and runs every stage, the first merges. On a CPU
+    # the labeller's work is mostly Python per page, so processes use cores that threads
+    # leave idle; "auto": one per core (one per GPU where there are GPUs). Each gets the cores
+    # divided between them and no segmentation workers unless threads/segment_workers are set.
+    processes: int | str = 1
     threads: int | str = "auto"  # torch threads in this process; auto: models on a GPU, the cores the workers leave; on the CPU, every core (vnnews.machine.torch_threads)
     prepare_ahead: int = 1  # chunks read and encoded ahead of the models (memory: that many chunks more)
     summarize_batch_size: int | None = None  # documents per generate call; None: by device (16 CPU, up to 256 GPU)
@@ -139,6 +145,9 @@ class InferenceConfig:
         IngestOptions.from_config(self)  # page budgets: refused here, with their key, not at the first page
 
         check_workers("segment_workers", self.segment_workers)
+        from vnnews.inference.launch import check_processes
+
+        check_processes(self.processes)
         if self.threads != "auto":
             try:
                 torch_threads(threads=self.threads)
