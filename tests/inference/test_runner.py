@@ -324,3 +324,19 @@ def test_a_parquet_bomb_beside_a_good_page_is_one_error_and_the_job_writes_the_p
     assert _ids(out) == ["000_40151c7d04a83f24"] and result.failed == 1
     (error,) = read_errors(result.errors_path)
     assert error["source"] == str(pages / "bomb.parquet") and "decompression bomb" in error["cause"]
+
+
+def test_a_jsonl_job_never_imports_datasets(tmp_path, raw_dir):
+    """`datasets` costs about 0.6 s of a command's start: only Parquet and saved-dataset
+    outputs (and dataset inputs) need it, so the record types are built on first use."""
+    script = (
+        "import sys\n"
+        "from vnnews.inference import InferenceConfig, run_inference\n"
+        f"run_inference([{str(raw_dir)!r}], {str(tmp_path / 'out.jsonl')!r}, InferenceConfig(classifier='weak', progress=False))\n"
+        "print('datasets' in sys.modules)\n"
+        "from vnnews.inference import RECORD_FEATURES\n"
+        "print('datasets' in sys.modules, 'lines' in RECORD_FEATURES)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "True", "True"]

@@ -1,6 +1,6 @@
 """Batch inference: pages in, clean articles and summaries out (``vnnews infer``)."""
 
-from vnnews.inference.records import RECORD_FEATURES, article_record, summary_document
+from vnnews.inference.records import article_record, record_features, summary_document
 from vnnews.inference.runner import run_inference
 from vnnews.inference.stages import (
     InferenceConfig,
@@ -39,5 +39,13 @@ __all__ = [
     "read_records",
     "run_inference",
     "summary_document",
+    "record_features",
     "write_output",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``RECORD_FEATURES`` on first use (it imports ``datasets``: a JSONL job never needs it)."""
+    if name == "RECORD_FEATURES":
+        return record_features()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

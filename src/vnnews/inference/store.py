@@ -254,7 +254,7 @@ def _commit(scratch: Path, path: Path, fmt: OutputFormat, **claim: Any) -> None:
 
 def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFormat) -> int:
     """Write ``records`` to ``path`` (a scratch name of vnnews's own) in format ``fmt``."""
-    from vnnews.inference.records import RECORD_FEATURES
+    from vnnews.inference.records import record_features
 
     if path.is_dir():
         shutil.rmtree(path)  # our own leftover: scratch names are ours alone
@@ -281,7 +281,7 @@ def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFor
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = RECORD_FEATURES.arrow_schema
+        schema = record_features().arrow_schema
         with pq.ParquetWriter(path, schema) as writer:
             for batch in _batched(records, _MERGE_BATCH):
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
@@ -296,9 +296,9 @@ def _write_records(records: Iterable[dict[str, Any]], path: Path, fmt: OutputFor
         with tempfile.TemporaryDirectory(prefix=".vnnews-infer-", dir=path.parent) as work:
             count = _write_records(records, Path(work) / "records.parquet", "parquet")
             if count:
-                ds = datasets.Dataset.from_parquet(str(Path(work) / "records.parquet"), features=RECORD_FEATURES, cache_dir=str(Path(work) / "cache"))
+                ds = datasets.Dataset.from_parquet(str(Path(work) / "records.parquet"), features=record_features(), cache_dir=str(Path(work) / "cache"))
             else:  # datasets cannot read an empty Parquet file
-                ds = datasets.Dataset.from_dict({k: [] for k in RECORD_FEATURES}, features=RECORD_FEATURES)
+                ds = datasets.Dataset.from_dict({k: [] for k in record_features()}, features=record_features())
             ds.save_to_disk(str(path), num_shards=None if count else 1)  # empty: one shard (huggingface/datasets#8385)
             del ds
     return count
