@@ -340,3 +340,38 @@ def test_a_jsonl_job_never_imports_datasets(tmp_path, raw_dir):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_processes_end_when_their_launcher_dies_without_clean_up():
+    """SIGKILL on the command (the OOM killer): nothing in it can stop its processes, so each
+    watches it and ends by itself (vnnews.lifecycle.watch_parent)."""
+    import signal
+    import time
+
+    from vnnews.lifecycle import descendants, running
+
+    child = "from vnnews.inference.launch import watch_launcher; watch_launcher(); import time; time.sleep(120)"
+    launcher = (
+        "import sys\n"
+        "from vnnews.inference.launch import environments, supervise\n"
+        f"sys.exit(supervise([[sys.executable, '-c', {child!r}]] * 2, environments(2)))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", launcher], cwd=ROOT)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        children = descendants(proc.pid)
+        assert len(children) == 2
+        time.sleep(3)  # both import vnnews and start watching
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while any(running(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(running(c) for c in children)
+    finally:
+        for c in children:
+            if running(c):
+                os.kill(c, signal.SIGKILL)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -171,13 +172,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{_short_path(exc.filename)}: {exc.strerror or type(exc).__name__}")
     except KeyboardInterrupt:
         hint = _interrupt_hint(args)
-        print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
+        if not _started_by_launcher():
+            print(f"\nvnnews: interrupted{': ' + hint if hint else ''}", file=sys.stderr)
         return 130
     except SystemExit as exc:
-        if exc.code == 128 + signal.SIGTERM:  # exit_on_sigterm: clean-up has run on the way here
+        if exc.code == 128 + signal.SIGTERM and not _started_by_launcher():  # exit_on_sigterm: clean-up has run on the way here
             hint = _interrupt_hint(args)
             print(f"vnnews: stopped (SIGTERM){': ' + hint if hint else ''}", file=sys.stderr)
         raise
+
+
+def _started_by_launcher() -> bool:
+    """One of the processes `vnnews infer processes=N` started: the command that started it
+    says once how to go on, not once a process."""
+    from vnnews.inference.launch import PARENT_ENV
+
+    return bool(os.environ.get(PARENT_ENV))
 
 
 __all__ = ["_split_overrides", "build_parser", "main"]
