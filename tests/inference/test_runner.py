@@ -375,3 +375,14 @@ def test_the_processes_end_when_their_launcher_dies_without_clean_up():
         for c in children:
             if running(c):
                 os.kill(c, signal.SIGKILL)
+
+
+def test_a_long_cpu_job_in_one_process_is_told_about_processes():
+    from vnnews.inference.runner import HINT_PAGES, processes_hint
+
+    hint = processes_hint(HINT_PAGES, InferenceConfig(), accelerator=False, cores=4)
+    assert hint and "processes=auto" in hint and "4-core" in hint
+    assert processes_hint(HINT_PAGES - 1, InferenceConfig(), accelerator=False, cores=4) is None  # short: start-up would eat the gain
+    assert processes_hint(HINT_PAGES, InferenceConfig(), accelerator=True, cores=4) is None  # a GPU job: its process feeds the device
+    assert processes_hint(HINT_PAGES, InferenceConfig(processes=2), accelerator=False, cores=4) is None
+    assert processes_hint(HINT_PAGES, InferenceConfig(), accelerator=False, cores=1) is None

@@ -391,9 +391,25 @@ def ahead(items: Iterator[T], depth: int) -> Iterator[T]:
                 thread.join(0.1)
 
 
+HINT_PAGES = 500  # a job this long gains from more processes more than their start-up costs
+
+
+def processes_hint(total: int, config: InferenceConfig, accelerator: bool, cores: int | None = None) -> str | None:
+    """One line for a long job on a CPU with several cores left to one process: the
+    setting that would use them (a newcomer would not know ``processes``); None otherwise."""
+    from vnnews.machine import available_cores
+
+    cores = cores or available_cores()
+    if accelerator or cores < 2 or config.processes != 1 or config.engine != "local" or config.adapt or total < HINT_PAGES:
+        return None
+    return f"infer: one process on a {cores}-core CPU: processes=auto (one per core) reads about twice the pages a second on 2 cores (vnnews docs inference)"
+
+
 def _run(
     inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, store: PartStore, proc: ProcessInfo, done: set[str], errors_path: Path, include_output: bool
 ) -> InferenceResult:
+    import sys
+
     from tqdm.auto import tqdm
 
     from vnnews.console import bars_wanted
@@ -413,6 +429,10 @@ def _run(
     share = plan_share(inputs, proc.rank, proc.world_size, on_error, config.follow_symlinks)
     show = config.progress and bars_wanted()  # no bar in a log file or with -q (vnnews.console): nor the count for its ETA
     total = estimate_total(share, options) if show else None
+    if total is not None and proc.world_size == 1:
+        hint = processes_hint(total, config, on_accelerator(models.classifier, models.summarizer))
+        if hint:
+            print(hint, file=sys.stderr)
     bar = tqdm(total=total, unit="article", desc=f"infer[{proc.rank}]" if proc.world_size > 1 else "infer", disable=not show, dynamic_ncols=True, smoothing=0.05)
     articles = input_articles(share, options, on_error)
     prepared = _prepare(articles, config, models, done, counts, bar, pending, workers)
@@ -450,7 +470,5 @@ def _run(
 
     cache = getattr(models.classifier, "line_cache", None)
     if cache is not None and cache.hit_rate is not None and not quiet():  # what encoding each line once per job saved
-        import sys
-
         print(f"infer{f'[{proc.rank}]' if proc.world_size > 1 else ''}: line cache: {cache.describe()}", file=sys.stderr)
     return finish_job(store, errors_path, include_output, counts, stage_total, started, proc)
