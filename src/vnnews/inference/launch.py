@@ -3,9 +3,9 @@
 Why: on a CPU the page labeller's work per page is Python and small tensor operations
 (reading the HTML, word segmentation, layout features, a tiny encoder's forward pass), so
 threads inside one process leave most of a second core idle. With the demo's labeller on 2
-cores, one process read 40.7 pages/s (one thread, no segmentation worker) and its defaults
-37.3; two processes, each the whole pipeline on its share of the pages, 73.5 pages/s
-(docs/benchmarks.md). That is what ``accelerate launch --num_processes N -m vnnews infer``
+cores the job read 32.5 pages/s with the defaults and 73.5 in two processes, each the whole
+pipeline on its share of the pages (benchmarks/throughput.py, docs/benchmarks.md). That is
+what ``accelerate launch --num_processes N -m vnnews infer``
 already gave; ``processes=N`` starts the same processes itself, so a user needs no
 launcher, and none of torchrun's start-up or failure reports.
 
@@ -118,6 +118,9 @@ def supervise(commands: Sequence[Sequence[str]], envs: Sequence[dict[str, str]] 
             if all(c == 0 for c in codes):
                 return 0
             time.sleep(poll_s)
+    except KeyboardInterrupt:  # Ctrl-C reached the processes too: let them finish cleaning up first
+        _stop(procs, grace_s=STOP_WAIT_S)
+        raise
     except BaseException:
         _stop(procs)
         raise
@@ -125,9 +128,14 @@ def supervise(commands: Sequence[Sequence[str]], envs: Sequence[dict[str, str]] 
     return status
 
 
-def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
+def _stop(procs: Sequence[subprocess.Popen[Any]], grace_s: float = 0.0) -> None:
+    """End ``procs``: those still running after ``grace_s`` get SIGTERM, those still running
+    ``STOP_WAIT_S`` later SIGKILL, and what they started is reaped."""
     from vnnews.lifecycle import descendants, reap
 
+    deadline = time.monotonic() + grace_s
+    while grace_s and any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.1)
     left = [p for p in procs if p.poll() is None]
     below = [pid for p in left for pid in descendants(p.pid)]
     for p in left:
