@@ -1,7 +1,7 @@
 """Pages a second on every core: `vnnews infer` against trafilatura in a process pool over
 the same cores, on the same HTML pages (issue 35, item 6).
 
-    python benchmarks/throughput.py [--pages 1000] [--demo build/demo/classifier] [--workers N] [--setting threads=1 ...]
+    python benchmarks/throughput.py [--pages 1000] [--demo build/demo/classifier] [--workers N] [--setting threads=1 ...] [--processes]
 
 Pages: VietNews validation articles (../shared) composed into HTML pages of many sites and
 layouts (the composer's menus, related lists, footers and today's chrome; every article
@@ -12,7 +12,8 @@ pool's start to its last page. vnnews: ``vnnews infer DIR --classifier ... -o OU
 as a user runs it (its defaults: threads and segmentation workers by cores), timed from
 the command's start to its exit (Python start, imports and model loading included), and
 the job's own time as it prints it ("... in N s"). The rules (``--classifier weak``) and
-the demo labeller (``make demo``) are run when present.
+the demo labeller (``make demo``) are run when present; with ``--processes``, each also
+with ``processes=auto`` (one process per core) in the same run.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="trafilatura's pool (default: every core)")
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE", help="an inference setting for vnnews infer (repeat), e.g. threads=1")
     parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo" / "classifier", help="the demo's labeller (make demo); left out when absent")
+    parser.add_argument(
+        "--processes", action="store_true",
+        help="also each vnnews row with processes=auto (one process per core, each with its share of the pages), in the same run",
+    )
     args = parser.parse_args()
     if not VIETNEWS.exists():
         raise SystemExit(f"needs {VIETNEWS}")
@@ -112,9 +117,11 @@ def main() -> None:
             systems.append(("vnnews infer, the demo's labeller", str(args.demo)))
         else:
             print(f"(no {args.demo}: run `make demo` for the demo labeller's row)")
+        variants = [args.setting] + ([[*args.setting, "processes=auto"]] if args.processes else [])
         for name, classifier in systems:
-            spent, job, records = vnnews_infer(folder, classifier, Path(tmp) / f"out-{len(rows)}.jsonl", args.setting)
-            rows.append((name + "".join(f" {s}" for s in args.setting), spent, job, records))
+            for settings in variants:
+                spent, job, records = vnnews_infer(folder, classifier, Path(tmp) / f"out-{len(rows)}.jsonl", settings)
+                rows.append((name + "".join(f" {s}" for s in settings), spent, job, records))
         base = len(paths) / rows[0][1]
         print("| system | pages | seconds | pages/s | against trafilatura | the job's own seconds (pages/s) |\n|---|---:|---:|---:|---:|---:|")
         for name, spent, job, count in rows:
