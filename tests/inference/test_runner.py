@@ -197,6 +197,10 @@ def test_processes_is_checked_and_left_to_the_command_line(tmp_path, raw_dir):
 
     with pytest.raises(ValueError, match="processes must be 'auto' or a number >= 1, got 0"):
         InferenceConfig(processes=0)
+    with pytest.raises(ValueError, match="processes= is for the local engine; the Ray engine spreads the work with ray"):
+        InferenceConfig(processes=2, engine="ray")
+    with pytest.raises(ValueError, match="adapt=true fits each site on the job's pages in one process: leave processes at 1"):
+        InferenceConfig(processes="auto", adapt=True)
     assert resolve_processes(3) == 3 and resolve_processes("auto", cores=5) in (5, max(1, __import__("torch").cuda.device_count()))
     assert child_overrides(InferenceConfig(), 2, cores=4) == ["processes=1", "threads=2", "segment_workers=0"]
     assert child_overrides(InferenceConfig(threads=3, segment_workers=1), 2, cores=4) == ["processes=1"]  # as the user set them
@@ -378,7 +382,7 @@ def test_the_processes_end_when_their_launcher_dies_without_clean_up():
 
 
 def test_a_long_cpu_job_in_one_process_is_told_about_processes():
-    from vnnews.inference.runner import HINT_PAGES, processes_hint
+    from vnnews.inference.launch import HINT_PAGES, processes_hint
 
     hint = processes_hint(HINT_PAGES, InferenceConfig(), accelerator=False, cores=4)
     assert hint and "processes=auto" in hint and "4-core" in hint
@@ -386,3 +390,21 @@ def test_a_long_cpu_job_in_one_process_is_told_about_processes():
     assert processes_hint(HINT_PAGES, InferenceConfig(), accelerator=True, cores=4) is None  # a GPU job: its process feeds the device
     assert processes_hint(HINT_PAGES, InferenceConfig(processes=2), accelerator=False, cores=4) is None
     assert processes_hint(HINT_PAGES, InferenceConfig(), accelerator=False, cores=1) is None
+
+
+def test_a_bad_processes_setting_is_one_line_and_an_earlier_output_survives(tmp_path, raw_dir, capsys):
+    from vnnews.cli import main
+
+    out = tmp_path / "out.jsonl"
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", str(out), "--no-progress"]) == 0
+    before = out.read_bytes()
+    capsys.readouterr()
+    for bad, message in (
+        (["--processes", "two"], "vnnews: error: processes must be 'auto' or a number >= 1, got 'two'"),
+        (["--processes", "2", "--adapt"], "vnnews: error: adapt=true fits each site on the job's pages in one process: leave processes at 1"),
+        (["--processes", "2", "--engine", "ray"], "vnnews: error: processes= is for the local engine"),
+    ):
+        assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", str(out), "--overwrite", *bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(message) and "\n" not in err, err
+        assert out.read_bytes() == before

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -185,9 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _started_by_launcher() -> bool:
     """One of the processes `vnnews infer processes=N` started: the command that started it
     says once how to go on, not once a process."""
-    from vnnews.inference.launch import PARENT_ENV
+    from vnnews.inference.launch import started_by_launcher
 
-    return bool(os.environ.get(PARENT_ENV))
+    return started_by_launcher()
 
 
 __all__ = ["_split_overrides", "build_parser", "main"]

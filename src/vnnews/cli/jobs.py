@@ -170,16 +170,13 @@ def cmd_infer(args: argparse.Namespace) -> int:
         watch_launcher()  # one of several processes started by `processes=N`: end with the command that started it
         n = 1 if launched() else resolve_processes(config.processes)
         if n > 1:
-            if config.engine == "ray":
-                return _fail("processes= is for the local engine; the Ray engine spreads the work with ray.* settings")
-            if config.adapt:
-                return _fail("adapt=true fits each site on the job's pages in one process: leave processes at 1")
             return run_processes(args.argv, config, n)
         result = run_inference(inputs, args.output, config, resume=args.resume, overwrite=args.overwrite, errors_path=args.errors)
     except (ConfigError, ValueError, TypeError, FileExistsError, OSError) as exc:
+        from vnnews.inference.launch import first_process
         from vnnews.outputs import OutputRefused
 
-        if isinstance(exc, OutputRefused) and os.environ.get("RANK", "0") != "0":
+        if isinstance(exc, OutputRefused) and not first_process():
             return 2  # every process of the job is refused alike: the first one says why
         return _fail(str(exc))
     return 1 if result.merged and result.failed and not (result.done or result.skipped) else 0  # nothing but failures

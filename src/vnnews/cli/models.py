@@ -100,7 +100,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         metrics = train(config, resume=args.resume, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
-    if int(os.environ.get("RANK", "0")) != 0:  # under accelerate launch: the first process reports
+    from vnnews.inference.launch import first_process
+
+    if not first_process():  # under accelerate launch: the first process reports
         return 0
     ev = metrics["eval"]
     if task == "classifier":

@@ -62,18 +62,49 @@ def launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
+def first_process() -> bool:
+    """This process is the job's first (or its only one): the one that reports."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def started_by_launcher() -> bool:
+    """This process is one :func:`run_processes` started (its launcher speaks for the job)."""
+    return bool(os.environ.get(PARENT_ENV))
+
+
+def threads_each(config: Any, n: int, cores: int | None = None) -> int | None:
+    """Torch threads for each of ``n`` processes: the cores divided between them, unless
+    ``threads`` is set (None: the setting stands)."""
+    from vnnews.machine import available_cores
+
+    return max(1, (cores or available_cores()) // n) if config.threads == "auto" else None
+
+
 def child_overrides(config: Any, n: int, cores: int | None = None) -> list[str]:
     """The settings each of ``n`` processes runs with: one process each (no launching
     again), the cores divided between them unless ``threads`` is set, and no
     segmentation workers unless ``segment_workers`` is set."""
-    from vnnews.machine import available_cores
-
     out = ["processes=1"]
-    if config.threads == "auto":
-        out.append(f"threads={max(1, (cores or available_cores()) // n)}")
+    threads = threads_each(config, n, cores)
+    if threads is not None:
+        out.append(f"threads={threads}")
     if config.segment_workers == "auto":
         out.append("segment_workers=0")
     return out
+
+
+HINT_PAGES = 500  # a job this long gains from more processes more than their start-up costs
+
+
+def processes_hint(total: int, config: Any, accelerator: bool, cores: int | None = None) -> str | None:
+    """One line for a long job on a CPU with several cores left to one process: the
+    setting that would use them (a newcomer would not know ``processes``); None otherwise."""
+    from vnnews.machine import available_cores
+
+    cores = cores or available_cores()
+    if accelerator or cores < 2 or config.processes != 1 or config.engine != "local" or config.adapt or total < HINT_PAGES:
+        return None
+    return f"infer: one process on a {cores}-core CPU: processes=auto (one per core) reads about twice the pages a second on 2 cores (vnnews docs inference)"
 
 
 def _free_port() -> int:
@@ -157,22 +188,24 @@ def run_processes(argv: Sequence[str], config: Any, n: int) -> int:
     """``vnnews`` with ``argv`` (the command line as given) in ``n`` processes of one job;
     the exit status of the job (the first failure's)."""
     overrides = child_overrides(config, n)
-    threads = next((int(o.split("=", 1)[1]) for o in overrides if o.startswith("threads=")), None)
     command = [sys.executable, "-m", "vnnews", *argv, *overrides]
     from vnnews.console import quiet
 
     if not quiet():
         print(f"infer: {n} processes, each reading its share of the inputs ({' '.join(overrides[1:]) or 'settings as given'})", file=sys.stderr)
-    return supervise([command] * n, environments(n, threads))
+    return supervise([command] * n, environments(n, threads_each(config, n)))
 
 
 def watch_launcher() -> None:
     """In a process started by :func:`run_processes`: end when the launcher has ended."""
-    pid = os.environ.get(PARENT_ENV)
-    if pid and pid.isdigit():
+    pid = os.environ.get(PARENT_ENV, "")
+    if started_by_launcher() and pid.isdigit():
         from vnnews.lifecycle import watch_parent
 
         watch_parent(int(pid))
 
 
-__all__ = ["check_processes", "child_overrides", "environments", "launched", "resolve_processes", "run_processes", "supervise", "watch_launcher"]
+__all__ = [
+    "HINT_PAGES", "check_processes", "child_overrides", "environments", "first_process", "launched", "processes_hint", "resolve_processes",
+    "run_processes", "started_by_launcher", "supervise", "threads_each", "watch_launcher",
+]

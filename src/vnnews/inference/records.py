@@ -32,6 +32,7 @@ empty when unknown):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,55 +45,50 @@ MODEL_KEYS = ("classifier", "classifier_revision", "summarizer", "summarizer_rev
 TIMING_KEYS = ("ingest_s", "segment_s", "classify_s", "summarize_s")
 
 
+@functools.cache
 def record_features() -> Any:
     """The record's types as ``datasets.Features`` (Parquet and saved-dataset outputs). Built
     on first use (also as ``RECORD_FEATURES``): importing ``datasets`` costs about 0.6 s of a
     command's start, and a JSONL job never needs it."""
-    global _FEATURES
-    if _FEATURES is None:
-        import datasets
+    import datasets
 
-        _STR = datasets.Value("string")
-        _F32 = datasets.Value("float32")
-        _FEATURES = datasets.Features(
-            {
-                "id": _STR,
-                "source": _STR,
-                "title": _STR,
-                "lead": _STR,
-                "body": datasets.List(_STR),
-                "captions": datasets.List(_STR),
-                "byline": _STR,
-                "dateline": _STR,
-                "text": _STR,
-                "date_published": _STR,
-                "date_modified": _STR,
-                "authors": datasets.List(_STR),
-                "url": _STR,
-                "site_name": _STR,
-                "section": _STR,
-                "tags": datasets.List(_STR),
-                "language": _STR,
-                "detected_language": _STR,
-                "detected_language_score": _F32,
-                "image": _STR,
-                "images": datasets.List({"src": _STR, "alt": _STR, "caption": _STR}),
-                "comments": datasets.List(_STR),
-                "meta_sources": {**{field: _STR for field in METADATA_FIELDS}, "conflicts": datasets.List(_STR)},
-                "duplicate_of": _STR,
-                "duplicate_score": _F32,
-                "encoding": _STR,
-                "lines": datasets.List({"text": _STR, "label": _STR, "confidence": _F32}),
-                "summary": _STR,
-                "label_source": _STR,  # where the labels come from: "model", "weak" (rules), or the input (as Article.label_source: "gold", "structured", ...)
-                "models": dict.fromkeys(MODEL_KEYS, _STR),
-                "timings": dict.fromkeys(TIMING_KEYS, _F32),
-            }
-        )
-    return _FEATURES
-
-
-_FEATURES: Any = None
+    _STR = datasets.Value("string")
+    _F32 = datasets.Value("float32")
+    return datasets.Features(
+        {
+            "id": _STR,
+            "source": _STR,
+            "title": _STR,
+            "lead": _STR,
+            "body": datasets.List(_STR),
+            "captions": datasets.List(_STR),
+            "byline": _STR,
+            "dateline": _STR,
+            "text": _STR,
+            "date_published": _STR,
+            "date_modified": _STR,
+            "authors": datasets.List(_STR),
+            "url": _STR,
+            "site_name": _STR,
+            "section": _STR,
+            "tags": datasets.List(_STR),
+            "language": _STR,
+            "detected_language": _STR,
+            "detected_language_score": _F32,
+            "image": _STR,
+            "images": datasets.List({"src": _STR, "alt": _STR, "caption": _STR}),
+            "comments": datasets.List(_STR),
+            "meta_sources": {**{field: _STR for field in METADATA_FIELDS}, "conflicts": datasets.List(_STR)},
+            "duplicate_of": _STR,
+            "duplicate_score": _F32,
+            "encoding": _STR,
+            "lines": datasets.List({"text": _STR, "label": _STR, "confidence": _F32}),
+            "summary": _STR,
+            "label_source": _STR,  # where the labels come from: "model", "weak" (rules), or the input (as Article.label_source: "gold", "structured", ...)
+            "models": dict.fromkeys(MODEL_KEYS, _STR),
+            "timings": dict.fromkeys(TIMING_KEYS, _F32),
+        }
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -180,9 +180,9 @@ def run_inference(
 
     config = config or InferenceConfig()
     config.resolved_stages()
-    if config.processes != 1 and int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        from vnnews.inference.launch import resolve_processes
+    from vnnews.inference.launch import launched, resolve_processes
 
+    if config.processes != 1 and not launched():
         if resolve_processes(config.processes) > 1:
             raise ValueError(
                 "processes= is started by the command line (vnnews infer ... processes=N); from Python, run the script "
@@ -195,7 +195,7 @@ def run_inference(
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
     output.parent.mkdir(parents=True, exist_ok=True)  # as every vnnews command: the output's folders are made
     if config.engine == "ray":
-        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        if launched():
             raise ValueError("engine=ray runs one driver that spreads the work over the Ray cluster: start it with `vnnews infer`, not under accelerate launch or torchrun")
         if models is not None:
             raise ValueError("models= (models loaded in this process) is for the local engine; the Ray engine's actors load their own")
@@ -391,20 +391,6 @@ def ahead(items: Iterator[T], depth: int) -> Iterator[T]:
                 thread.join(0.1)
 
 
-HINT_PAGES = 500  # a job this long gains from more processes more than their start-up costs
-
-
-def processes_hint(total: int, config: InferenceConfig, accelerator: bool, cores: int | None = None) -> str | None:
-    """One line for a long job on a CPU with several cores left to one process: the
-    setting that would use them (a newcomer would not know ``processes``); None otherwise."""
-    from vnnews.machine import available_cores
-
-    cores = cores or available_cores()
-    if accelerator or cores < 2 or config.processes != 1 or config.engine != "local" or config.adapt or total < HINT_PAGES:
-        return None
-    return f"infer: one process on a {cores}-core CPU: processes=auto (one per core) reads about twice the pages a second on 2 cores (vnnews docs inference)"
-
-
 def _run(
     inputs: Sequence[str | os.PathLike[str]], config: InferenceConfig, models: Models, store: PartStore, proc: ProcessInfo, done: set[str], errors_path: Path, include_output: bool
 ) -> InferenceResult:
@@ -430,6 +416,8 @@ def _run(
     show = config.progress and bars_wanted()  # no bar in a log file or with -q (vnnews.console): nor the count for its ETA
     total = estimate_total(share, options) if show else None
     if total is not None and proc.world_size == 1:
+        from vnnews.inference.launch import processes_hint
+
         hint = processes_hint(total, config, on_accelerator(models.classifier, models.summarizer))
         if hint:
             print(hint, file=sys.stderr)

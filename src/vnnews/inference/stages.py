@@ -9,7 +9,6 @@ that the runner, which starts the Ray engine, and the Ray engine do not import e
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -160,6 +159,10 @@ class InferenceConfig:
         check_precision("classifier_precision", self.classifier_precision)
         if self.adapt and self.engine == "ray":
             raise ValueError("adapt=true fits each site in this process before the job: use the local engine (engine: local)")
+        if self.processes != 1 and self.engine == "ray":
+            raise ValueError("processes= is for the local engine; the Ray engine spreads the work with ray.* settings")
+        if self.processes != 1 and self.adapt:
+            raise ValueError("adapt=true fits each site on the job's pages in one process: leave processes at 1")
         if not 0.0 < self.dedup_threshold <= 1.0:
             raise ValueError(f"dedup_threshold must be in (0, 1], got {self.dedup_threshold}")
 
@@ -266,7 +269,9 @@ def process_info() -> ProcessInfo:
     process on the default device otherwise. On CPU-only machines accelerate is told
     to use gloo, so ``accelerate launch --multi_gpu --num_processes 2`` runs two CPU
     processes."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    from vnnews.inference.launch import launched
+
+    if not launched():
         return ProcessInfo()
     import torch
     from accelerate import PartialState

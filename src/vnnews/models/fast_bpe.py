@@ -44,6 +44,12 @@ def _is_slow_phobert(tokenizer: Any) -> bool:
     return hasattr(tokenizer, "bpe_ranks") and hasattr(tokenizer, "encoder") and not getattr(tokenizer, "is_fast", False)
 
 
+def unk_past(ids: list[int], real: int, end: int, unk: int) -> list[int]:
+    """``ids`` with those of symbols the vocabulary lacks (``real`` <= id < ``end``: ids past
+    the real ones, see the module's docstring) read as ``unk``, as the slow tokenizer reads them."""
+    return [unk if real <= i < end else i for i in ids]
+
+
 def rust_tokenizer(slow: Any) -> tuple[Any, int]:
     """The ``tokenizers.Tokenizer`` of a slow PhoBERT tokenizer (its ``encoder`` and
     ``bpe_ranks``), and the number of real ids (ids from there on are symbols the
@@ -103,8 +109,7 @@ class FastPhobertTokenizer:
         itself); a text that may hold a special token (``<s>``, ``<unk>``... are split off
         wherever they stand) is encoded whole."""
         if "<" in text:
-            real, end, unk = self.real, self.end, self.unk_id
-            ids = [unk if real <= i < end else i for i in self._tokenizer.encode(text, add_special_tokens=False).ids]
+            ids = unk_past(self._tokenizer.encode(text, add_special_tokens=False).ids, self.real, self.end, self.unk_id)
         else:
             ids = []
             words = self.words
@@ -119,8 +124,7 @@ class FastPhobertTokenizer:
         return self.build_inputs_with_special_tokens(ids) if add_special_tokens else ids
 
     def _word_ids(self, word: str) -> list[int]:
-        real, end, unk = self.real, self.end, self.unk_id
-        return [unk if real <= t.id < end else t.id for t in self._tokenizer.model.tokenize(word)]
+        return unk_past([t.id for t in self._tokenizer.model.tokenize(word)], self.real, self.end, self.unk_id)
 
     def build_inputs_with_special_tokens(self, ids: list[int]) -> list[int]:
         return [self.cls_id, *ids, self.sep_id]
@@ -148,9 +152,7 @@ class PhobertTokenizerFast(TokenizersBackend):
         return self.real_vocab_size, self._tokenizer.get_vocab_size(with_added_tokens=False)
 
     def _read_back(self, ids: list[int]) -> list[int]:
-        real, end = self._oov_range()
-        unk = int(self._tokenizer.token_to_id(str(self.unk_token)))
-        return [unk if real <= i < end else i for i in ids]
+        return unk_past(ids, *self._oov_range(), int(self._tokenizer.token_to_id(str(self.unk_token))))
 
     def _convert_encoding(self, encoding: Any, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], list[Any]]:
         values, encodings = super()._convert_encoding(encoding, *args, **kwargs)
@@ -236,4 +238,4 @@ def fast_line_tokenizer(tokenizer: Any) -> Any:
         return tokenizer
 
 
-__all__ = ["FastPhobertTokenizer", "PhobertTokenizerFast", "fast_line_tokenizer", "load_phobert_fast", "rust_tokenizer", "save_tokenizer"]
+__all__ = ["FastPhobertTokenizer", "PhobertTokenizerFast", "fast_line_tokenizer", "load_phobert_fast", "rust_tokenizer", "save_tokenizer", "unk_past"]
