@@ -7,8 +7,12 @@ path serves both.
 
 ``make_tiny_classifier`` writes a PhoBERT-format checkpoint: a RoBERTa masked-LM
 with random weights, and a PhobertTokenizer (``vocab.txt`` + ``bpe.codes``) whose
-BPE merges are learned from the bundled corpus, word-segmented as PhoBERT's
-pre-training text was.
+BPE merges are learned from the bundled corpus (or the text given), word-segmented as
+PhoBERT's pre-training text was. A vocabulary of the five seed pages splits words of
+other text into pieces (2.0 tokens a word on VietNews validation lines); one learned
+from the demo's 600 VietNews articles (``--corpus data/raw VIETNEWS --max-records 600
+--vocab-size 8000``: 1.1 a word) was tried for the demo and not kept (docs/classifier.md,
+"A vocabulary of the training text").
 """
 
 from __future__ import annotations
@@ -23,16 +27,20 @@ from pathlib import Path
 # The five seed pages of data/raw, shipped in the wheel (a link in the checkout), so
 # make-tiny and make-replica work from an installed package.
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "resources" / "seeds"
+# BPE pieces of a tiny PhoBERT (the tests' models and the demo's: learned from the seed pages)
+TINY_VOCAB = 2000
 
 
-def corpus_texts(inputs: Iterable[str | os.PathLike[str]] | None = None) -> list[str]:
-    """The normalised lines of the bundled corpus (or of ``inputs``)."""
-    from vnnews.ingest import iter_articles
+def corpus_texts(inputs: Iterable[str | os.PathLike[str]] | None = None, max_records: int | None = None) -> list[str]:
+    """The normalised lines of the bundled corpus (or of ``inputs``: pages, folders and
+    records files, the first ``max_records`` records of each JSONL file when given)."""
+    from vnnews.ingest import IngestOptions, iter_articles
 
-    return [line for article in iter_articles(list(inputs or [DEFAULT_CORPUS])) for line in article.texts]
+    options = IngestOptions(max_records=max_records)
+    return [line for article in iter_articles(list(inputs or [DEFAULT_CORPUS]), options) for line in article.texts]
 
 
-def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str], vocab_size: int = 2000):
+def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str], vocab_size: int = TINY_VOCAB):
     """Learn BPE merges (PhoBERT's ``@@`` scheme: word-final pieces carry no marker)
     with HF tokenizers, write ``bpe.codes``, then ``vocab.txt`` from the pieces that
     PhobertTokenizer's own BPE produces on the corpus, so the two files agree.
@@ -73,14 +81,19 @@ def learn_phobert_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike[str
 def make_tiny_classifier(
     out_dir: str | os.PathLike[str],
     corpus: Iterable[str | os.PathLike[str]] | None = None,
-    vocab_size: int = 2000,
+    vocab_size: int = TINY_VOCAB,
     hidden_size: int = 64,
     layers: int = 2,
     heads: int = 2,
     seed: int = 0,
+    max_records: int | None = None,
 ) -> Path:
     """Write a tiny PhoBERT-format checkpoint (RobertaForMaskedLM, random weights,
-    PhobertTokenizer files) to ``out_dir``; load it like ``vinai/phobert-base-v2``."""
+    PhobertTokenizer files) to ``out_dir``; load it like ``vinai/phobert-base-v2``.
+    The BPE is learned from ``corpus`` (default: the bundled seed pages; records files
+    read up to ``max_records`` each) with at most ``vocab_size`` pieces."""
+    if vocab_size < 1 or (max_records is not None and max_records < 1):
+        raise ValueError(f"vocab_size and max_records must be at least 1 (got {vocab_size} and {max_records})")
     import torch
     from transformers import RobertaConfig, RobertaForMaskedLM
 
@@ -88,7 +101,7 @@ def make_tiny_classifier(
 
     out = Path(out_dir)
     segmenter = get_segmenter("underthesea")
-    texts = [segmenter.segment(t) for t in corpus_texts(corpus)]
+    texts = [segmenter.segment(t) for t in corpus_texts(corpus, max_records)]
     tokenizer = learn_phobert_tokenizer(texts, out, vocab_size)
     config = RobertaConfig(
         vocab_size=len(tokenizer),

@@ -14,15 +14,24 @@ from vnnews.cli.common import _add_out, _ErrorCounter, _fail, _load, _print_conf
 
 
 def cmd_make_tiny(args: argparse.Namespace) -> int:
-    from vnnews.tiny import make_tiny_classifier, make_tiny_summarizer
+    from vnnews.tiny import TINY_VOCAB, make_tiny_classifier, make_tiny_summarizer
 
-    make = make_tiny_classifier if args.task == "classifier" else make_tiny_summarizer
-    out = make(args.out, args.corpus or None)
+    if args.task == "classifier":
+        try:
+            out = make_tiny_classifier(args.out, args.corpus or None, vocab_size=args.vocab_size, max_records=args.max_records)
+        except ValueError as exc:
+            return _fail(str(exc))
+    else:
+        if args.vocab_size != TINY_VOCAB or args.max_records is not None:
+            return _fail("--vocab-size and --max-records are for the classifier's BPE (the summarizer's sentencepiece vocabulary is fixed)")
+        out = make_tiny_summarizer(args.out, args.corpus or None)
     print(f"tiny {args.task} checkpoint written to {out} (load it like a Hub id: --config ... base_model={out})")
     return 0
 
 
 def _add_make_tiny(sub: Any) -> None:
+    from vnnews.tiny import TINY_VOCAB
+
     p = sub.add_parser(
         "make-tiny",
         help="build a tiny offline checkpoint in the Hub model's format (for tests and the CPU demo)",
@@ -32,7 +41,10 @@ def _add_make_tiny(sub: Any) -> None:
     )
     p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
     _add_out(p, "a new directory")
-    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="text to learn the tokenizer from (default: the bundled seed pages)")
+    p.add_argument("--corpus", nargs="*", metavar="INPUT", help="pages, folders or records files to learn the tokenizer from (default: the bundled seed pages)")
+    p.add_argument("--vocab-size", type=int, default=TINY_VOCAB, metavar="N",
+                   help=f"classifier: at most N BPE pieces (default {TINY_VOCAB})")
+    p.add_argument("--max-records", type=int, metavar="N", help="classifier: read only the first N records of each records file given in --corpus")
     p.set_defaults(func=cmd_make_tiny)
 
 
