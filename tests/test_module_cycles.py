@@ -30,3 +30,27 @@ def test_no_two_modules_import_each_other():
     assert "vnnews.models.page_labeler" in modules and "vnnews.models.runtimes" in modules
     pairs = {tuple(sorted((a, b))) for a, deps in modules.items() for b in deps if b in modules and b != a and a in modules[b]}
     assert not pairs, f"modules importing each other: {sorted(pairs)}"
+
+
+def test_no_circle_of_imports_at_all():
+    """Nor any longer circle (a imports b imports c imports a): the last one,
+    extraction -> inference.stages -> models -> page_labeler -> extraction, went when reading
+    a raw page moved to ``vnnews.ingest.content``."""
+    modules = _imports()
+    graph = {a: sorted(b for b in deps if b in modules and b != a) for a, deps in modules.items()}
+    circles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                circles.append(path[path.index(nxt) :] + [nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert not circles, f"circles of imports: {circles[:3]}"

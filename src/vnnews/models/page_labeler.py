@@ -659,7 +659,7 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
         """Label, confidence and probabilities of every line, per page (one page in, one
         list out). A page is an :class:`Article`, or the page itself as a str or bytes:
         HTML (detected) or a text dump, read as ``vnnews.extract`` reads it (the lines
-        are then those of ``vnnews.extraction.page_article``). ``batch_size``: lines per forward pass (default by device,
+        are then those of ``vnnews.ingest.content.page_article``). ``batch_size``: lines per forward pass (default by device,
         ``PREDICT_LINES``); windows of up to ``window_lines`` lines are packed together up
         to it (one window at least). ``should_stop`` is asked between forward passes;
         ``Cancelled`` is raised once it says yes (a service whose callers have gone stops
@@ -763,7 +763,7 @@ def _as_article(page: str | bytes | Article, index: int) -> Article:
     if isinstance(page, Article):
         return page
     if isinstance(page, (str, bytes)):
-        from vnnews.extraction import page_article
+        from vnnews.ingest.content import page_article
 
         return page_article(page, f"page-{index}", "predict")
     raise TypeError(f"predict takes a page or a list of pages, each a str (HTML or a text dump), bytes or Article, got {type(page).__name__}")

@@ -442,8 +442,8 @@ def _fetched_page(item: PageIn, config: ServeConfig, where: str) -> PageIn:
     ``fetch_private``), as ``html`` or ``text``; ``url`` becomes the address reached."""
     if not config.fetch:
         raise BadRequest(where, "this service does not fetch pages (start it with fetch=true), send the page itself as 'html' or 'text'")
-    from vnnews.extraction import looks_like_html
     from vnnews.fetch import FetchError, fetch
+    from vnnews.ingest.content import looks_like_html
     from vnnews.ingest.decode import declared_charset, decode_bytes
 
     assert item.url is not None
