@@ -51,4 +51,6 @@ def test_make_tiny_refuses_settings_it_cannot_use(tmp_path, capsys):
     assert "vocab_size and max_records must be at least 1" in capsys.readouterr().err
     assert main(["make-tiny", "summarizer", str(tmp_path / "b"), "--max-records", "5"]) == 2
     assert "for the classifier's BPE" in capsys.readouterr().err
+    assert main(["make-tiny", "summarizer", str(tmp_path / "b"), "--vocab-size", "2000"]) == 2  # even the classifier's default
+    assert "for the classifier's BPE" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

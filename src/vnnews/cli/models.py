@@ -17,12 +17,13 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
     from vnnews.tiny import TINY_VOCAB, make_tiny_classifier, make_tiny_summarizer
 
     if args.task == "classifier":
+        vocab_size = TINY_VOCAB if args.vocab_size is None else args.vocab_size
         try:
-            out = make_tiny_classifier(args.out, args.corpus or None, vocab_size=args.vocab_size, max_records=args.max_records)
+            out = make_tiny_classifier(args.out, args.corpus or None, vocab_size=vocab_size, max_records=args.max_records)
         except ValueError as exc:
             return _fail(str(exc))
     else:
-        if args.vocab_size != TINY_VOCAB or args.max_records is not None:
+        if args.vocab_size is not None or args.max_records is not None:
             return _fail("--vocab-size and --max-records are for the classifier's BPE (the summarizer's sentencepiece vocabulary is fixed)")
         out = make_tiny_summarizer(args.out, args.corpus or None)
     print(f"tiny {args.task} checkpoint written to {out} (load it like a Hub id: --config ... base_model={out})")
@@ -42,7 +43,7 @@ def _add_make_tiny(sub: Any) -> None:
     p.add_argument("task", choices=["classifier", "summarizer"], help="which model (summarizer: T5 with a sentencepiece vocabulary, like VietAI/vit5-base)")
     _add_out(p, "a new directory")
     p.add_argument("--corpus", nargs="*", metavar="INPUT", help="pages, folders or records files to learn the tokenizer from (default: the bundled seed pages)")
-    p.add_argument("--vocab-size", type=int, default=TINY_VOCAB, metavar="N",
+    p.add_argument("--vocab-size", type=int, metavar="N",
                    help=f"classifier: at most N BPE pieces (default {TINY_VOCAB})")
     p.add_argument("--max-records", type=int, metavar="N", help="classifier: read only the first N records of each records file given in --corpus")
     p.set_defaults(func=cmd_make_tiny)

@@ -199,7 +199,7 @@ def run_processes(argv: Sequence[str], config: Any, n: int) -> int:
 def watch_launcher() -> None:
     """In a process started by :func:`run_processes`: end when the launcher has ended."""
     pid = os.environ.get(PARENT_ENV, "")
-    if started_by_launcher() and pid.isdigit():
+    if pid.isdigit():
         from vnnews.lifecycle import watch_parent
 
         watch_parent(int(pid))
