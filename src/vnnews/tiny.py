@@ -9,7 +9,7 @@ path serves both.
 with random weights, and a PhobertTokenizer (``vocab.txt`` + ``bpe.codes``) whose
 BPE merges are learned from the bundled corpus (or the text given), word-segmented as
 PhoBERT's pre-training text was. A vocabulary of the five seed pages splits words of
-other text into pieces (2.0 tokens a word on VietNews validation lines); one learned
+other text into pieces (2.0 tokens a word on VietNews validation lines, read ad hoc); one learned
 from the demo's 600 VietNews articles (``--corpus data/raw VIETNEWS --max-records 600
 --vocab-size 8000``: 1.1 a word) was tried for the demo and not kept (docs/classifier.md,
 "A vocabulary of the training text").
