@@ -54,3 +54,9 @@ def test_make_tiny_refuses_settings_it_cannot_use(tmp_path, capsys):
     assert main(["make-tiny", "summarizer", str(tmp_path / "b"), "--vocab-size", "2000"]) == 2  # even the classifier's default
     assert "for the classifier's BPE" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    earlier = tmp_path / "earlier"  # a model made before: a refused call leaves it as it was
+    earlier.mkdir()
+    (earlier / "vocab.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["make-tiny", "classifier", str(earlier), "--max-records", "0"]) == 2
+    assert "vocab_size and max_records must be at least 1" in capsys.readouterr().err
+    assert [f.name for f in earlier.iterdir()] == ["vocab.txt"] and (earlier / "vocab.txt").read_text(encoding="utf-8") == "mine\n"
