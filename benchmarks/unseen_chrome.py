@@ -10,7 +10,9 @@ by heart keeps them out and lets in the real web's other wordings. This measures
 pages), and on each page one chrome sentence put right after the article's last body
 paragraph in a box of its own (``<div class="c123456"><p>...</p></div>``: no class word to
 go by, no link), then the share of those sentences each model labels as article text (title,
-lead, body, subheading), for two sets of sentences:
+lead, body, subheading), as ``vnnews.extract`` reads the pages (with trafilatura's second
+opinion, vnnews.ingest.second_opinion) and as the model alone reads them ("alone"), for two
+sets of sentences:
 
 - ``seen``: the composer's own lists (what training drew from);
 - ``held out``: ``HELD_OUT`` below, Vietnamese chrome of the same kinds written for this
@@ -85,9 +87,12 @@ def with_sentence(html: str, sentence: str, rng: random.Random) -> str | None:
     return lxml.html.tostring(root, encoding="unicode")
 
 
-def let_in(model: object, pages: list[str], sentences: list[str]) -> tuple[int, int]:
-    """(sentences labelled as article text, sentences placed): one a page, in turn."""
+def let_in(model: object, pages: list[str], sentences: list[str], second_opinion: bool = True) -> tuple[int, int]:
+    """(sentences labelled as article text, sentences placed): one a page, in turn. Pages are
+    read as ``vnnews.extract`` reads them for a page labeller (with the lines trafilatura keeps,
+    vnnews.ingest.second_opinion), or without that opinion (the model alone)."""
     import vnnews
+    from vnnews.extraction import MODEL_PAGE_OPTIONS, PAGE_OPTIONS, page_article
 
     rng = random.Random(0)
     hits = placed = 0
@@ -96,7 +101,8 @@ def let_in(model: object, pages: list[str], sentences: list[str]) -> tuple[int, 
         page = with_sentence(html, sentence, rng)
         if page is None:
             continue
-        labels = [line["label"] for line in vnnews.extract(page, model=model)["lines"] if line["text"].strip() == sentence]
+        article = page_article(page, options=MODEL_PAGE_OPTIONS if second_opinion else PAGE_OPTIONS)
+        labels = [line["label"] for line in vnnews.extract(article, model=model)["lines"] if line["text"].strip() == sentence]
         if labels:
             placed += 1
             hits += labels[0] in ARTICLE
@@ -122,8 +128,9 @@ def main() -> None:
     print("| model | composer's own sentences let in | held-out sentences let in |\n|---|---:|---:|")
     for path in args.model:
         model = load_classifier(path)
-        (a, n), (b, m) = let_in(model, pages, seen_sentences()), let_in(model, pages, list(HELD_OUT))
-        print(f"| {path} | {a} of {n} ({a / max(n, 1):.0%}) | {b} of {m} ({b / max(m, 1):.0%}) |")
+        for second_opinion, name in ((True, path), (False, f"{path}, alone")):
+            (a, n), (b, m) = let_in(model, pages, seen_sentences(), second_opinion), let_in(model, pages, list(HELD_OUT), second_opinion)
+            print(f"| {name} | {a} of {n} ({a / max(n, 1):.0%}) | {b} of {m} ({b / max(m, 1):.0%}) |")
 
 
 if __name__ == "__main__":

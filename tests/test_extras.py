@@ -8,7 +8,7 @@ import pytest
 from vnnews.cli import main
 from vnnews.extras import MissingExtra
 
-EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client", "justext", "trafilatura", "readability", "matplotlib", "networkx", "tensorboard", "ray")
+EXTRA_MODULES = ("fastapi", "uvicorn", "prometheus_client", "justext", "readability", "matplotlib", "networkx", "tensorboard", "ray")
 
 
 def test_batch_inference_imports_no_optional_dependency(tmp_path, trained_classifier, trained_summarizer, raw_dir):
@@ -30,7 +30,6 @@ def test_batch_inference_imports_no_optional_dependency(tmp_path, trained_classi
     [
         ("justext", lambda: __import__("vnnews.baselines", fromlist=["x"]).justext_labels),
         ("networkx", lambda: __import__("vnnews.baselines", fromlist=["x"]).textrank),
-        ("trafilatura", lambda: __import__("vnnews.extraction_eval", fromlist=["x"]).trafilatura_system),
     ],
 )
 def test_a_missing_extra_is_named(monkeypatch, module, call):
@@ -40,7 +39,7 @@ def test_a_missing_extra_is_named(monkeypatch, module, call):
     fn = call()
     article = Article("a", "a", [Line("Một dòng văn bản.")])
     with pytest.raises(MissingExtra, match=r"pip install 'vnnews\[eval\]'"):
-        fn("<html><body><p>x</p></body></html>", article) if module == "trafilatura" else fn(article) if module == "justext" else fn("Câu một. Câu hai.", 1)
+        fn(article) if module == "justext" else fn("Câu một. Câu hai.", 1)
 
 
 def test_the_cli_says_which_extra_serve_needs(monkeypatch, capsys):

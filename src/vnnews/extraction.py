@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from vnnews.ingest import Article
-from vnnews.ingest.content import PAGE_OPTIONS, looks_like_html, page_article
+from vnnews.ingest.content import MODEL_PAGE_OPTIONS, PAGE_OPTIONS, looks_like_html, page_article
+from vnnews.ingest.readers import IngestOptions
 
-__all__ = ["PAGE_OPTIONS", "article_records", "extract", "looks_like_html", "page_article"]
+__all__ = ["MODEL_PAGE_OPTIONS", "PAGE_OPTIONS", "article_records", "extract", "looks_like_html", "page_article", "page_options"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -50,10 +51,23 @@ def extract(
     page was read (the URL when the page names none, and the base of relative images)."""
     from vnnews.inference.stages import WEAK, RuleLabeller
 
-    article = content if isinstance(content, Article) else page_article(content, article_id, url=url)
     classifier = RuleLabeller() if model in (None, WEAK) else _classifier(str(model)) if isinstance(model, str) else model
+    article = content if isinstance(content, Article) else page_article(content, article_id, url=url, options=page_options(classifier))
     writer = _summarizer(str(summarizer)) if isinstance(summarizer, str) else summarizer
     return article_records([article], classifier, writer, generation)[0]
+
+
+def page_options(model: Any) -> IngestOptions:
+    """How a page is read for ``model``: with the second opinion (the lines trafilatura keeps,
+    :mod:`vnnews.ingest.second_opinion`) for a page labeller, given as a directory, Hub id or
+    loaded model that reads it; without for the rules (None, "weak"), which do not."""
+    from vnnews.inference.stages import WEAK
+
+    if model is None or model == WEAK:
+        return PAGE_OPTIONS
+    if isinstance(model, str):
+        return MODEL_PAGE_OPTIONS
+    return MODEL_PAGE_OPTIONS if getattr(model, "reads_second_opinion", False) else PAGE_OPTIONS
 
 
 def article_records(articles: Sequence[Article], classifier: Any, summarizer: Any = None, generation: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -119,7 +119,7 @@ def score_page(article: Article, extraction: Extraction) -> PageScore:
 
 # ---------------------------------------------------------------- text extractors
 def trafilatura_system(html: str, article: Article) -> Extraction:
-    trafilatura = require("trafilatura", "eval", "the trafilatura baseline")
+    import trafilatura  # a core dependency (the second opinion, vnnews.ingest.second_opinion)
 
     doc = trafilatura.bare_extraction(html, with_metadata=True)
     text = (doc.text if doc is not None else "") or ""
@@ -335,7 +335,7 @@ def load_real_pages(pages_dir: str | Path, annotations_dir: str | Path) -> tuple
 
     gold = load_gold(annotations_dir)
     articles, html = [], {}
-    for article in iter_articles([pages_dir], IngestOptions()):
+    for article in iter_articles([pages_dir], IngestOptions(second_opinion=True)):  # read as a model's job reads them
         if article.id not in gold:
             continue
         articles.append(apply_gold(article, gold))
@@ -362,6 +362,16 @@ def model_system(model: Any) -> Callable[[Sequence[Article]], list[list[str]]]:
     return label
 
 
+def model_alone(model: Any) -> Callable[[Sequence[Article]], list[list[str]]]:
+    """:func:`model_system` on pages read without trafilatura's second opinion."""
+    labeller = model_system(model)
+
+    def label(articles: Sequence[Article]) -> list[list[str]]:
+        return labeller([without_second_opinion(a) for a in articles])
+
+    return label
+
+
 def rules_system(articles: Sequence[Article]) -> list[list[str]]:
     from vnnews.labels import weak_label
 
@@ -372,10 +382,18 @@ def as_text_dump(article: Article) -> Article:
     """``article`` as a text dump would give it: the same lines, no tag paths, link
     densities or title/lead candidates."""
     from vnnews.ingest import Line
+    from vnnews.ingest.second_opinion import META_KEY
 
     lines = [Line(line.text, label=line.label) for line in article.lines]
-    meta = {k: v for k, v in article.meta.items() if k != "candidates"}
+    meta = {k: v for k, v in article.meta.items() if k not in ("candidates", META_KEY)}  # a dump has no HTML for trafilatura either
     return Article(article.id, article.source, lines, meta, article.label_source)
+
+
+def without_second_opinion(article: Article) -> Article:
+    """``article`` as if read without the lines trafilatura keeps: the model alone decides."""
+    from vnnews.ingest.second_opinion import META_KEY
+
+    return Article(article.id, article.source, article.lines, {k: v for k, v in article.meta.items() if k != META_KEY}, article.label_source)
 
 
 def evaluate_extraction(
@@ -386,6 +404,7 @@ def evaluate_extraction(
     baselines: bool = True,
     text_dumps: bool = False,
     metadata: str | Path | None = None,
+    second_opinion_rows: bool = True,
 ) -> str:
     """Every model in ``models`` (directories or Hub ids), the rules and, with
     ``baselines``, trafilatura, jusText and readability-lxml, on the gold-labelled
@@ -394,7 +413,8 @@ def evaluate_extraction(
     (no DOM, no candidates), the HTML extractors still read the HTML. ``metadata``:
     the gold metadata (dates, authors, URL, section; default ``metadata.jsonl`` beside
     the pages folder), scored beside trafilatura's and htmldate's when the file exists
-    (:mod:`vnnews.metadata_eval`)."""
+    (:mod:`vnnews.metadata_eval`). ``second_opinion_rows``: each model also as ``<name>, alone``,
+    reading the pages without the lines trafilatura keeps (:mod:`vnnews.ingest.second_opinion`)."""
     from vnnews.models import load_classifier
 
     articles, html = load_real_pages(pages_dir, annotations_dir)
@@ -405,7 +425,10 @@ def evaluate_extraction(
         model = load_classifier(path)
         if hasattr(model, "cache_lines"):
             model.cache_lines()  # one site's pages repeat their chrome: each line encoded once (labels unchanged)
-        systems[f"model {path}" if len(models) > 1 else "model"] = model_system(model)
+        name = f"model {path}" if len(models) > 1 else "model"
+        systems[name] = model_system(model)
+        if second_opinion_rows and not text_dumps:  # what trafilatura's second opinion changes, on the same pages
+            systems[f"{name}, alone"] = model_alone(model)
     systems["rules (weak labeller)"] = rules_system
     results = evaluate_pages(articles, html, systems, available_text_systems() if baselines else {})
     title = f"Extraction on {len(articles)} real pages ({pages_dir})" + (", line labellers reading them as text dumps" if text_dumps else "")

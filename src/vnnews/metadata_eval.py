@@ -92,7 +92,7 @@ def vnnews_metadata(articles: Sequence[Any], labels: Sequence[Sequence[str]]) ->
 
 
 def trafilatura_metadata(html: str) -> dict[str, Any]:
-    trafilatura = require("trafilatura", "eval", "the trafilatura baseline")
+    import trafilatura  # a core dependency (the second opinion, vnnews.ingest.second_opinion)
     doc = trafilatura.bare_extraction(html, with_metadata=True)
     if doc is None:
         return {}

@@ -23,13 +23,14 @@ from vnnews.ingest.readers import URL_INPUT, is_url
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from vnnews.extraction import PAGE_OPTIONS, extract, page_article
+    from vnnews.extraction import extract, page_article, page_options
     from vnnews.ingest import IngestError, iter_articles
     from vnnews.render import markdown, plain_text
 
+    options = page_options(args.model)  # a page labeller also reads which lines trafilatura keeps
     if args.inputs == ["-"]:
         try:
-            articles = [page_article(sys.stdin.buffer.read(), "stdin", "stdin", url=args.url)]
+            articles = [page_article(sys.stdin.buffer.read(), "stdin", "stdin", url=args.url, options=options)]
         except (IngestError, ValueError) as exc:
             return _fail(f"stdin: {exc}")
         errors = _ErrorCounter()
@@ -45,12 +46,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
         for url in urls:  # --fetch: each page read within the time, size and redirect bounds (vnnews.fetch)
             try:
-                page = fetch(url, max_bytes=PAGE_OPTIONS.max_page_bytes or (32 << 20))
-                articles.append(page_article(page.body, url, url, url=page.url))
+                page = fetch(url, max_bytes=options.max_page_bytes or (32 << 20))
+                articles.append(page_article(page.body, url, url, url=page.url, options=options))
             except (FetchError, IngestError) as exc:
                 errors(IngestError(url, str(exc).removeprefix(f"{url}: ")))
         files = [i for i in args.inputs if not is_url(i)]
-        articles += list(iter_articles(files, PAGE_OPTIONS, on_error=errors)) if files else []
+        articles += list(iter_articles(files, options, on_error=errors)) if files else []
         if not articles:
             return _fail(str(errors.errors[0]) if errors.errors else f"nothing to extract in {' '.join(args.inputs)}")
         if args.url:

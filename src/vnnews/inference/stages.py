@@ -132,6 +132,10 @@ class InferenceConfig:
     # fp32, or bf16 (on a CPU too: about 4x faster for a PhoBERT-base-shaped labeller on a CPU
     # with AMX; a line's label may change on a near tie; docs/benchmarks.md)
     classifier_precision: Literal["auto", "fp32", "bf16"] = "auto"
+    # HTML pages: note which lines trafilatura keeps, and let the page labeller drop the article
+    # lines it is unsure of that trafilatura left out (vnnews.ingest.second_opinion: precision
+    # on unseen sites; costs a second extraction of each page). Never read for the rules.
+    second_opinion: bool = True
     progress: bool = True
     engine: Literal["local", "ray"] = "local"  # local: this machine's processes; ray: a Ray Data pipeline (vnnews[ray])
     ray: RaySettings = field(default_factory=RaySettings)
@@ -141,6 +145,8 @@ class InferenceConfig:
         from vnnews.ingest import IngestOptions
         from vnnews.machine import check_workers, torch_threads
 
+        if self.classifier in (None, WEAK) or self.stages == "summarize":
+            self.second_opinion = False  # only a page labeller reads it: the rules' jobs do not pay for it
         IngestOptions.from_config(self)  # page budgets: refused here, with their key, not at the first page
 
         check_workers("segment_workers", self.segment_workers)

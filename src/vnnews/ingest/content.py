@@ -9,6 +9,7 @@ importing the extraction module that imports them.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from vnnews.ingest.article import Article
 from vnnews.ingest.decode import declared_charset, decode_bytes
@@ -20,6 +21,8 @@ _HTML = re.compile(r"<\s*(?:!doctype|html|head|body|p|div|article|section|h[1-6]
 # NFC, invisible characters dropped, spaces collapsed, tone marks where the page put them. The
 # models read their own normal form (the labeller's segmenter, ``summary_source``).
 PAGE_OPTIONS = IngestOptions(tone_style=None)
+# ... and read for a page labeller: with the lines trafilatura keeps (vnnews.ingest.second_opinion)
+MODEL_PAGE_OPTIONS = replace(PAGE_OPTIONS, second_opinion=True)
 
 
 def looks_like_html(text: str) -> bool:

@@ -83,6 +83,11 @@ class IngestOptions:
     # seconds one page may take to be read (decoded, parsed, cleaned into lines): past it the
     # page is an error and the next is read (vnnews.deadline); None: no limit
     page_time_limit_s: float | None = DEFAULT_PAGE_TIME_LIMIT_S
+    # HTML pages: also note which lines trafilatura keeps (vnnews.ingest.second_opinion), the
+    # evidence the page labeller's decoding weighs its unsure article lines against. For jobs
+    # whose model reads it; off for the rules, the dataset and training (it costs a second
+    # extraction of the page, within page_time_limit_s)
+    second_opinion: bool = False
 
     def __post_init__(self) -> None:
         from vnnews.ingest.warc import parse_bound
@@ -100,6 +105,8 @@ class IngestOptions:
         limit = self.page_time_limit_s
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0):
             raise ValueError(f"page_time_limit_s must be a number of seconds > 0 or null (no limit), got {limit!r}")
+        if not isinstance(self.second_opinion, bool):
+            raise ValueError(f"second_opinion must be true or false, got {self.second_opinion!r}")
         if isinstance(self.max_page_elements, bool) or not isinstance(self.max_page_elements, int) or self.max_page_elements < 1:
             raise ValueError(f"max_page_elements must be a whole number >= 1, got {self.max_page_elements!r}")
 
@@ -114,7 +121,8 @@ class IngestOptions:
         config has it), then ``overrides``. One reading of those keys for every command."""
         names = {"tone_style": "tone_style", "max_records_per_file": "max_records", "max_page_bytes": "max_page_bytes",
                  "max_page_elements": "max_page_elements", "max_page_lines": "max_page_lines", "follow_symlinks": "follow_symlinks",
-                 "since": "since", "until": "until", "sites": "sites", "languages": "languages", "page_time_limit_s": "page_time_limit_s"}
+                 "since": "since", "until": "until", "sites": "sites", "languages": "languages", "page_time_limit_s": "page_time_limit_s",
+                 "second_opinion": "second_opinion"}
         values = {option: getattr(config, key) for key, option in names.items() if hasattr(config, key)}
         if "sites" in values:
             values["sites"] = tuple(values["sites"] or ())
@@ -175,6 +183,12 @@ def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None =
             kind: [t for t in (normalize(v, tone_style=options.tone_style, keep_newlines=False) for v in values) if t]
             for kind, values in meta["candidates"].items()
         }
+    if options.second_opinion and lines:
+        from vnnews.ingest.second_opinion import META_KEY, second_opinion
+
+        opinion = second_opinion(html, [line.text for line in lines], options.tone_style, normalized=True)
+        if opinion is not None:
+            meta[META_KEY] = opinion
     return lines, meta
 
 

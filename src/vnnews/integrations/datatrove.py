@@ -75,7 +75,7 @@ class VnnewsExtractor(PipelineStep):
         return self._models
 
     def _batch(self, docs: list[Document]) -> Iterator[Document]:
-        from vnnews.extraction import article_records, page_article
+        from vnnews.extraction import article_records, page_article, page_options
         from vnnews.ingest import IngestError
         from vnnews.language import mark, refusal
 
@@ -83,7 +83,7 @@ class VnnewsExtractor(PipelineStep):
         kept, articles = [], []
         for doc in docs:
             try:
-                article = page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url"))
+                article = page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url"), options=page_options(models.classifier))
             except (IngestError, ValueError):
                 self.stat_update("no_text")
                 continue

@@ -49,10 +49,18 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from vnnews.cancel import check_stop
 from vnnews.ingest import Article
 from vnnews.ingest.html import metadata_titles
+from vnnews.ingest.second_opinion import page_flags
 from vnnews.labels import COARSE, FURNITURE, LABELS
 from vnnews.layout import FEATURE_NAMES, N_FEATURES, SiteIndex, page_features
 from vnnews.models.card import VIETNEWS, card_data, data_terms, licence_section, render
-from vnnews.models.decoding import decode, may_have_missed_article, rules_fallback, stray_body
+from vnnews.models.decoding import (
+    SECOND_OPINION_BELOW,
+    decode,
+    may_have_missed_article,
+    rules_fallback,
+    second_opinion_labels,
+    stray_body,
+)
 from vnnews.models.directory import VnnewsModelMixin
 from vnnews.models.line_cache import DEFAULT_CACHE_MIB, LineVectorCache
 from vnnews.models.line_tokens import LineTokenizer, SegmentPool, features_within_time
@@ -238,6 +246,9 @@ class PageLabeler(VnnewsModelMixin, PreTrainedModel):
     config_class = PageLabelerConfig
     base_model_prefix = "page_labeler"
     main_input_name = "input_ids"
+    # decoding weighs its unsure article lines against the lines trafilatura keeps, where the
+    # page was read with them (vnnews.ingest.second_opinion; vnnews.extraction.page_options)
+    reads_second_opinion = True
 
     def __init__(self, config: PageLabelerConfig) -> None:
         super().__init__(config)
@@ -415,7 +426,9 @@ Labels every line of a Vietnamese news page ({", ".join(f"`{label}`" for label i
 page in view: each line is encoded once by `{base}` (word-segmented with `{c.segmenter}`, at most
 {c.max_line_chars} characters and {c.max_line_tokens} tokens), joined with its layout features (position, shape,
 repetition in the page and across the site's pages, the page's own title and lead candidates, DOM features for
-HTML), and a bidirectional LSTM reads the page's lines; decoding keeps one title block and one lead block.
+HTML), and a bidirectional LSTM reads the page's lines; decoding keeps one title block and one lead block and,
+on a page read with trafilatura's second opinion (`vnnews.extract`, `vnnews infer`, the service), makes the body
+lines it gives under {SECOND_OPINION_BELOW} that trafilatura leaves out boilerplate.
 Pages longer than {c.window_lines} lines are read in windows overlapping by {c.window_overlap} lines.
 
 ## Evaluation ({metrics.get("eval_split", "not recorded")}, {metrics.get("eval_pages", 0)} composed pages)
@@ -437,11 +450,12 @@ training pages. Self-training lines: {metrics.get("self_training_lines", 0)}. Fu
 
 ```python
 # pip install vnnews
+from vnnews.extraction import MODEL_PAGE_OPTIONS
 from vnnews.ingest import iter_articles
 from vnnews.models import PageLabeler
 
 model = PageLabeler.from_pretrained("PATH_OR_HUB_ID")   # vnnews' own class: no remote code
-pages = list(iter_articles(["page.html"]))
+pages = list(iter_articles(["page.html"], MODEL_PAGE_OPTIONS))   # with trafilatura's second opinion
 for line, pred in zip(pages[0].lines, model.predict(pages)[0]):
     print(pred.label, round(pred.confidence, 2), line.text[:60])
 ```
@@ -709,6 +723,7 @@ The first stage of `vnnews infer` and `vnnews serve`: cutting the article out of
                 for i in stray_body(labels, probs, cfg.labels, texts, link_densities, short=False) if taken else ():
                     if i in taken:  # the rules' lines in a box of teaser cards away from the article go back
                         labels[i] = taken[i]
+            second_opinion_labels(labels, probs, cfg.labels, page_flags(page.meta, len(texts)))  # unsure article lines trafilatura left out
             rows = probs.tolist()  # one conversion per page: reading a tensor element by element costs microseconds a number
             out.append([LinePrediction(label, row[column[label]], dict(zip(cfg.labels, row, strict=True)), texts[i]) for i, (label, row) in enumerate(zip(labels, rows, strict=True))])
         return out[0] if single else out
@@ -763,9 +778,9 @@ def _as_article(page: str | bytes | Article, index: int) -> Article:
     if isinstance(page, Article):
         return page
     if isinstance(page, (str, bytes)):
-        from vnnews.ingest.content import page_article
+        from vnnews.ingest.content import MODEL_PAGE_OPTIONS, page_article
 
-        return page_article(page, f"page-{index}", "predict")
+        return page_article(page, f"page-{index}", "predict", options=MODEL_PAGE_OPTIONS)
     raise TypeError(f"predict takes a page or a list of pages, each a str (HTML or a text dump), bytes or Article, got {type(page).__name__}")
 
 

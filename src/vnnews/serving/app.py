@@ -96,6 +96,9 @@ class ServeConfig:
     tone_style: Literal["new", "old"] | None = None  # None: the page's own tone marks in responses
     device: str | None = None
     classifier_precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on a GPU that supports it, fp32 on a CPU; bf16: on a CPU too (AMX: faster)
+    # HTML pages: the page labeller drops the article lines it is unsure of that trafilatura
+    # leaves out (vnnews.ingest.second_opinion; a second extraction of each page); false: the model alone
+    second_opinion: bool = True
     # A file holding the bearer token every route but /healthz and /readyz then needs (or set
     # the VNNEWS_API_TOKEN variable); null and no variable: no authentication (keep the host on 127.0.0.1)
     auth_token_file: str | None = None
@@ -283,7 +286,10 @@ class Service:
         from vnnews.machine import resolve_workers
 
         self.workers = resolve_workers(config.segment_workers) if config.classifier not in (None, "weak") else 0
-        self.options = IngestOptions(tone_style=config.tone_style, max_page_lines=config.max_lines, max_page_elements=config.max_page_elements)
+        self.options = IngestOptions(
+            tone_style=config.tone_style, max_page_lines=config.max_lines, max_page_elements=config.max_page_elements,
+            second_opinion=config.second_opinion and config.classifier not in (None, "weak"),  # only a page labeller reads it
+        )
         self.classify = MicroBatcher(
             self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
             cost=lambda article: max(1, len(article.lines)), max_cost=config.max_lines_per_call, cancellable=True,
