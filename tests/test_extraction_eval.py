@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from vnnews.dataset import load_subset
 from vnnews.extraction_eval import (
     Extraction,
@@ -123,6 +125,24 @@ def test_leave_one_site_out_never_self_trains_on_the_site_it_scores(tiny_phobert
     rows = [line for line in text.splitlines() if line.startswith("| kenh14.vn | 2 | model (leave-one-site-out) |")]
     assert len(rows) == 1 and len(rows[0].split("|")) == 10
     assert "sites** |" in text
+
+    # --resume: each finished run of the same config is scored again, not retrained
+    def no_training(*a, **k):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(recipe, "train_classifier", no_training)
+    again = leave_one_site_out(config, pages, annotations, tmp_path / "loso", resume=True)
+    assert "--resume: the finished runs of giadinh.net.vn, kenh14.vn were scored again" in again
+    assert [r for r in again.splitlines() if r.startswith("| kenh14.vn | 2 | model")] == rows
+    # ... and a run of another config is trained
+    from dataclasses import replace
+
+    from vnnews.recipes.common import finished_run
+
+    other = replace(config, training=replace(config.training, seed=config.training.seed + 1))
+    assert finished_run(replace(config, output_dir=str(tmp_path / "loso" / "runs" / "kenh14.vn"), self_training=replace(config.self_training, pages=[str(pages)], exclude_sites=["kenh14.vn"])))
+    with pytest.raises(AssertionError, match="trained again"):
+        leave_one_site_out(other, pages, annotations, tmp_path / "loso", resume=True)
 
 
 def test_leave_one_site_out_with_adapt_fits_each_held_out_model_to_its_own_sites_pages(tiny_phobert, pages_dataset, tmp_path, monkeypatch):

@@ -505,21 +505,27 @@ def evaluate_adaptation(
 
 
 def leave_one_site_out(
-    config: Any, pages_dir: str | Path, annotations_dir: str | Path, out_dir: str | Path, baselines: bool = True, adapt: bool = False, min_pages: int = 5
+    config: Any, pages_dir: str | Path, annotations_dir: str | Path, out_dir: str | Path, baselines: bool = True, adapt: bool = False, min_pages: int = 5,
+    resume: bool = False,
 ) -> str:
     """For each site of the real pages: train a page labeller that self-trains on the
     *other* sites' pages (their text only, never their gold labels) and score it on
     the site it never saw; all sites in one table beside the baselines. ``adapt``: also
     that model adapted to the held-out site from the site's own pages (their text only),
     as ``vnnews infer --adapt`` labels a job over them; a site with fewer than
-    ``min_pages`` pages keeps the model's labels, as there."""
+    ``min_pages`` pages keeps the model's labels, as there. ``resume``: a site whose run in
+    ``out_dir/runs`` finished with this very config is scored again without training
+    (:func:`vnnews.recipes.common.finished_run`: after a stopped evaluation, or to score the
+    same models with other decoding); the others are trained afresh."""
     from dataclasses import replace
 
     from vnnews.models.page_labeler import PageLabeler
     from vnnews.recipes.classifier import train_classifier
+    from vnnews.recipes.common import finished_run
 
     articles, html = load_real_pages(pages_dir, annotations_dir)
     sites = sorted({a.site for a in articles})
+    reused: list[str] = []
     predicted: dict[str, list[str]] = {}
     adapted: dict[str, list[str]] = {}
     adapted_sites: list[str] = []
@@ -530,7 +536,11 @@ def leave_one_site_out(
             output_dir=str(out / "runs" / site),
             self_training=replace(config.self_training, pages=[str(pages_dir)], exclude_sites=[site]),
         )
-        train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
+        if resume and finished_run(run):
+            log.warning("%s: scoring the finished run in %s (--resume)", site, run.output_dir)
+            reused.append(site)
+        else:
+            train_classifier(run, overwrite=True)  # a fresh model each time the evaluation runs
         model = PageLabeler.from_pretrained(run.output_dir)
         held = [a for a in articles if a.site == site]
         for article, preds in zip(held, model.predict(held), strict=True):
@@ -552,8 +562,9 @@ def leave_one_site_out(
                    "its pages take no part in training nor in choosing the checkpoint (the composed validation split does). "
                    "The baselines read the same pages.",
                    *([f"--adapt: that model adapted to the held-out site from the site's own pages (text only, no gold), where the site has "
-                      f"at least {min_pages} pages: {', '.join(adapted_sites) or 'none'}; elsewhere the model's labels."] if adapt else [])])
-    write_report(out, text, results, {"base_model": config.base_model, "sites": sites, "adapted_sites": adapted_sites})
+                      f"at least {min_pages} pages: {', '.join(adapted_sites) or 'none'}; elsewhere the model's labels."] if adapt else []),
+                   *([f"--resume: the finished runs of {', '.join(reused)} were scored again, not retrained (trained by the vnnews of their day)."] if reused else [])])
+    write_report(out, text, results, {"base_model": config.base_model, "sites": sites, "adapted_sites": adapted_sites, "reused_runs": reused})
     return text
 
 

@@ -191,6 +191,8 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
     from vnnews.extraction_eval import evaluate_extraction, leave_one_family_out, leave_one_site_out
     from vnnews.recipes.classifier import ClassifierConfig
 
+    if args.resume and not args.leave_one_site_out:
+        raise ValueError("--resume goes with --leave-one-site-out (it scores that evaluation's finished runs again)")
     if args.leave_one_site_out or args.leave_one_family_out:
         if not args.config:
             raise ValueError("--leave-one-site-out and --leave-one-family-out train models: give --config (e.g. configs/classifier/tiny.yaml, or tiny)")
@@ -200,7 +202,8 @@ def _evaluate_extraction(args: argparse.Namespace) -> str:
         if args.leave_one_family_out:
             return leave_one_family_out(config, args.out or str(Path(config.output_dir) / "lofo"))
         return leave_one_site_out(
-            config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines, adapt=args.adapt
+            config, args.pages, args.annotations, args.out or str(Path(config.output_dir) / "loso"), baselines=not args.no_baselines, adapt=args.adapt,
+            resume=args.resume,
         )
     if args.overrides:
         raise ValueError(f"unexpected arguments {' '.join(args.overrides)} (KEY=VALUE overrides go with --config)")
@@ -267,6 +270,11 @@ def _add_evaluate(sub: Any) -> None:
         "--adapt", action="store_true",
         help="extraction: the model adapted to each site (vnnews infer --adapt), held out (half a site fits, the other half is scored) and in the job, "
         "beside the model as it is; with --leave-one-site-out, each held-out site's model also adapted to that site's own pages",
+    )
+    p.add_argument(
+        "--resume", action="store_true",
+        help="extraction, with --leave-one-site-out: score again each site's run that finished in OUT/runs with the same config instead of training it "
+        "(after a stopped evaluation, or after changing decoding); the rest are trained",
     )
     p.add_argument("--leave-one-family-out", action="store_true", help="extraction: per composed layout family, train without it (its pages neither train nor choose the checkpoint) and score on it")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for the leave-one-out runs")

@@ -429,6 +429,25 @@ def claim_output(config: Any, resume: bool = False, overwrite: bool = False) -> 
     return OutputClaim(out, checkpoint, False, current)
 
 
+def finished_run(config: Any) -> bool:
+    """Whether ``config.output_dir`` holds a finished run of this very config: its run record
+    equal to ``config`` (every setting) and the model it wrote at the end (``config.json``,
+    ``model.safetensors``, ``metrics.json``). A run stopped midway, or one of another config,
+    is not: what the leave-one-out evaluations reuse with ``--resume``."""
+    import json
+
+    from vnnews.config import to_dict
+
+    out = Path(config.output_dir)
+    if not all((out / name).is_file() for name in (RUN_RECORD, "config.json", "model.safetensors", "metrics.json")):
+        return False
+    try:
+        previous = json.loads((out / RUN_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not config_changes(previous, to_dict(config))
+
+
 def write_json_atomic(path: Path, value: Any) -> None:
     from vnnews.outputs import write_json
 
