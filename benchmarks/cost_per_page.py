@@ -64,10 +64,9 @@ def _extract(text: str, model: object) -> dict:
     """``vnnews.extract`` of one page, reading included (an :class:`Alone` labeller's page is
     read without the second opinion)."""
     import vnnews
-    from vnnews.extraction import PAGE_OPTIONS, page_article
 
     if isinstance(model, Alone):
-        return vnnews.extract(page_article(text, options=PAGE_OPTIONS), model=model.model)
+        return vnnews.extract(text, model=model.model, second_opinion=False)
     return vnnews.extract(text, model=model)
 
 

@@ -92,7 +92,6 @@ def let_in(model: object, pages: list[str], sentences: list[str], second_opinion
     read as ``vnnews.extract`` reads them for a page labeller (with the lines trafilatura keeps,
     vnnews.ingest.second_opinion), or without that opinion (the model alone)."""
     import vnnews
-    from vnnews.extraction import MODEL_PAGE_OPTIONS, PAGE_OPTIONS, page_article
 
     rng = random.Random(0)
     hits = placed = 0
@@ -101,8 +100,7 @@ def let_in(model: object, pages: list[str], sentences: list[str], second_opinion
         page = with_sentence(html, sentence, rng)
         if page is None:
             continue
-        article = page_article(page, options=MODEL_PAGE_OPTIONS if second_opinion else PAGE_OPTIONS)
-        labels = [line["label"] for line in vnnews.extract(article, model=model)["lines"] if line["text"].strip() == sentence]
+        labels = [line["label"] for line in vnnews.extract(page, model=model, second_opinion=second_opinion)["lines"] if line["text"].strip() == sentence]
         if labels:
             placed += 1
             hits += labels[0] in ARTICLE

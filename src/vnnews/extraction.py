@@ -42,17 +42,22 @@ def extract(
     url: str | None = None,
     article_id: str = "document",
     generation: dict[str, Any] | None = None,
+    second_opinion: bool = True,
 ) -> dict[str, Any]:
     """The record of one page (the fields of :mod:`vnnews.inference.records`).
 
     ``content``: HTML or a page dump (str or bytes), or an :class:`Article`; ``model``:
     None or "weak" (the rules), a model directory or Hub id, or a loaded page labeller;
     ``summarizer``: None, a directory or Hub id, or a loaded Summarizer; ``url``: where the
-    page was read (the URL when the page names none, and the base of relative images)."""
+    page was read (the URL when the page names none, and the base of relative images).
+    ``second_opinion``: a page labeller weighs the body lines it is unsure of against the
+    lines trafilatura keeps of an HTML page (:mod:`vnnews.ingest.second_opinion`); False: the
+    model alone (trafilatura is not run). An :class:`Article` is labelled as it was read."""
     from vnnews.inference.stages import WEAK, RuleLabeller
 
     classifier = RuleLabeller() if model in (None, WEAK) else _classifier(str(model)) if isinstance(model, str) else model
-    article = content if isinstance(content, Article) else page_article(content, article_id, url=url, options=page_options(classifier))
+    options = page_options(classifier) if second_opinion else PAGE_OPTIONS
+    article = content if isinstance(content, Article) else page_article(content, article_id, url=url, options=options)
     writer = _summarizer(str(summarizer)) if isinstance(summarizer, str) else summarizer
     return article_records([article], classifier, writer, generation)[0]
 

@@ -138,3 +138,27 @@ def test_an_extractor_that_fails_gives_no_opinion_and_a_page_out_of_time_still_f
     monkeypatch.setattr(trafilatura, "bare_extraction", slow)
     with pytest.raises(PageTimeout):
         extractor_text(PAGE)
+
+
+def test_extract_and_the_extract_command_run_trafilatura_only_for_a_model_that_asks(tiny_phobert, tmp_path, monkeypatch, capsys):
+    import vnnews
+    from vnnews.cli import main
+    from vnnews.ingest import second_opinion as module
+    from vnnews.models.page_labeler import PageLabeler
+
+    calls = []
+    original = module.second_opinion
+    monkeypatch.setattr(module, "second_opinion", lambda *a, **k: calls.append(1) or original(*a, **k))
+    torch.manual_seed(0)
+    labeller = PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).eval()
+    vnnews.extract(PAGE, model=labeller)
+    assert len(calls) == 1
+    vnnews.extract(PAGE, model=labeller, second_opinion=False)
+    vnnews.extract(PAGE)  # the rules
+    assert len(calls) == 1
+    labeller.save_pretrained(tmp_path / "m")
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    assert main(["extract", str(tmp_path / "page.html"), "--model", str(tmp_path / "m")]) == 0
+    assert len(calls) == 2
+    assert main(["extract", str(tmp_path / "page.html"), "--model", str(tmp_path / "m"), "--no-second-opinion"]) == 0
+    assert len(calls) == 2 and "Giá lúa tăng mạnh" in capsys.readouterr().out
