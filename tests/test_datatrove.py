@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 pytest.importorskip("datatrove")
 
 
-def test_the_step_keeps_the_article_and_its_metadata_on_the_local_executor(tmp_path, trained_classifier):
+def test_the_step_keeps_the_article_and_its_metadata_on_the_local_executor(tmp_path, trained_classifier, monkeypatch):
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
@@ -41,6 +41,21 @@ def test_the_step_keeps_the_article_and_its_metadata_on_the_local_executor(tmp_p
         assert meta["detected_language"] == "vi" and meta["detected_language_score"] > 0.9
         assert meta["title"] and meta["title"] in written[0]["text"] and meta["url"].startswith("https://dantri.com.vn/")
         assert meta["date_published"] and len(meta["labels"]) > 50
+
+    # trafilatura's second opinion: read for the page labeller, not with second_opinion=False
+    from vnnews.ingest import second_opinion as module
+
+    for second_opinion in (True, False):
+        calls = []
+        original = module.second_opinion
+        monkeypatch.setattr(module, "second_opinion", lambda *a, _o=original, _c=calls, **k: _c.append(1) or _o(*a, **k))
+        out = tmp_path / f"out-so-{second_opinion}"
+        LocalPipelineExecutor(
+            pipeline=[JsonlReader(str(tmp_path / "in")), VnnewsExtractor(classifier=str(trained_classifier[0]), batch_size=1, second_opinion=second_opinion), JsonlWriter(str(out))],
+            tasks=1, workers=1, logging_dir=str(tmp_path / f"logs-so-{second_opinion}"),
+        ).run()
+        assert (len(calls) > 0) == second_opinion
+        monkeypatch.setattr(module, "second_opinion", original)
 
 
 def test_a_bad_batch_size_or_language_is_refused():

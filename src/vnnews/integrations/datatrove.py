@@ -24,6 +24,9 @@ Each document's ``text`` (the page's HTML, or a text dump) becomes the article's
 None: every page) reach the models, the others are dropped and counted as
 ``skipped_language``; a page with no article text left is dropped (counted as
 ``dropped``). Models are loaded once per task, pages labelled in batches of ``batch_size``.
+With a page labeller, an HTML page is also read by trafilatura, and the body lines the model
+is unsure of that trafilatura leaves out are boilerplate (``second_opinion``, default True;
+docs/inference.md); False: the model alone, without trafilatura's cost.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class VnnewsExtractor(PipelineStep):
 
     def __init__(
         self, classifier: str = "weak", summarizer: str | None = None, batch_size: int = 64, keep_labels: bool = False, device: str | None = None,
-        languages: tuple[str, ...] | list[str] | None = ("vi",),
+        languages: tuple[str, ...] | list[str] | None = ("vi",), second_opinion: bool = True,
     ) -> None:
         from vnnews.language import check_languages
 
@@ -63,6 +66,7 @@ class VnnewsExtractor(PipelineStep):
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.classifier, self.summarizer, self.batch_size, self.keep_labels, self.device = classifier, summarizer, batch_size, keep_labels, device
         self.languages = check_languages(languages)
+        self.second_opinion = second_opinion
         self._models: Any = None
 
     def _load(self) -> Any:
@@ -83,7 +87,7 @@ class VnnewsExtractor(PipelineStep):
         kept, articles = [], []
         for doc in docs:
             try:
-                article = page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url"), options=page_options(models.classifier))
+                article = page_article(doc.text, str(doc.id), "datatrove", url=doc.metadata.get("url"), options=page_options(models.classifier if self.second_opinion else None))
             except (IngestError, ValueError):
                 self.stat_update("no_text")
                 continue
