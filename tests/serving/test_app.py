@@ -174,3 +174,12 @@ def test_the_service_runs_the_page_labeller(trained_classifier):
         assert len(body["lines"]) > 50 and all(line["label"] for line in body["lines"])
     finally:
         srv.stop()
+
+
+def test_the_service_reads_trafilatura_s_opinion_for_a_page_labeller_only():
+    from vnnews.serving.app import Service, ServiceMetrics
+
+    opinion = lambda **kw: Service(ServeConfig(**kw), ServiceMetrics()).options.second_opinion  # noqa: E731
+    assert opinion(classifier="runs/some-labeller") is True
+    assert opinion(classifier="runs/some-labeller", second_opinion=False) is False
+    assert opinion(classifier="weak") is False and opinion(summarizer="runs/some-summarizer") is False
