@@ -59,6 +59,10 @@ def test_a_text_dump_or_a_page_trafilatura_finds_nothing_in_has_no_opinion():
 def test_the_option_is_true_or_false():
     with pytest.raises(ValueError, match="second_opinion must be true or false"):
         IngestOptions(second_opinion="yes")
+    from vnnews.inference import InferenceConfig
+
+    with pytest.raises(ValueError, match="second_opinion must be true or false"):
+        InferenceConfig(classifier="weak", second_opinion="yes")
 
 
 def _probs(rows):

@@ -145,9 +145,9 @@ class InferenceConfig:
         from vnnews.ingest import IngestOptions
         from vnnews.machine import check_workers, torch_threads
 
+        IngestOptions.from_config(self)  # page budgets: refused here, with their key, not at the first page
         if self.classifier in (None, WEAK) or self.stages == "summarize":
             self.second_opinion = False  # only a page labeller reads it: the rules' jobs do not pay for it
-        IngestOptions.from_config(self)  # page budgets: refused here, with their key, not at the first page
 
         check_workers("segment_workers", self.segment_workers)
         from vnnews.inference.launch import check_processes
