@@ -156,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     exit_on_sigterm()  # SIGTERM cleans up as Ctrl-C does: no worker, Ray or part file left behind
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # trafilatura runs as the page labeller's second opinion (vnnews.ingest.second_opinion);
+        # its own ERROR lines ("empty HTML tree") are about pages it gives no opinion on, and
+        # the page is read regardless: -v shows them
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     from vnnews.extras import MissingExtra
 
     try:
