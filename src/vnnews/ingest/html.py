@@ -380,10 +380,19 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
     title and lead candidates). A document with no elements at all (empty,
     whitespace, a bare comment) has no lines. Raises :class:`PageTooLarge` past
     ``limits`` (default :class:`HtmlLimits`)."""
+    lines, meta, _root = read_html(html, label_attr, limits)
+    return lines, meta
+
+
+def read_html(html: str, label_attr: str | None = None, limits: HtmlLimits | None = None) -> tuple[list[HtmlLine], dict[str, Any], etree._Element | None]:
+    """:func:`html_to_lines` and the parsed document (an ``lxml.html`` root, None for a
+    document without elements), left as it was parsed: for a reader that reads the page once
+    more (trafilatura's second opinion, :mod:`vnnews.ingest.second_opinion`) without parsing
+    it again."""
     limits = limits or HtmlLimits()
     root = _parse(html, limits)
     if root is None:
-        return [], {}
+        return [], {}, None
     meta: dict[str, Any] = {}
     title = root.findtext(".//title")
     if title and title.strip():
@@ -486,4 +495,4 @@ def html_to_lines(html: str, label_attr: str | None = None, limits: HtmlLimits |
             labels.pop()
             add(el.tail)
     flush()
-    return lines, meta
+    return lines, meta, root

@@ -26,7 +26,7 @@ from lxml.etree import LxmlError
 from vnnews.deadline import PageTimeout, time_limit
 from vnnews.ingest.article import Article, IngestError, Line, lone_surrogate, printable
 from vnnews.ingest.decode import DecodeError, declared_charset, decode_bytes
-from vnnews.ingest.html import HtmlLimits, PageTooLarge, html_to_lines
+from vnnews.ingest.html import HtmlLimits, PageTooLarge, read_html
 from vnnews.ingest.remote import is_remote, list_files, protocol
 from vnnews.ingest.remote import name as remote_name
 from vnnews.ingest.remote import size as remote_size
@@ -172,7 +172,7 @@ def _lines_from_text(text: str, options: IngestOptions) -> list[Line]:
 
 
 def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None = None) -> tuple[list[Line], dict[str, Any]]:
-    raw, meta = html_to_lines(html, label_attr, options.html_limits)
+    raw, meta, root = read_html(html, label_attr, options.html_limits)
     lines = []
     for line in raw:
         text = normalize(line.text, tone_style=options.tone_style, keep_newlines=False)
@@ -186,7 +186,8 @@ def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None =
     if options.second_opinion and lines:
         from vnnews.ingest.second_opinion import META_KEY, second_opinion
 
-        opinion = second_opinion(html, [line.text for line in lines], options.tone_style, normalized=True)
+        # trafilatura reads the tree parsed above (its own parse of the page saved; it may change the tree, which is not read again)
+        opinion = second_opinion(root if root is not None else html, [line.text for line in lines], options.tone_style, normalized=True)
         if opinion is not None:
             meta[META_KEY] = opinion
     return lines, meta

@@ -29,9 +29,11 @@ EXTRACTOR = "trafilatura"
 META_KEY = "second_opinion"
 
 
-def extractor_text(html: str) -> str | None:
+def extractor_text(html: str | Any) -> str | None:
     """The article text trafilatura extracts from ``html`` (comments left out), or None
-    where it finds none or fails: a page it cannot read gives no opinion, never an error."""
+    where it finds none or fails: a page it cannot read gives no opinion, never an error.
+    ``html``: the page, or the ``lxml.html`` tree vnnews parsed it into (ingestion's, so the
+    page is parsed once; trafilatura may change that tree)."""
     import trafilatura  # a core dependency; imported here, as only jobs that ask for the opinion need it
 
     from vnnews.deadline import PageTimeout
@@ -62,7 +64,7 @@ def kept_flags(texts: Sequence[str], extracted: str, tone_style: ToneStyle | Non
     return "".join(flags)
 
 
-def second_opinion(html: str, texts: Sequence[str], tone_style: ToneStyle | None = "new", normalized: bool = False) -> dict[str, Any] | None:
+def second_opinion(html: str | Any, texts: Sequence[str], tone_style: ToneStyle | None = "new", normalized: bool = False) -> dict[str, Any] | None:
     """``{"by": "trafilatura", "kept": "1101..."}`` for a page's lines (``texts``, read as
     :func:`kept_flags` reads them), or None where the extractor gives no text (then decoding
     has no second opinion on the page)."""
