@@ -169,17 +169,18 @@ def test_extract_and_the_extract_command_run_trafilatura_only_for_a_model_that_a
 
 
 def test_trafilatura_s_own_complaints_stay_out_of_the_command_s_output(tiny_phobert, tmp_path):
-    """A fragment trafilatura cannot read ("empty HTML tree", logged as an ERROR by it) is
-    no opinion; the command says nothing about it unless -v."""
+    """A page trafilatura keeps nothing of (a photo alone: it logs "discarding data" as a
+    WARNING) is no opinion; the command says nothing about it unless -v."""
     import subprocess
     import sys
 
     from vnnews.models.page_labeler import PageLabeler
 
     PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).save_pretrained(tmp_path / "m")
-    (tmp_path / "fragment.html").write_text("<p>Chỉ một đoạn văn ngắn của trang.</p>", encoding="utf-8")
-    command = [sys.executable, "-m", "vnnews", "extract", str(tmp_path / "fragment.html"), "--model", str(tmp_path / "m")]
+    (tmp_path / "photo.html").write_text("<html><body><img src='a.png' alt='Ảnh cánh đồng lúa chín'></body></html>", encoding="utf-8")
+    assert META_KEY not in page_article((tmp_path / "photo.html").read_text(encoding="utf-8"), options=MODEL_PAGE_OPTIONS).meta
+    command = [sys.executable, "-m", "vnnews", "extract", str(tmp_path / "photo.html"), "--model", str(tmp_path / "m")]
     quiet = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert quiet.returncode == 0 and "Chỉ một đoạn văn" in quiet.stdout and "trafilatura" not in quiet.stderr, quiet.stderr[-2000:]
+    assert quiet.returncode == 0 and "Ảnh cánh đồng" in quiet.stdout and "trafilatura" not in quiet.stderr, quiet.stderr[-2000:]
     verbose = subprocess.run([*command[:3], "-v", *command[3:]], capture_output=True, text=True, timeout=300)
-    assert verbose.returncode == 0 and "trafilatura" in verbose.stderr
+    assert verbose.returncode == 0 and "WARNING trafilatura.core: discarding data" in verbose.stderr
