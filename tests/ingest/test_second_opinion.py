@@ -10,6 +10,16 @@ from vnnews.ingest.second_opinion import META_KEY, extractor_text, kept_flags, p
 from vnnews.labels import FURNITURE, LABELS
 from vnnews.models.decoding import SECOND_OPINION_BELOW, outside_second_opinion, second_opinion_labels
 
+
+@pytest.fixture(scope="module")
+def labeller(tiny_phobert):
+    """An untrained tiny page labeller: unsure of every line."""
+    from vnnews.models.page_labeler import PageLabeler
+
+    torch.manual_seed(0)
+    return PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).eval()
+
+
 PARAGRAPHS = [
     f"Đoạn văn thứ {i} kể chuyện nông dân miền Tây bán lúa được giá cao nhất trong nhiều năm qua, thương lái đến tận ruộng để mua tận gốc." for i in range(8)
 ]
@@ -89,14 +99,11 @@ def test_decoding_drops_the_unsure_article_lines_the_rules_left_out_and_keeps_th
     assert outside_second_opinion(best, probs, LABELS, None) == [] and outside_second_opinion(best, probs, LABELS, kept[:-1]) == []
 
 
-def test_the_labeller_weighs_the_opinion_a_page_carries(tiny_phobert, monkeypatch):
+def test_the_labeller_weighs_the_opinion_a_page_carries(labeller, monkeypatch):
     """An untrained labeller is unsure of every line: with decoding reading every line as
     body, the one line the page's flags say trafilatura left out becomes boilerplate."""
     from vnnews.models import page_labeler
-    from vnnews.models.page_labeler import PageLabeler
 
-    torch.manual_seed(0)
-    labeller = PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).eval()
     monkeypatch.setattr(page_labeler, "decode", lambda probs, *a, **k: ["body"] * len(probs))
     article = Article("p", "p", [Line(p) for p in PARAGRAPHS])
     alone = labeller.predict(article)
@@ -144,17 +151,14 @@ def test_an_extractor_that_fails_gives_no_opinion_and_a_page_out_of_time_still_f
         extractor_text(PAGE)
 
 
-def test_extract_and_the_extract_command_run_trafilatura_only_for_a_model_that_asks(tiny_phobert, tmp_path, monkeypatch, capsys):
+def test_extract_and_the_extract_command_run_trafilatura_only_for_a_model_that_asks(labeller, tmp_path, monkeypatch, capsys):
     import vnnews
     from vnnews.cli import main
     from vnnews.ingest import second_opinion as module
-    from vnnews.models.page_labeler import PageLabeler
 
     calls = []
     original = module.second_opinion
     monkeypatch.setattr(module, "second_opinion", lambda *a, **k: calls.append(1) or original(*a, **k))
-    torch.manual_seed(0)
-    labeller = PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).eval()
     vnnews.extract(PAGE, model=labeller)
     assert len(calls) == 1
     vnnews.extract(PAGE, model=labeller, second_opinion=False)
@@ -168,15 +172,13 @@ def test_extract_and_the_extract_command_run_trafilatura_only_for_a_model_that_a
     assert len(calls) == 2 and "Giá lúa tăng mạnh" in capsys.readouterr().out
 
 
-def test_trafilatura_s_own_complaints_stay_out_of_the_command_s_output(tiny_phobert, tmp_path):
+def test_trafilatura_s_own_complaints_stay_out_of_the_command_s_output(labeller, tmp_path):
     """A page trafilatura keeps nothing of (a photo alone: it logs "discarding data" as a
     WARNING) is no opinion; the command says nothing about it unless -v."""
     import subprocess
     import sys
 
-    from vnnews.models.page_labeler import PageLabeler
-
-    PageLabeler.from_encoder(str(tiny_phobert), hidden_size=32, window_lines=16, window_overlap=4, max_line_tokens=12, max_line_chars=80).save_pretrained(tmp_path / "m")
+    labeller.save_pretrained(tmp_path / "m")
     (tmp_path / "photo.html").write_text("<html><body><img src='a.png' alt='Ảnh cánh đồng lúa chín'></body></html>", encoding="utf-8")
     assert META_KEY not in page_article((tmp_path / "photo.html").read_text(encoding="utf-8"), options=MODEL_PAGE_OPTIONS).meta
     command = [sys.executable, "-m", "vnnews", "extract", str(tmp_path / "photo.html"), "--model", str(tmp_path / "m")]

@@ -183,11 +183,11 @@ def _lines_from_html(html: str, options: IngestOptions, label_attr: str | None =
             kind: [t for t in (normalize(v, tone_style=options.tone_style, keep_newlines=False) for v in values) if t]
             for kind, values in meta["candidates"].items()
         }
-    if options.second_opinion and lines:
+    if options.second_opinion and lines and root is not None:
         from vnnews.ingest.second_opinion import META_KEY, second_opinion
 
         # trafilatura reads the tree parsed above (its own parse of the page saved; it may change the tree, which is not read again)
-        opinion = second_opinion(root if root is not None else html, [line.text for line in lines], options.tone_style, normalized=True)
+        opinion = second_opinion(root, [line.text for line in lines], options.tone_style, normalized=True)
         if opinion is not None:
             meta[META_KEY] = opinion
     return lines, meta

@@ -385,8 +385,6 @@ def claim_output(config: Any, resume: bool = False, overwrite: bool = False) -> 
     - neither, with something there: refused, saying which flag to pass.
 
     The run's config is kept in ``OUTPUT/vnnews-run.json`` for the next comparison."""
-    import json
-
     from vnnews.config import to_dict
     from vnnews.outputs import OutputRefused, is_ours
 
@@ -415,10 +413,7 @@ def claim_output(config: Any, resume: bool = False, overwrite: bool = False) -> 
         )
     checkpoint = None
     if occupied:
-        try:
-            previous = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = None
+        previous = run_record(out)
         if previous is None:
             raise OutputRefused(f"{out} holds no vnnews run to resume ({RUN_RECORD} is missing): pass --overwrite to start over, or choose another output_dir")
         changes = [c for c in config_changes(previous, current) if c.split(":", 1)[0] not in RESUMABLE_CHANGES]
@@ -429,23 +424,29 @@ def claim_output(config: Any, resume: bool = False, overwrite: bool = False) -> 
     return OutputClaim(out, checkpoint, False, current)
 
 
+def run_record(output_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The config of the run that wrote ``output_dir`` (its ``vnnews-run.json``), or None
+    where there is none or it cannot be read."""
+    import json
+
+    try:
+        return json.loads((Path(output_dir) / RUN_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def finished_run(config: Any) -> bool:
     """Whether ``config.output_dir`` holds a finished run of this very config: its run record
     equal to ``config`` (every setting) and the model it wrote at the end (``config.json``,
     ``model.safetensors``, ``metrics.json``). A run stopped midway, or one of another config,
     is not: what the leave-one-out evaluations reuse with ``--resume``."""
-    import json
-
     from vnnews.config import to_dict
 
     out = Path(config.output_dir)
-    if not all((out / name).is_file() for name in (RUN_RECORD, "config.json", "model.safetensors", "metrics.json")):
+    if not all((out / name).is_file() for name in ("config.json", "model.safetensors", "metrics.json")):
         return False
-    try:
-        previous = json.loads((out / RUN_RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return not config_changes(previous, to_dict(config))
+    previous = run_record(out)
+    return previous is not None and not config_changes(previous, to_dict(config))
 
 
 def write_json_atomic(path: Path, value: Any) -> None:

@@ -285,10 +285,11 @@ class Service:
         self.broken: str | None = None  # why the models no longer work (a failed probe), if so
         from vnnews.machine import resolve_workers
 
-        self.workers = resolve_workers(config.segment_workers) if config.classifier not in (None, "weak") else 0
+        labeller = config.classifier not in (None, "weak")  # a page labeller, not the rules
+        self.workers = resolve_workers(config.segment_workers) if labeller else 0
         self.options = IngestOptions(
             tone_style=config.tone_style, max_page_lines=config.max_lines, max_page_elements=config.max_page_elements,
-            second_opinion=config.second_opinion and config.classifier not in (None, "weak"),  # only a page labeller reads it
+            second_opinion=config.second_opinion and labeller,  # only a page labeller reads it
         )
         self.classify = MicroBatcher(
             self._classify, config.max_batch, config.max_wait_ms, on_batch=lambda n: metrics.batch("classifier", n),
