@@ -125,8 +125,10 @@ def test_evaluate_extraction_compares_the_model_with_trafilatura(trained_classif
     assert (tmp_path / "e" / "extraction.md").exists() and (tmp_path / "e" / "extraction.json").exists()
     assert main(["evaluate", "extraction", "--leave-one-site-out"]) == 2
     assert "give --config" in capsys.readouterr().err
-    assert main(["evaluate", "extraction", "--model", str(out), "--resume"]) == 2
+    report = (tmp_path / "e" / "extraction.md").read_text(encoding="utf-8")
+    assert main(["evaluate", "extraction", "--model", str(out), "--resume", "--out", str(tmp_path / "e")]) == 2
     assert "--resume goes with --leave-one-site-out" in capsys.readouterr().err
+    assert (tmp_path / "e" / "extraction.md").read_text(encoding="utf-8") == report  # the earlier report stays
     assert main(["evaluate", "extraction", "--model", str(out), "--pages", str(tmp_path / "none"), "--annotations", str(annotations)]) == 2
     assert "no page of" in capsys.readouterr().err
 

@@ -75,6 +75,17 @@ def test_the_option_is_true_or_false():
         InferenceConfig(classifier="weak", second_opinion="yes")
 
 
+
+def test_a_job_given_a_second_opinion_that_is_not_true_or_false_is_refused_and_writes_nothing(tmp_path, raw_dir, capsys):
+    from vnnews.cli import main
+
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "earlier"}\n', encoding="utf-8")
+    assert main(["infer", str(raw_dir), "--classifier", "weak", "-o", str(out), "second_opinion=3"]) == 2
+    assert "second_opinion: expected bool, got 3" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == '{"id": "earlier"}\n'
+
+
 def _probs(rows):
     probs = torch.full((len(rows), len(LABELS)), 0.0)
     for i, (label, p) in enumerate(rows):
