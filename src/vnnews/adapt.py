@@ -19,6 +19,16 @@ lines the model reads as body (so it is the whole article, not its first paragra
 line the model reads that is not in it is boilerplate (the related teasers written as whole
 sentences that a model lets in); then a line the model labels with at least
 ``min_confidence`` keeps that label; the rest are not trained on.
+
+Another rendering of the same article in the job (its AMP page, its print page, the same
+article under another address: pages that name one another by ``<link rel=canonical>``,
+``<link rel=amphtml>`` or ``<link rel=alternate media=print>``, or by their own URLs;
+:func:`rendering_groups`) is evidence of the same kind where a page has no articleBody: the
+lines both the model and trafilatura's second opinion keep on the other rendering label
+this page's lines as the articleBody does, and where the other rendering's article text
+(what either keeps) holds ``BODY_COVERAGE`` of this page's body lines, a body line of this
+page found nowhere in it is boilerplate. A simpler rendering shows less chrome: menus,
+follow prompts and teasers of the full page are absent from an AMP or print page.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -49,6 +59,8 @@ REPEATED_SHARE = 0.5
 MIN_LINES = 50  # pseudo-labelled lines a site needs
 BODY_MIN_WORDS = 6  # a line this long found in the page's articleBody is article text
 BODY_COVERAGE = 0.8  # the articleBody holds this share of the model's body lines: the whole article
+MAX_RENDERINGS = 4  # pages of a job naming one address: more is a canonical link to a section or the home page
+ARTICLE_TEXT = ("title", "lead", "body", "subheading")  # what another rendering's article text is made of
 ARTICLE = tuple(label for label in LABELS if COARSE[label] != "boilerplate")  # title, lead, body, subheading, caption
 _TAG = re.compile(r"<[^>]{0,500}>")
 
@@ -63,6 +75,7 @@ class SiteAdaptation:
     lines: int = 0
     repeated: int = 0
     structured: int = 0
+    rendered: int = 0  # lines labelled by another rendering of the page's article (AMP, print)
     seconds: float = 0.0
     state: dict[str, torch.Tensor] | None = None
     reason: str = ""
@@ -72,7 +85,7 @@ class SiteAdaptation:
         if self.state is None:
             return f"{self.pages} page(s), not adapted: {self.reason}"
         return (f"{self.pages} page(s), adapted on {self.lines} line(s) ({self.repeated} repeated across its pages, "
-                f"{self.structured} from its articleBody) in {self.seconds:.1f}s")
+                f"{self.structured} from its articleBody, {self.rendered} from other renderings) in {self.seconds:.1f}s")
 
 
 def article_body(page: Article) -> str | None:
@@ -85,44 +98,158 @@ def article_body(page: Article) -> str | None:
     return None
 
 
-def pseudo_labels(model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE) -> tuple[list[list[int]], int, int]:
-    """Label ids per line of ``pages`` (-100: not trained on), how many lines the site's
-    repetition labelled and how many the pages' ``articleBody`` did (see the module's docstring)."""
+@dataclass(frozen=True)
+class Reference:
+    """A page's article text as evidence from outside its own markup, space-padded words
+    (``word_key``) for whole-word search: ``sure``, where a line found is article text;
+    ``whole``, where a body line found nowhere is boilerplate once ``whole`` holds
+    ``BODY_COVERAGE`` of the page's body lines. An articleBody is both; another rendering's
+    ``sure`` is what the model and trafilatura both keep there, its ``whole`` what either keeps."""
+
+    sure: str
+    whole: str
+    source: str  # "articleBody" or "rendering"
+
+
+class PseudoLabels(NamedTuple):
+    """Label ids per line of each page (-100: not trained on) and how many lines each kind of
+    evidence labelled."""
+
+    targets: list[list[int]]
+    repeated: int
+    structured: int
+    rendered: int
+
+
+def pseudo_labels(
+    model: Any, pages: Sequence[Article], predictions: Sequence[Sequence[Any]], min_confidence: float = MIN_CONFIDENCE,
+    renderings: Sequence[Reference | None] | None = None,
+) -> PseudoLabels:
+    """Label ids per line of ``pages`` (-100: not trained on), and how many lines the site's
+    repetition, the pages' ``articleBody`` and their other renderings (``renderings``, one
+    :class:`Reference` or None per page: :func:`rendering_reference`) labelled (see the
+    module's docstring). A page's articleBody goes before another rendering."""
     labels = list(model.config.labels)
     column = {label: k for k, label in enumerate(labels)}
     on_pages: Counter[str] = Counter()
     for page in pages:
         on_pages.update({text_key(t) for t in page.texts})
     n = len(pages)
-    out, repeated, structured = [], 0, 0
+    out, repeated, counted = [], 0, {"articleBody": 0, "rendering": 0}
 
     def furniture(pred: Any) -> int:
         return column[pred.label if pred.label in FURNITURE else max(FURNITURE, key=lambda lab: pred.probabilities.get(lab, 0.0))]
 
-    for page, preds in zip(pages, predictions, strict=True):
+    for p, (page, preds) in enumerate(zip(pages, predictions, strict=True)):
         body = article_body(page)
+        ref = Reference(body, body, "articleBody") if body is not None else (renderings[p] if renderings is not None else None)
         keys = [word_key(t) for t in page.texts]
         long = [len(key.split()) >= BODY_MIN_WORDS for key in keys]
-        in_body = [body is not None and is_long and f" {key} " in body for key, is_long in zip(keys, long, strict=True)]
+        in_sure = [ref is not None and is_long and f" {key} " in ref.sure for key, is_long in zip(keys, long, strict=True)]
         said_body = {k for k, pred in enumerate(preds) if pred.label == "body" and long[k]}
-        whole = body is not None and bool(said_body) and sum(in_body[k] for k in said_body) >= BODY_COVERAGE * len(said_body)
+        in_whole = {k for k in said_body if ref is not None and f" {keys[k]} " in ref.whole}
+        whole = ref is not None and bool(said_body) and len(in_whole) >= BODY_COVERAGE * len(said_body)
         row = []
         for k, (text, pred) in enumerate(zip(page.texts, preds, strict=True)):
             if n >= MIN_PAGES and on_pages[text_key(text)] / n >= REPEATED_SHARE:
                 row.append(furniture(pred))
                 repeated += 1
-            elif in_body[k]:
+            elif in_sure[k]:
                 row.append(column[pred.label if pred.label in ARTICLE else "body"])
-                structured += 1
-            elif whole and k in said_body:
+                counted[ref.source] += 1  # type: ignore[union-attr]
+            elif whole and k in said_body and k not in in_whole:
                 row.append(furniture(pred))
-                structured += 1
+                counted[ref.source] += 1  # type: ignore[union-attr]
             elif pred.confidence >= min_confidence:
                 row.append(column[pred.label])
             else:
                 row.append(-100)
         out.append(row)
-    return out, repeated, structured
+    return PseudoLabels(out, repeated, counted["articleBody"], counted["rendering"])
+
+
+def _url_key(url: str, base: str | None = None) -> str | None:
+    """An address as renderings are matched on it (``https`` and ``http`` alike, ``www.``,
+    the fragment, ``utm_`` parameters and a trailing slash aside; a relative link resolved
+    against ``base``); None for what names no article (no host, a site's root, not http)."""
+    from urllib.parse import urljoin, urlsplit
+
+    try:
+        parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket, a bad port) names nothing
+        return None
+    path = parts.path.rstrip("/")
+    if parts.scheme.lower() not in ("http", "https") or not host or not path:
+        return None
+    query = "&".join(q for q in parts.query.split("&") if q and not q.lower().startswith("utm_"))
+    return f"{host.removeprefix('www.')}{path}" + (f"?{query}" if query else "")
+
+
+def _addresses(page: Article) -> list[str]:
+    """The page's own address (``meta["url"]``) and those its markup gives its article: the
+    canonical link, the AMP and print links (relative ones resolved against the page's own
+    address, else its canonical one)."""
+    document = page.meta.get("document") or {}
+    own = str(page.meta.get("url") or "") or None
+    canonical = document.get("canonical") if isinstance(document.get("canonical"), str) else None
+    base = own or canonical
+    links = [canonical, *((document.get("renderings") or {}).values())]
+    keys = [_url_key(own)] if own else []
+    keys += [_url_key(link, base) for link in links if isinstance(link, str)]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def rendering_groups(pages: Sequence[Article], most: int = MAX_RENDERINGS) -> list[list[int]]:
+    """Indices of ``pages`` that render one article, per article with two renderings or more
+    in the job: pages connected by an address (:func:`_addresses`: one page's AMP link is
+    another's own URL, an AMP page's canonical link is the full page's). A group of more than
+    ``most`` pages is left out: one address shared by that many pages is a canonical link to a
+    section or the home page, not an article's."""
+    parent = list(range(len(pages)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, page in enumerate(pages):
+        for key in _addresses(page):
+            j = first.setdefault(key, i)
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(pages)):
+        groups[find(i)].append(i)
+    return [g for g in groups.values() if 2 <= len(g) <= most]
+
+
+def rendering_reference(page: Article, others: Sequence[tuple[Article, Sequence[Any]]]) -> Reference | None:
+    """A :class:`Reference` for ``page`` from the other renderings of its article (each with
+    the model's predictions on it): ``sure``, the lines the model reads as article text there
+    and trafilatura keeps too (where that page was read with its second opinion); ``whole``,
+    the lines either keeps. A copy of the page itself (the same lines) is no other rendering;
+    None where none is left."""
+    from vnnews.ingest.second_opinion import page_flags
+
+    own = [text_key(t) for t in page.texts]
+    sure: list[str] = []
+    whole: list[str] = []
+    for other, preds in others:
+        if [text_key(t) for t in other.texts] == own:
+            continue
+        kept = page_flags(other.meta, len(other.texts))
+        for k, (text, pred) in enumerate(zip(other.texts, preds, strict=True)):
+            model_keeps = pred.label in ARTICLE_TEXT
+            rules_keep = kept is not None and kept[k] == "1" and bool(text.strip())
+            if model_keeps and (kept is None or rules_keep):
+                sure.append(word_key(text))
+            if model_keeps or rules_keep:
+                whole.append(word_key(text))
+    if not whole:
+        return None
+    return Reference(f" {' '.join(sure)} ", f" {' '.join(whole)} ", "rendering")
 
 
 def _head_state(model: Any) -> dict[str, torch.Tensor]:
@@ -220,19 +347,26 @@ def adapt_to_sites(
 ) -> dict[str, SiteAdaptation]:
     """An adaptation for every site of ``articles`` (``site_key``): fitted where the site has
     ``min_pages`` pages and ``MIN_LINES`` pseudo-labelled lines, else recorded with why not."""
-    by_site: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        by_site[site_key(article)].append(article)
+    by_site: dict[str, list[int]] = defaultdict(list)
+    for i, article in enumerate(articles):
+        by_site[site_key(article)].append(i)
+    others = {i: [j for j in group if j != i] for group in rendering_groups(articles) for i in group}
+    predicted: dict[int, Any] = {}  # predictions of the pages read so far, for their other renderings
     out = {}
-    for site, pages in sorted(by_site.items()):
+    for site, idx in sorted(by_site.items()):
         t0 = time.perf_counter()
+        pages = [articles[i] for i in idx]
         result = SiteAdaptation(site, len(pages))
         if len(pages) < min_pages:
             result.reason = f"{len(pages)} page(s), fewer than {min_pages}"
         else:
             encoded = model.encode(pages)
             predictions = model.predict(pages, encoded=encoded)
-            targets, result.repeated, result.structured = pseudo_labels(model, pages, predictions, min_confidence)
+            predicted.update(zip(idx, predictions, strict=True))
+            wanted = sorted({j for i in idx for j in others.get(i, ()) if j not in predicted})  # renderings on another host
+            predicted.update(zip(wanted, model.predict([articles[j] for j in wanted]) if wanted else [], strict=True))
+            renderings = [rendering_reference(articles[i], [(articles[j], predicted[j]) for j in others.get(i, ())]) if i in others else None for i in idx]
+            targets, result.repeated, result.structured, result.rendered = pseudo_labels(model, pages, predictions, min_confidence, renderings)
             result.lines = sum(t != -100 for row in targets for t in row)
             if result.lines < MIN_LINES:
                 result.reason = f"{result.lines} sure line(s), fewer than {MIN_LINES}"
@@ -296,17 +430,21 @@ def write_adapted_models(model: Any, adaptations: dict[str, SiteAdaptation], out
             if result.state is None:
                 continue
             metrics = {**(record.get("metrics") or {}), "adapted_to": {"site": site, "pages": result.pages, "lines": result.lines, "repeated_lines": result.repeated,
-                                                         "structured_lines": result.structured}}
+                                                         "structured_lines": result.structured, "rendering_lines": result.rendered}}
             model.training_record = {"config": record.get("config") or {}, "metrics": metrics}
             with _kept_head(model, result.state):  # the model saved with the site's layers, then as it was
                 model.save_pretrained(out / site_dir_name(site))
             written.append(out / site_dir_name(site))
     finally:
         model.training_record = record
-    summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "structured_lines": r.structured, "seconds": round(r.seconds, 2),
+    summary = [{"site": r.site, "pages": r.pages, "lines": r.lines, "repeated_lines": r.repeated, "structured_lines": r.structured,
+                "rendering_lines": r.rendered, "seconds": round(r.seconds, 2),
                 "model": site_dir_name(r.site) if r.state is not None else None, "reason": r.reason or None} for r in adaptations.values()]
     (out / "adapt.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return written
 
 
-__all__ = ["AdaptedLabeler", "SiteAdaptation", "adapt_to_sites", "check_adaptable", "fit_site", "pseudo_labels", "site_dir_name", "write_adapted_models"]
+__all__ = [
+    "AdaptedLabeler", "PseudoLabels", "Reference", "SiteAdaptation", "adapt_to_sites", "check_adaptable", "fit_site", "pseudo_labels", "rendering_groups",
+    "rendering_reference", "site_dir_name", "write_adapted_models",
+]

@@ -311,7 +311,9 @@ def _add_adapt(sub: Any) -> None:
         help="fit a page labeller to each site of PAGES from the pages themselves (no labels), one model per site",
         description="For each site of PAGES with at least --min-pages pages, fit the layers after the line encoder to the "
         "site's own pages: lines on at least half of its pages are boilerplate, lines found in a page's JSON-LD articleBody "
-        "are article text (and, where it is the whole article, the model's body lines outside it boilerplate), lines the model is sure of keep its label "
+        "are article text (and, where it is the whole article, the model's body lines outside it boilerplate), so are lines of another "
+        "rendering of the same article in PAGES (its AMP or print page, found by <link rel=amphtml|canonical|alternate media=print> "
+        "or the pages' URLs), lines the model is sure of keep its label "
         "(vnnews.adapt; seconds per site on a CPU). Writes OUT/SITE/ (a model directory) per adapted site and OUT/adapt.json. "
         "To adapt inside a batch job instead: vnnews infer PAGES --classifier C --adapt -o OUT.jsonl.",
         epilog="Example: vnnews adapt crawl/dantri.com.vn/ --classifier runs/classifier -o runs/adapted/",

@@ -227,8 +227,10 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
     JSON-LD article objects and breadcrumb names, the <meta> values it reads (each a list, document order),
     schema.org microdata/RDFa properties on any element (``microdata``), the ``<time>``
     elements (``times``: value, and whether the page marks it as the publication time),
-    ``<link rel=canonical>``, ``<html lang>``, and the link texts of tag lists (a block
-    whose class or id names tags or keywords). Values are bounded in size and number."""
+    ``<link rel=canonical>``, the page's other renderings of its article (``renderings``,
+    where it links any: ``<link rel=amphtml>``, ``<link rel=alternate media=print>``),
+    ``<html lang>``, and the link texts of tag lists (a block whose class or id names tags
+    or keywords). Values are bounded in size and number."""
     articles, crumbs = read_jsonld(root)
     meta: dict[str, list[str]] = {}
     for el in root.iter("meta"):
@@ -239,10 +241,18 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
         if key in META_KEYS and content and len(meta.setdefault(key, [])) < 20:
             meta[key].append(content[:2000])
     canonical = None
+    renderings: dict[str, str] = {}  # the page's other renderings of its article: AMP, print (vnnews.adapt)
     for el in root.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            canonical = el.get("href", "").strip()[:2000]
-            break
+        rel = (el.get("rel") or "")[:200].lower().split()
+        href = (el.get("href") or "").strip()[:2000]
+        if not href:
+            continue
+        if "canonical" in rel and canonical is None:
+            canonical = href
+        elif "amphtml" in rel:
+            renderings.setdefault("amphtml", href)
+        elif "alternate" in rel and "print" in {m.strip() for m in (el.get("media") or "")[:200].lower().split(",")}:
+            renderings.setdefault("print", href)
     tags: list[str] = []
     microdata: dict[str, list[str]] = {}
     times: list[dict[str, Any]] = []
@@ -277,6 +287,8 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
         "jsonld": articles, "breadcrumb": crumbs, "meta": meta, "microdata": microdata, "times": times,
         "canonical": canonical, "tags": tags,
     }
+    if renderings:
+        out["renderings"] = renderings
     if root.get("lang"):
         out["lang"] = root.get("lang", "")[:20]
     return out
