@@ -197,3 +197,18 @@ def test_trafilatura_s_own_complaints_stay_out_of_the_command_s_output(labeller,
     assert quiet.returncode == 0 and "Ảnh cánh đồng" in quiet.stdout and "trafilatura" not in quiet.stderr, quiet.stderr[-2000:]
     verbose = subprocess.run([*command[:3], "-v", *command[3:]], capture_output=True, text=True, timeout=300)
     assert verbose.returncode == 0 and "WARNING trafilatura.core: discarding data" in verbose.stderr
+
+
+def test_infer_and_serve_take_the_same_flag_as_extract_to_leave_trafilatura_out(capsys):
+    import yaml
+
+    from vnnews.cli import main
+
+    for command in (["infer", "--classifier", "some/model"], ["serve", "--classifier", "some/model"]):
+        assert main([*command, "--print-config"]) == 0
+        assert yaml.safe_load(capsys.readouterr().out)["second_opinion"] is True, command
+        assert main([*command, "--no-second-opinion", "--print-config"]) == 0
+        assert yaml.safe_load(capsys.readouterr().out)["second_opinion"] is False, command
+    # a KEY=VALUE item still has the last word over the flag, as for every other flag of serve
+    assert main(["serve", "--classifier", "some/model", "--no-second-opinion", "--print-config", "second_opinion=true"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["second_opinion"] is True

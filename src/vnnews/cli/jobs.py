@@ -76,6 +76,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 _EXTRACT_SUFFIX = {"json": ".json", "markdown": ".md", "txt": ".txt"}
+NO_SECOND_OPINION_HELP = (
+    "the page labeller alone: by default the body lines it is unsure of that trafilatura leaves out of an HTML page are "
+    "boilerplate (precision on unseen sites); this skips trafilatura, about a fifth of a page's time"
+)
 
 
 def _write_extracted(out: Path, records: list[dict[str, Any]], render: Any, joined: str, args: argparse.Namespace) -> str:
@@ -122,11 +126,7 @@ def _add_extract(sub: Any) -> None:
                    "(ends with /, exists, or has no such suffix: one file per article, named from its id); parent folders are made")
     p.add_argument("--overwrite", action="store_true", help="replace files an earlier vnnews run wrote (never files vnnews did not write)")
     p.add_argument("--model", metavar="DIR_OR_HUB_ID", help="a trained page labeller (default: the rules)")
-    p.add_argument(
-        "--no-second-opinion", action="store_true",
-        help="with --model: the model alone (by default the body lines it is unsure of that trafilatura leaves out are boilerplate; "
-        "this skips trafilatura, about a fifth of a page's time)",
-    )
+    p.add_argument("--no-second-opinion", action="store_true", help="with --model: " + NO_SECOND_OPINION_HELP)
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="also write a lead (summary)")
     p.add_argument("--url", help="the page's URL, when the page does not name it (and the base of relative image addresses)")
     p.add_argument("--fetch", action="store_true", help="fetch INPUTs that are http(s) URLs (15 s timeout, at most 5 redirects, max_page_bytes, "
@@ -153,6 +153,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
         overrides.append("dedup=true")
     if args.adapt:
         overrides.append("adapt=true")
+    if args.no_second_opinion:
+        overrides.append("second_opinion=false")
     if args.since:
         overrides.append(f"since={json.dumps(args.since)}")  # quoted: YAML would read a bare date as a date
     if args.until:
@@ -257,6 +259,7 @@ def _add_infer(sub: Any) -> None:
         help="fit the page labeller to each site of the job from the job's own pages first, no labels needed (= adapt=true; "
         "sites with fewer than adapt_min_pages=5 pages keep the model's output; local engine, one process; docs/classifier.md)",
     )
+    p.add_argument("--no-second-opinion", action="store_true", help=NO_SECOND_OPINION_HELP + " (= second_opinion=false)")
     p.add_argument(
         "--format",
         choices=["auto", "jsonl", "parquet", "dataset", "markdown"],
@@ -320,6 +323,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from vnnews.serving import ServeConfig, create_app
 
     overrides = _flag_overrides(classifier=args.classifier, summarizer=args.summarizer, host=args.host, port=args.port) + args.overrides
+    if args.no_second_opinion:
+        overrides.insert(0, "second_opinion=false")  # before the KEY=VALUE items, which have the last word
     try:
         config = _load(ServeConfig, args, "serve", overrides)
     except (ConfigError, ValueError, TypeError) as exc:
@@ -361,6 +366,7 @@ def _add_serve(sub: Any) -> None:
     p.add_argument("--summarizer", metavar="DIR_OR_HUB_ID", help="summarizer")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--no-second-opinion", action="store_true", help=NO_SECOND_OPINION_HELP + " (= second_opinion=false)")
     p.add_argument("--config", metavar="FILE_OR_NAME", help="YAML config (configs/serve/default.yaml, or its name: default): batching, limits, timeouts, generation")
     p.add_argument("--print-config", action="store_true", help="print the resolved config (file, then overrides) as YAML and exit")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides (max_batch=16 timeout_s=10)")
