@@ -311,6 +311,9 @@ def test_menu_items_sections_and_tags_are_never_authors_and_the_refusal_is_said(
     refused: list[str] = []
     assert people(["Tài chính - Doanh nghiệp - Thể thao"], refused=refused) == [] and refused == ["Tài chính", "Doanh nghiệp", "Thể thao"]
     assert people(["THỂ THAO", "Video", "Xem thêm"]) == []
+    # the formats sites print above a title (in English, title-case like a name), and a word with a digit
+    assert people(["Infographics", "E-magazine", "Longform", "Megastory", "Clip", "Trực tiếp", "Covid-19"]) == []
+    assert people(["O'Brien", "Jean-Luc Picard", "Trần Hà (TTXVN)"]) == ["O'Brien", "Jean-Luc Picard", "Trần Hà"]
     assert people(["Nguyễn Văn An", "Hạ Trắng", "Ludwig van Beethoven", "H.N"]) == ["Nguyễn Văn An", "Hạ Trắng", "Ludwig van Beethoven", "H.N"]
     from vnnews.ingest import Article, Line
 

@@ -60,7 +60,7 @@ _TITLES = re.compile(
     r"luật sư|bác sĩ|thạc sĩ|tiến sĩ|giáo sư|phó giáo sư|kỹ sư|kĩ sư|dược sĩ|nhà văn|nhà thơ|nhà nghiên cứu|chuyên gia)\s+",
     re.I,
 )
-_NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+_NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d]|[.'’-])*$")  # a letter first, and no digit anywhere: "Covid-19" names no one
 # lower-case words a foreign name may hold ("Ludwig van Beethoven", "Leonardo da Vinci")
 _PARTICLES = frozenset("van von der den de da di del la le du bin al ibn y e".split())
 # sections and menu items that a byline rule or a barely trained labeller can take for a
@@ -71,7 +71,10 @@ SECTIONS = frozenset(
     "đời sống|du lịch|khoa học|công nghệ|số hóa|số hoá|xe|ô tô|xe máy|ý kiến|tâm sự|bất động sản|chứng khoán|văn hóa|văn hoá|"
     "xã hội|chính trị|quốc tế|kinh tế|thị trường|tiêu dùng|nhịp sống|gia đình|sao|âm nhạc|phim|thời trang|làm đẹp|ẩm thực|"
     "bóng đá|tin tức|tin mới|mới nhất|nổi bật|xem nhiều|trang chủ|video|podcast|emagazine|infographic|multimedia|tags|tag|"
-    "chủ đề|liên hệ|quảng cáo|đăng nhập|đăng ký|chia sẻ|bình luận|theo dõi|đọc thêm|xem thêm|tiếp theo|quay lại".split("|")
+    "chủ đề|liên hệ|quảng cáo|đăng nhập|đăng ký|chia sẻ|bình luận|theo dõi|đọc thêm|xem thêm|tiếp theo|quay lại|"
+    # the formats Vietnamese sites print as a kicker above a title, in English, title-case like a name
+    "infographics|e-magazine|magazine|longform|long-form|megastory|interactive|clip|spotlight|photo story|photostory|"
+    "live|livestream|live stream|trực tiếp|tường thuật".split("|")
 )
 # common Vietnamese family names that start no common phrase: a byline in capitals of three
 # words or more that starts with one is a full name ("NGUYỄN VĂN HÙNG"), not a heading in
