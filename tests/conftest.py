@@ -18,6 +18,20 @@ os.environ[RUN_VAR] = uuid.uuid4().hex
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"
+
+
+def local_server(handler: object) -> object:
+    """A threading HTTP server on 127.0.0.1 (a free port) for ``handler``, quiet where a client
+    leaves first (a fetch past its timeout or byte bound, a client closing a kept-alive
+    connection): socketserver would print the broken pipe's traceback into the test log."""
+    import http.server
+
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                super().handle_error(request, client_address)
+
+    return Server(("127.0.0.1", 0), handler)
 ANNOTATIONS_DIR = ROOT / "data" / "annotations"
 VIETNEWS_DIR = ROOT.parent / "shared" / "corpora" / "vietnews"
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import RAW_DIR
+from tests.conftest import RAW_DIR, local_server
 from vnnews.cli import main
 from vnnews.fetch import USER_AGENT, FetchError, fetch
 
@@ -51,7 +51,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = local_server(Handler)  # /slow and /big: the client leaves first, as the tests ask of it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

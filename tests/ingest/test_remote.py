@@ -150,13 +150,15 @@ def test_an_https_listing_and_file_are_read_from_a_local_server(tmp_path):
     import http.server
     import threading
 
+    from tests.conftest import local_server
+
     pytest.importorskip("aiohttp")
     (tmp_path / "dumps").mkdir()
     records = "".join(json.dumps({"id": f"r{i}", "text": f"Tin số {i}\nĐoạn văn thứ {i} của bài."}, ensure_ascii=False) + "\n" for i in range(3))
     (tmp_path / "dumps" / "recs.jsonl").write_text(records, encoding="utf-8")
     (tmp_path / "dumps" / "more.jsonl.gz").write_bytes(gzip.compress(records.replace('"r', '"m').encode("utf-8")))
     handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = local_server(handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/dumps/"
