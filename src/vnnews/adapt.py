@@ -172,18 +172,17 @@ def _url_key(url: str, base: str | None = None) -> str | None:
     """An address as renderings are matched on it (``https`` and ``http`` alike, ``www.``,
     the fragment, ``utm_`` parameters and a trailing slash aside; a relative link resolved
     against ``base``); None for what names no article (no host, a site's root, not http)."""
-    from urllib.parse import urljoin, urlsplit
+    from vnnews import urls
 
-    try:
-        parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:  # a malformed address (an unclosed IPv6 bracket, a bad port) names nothing
+    address = urls.join(base, url.strip()) if base else url.strip()
+    parts = urls.split(address) if address is not None else None  # None: malformed (an unclosed IPv6 bracket, a bad port)
+    if parts is None:
         return None
-    path = parts.path.rstrip("/")
+    host, path = urls.host(address), parts.path.rstrip("/")
     if parts.scheme.lower() not in ("http", "https") or not host or not path:
         return None
     query = "&".join(q for q in parts.query.split("&") if q and not q.lower().startswith("utm_"))
-    return f"{host.removeprefix('www.')}{path}" + (f"?{query}" if query else "")
+    return f"{host}{path}" + (f"?{query}" if query else "")
 
 
 def _addresses(page: Article) -> list[str]:
@@ -351,7 +350,7 @@ def adapt_to_sites(
     for i, article in enumerate(articles):
         by_site[site_key(article)].append(i)
     others = {i: [j for j in group if j != i] for group in rendering_groups(articles) for i in group}
-    predicted: dict[int, Any] = {}  # predictions of the pages read so far, for their other renderings
+    predicted: dict[int, Any] = {}  # predictions of the pages read so far that render an article another page renders too
     out = {}
     for site, idx in sorted(by_site.items()):
         t0 = time.perf_counter()
@@ -362,7 +361,7 @@ def adapt_to_sites(
         else:
             encoded = model.encode(pages)
             predictions = model.predict(pages, encoded=encoded)
-            predicted.update(zip(idx, predictions, strict=True))
+            predicted.update((i, preds) for i, preds in zip(idx, predictions, strict=True) if i in others)  # only those: a job's worth of predictions is not kept
             wanted = sorted({j for i in idx for j in others.get(i, ()) if j not in predicted})  # renderings on another host
             predicted.update(zip(wanted, model.predict([articles[j] for j in wanted]) if wanted else [], strict=True))
             renderings = [rendering_reference(articles[i], [(articles[j], predicted[j]) for j in others.get(i, ())]) if i in others else None for i in idx]
