@@ -405,9 +405,9 @@ def test_a_heading_that_prints_the_title_the_metadata_gives_is_the_title():
     """On unseen layouts the model read the article's ``<h1>`` as navigation and a menu's
     "Tìm kiếm" or an "Author of the article:" label as the title. Where no title line prints a title of the
     page's metadata (og:title, JSON-LD headline) and a heading line does, that
-    line is the title and the model's title lines take their next best label. A title the
-    metadata words otherwise (a site's name after it) moves nothing, nor does a line outside
-    a heading."""
+    line is the title and the model's title lines take their next best label. A site's name
+    after or before the title in the metadata is set aside ("... - Báo X"); a title the
+    metadata words otherwise moves nothing, nor does a line outside a heading."""
     from vnnews.ingest.html import metadata_titles
 
     texts = ["Tìm kiếm", "Giá lúa tăng mạnh ở miền Tây", "Sapo của bài.", "Thân bài."]
@@ -417,10 +417,29 @@ def test_a_heading_that_prints_the_title_the_metadata_gives_is_the_title():
     assert metadata_titles(meta) == ["Giá lúa tăng mạnh ở miền Tây - Báo X", "Giá lúa tăng mạnh ở miền Tây"]
     assert decode(probs, LABELS, texts, [], paths) == ["title", "navigation", "lead", "body"]  # as the model read it
     assert decode(probs, LABELS, texts, [], paths, meta_titles=metadata_titles(meta)) == ["navigation", "title", "lead", "body"]
-    assert decode(probs, LABELS, texts, [], paths, meta_titles=["Giá lúa tăng mạnh ở miền Tây - Báo X"]) == ["title", "navigation", "lead", "body"]
+    assert decode(probs, LABELS, texts, [], paths, meta_titles=["Giá lúa tăng mạnh ở miền Tây - Báo X"]) == ["navigation", "title", "lead", "body"]
+    assert decode(probs, LABELS, texts, [], paths, meta_titles=["Báo X | Giá lúa tăng mạnh ở miền Tây"]) == ["navigation", "title", "lead", "body"]
+    assert decode(probs, LABELS, texts, [], paths, meta_titles=["Giá lúa tăng mạnh ở miền Tây hôm nay"]) == ["title", "navigation", "lead", "body"]
     in_a_paragraph = [*paths[:1], "html/body/article/p", *paths[2:]]
     assert decode(probs, LABELS, texts, [], in_a_paragraph, meta_titles=metadata_titles(meta)) == ["title", "navigation", "lead", "body"]
 
+
+
+def test_title_variants_set_a_site_name_aside():
+    """og:title and JSON-LD headlines often carry the site's name, the page's heading does
+    not: the variants are the title without a short part at either end set off by a
+    separator, and with its HTML entities decoded; the longer part is always the title."""
+    from vnnews.models.decoding import title_variants
+
+    assert title_variants("Tiêu đề bài - VnExpress") == ["Tiêu đề bài - VnExpress", "Tiêu đề bài"]
+    assert title_variants("Báo Dân trí | Tiêu đề của bài") == ["Báo Dân trí | Tiêu đề của bài", "Tiêu đề của bài"]
+    assert title_variants("Patent: Samsung soll zerst&ouml;ren - Golem.de")[-1] == "Patent: Samsung soll zerstören"
+    assert title_variants("停戦「最も合意に近い」 最終案に双方同意か | 毎日新聞")[1] == "停戦「最も合意に近い」 最終案に双方同意か"
+    assert title_variants("Một tiêu đề không có tên trang") == ["Một tiêu đề không có tên trang"]
+    # a site's name is short and shorter than the rest: a long part after a dash stays
+    assert title_variants("Ngắn - Một vế sau dài hơn rất nhiều so với vế trước của nó") == [
+        "Ngắn - Một vế sau dài hơn rất nhiều so với vế trước của nó", "Một vế sau dài hơn rất nhiều so với vế trước của nó"]
+    assert "VnExpress" not in title_variants("Tiêu đề bài báo - VnExpress")
 
 ARTICLE_HTML = (
     "<html><head><title>Giá lúa tăng mạnh - Báo X</title></head><body>"

@@ -7,6 +7,8 @@ what the page says about each line (texts, tag paths, link densities)."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import torch
@@ -197,13 +199,15 @@ def decode(
     alt text is never ``image`` (it takes its next best label). In HTML (``link_densities``), a
     line read as a link (related, navigation) that holds no link and sits between two article
     lines is article text (:func:`linkless_in_flow`). With ``meta_titles`` (the titles the
-    page's metadata gives: :func:`vnnews.ingest.html.metadata_titles`), a heading line printing one is the
-    title where no title line prints one. Last, body lines stranded among
+    page's metadata gives: :func:`vnnews.ingest.html.metadata_titles`), a heading line printing one
+    (a site's name beside it set aside: :func:`title_variants`) is the title where no title line
+    prints one. Last, body lines stranded among
     boilerplate away from the article take their best boilerplate label (:func:`stray_body`)."""
     best = [labels[int(i)] for i in probs.argmax(-1)] if len(probs) else []
     page_texts: Sequence[str] = texts or ()
     named = {word_key(c) for c in title_candidates if c} if texts is not None and "title" in labels else set()
-    structured = {word_key(c) for c in meta_titles if c} if texts is not None else set()
+    structured = {word_key(v) for c in meta_titles if c for v in title_variants(c)} if texts is not None else set()
+    structured.discard("")
     page_names = named | structured  # every title the page names: h1 and other candidates, og:title, JSON-LD
     if tag_paths is not None and "image" in labels and any(tag_paths):
         k = labels.index("image")
@@ -258,6 +262,38 @@ def decode(
         for i in stray_body(best, probs, labels, page_texts, link_densities):
             best[i] = _best_boilerplate(probs, labels, i)
     return best
+
+
+# What parts a site's name from its article's title in og:title and JSON-LD headlines
+# ("Tiêu đề - VnExpress", "Title | Site", "Site » Title"): a dash, bar, guillemet, middle dot
+# or double colon with a space on each side.
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·»]|::)\s+")
+MAX_SITE_WORDS = 5  # a part set aside as the site's name has at most this many words ...
+MAX_SITE_CHARS = 40  # ... and characters
+
+
+def title_variants(title: str) -> list[str]:
+    """``title`` as the page's metadata gives it, its HTML entities decoded (a site that
+    escapes its JSON-LD twice prints "zerst&ouml;ren"), and without a short part at its
+    start or end set off by a separator: the site's name, which og:title and JSON-LD
+    headlines often carry and the page's heading does not ("Tiêu đề bài - VnExpress",
+    "Titel - Golem.de", "見出し | 毎日新聞"). A variant is only ever matched against a whole
+    line, so a title whose own text holds a dash gains a variant no heading prints."""
+    out = [title]
+    decoded = html.unescape(title)
+    if decoded != title:
+        out.append(decoded)
+    for text in list(out):
+        text = text.strip()
+        cuts = list(_TITLE_SEPARATOR.finditer(text))
+        if not cuts:
+            continue
+        # the site's part: the text after the last separator, or before the first; shorter
+        # than what is left, which is the variant
+        for site, rest in ((text[cuts[-1].end() :], text[: cuts[-1].start()]), (text[: cuts[0].start()], text[cuts[0].end() :])):
+            if len(site.split()) <= MAX_SITE_WORDS and len(site) <= MAX_SITE_CHARS and len(site) < len(rest) and rest not in out:
+                out.append(rest)
+    return out
 
 
 def _title_from_structured(
