@@ -259,8 +259,8 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
             continue
-        props = (el.get("itemprop") or el.get("property") or "")[:200].lower().split()
-        for key in props:
+        prop = el.get("itemprop") or el.get("property")
+        for key in prop[:200].lower().split() if prop else ():
             if key in MICRODATA_KEYS and len(microdata.setdefault(key, [])) < MAX_MICRODATA:
                 value = _microdata_value(el, key)
                 if value:
@@ -276,7 +276,8 @@ def document_metadata(root: etree._Element) -> dict[str, Any]:
                 times.append({"value": value, "marked": el.get("pubdate") is not None or bool(_PUBLISH_MARK.search(marks))})
         if len(tags) >= 30:
             continue
-        if _TAG_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"[:500]):
+        cls, ident = el.get("class"), el.get("id")
+        if (cls or ident) and _TAG_CLASS.search(f"{cls or ''} {ident or ''}"[:500]):
             for a in el.iter("a"):
                 text = _clean(a.text_content())
                 if 0 < len(text) <= 80 and text not in tags:

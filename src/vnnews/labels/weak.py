@@ -37,6 +37,7 @@ Rules, first match wins (the name in brackets is what ``explain`` returns):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -125,19 +126,22 @@ _TAG_RE = re.compile(r"^[a-z0-9]+")
 _CAPTION_BLOCK_RE = re.compile(r"(^|/)(figure|figcaption|td|th|em|i)([.#/]|$)")
 
 
-def _tags(tag_path: str | None) -> list[str]:
-    return [m.group(0) if (m := _TAG_RE.match(e)) else "" for e in (tag_path or "").split("/")]
-
-
 def _is_dateline(text: str) -> bool:
     """A short line made of a date and time ("21:00 | 08/11/2021 GMT+7")."""
     return len(text) <= 40 and bool(_DATELINE_RE.match(text)) and bool(_DATE_RE.search(text))
 
 
+def _last_tag(tag_path: str | None) -> str:
+    """The tag of a path's last element ("img" of ``body/div.photo/img``; "" for none)."""
+    m = _TAG_RE.match((tag_path or "").rpartition("/")[2])
+    return m.group(0) if m else ""
+
+
 def _is_image_line(line: Any) -> bool:
-    return bool(line.tag_path) and _tags(line.tag_path)[-1] == "img"
+    return bool(line.tag_path) and _last_tag(line.tag_path) == "img"
 
 
+@functools.lru_cache(maxsize=4096)
 def _in_caption_block(tag_path: str) -> bool:
     """Inside a figure, a table cell, an italic block, or an element whose class says caption."""
     near = "/".join(tag_path.split("/")[-2:]).lower()
@@ -183,7 +187,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     if title_at is not None:
         title_rule = "the page's named title"
     else:
-        title_at = next((i for i in range(n) if _tags(lines[i].tag_path)[-1:] == ["h1"]), None)
+        title_at = next((i for i in range(n) if _last_tag(lines[i].tag_path) == "h1"), None)
         title_rule = "first <h1>" if title_at is not None else ""
     if title_at is not None:
         for i in range(title_at):
@@ -196,7 +200,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
             continue  # the document's own word beats a phrase rule
         if f in NAVIGATION_PHRASES or f.startswith("trang chu ") or _FOLLOW_RE.match(f):
             set_(i, "navigation", "navigation phrase")
-        elif any(f.startswith(p) for p in OTHER_PHRASES):
+        elif f.startswith(OTHER_PHRASES):
             set_(i, "other", "widget message")
         elif _IMAGE_FILE_RE.search(t) or (
             vietnamese and t.isascii() and t == t.lower() and len(t.split()) >= 3 and not _SENTENCE_END_RE.search(t)
