@@ -83,6 +83,19 @@ MAX_PATH_ELEMENTS = 48  # in one tag path: the outermost PATH_HEAD, a "…", and
 PATH_HEAD = 8
 
 
+def last_tag(tag_path: str | None) -> str:
+    """The tag of a tag path's last element, lower-cased ("img" of ``body/div.photo/img.lazy``;
+    "" for a text dump's line, which has no path)."""
+    return (tag_path or "").rpartition("/")[2].split(".", 1)[0].split("#", 1)[0].lower()
+
+
+def is_image_line(tag_path: str | None) -> bool:
+    """The line is an ``<img>``'s alt text: its tag path ends in ``img`` (see the module's
+    docstring). One definition for the rules (:mod:`vnnews.labels.weak`) and the page
+    labeller's decoding."""
+    return last_tag(tag_path) == "img"
+
+
 def _word(value: str) -> str:
     if len(value) > MAX_NAME_CHARS * 4:  # cut before cleaning: a megabyte attribute costs two slices, not a regex pass
         value = value[: MAX_NAME_CHARS * 2] + value[-MAX_NAME_CHARS * 2 :]

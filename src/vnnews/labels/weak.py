@@ -40,9 +40,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Any
 
 from vnnews.ingest import Article
+from vnnews.ingest.html import is_image_line, last_tag
 from vnnews.text.normalize import word_key
 
 _FOLD_CHARS = 1 << 15  # characters the fold table remembers
@@ -122,7 +122,6 @@ def _doubled(text: str) -> bool:
     return False
 
 
-_TAG_RE = re.compile(r"^[a-z0-9]+")
 _CAPTION_BLOCK_RE = re.compile(r"(^|/)(figure|figcaption|td|th|em|i)([.#/]|$)")
 
 
@@ -131,14 +130,6 @@ def _is_dateline(text: str) -> bool:
     return len(text) <= 40 and bool(_DATELINE_RE.match(text)) and bool(_DATE_RE.search(text))
 
 
-def _last_tag(tag_path: str | None) -> str:
-    """The tag of a path's last element ("img" of ``body/div.photo/img``; "" for none)."""
-    m = _TAG_RE.match((tag_path or "").rpartition("/")[2])
-    return m.group(0) if m else ""
-
-
-def _is_image_line(line: Any) -> bool:
-    return bool(line.tag_path) and _last_tag(line.tag_path) == "img"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -173,7 +164,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     links = [line.link_density or 0.0 for line in lines]
     candidates = article.meta.get("candidates") or {}
     named = {word_key(c) for c in candidates.get("title", []) if c}
-    images = [_is_image_line(line) for line in lines]
+    images = [is_image_line(line.tag_path) for line in lines]
 
     # 0: an HTML image line is an image, whatever its alt text says.
     for i in range(n):
@@ -187,7 +178,7 @@ def weak_label(article: Article, explain: bool = False) -> list[str] | list[tupl
     if title_at is not None:
         title_rule = "the page's named title"
     else:
-        title_at = next((i for i in range(n) if _last_tag(lines[i].tag_path) == "h1"), None)
+        title_at = next((i for i in range(n) if last_tag(lines[i].tag_path) == "h1"), None)
         title_rule = "first <h1>" if title_at is not None else ""
     if title_at is not None:
         for i in range(title_at):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import torch
 
+from vnnews.ingest.html import is_image_line
 from vnnews.labels import COARSE, FURNITURE
 from vnnews.text.normalize import word_key
 
@@ -160,11 +161,6 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 def _in_heading(tag_path: str | None) -> bool:
     """Some element on ``tag_path`` (``tag.class/...`` steps) is a heading, h1 to h6."""
     return bool(_HEADINGS.intersection(step.split(".", 1)[0].lower() for step in (tag_path or "").split("/")))
-
-
-def is_image_line(tag_path: str | None) -> bool:
-    """The line is an ``<img>``'s alt text: its tag path ends in ``img``."""
-    return bool(tag_path) and str(tag_path).rsplit("/", 1)[-1].split(".", 1)[0].split("#", 1)[0].lower() == "img"
 
 
 def image_outside_heading(tag_path: str | None) -> bool:
